@@ -1,0 +1,66 @@
+"""The FastAPI application: lifespan (clients, migrations, the embedded worker) and routers."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import anyio
+from fastapi import FastAPI
+
+from api import problems
+from api.middleware import RequestContext
+from api.routers import admin, auth, contents, feed, me, ops, review
+from content.seed import seed
+from infra.logging import configure as configure_logging
+from infra.services import Services, open_services
+from infra.settings import Settings, get_settings
+from workers.app import build_worker
+
+API_PREFIX = "/api/v1"
+
+
+async def _seed(services: Services) -> None:
+    async with services.write_sessions() as session:
+        await seed(session)
+        await session.commit()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Dev mode (the embedded default) migrates by itself; production runs `kepu db upgrade`.
+        async with open_services(settings, migrate=settings.mode == "dev") as services:
+            await _seed(services)
+            app.state.services = services
+            if not settings.run_embedded_worker:
+                yield
+                return
+            worker = build_worker(
+                settings,
+                services.redis_url,
+                lambda: contextlib.nullcontext(services),
+                handle_signals=False,
+            )
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(worker.run_async)
+                yield
+                tg.cancel_scope.cancel()
+
+    app = FastAPI(
+        title="Kepu API",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+    )
+    problems.install(app)
+    app.add_middleware(RequestContext)
+    for module in (auth, me, contents, review, feed, admin, ops):
+        app.include_router(module.router, prefix=API_PREFIX)
+    # Probes also answer at the root, where load balancers look for them.
+    app.include_router(ops.router)
+    return app

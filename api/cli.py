@@ -1,0 +1,119 @@
+"""The ``kepu`` command: serve, worker, db upgrade, user create."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from content import accounts
+from content.errors import DomainError
+from content.seed import seed
+from infra import db
+from infra.logging import configure as configure_logging
+from infra.redis import redis_url
+from infra.services import open_services
+from infra.settings import Settings, get_settings
+
+app = typer.Typer(help="Kepu (科普): the backend of the science-popularization mini-program.")
+db_app = typer.Typer(help="Database tasks.")
+user_app = typer.Typer(help="Accounts.")
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:  # pydantic's message already says which setting and why
+        typer.secho(f"configuration error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[bool, typer.Option(help="run the job workers in this process")] = True,
+) -> None:
+    """Run the API (and, by default, the workers) — on embedded defaults unless configured."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings()
+    settings.run_embedded_worker = workers
+    if settings.public_api_base_url == Settings.model_fields["public_api_base_url"].default:
+        settings.public_api_base_url = f"http://{host}:{port}"
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@app.command()
+def worker() -> None:
+    """Run job workers only (as many processes as needed, on the shared queue)."""
+    from workers.app import build_worker
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    with redis_url(settings) as url:
+        build_worker(settings, url, lambda: open_services(settings, redis=url)).run_sync()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations (and the reference data every installation starts with)."""
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url(), revision)
+
+    async def _seed() -> None:
+        engine = db.make_engine(settings.resolved_database_url())
+        try:
+            async with db.make_sessionmaker(engine)() as session:
+                await seed(session)
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_seed())
+    typer.echo(f"database at {revision}")
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    role: Annotated[list[str], typer.Option(help="repeatable")],
+    discipline: Annotated[list[str] | None, typer.Option(help="repeatable")] = None,
+    display_name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create a staff account, e.g. the first admin."""
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url())
+
+    async def _create() -> str:
+        engine = db.make_engine(settings.resolved_database_url())
+        try:
+            async with db.make_sessionmaker(engine)() as session:
+                await seed(session)
+                user = await accounts.create_staff_user(
+                    session,
+                    username=username,
+                    password=password,
+                    display_name=display_name,
+                    roles=role,
+                    disciplines=discipline or [],
+                )
+                await session.commit()
+                return user.id
+        finally:
+            await engine.dispose()
+
+    try:
+        user_id = asyncio.run(_create())
+    except DomainError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created user {username} ({user_id}) with roles {', '.join(role)}")
+
+

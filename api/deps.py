@@ -1,0 +1,87 @@
+"""Typed dependencies: the request's session, the current user, role checks, the services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content import jobs
+from content.accounts import get_active_user
+from content.errors import Unauthenticated
+from content.models import User
+from infra.queue import enqueue_all
+from infra.security import TokenError, read_token
+from infra.services import Services
+from infra.settings import Settings
+
+_READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    """One session per request: committed when the handler returns (before the response is
+    built, so a failed commit is an error response, not a lost write), rolled back on error.
+    Jobs the services asked for are enqueued after the commit."""
+    maker = (
+        services.read_sessions if request.method in _READ_METHODS else services.write_sessions
+    )
+    async with maker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+        await enqueue_all(services.queue, jobs.take_pending(session))
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def get_optional_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User | None:
+    if credentials is None:
+        return None
+    try:
+        user_id = read_token(credentials.credentials, settings.resolved_jwt_secret())
+    except TokenError as exc:
+        raise Unauthenticated(str(exc)) from exc
+    return await get_active_user(session, user_id)
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+async def get_current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise Unauthenticated("log in first: send Authorization: Bearer <token>", code="auth.required")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+Cursor = Annotated[str | None, Query(max_length=500, description="from next_cursor")]
+Limit = Annotated[int, Query(ge=1, le=50)]

@@ -1,0 +1,144 @@
+"""Turn domain views into the contract's response bodies (cards, details, tasks)."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api import schemas
+from content import media
+from content.contents import ContentView
+from content.feed import Card
+from content.markdown import render
+from content.models import Content, Revision, User
+from content.review import TaskView
+from content.workflow import revision_state
+from infra.clock import utcnow
+from infra.services import Services
+
+
+def _card(
+    content: Content,
+    revision: Revision,
+    author: User,
+    links: dict[str, media.MediaLinks],
+    pinned: bool,
+) -> schemas.Card:
+    cover = links.get(revision.cover_media_id or "") or links.get(revision.media_id or "")
+    video = links.get(revision.media_id or "")
+    return schemas.Card(
+        id=content.id,
+        type=content.type.value,
+        title=revision.title,
+        summary=revision.summary,
+        cover_url=cover.cover_url if cover else None,
+        duration_s=video.duration_s if video else None,
+        topics=revision.topics,
+        audiences=revision.audiences,
+        author=schemas.Author(id=author.id, display_name=author.display_name),
+        published_at=content.published_at,
+        pinned=pinned,
+        stats=schemas.Stats(),
+    )
+
+
+def _stage(revision: Revision) -> str | None:
+    return revision.stage.value if revision.stage is not None else None
+
+
+async def _links(
+    session: AsyncSession, services: Services, revisions: list[Revision], public: bool
+) -> dict[str, media.MediaLinks]:
+    ids = [m for r in revisions for m in (r.media_id, r.cover_media_id)]
+    return await media.links(session, services.storage, services.settings, ids, public=public)
+
+
+def _is_pinned(content: Content) -> bool:
+    return content.pinned_until is not None and content.pinned_until > utcnow()
+
+
+async def cards(
+    session: AsyncSession, services: Services, items: list[Card]
+) -> list[schemas.Card]:
+    links = await _links(session, services, [c.revision for c in items], public=True)
+    return [_card(c.content, c.revision, c.author, links, c.pinned) for c in items]
+
+
+async def content_detail(
+    session: AsyncSession, services: Services, view: ContentView
+) -> schemas.ContentOut:
+    rev, content = view.revision, view.content
+    links = await _links(session, services, [rev], public=not view.findings_visible)
+    card = _card(content, rev, view.author, links, _is_pinned(content))
+    video = links.get(rev.media_id or "")
+    return schemas.ContentOut(
+        **card.model_dump(),
+        status=content.status.value,
+        review_stage=_stage(rev),
+        body=rev.body,
+        body_html=render(rev.body) if rev.body else None,
+        references=[schemas.Reference(**r) for r in rev.references],
+        play=[schemas.Rendition(**r) for r in video.renditions] if video else [],
+        media_id=rev.media_id,
+        cover_media_id=rev.cover_media_id,
+        discipline=rev.discipline,
+        revision=rev.number,
+        revision_status=revision_state(rev),
+        reviewed_by=[schemas.ReviewedBy(stage=s, display_name=n) for s, n in view.reviewed_by],
+        findings=[schemas.Finding(**f) for f in rev.findings] if view.findings_visible else None,
+        created_at=content.created_at,
+        updated_at=rev.updated_at,
+    )
+
+
+async def my_contents(
+    session: AsyncSession,
+    services: Services,
+    rows: list[tuple[Content, Revision, str | None]],
+    owner: User,
+) -> list[schemas.MyContentOut]:
+    links = await _links(session, services, [r for _, r, _ in rows], public=False)
+    return [
+        schemas.MyContentOut(
+            **_card(c, r, owner, links, _is_pinned(c)).model_dump(),
+            status=c.status.value,
+            review_stage=_stage(r),
+            revision=r.number,
+            latest_comment=comment,
+            updated_at=r.updated_at,
+        )
+        for c, r, comment in rows
+    ]
+
+
+async def tasks(
+    session: AsyncSession, services: Services, views: list[TaskView]
+) -> list[schemas.TaskOut]:
+    links = await _links(session, services, [v.revision for v in views], public=False)
+    out = []
+    for v in views:
+        rev = v.revision
+        card = _card(v.content, rev, v.author, links, False)
+        video = links.get(rev.media_id or "")
+        out.append(
+            schemas.TaskOut(
+                id=v.task.id,
+                content_id=v.content.id,
+                revision=rev.number,
+                stage=v.task.stage.value,
+                status=v.task.status.value,
+                claimed_by=v.task.claimed_by,
+                claim_expires_at=v.task.claim_expires_at,
+                decided_by=v.task.decided_by,
+                comment=v.task.comment,
+                findings=[schemas.Finding(**f) for f in rev.findings],
+                content=schemas.TaskContent(
+                    **card.model_dump(),
+                    body=rev.body,
+                    body_html=render(rev.body) if rev.body else None,
+                    references=[schemas.Reference(**r) for r in rev.references],
+                    play=[schemas.Rendition(**r) for r in video.renditions] if video else [],
+                    discipline=rev.discipline,
+                ),
+            )
+        )
+    return out

@@ -1,0 +1,133 @@
+"""Operators: accounts, takedown and pinning, the screening dictionary and the rumor library."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from api.deps import CurrentUser, Cursor, Limit, SessionDep
+from api.routers.auth import user_out
+from api.schemas import (
+    Page,
+    PinIn,
+    RumorIn,
+    RumorOut,
+    StatusOut,
+    TakedownIn,
+    TermIn,
+    TermOut,
+    UserCreate,
+    UserOut,
+)
+from content import accounts, contents, dictionary
+from content.models import Role, Rumor, User
+
+
+async def _admin(user: CurrentUser) -> User:
+    accounts.require_role(user, Role.admin.value)
+    return user
+
+
+Admin = Annotated[User, Depends(_admin)]
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+async def create_user(body: UserCreate, _admin: Admin, session: SessionDep) -> UserOut:
+    user = await accounts.create_staff_user(
+        session,
+        username=body.username,
+        password=body.password,
+        display_name=body.display_name,
+        roles=body.roles,
+        disciplines=body.disciplines,
+    )
+    return user_out(user)
+
+
+@router.post("/contents/{content_id}/takedown", response_model=StatusOut)
+async def takedown(
+    content_id: str, body: TakedownIn, admin: Admin, session: SessionDep
+) -> StatusOut:
+    content = await contents.takedown(session, admin, content_id, body.reason)
+    return StatusOut(id=content.id, status=content.status.value)
+
+
+@router.post("/contents/{content_id}/pin", response_model=StatusOut)
+async def pin(content_id: str, body: PinIn, admin: Admin, session: SessionDep) -> StatusOut:
+    content = await contents.pin(session, content_id, body.until)
+    return StatusOut(
+        id=content.id,
+        status=content.status.value,
+        extra={"pinned_until": content.pinned_until.isoformat() if content.pinned_until else None},
+    )
+
+
+@router.delete("/contents/{content_id}/pin", response_model=StatusOut)
+async def unpin(content_id: str, admin: Admin, session: SessionDep) -> StatusOut:
+    content = await contents.pin(session, content_id, None)
+    return StatusOut(id=content.id, status=content.status.value)
+
+
+@router.get("/screening/terms", response_model=Page[TermOut])
+async def list_terms(
+    _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[TermOut]:
+    rows, next_cursor = await dictionary.list_terms(session, cursor, limit)
+    return Page(
+        items=[
+            TermOut(
+                id=t.id,
+                term=t.term,
+                category=t.category,
+                severity=t.severity.value,
+                created_at=t.created_at,
+            )
+            for t in rows
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post("/screening/terms", status_code=status.HTTP_201_CREATED, response_model=TermOut)
+async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
+    t = await dictionary.add_term(session, body.term, body.category, body.severity)
+    return TermOut(
+        id=t.id, term=t.term, category=t.category, severity=t.severity.value, created_at=t.created_at
+    )
+
+
+@router.delete("/screening/terms/{term_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_term(term_id: str, _admin: Admin, session: SessionDep) -> None:
+    await dictionary.delete_term(session, term_id)
+
+
+def _rumor_out(r: Rumor) -> RumorOut:
+    return RumorOut(
+        id=r.id,
+        claim=r.claim,
+        truth=r.truth,
+        keywords=r.keywords,
+        source=r.source,
+        created_at=r.created_at,
+    )
+
+
+@router.get("/rumors", response_model=Page[RumorOut])
+async def list_rumors(
+    _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[RumorOut]:
+    rows, next_cursor = await dictionary.list_rumors(session, cursor, limit)
+    return Page(items=[_rumor_out(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/rumors", status_code=status.HTTP_201_CREATED, response_model=RumorOut)
+async def add_rumor(body: RumorIn, _admin: Admin, session: SessionDep) -> RumorOut:
+    r = await dictionary.add_rumor(session, body.claim, body.truth, body.keywords, body.source)
+    return _rumor_out(r)
+
+
+@router.delete("/rumors/{rumor_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_rumor(rumor_id: str, _admin: Admin, session: SessionDep) -> None:
+    await dictionary.delete_rumor(session, rumor_id)

@@ -1,0 +1,100 @@
+"""Contents: create, edit, submit, withdraw, read, and the review history."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api import presenters
+from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
+from api.schemas import Author, ContentCreate, ContentFields, ContentOut, ContentUpdate, ReviewEventOut
+from content import contents
+from content.contents import Draft
+from content.models import ContentType, User
+
+router = APIRouter(tags=["contents"])
+
+
+def _draft(body: ContentFields) -> Draft:
+    given = set(body.model_fields_set) - {"type"}
+    data = body.model_dump(include=given, exclude={"type"})
+    return Draft(**data, given=given)
+
+
+@router.post("/contents", status_code=status.HTTP_201_CREATED, response_model=ContentOut)
+async def create_content(
+    body: ContentCreate, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> ContentOut:
+    view = await contents.create(
+        session, services.settings, user, ContentType(body.type), _draft(body)
+    )
+    return await presenters.content_detail(session, services, view)
+
+
+@router.patch("/contents/{content_id}", response_model=ContentOut)
+async def edit_content(
+    content_id: str,
+    body: ContentUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+) -> ContentOut:
+    view = await contents.edit(session, services.settings, user, content_id, _draft(body))
+    return await presenters.content_detail(session, services, view)
+
+
+@router.post(
+    "/contents/{content_id}/submit",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ContentOut,
+)
+async def submit_content(
+    content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> ContentOut:
+    view = await contents.submit(session, user, content_id)
+    return await presenters.content_detail(session, services, view)
+
+
+@router.post("/contents/{content_id}/withdraw", response_model=ContentOut)
+async def withdraw_content(
+    content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> ContentOut:
+    view = await contents.withdraw(session, user, content_id)
+    return await presenters.content_detail(session, services, view)
+
+
+@router.get("/contents/{content_id}", response_model=ContentOut)
+async def get_content(
+    content_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
+) -> ContentOut:
+    view = await contents.detail(session, user, content_id)
+    return await presenters.content_detail(session, services, view)
+
+
+@router.get("/contents/{content_id}/reviews", response_model=list[ReviewEventOut])
+async def review_history(
+    content_id: str, user: CurrentUser, session: SessionDep
+) -> list[ReviewEventOut]:
+    events = await contents.history(session, user, content_id)
+    people: dict[str, User] = {}
+    for e in events:
+        if e.actor_id and e.actor_id not in people:
+            person = await session.get(User, e.actor_id)
+            if person is not None:
+                people[e.actor_id] = person
+    return [
+        ReviewEventOut(
+            id=e.id,
+            revision=e.revision_number,
+            stage=e.stage,
+            action=e.action,
+            decision=e.action if e.action in ("approve", "reject", "request_changes") else None,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            reviewer=Author(id=p.id, display_name=p.display_name)
+            if (p := people.get(e.actor_id or ""))
+            else None,
+            comment=e.comment,
+            created_at=e.created_at,
+        )
+        for e in events
+    ]

@@ -1,0 +1,56 @@
+"""The reviewers' queue: list tasks, claim one, decide."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+
+from api import presenters
+from api.deps import CurrentUser, Cursor, Limit, ServicesDep, SessionDep
+from api.schemas import DecisionIn, Page, TaskOut
+from content import review
+from content.models import Stage, TaskStatus
+
+router = APIRouter(tags=["review"])
+
+
+@router.get("/review/tasks", response_model=Page[TaskOut])
+async def list_tasks(
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    stage: Literal["political", "science"],
+    status: Literal["open", "approved", "rejected", "changes_requested", "cancelled", "all"] = "open",
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[TaskOut]:
+    views, next_cursor = await review.list_tasks(
+        session,
+        user,
+        Stage(stage),
+        None if status == "all" else TaskStatus(status),
+        cursor,
+        limit,
+    )
+    return Page(items=await presenters.tasks(session, services, views), next_cursor=next_cursor)
+
+
+@router.post("/review/tasks/{task_id}/claim", response_model=TaskOut)
+async def claim_task(
+    task_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> TaskOut:
+    view = await review.claim(session, user, task_id, services.settings.claim_lease_seconds)
+    return (await presenters.tasks(session, services, [view]))[0]
+
+
+@router.post("/review/tasks/{task_id}/decision", response_model=TaskOut)
+async def decide_task(
+    task_id: str,
+    body: DecisionIn,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+) -> TaskOut:
+    view = await review.decide(session, user, task_id, body.decision, body.comment)
+    return (await presenters.tasks(session, services, [view]))[0]

@@ -1,0 +1,259 @@
+"""Request and response bodies of the HTTP contract. Responses list exactly the contract's fields
+(plus a few documented extras); table models never leave the API directly."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+T = TypeVar("T")
+Slug = Annotated[str, StringConstraints(max_length=64)]
+LongText = Annotated[str, StringConstraints(max_length=200_000)]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class UserOut(BaseModel):
+    id: str
+    display_name: str
+    roles: list[str]
+    disciplines: list[str]
+    username: str | None = None
+
+
+class WechatLoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=True)]
+
+
+class WechatTokenOut(TokenOut):
+    user: UserOut
+    created: bool
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Annotated[str, StringConstraints(min_length=3, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+    display_name: Annotated[str, StringConstraints(max_length=64)] | None = None
+    roles: list[Slug] = Field(default_factory=list, max_length=5)
+    disciplines: list[Slug] = Field(default_factory=list, max_length=20)
+
+
+class ReferenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Annotated[str, StringConstraints(max_length=500)]
+    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ContentFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    summary: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    body: LongText | None = None
+    media_id: Slug | None = None
+    cover_media_id: Slug | None = None
+    topics: list[Slug] | None = Field(default=None, max_length=20)
+    audiences: list[Slug] | None = Field(default=None, max_length=10)
+    discipline: Slug | None = None
+    references: list[ReferenceIn] | None = Field(default=None, max_length=100)
+
+
+class ContentCreate(ContentFields):
+    type: Literal["video", "article"]
+    title: Annotated[str, StringConstraints(max_length=1000)]
+
+
+class ContentUpdate(ContentFields):
+    pass
+
+
+class Author(BaseModel):
+    id: str
+    display_name: str
+
+
+class Stats(BaseModel):
+    views: int = 0
+    likes: int = 0
+    favorites: int = 0
+    shares: int = 0
+    comments: int = 0
+
+
+class Card(BaseModel):
+    id: str
+    type: str
+    title: str
+    summary: str
+    cover_url: str | None
+    duration_s: float | None = None
+    topics: list[str]
+    audiences: list[str]
+    author: Author
+    published_at: datetime | None
+    pinned: bool
+    stats: Stats
+
+
+class Reference(BaseModel):
+    title: str
+    url: str | None = None
+
+
+class Rendition(BaseModel):
+    label: str
+    url: str
+    width: int | None = None
+    height: int | None = None
+    bitrate: int | None = None
+
+
+class ReviewedBy(BaseModel):
+    stage: str
+    display_name: str
+
+
+class Finding(BaseModel):
+    check: str
+    severity: str
+    field: str
+    start: int
+    end: int
+    excerpt: str
+    message: str
+    category: str | None = None
+
+
+class ContentOut(Card):
+    status: str
+    review_stage: str | None
+    body: str | None
+    body_html: str | None
+    references: list[Reference]
+    play: list[Rendition]
+    media_id: str | None = None
+    cover_media_id: str | None = None
+    discipline: str
+    revision: int
+    revision_status: str
+    reviewed_by: list[ReviewedBy]
+    findings: list[Finding] | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MyContentOut(Card):
+    status: str
+    review_stage: str | None
+    revision: int
+    latest_comment: str | None
+    updated_at: datetime
+
+
+class ReviewEventOut(BaseModel):
+    id: str
+    revision: int | None
+    stage: str | None
+    action: str
+    decision: str | None
+    from_status: str
+    to_status: str
+    reviewer: Author | None
+    comment: str | None
+    created_at: datetime
+
+
+class TaskContent(Card):
+    body: str | None
+    body_html: str | None
+    references: list[Reference]
+    play: list[Rendition]
+    discipline: str
+
+
+class TaskOut(BaseModel):
+    id: str
+    content_id: str
+    revision: int
+    stage: str
+    status: str
+    claimed_by: str | None
+    claim_expires_at: datetime | None
+    decided_by: str | None = None
+    comment: str | None = None
+    findings: list[Finding]
+    content: TaskContent
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject", "request_changes"]
+    comment: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+
+
+class TopicOut(BaseModel):
+    slug: str
+    name: str
+
+
+class TermIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    term: Annotated[str, StringConstraints(max_length=200)]
+    category: Annotated[str, StringConstraints(max_length=64)]
+    severity: Literal["block", "warn", "info"]
+
+
+class TermOut(BaseModel):
+    id: str
+    term: str
+    category: str
+    severity: str
+    created_at: datetime
+
+
+class RumorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    claim: Annotated[str, StringConstraints(max_length=1000)]
+    truth: Annotated[str, StringConstraints(max_length=10_000)]
+    keywords: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
+    source: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class RumorOut(BaseModel):
+    id: str
+    claim: str
+    truth: str
+    keywords: list[str]
+    source: str | None
+    created_at: datetime
+
+
+class TakedownIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, StringConstraints(max_length=1000)]
+
+
+class PinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    until: datetime
+
+
+class StatusOut(BaseModel):
+    id: str
+    status: str
+    review_stage: str | None = None
+    extra: dict[str, Any] | None = None

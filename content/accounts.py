@@ -1,0 +1,174 @@
+"""Users: staff accounts with passwords, mini-program viewers from WeChat, roles and disciplines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import anyio
+import httpx
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
+from content.models import Role, User
+from infra import wechat
+from infra.security import hash_password, verify_password
+from infra.settings import Settings
+
+ROLES = frozenset(r.value for r in Role)
+REVIEWER_ROLES = frozenset({Role.political_reviewer.value, Role.science_reviewer.value})
+_USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+_DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
+MIN_PASSWORD = 8
+
+
+def has_role(user: User, *roles: str) -> bool:
+    return any(r in user.roles for r in roles)
+
+
+def require_role(user: User, *roles: str) -> None:
+    if not has_role(user, *roles):
+        raise Forbidden(
+            "this needs one of the roles: " + ", ".join(roles), code="auth.missing_role"
+        )
+
+
+def _clean_roles(roles: Iterable[str]) -> list[str]:
+    unique = list(dict.fromkeys(roles))
+    unknown = [r for r in unique if r not in ROLES]
+    if unknown:
+        raise Invalid(
+            f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(sorted(ROLES))}",
+            field="roles",
+        )
+    return unique
+
+
+def _clean_disciplines(disciplines: Iterable[str]) -> list[str]:
+    unique = list(dict.fromkeys(d.strip().lower() for d in disciplines))
+    bad = [d for d in unique if not _DISCIPLINE.match(d)]
+    if bad:
+        raise Invalid(
+            f"discipline slugs are lowercase letters, digits and '-': {', '.join(bad)}",
+            field="disciplines",
+        )
+    return unique
+
+
+async def create_staff_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    display_name: str | None,
+    roles: Iterable[str],
+    disciplines: Iterable[str] = (),
+) -> User:
+    if not _USERNAME.match(username):
+        raise Invalid(
+            "username: 3–64 letters, digits, '_', '.' or '-'", field="username"
+        )
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"password: at least {MIN_PASSWORD} characters", field="password")
+    role_list = _clean_roles(roles)
+    if Role.science_reviewer.value in role_list and not disciplines:
+        raise Invalid("a science reviewer needs at least one discipline", field="disciplines")
+    name = (display_name or username).strip()
+    if not name or len(name) > 64:
+        raise Invalid("display_name: 1–64 characters", field="display_name")
+    existing = await session.exec(select(User.id).where(User.username == username))
+    if existing.first() is not None:
+        raise Conflict(f"the username {username!r} is taken", code="user.exists")
+    user = User(
+        username=username,
+        password_hash=await anyio.to_thread.run_sync(hash_password, password),
+        display_name=name,
+        roles=role_list,
+        disciplines=_clean_disciplines(disciplines),
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent create of the same username
+        raise Conflict(f"the username {username!r} is taken", code="user.exists") from exc
+    return user
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User:
+    user = (await session.exec(select(User).where(User.username == username))).first()
+    ok = await anyio.to_thread.run_sync(
+        verify_password, password, user.password_hash if user else None
+    )
+    if user is None or not ok or not user.is_active:
+        raise Unauthenticated(
+            "wrong username or password", code="auth.invalid_credentials"
+        )
+    return user
+
+
+async def get_active_user(session: AsyncSession, user_id: str) -> User:
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthenticated("the account behind this token no longer exists; log in again")
+    return user
+
+
+async def get_or_create_wechat_user(session: AsyncSession, openid: str) -> tuple[User, bool]:
+    """The viewer for a WeChat openid, created on first login (viewer and creator roles)."""
+    user = (await session.exec(select(User).where(User.wechat_openid == openid))).first()
+    if user is not None:
+        return user, False
+    user = User(
+        wechat_openid=openid,
+        display_name="微信用户" + openid[-4:],
+        roles=[Role.viewer.value, Role.creator.value],
+    )
+    try:
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError:  # the same code raced in twice: the other insert won
+        user = (await session.exec(select(User).where(User.wechat_openid == openid))).one()
+        return user, False
+    return user, True
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user", code="user.not_found")
+    return user
+
+
+async def wechat_login(
+    session: AsyncSession, http: httpx.AsyncClient, settings: Settings, code: str
+) -> tuple[User, bool]:
+    """Exchange a mini-program login code with WeChat and return (user, created)."""
+    try:
+        ws = await wechat.jscode2session(http, settings, code)
+    except wechat.WechatCodeInvalid as exc:
+        raise Unauthenticated(
+            f"WeChat rejected the login code ({exc}); call wx.login again for a fresh one",
+            code="auth.wechat_code_invalid",
+        ) from exc
+    except wechat.WechatRateLimited as exc:
+        raise RateLimited(
+            "WeChat is rate limiting logins; try again shortly",
+            code="auth.wechat_rate_limited",
+            retry_after=10,
+        ) from exc
+    except wechat.WechatUnavailable as exc:
+        raise Unavailable(
+            f"WeChat login is unavailable: {exc}", code="auth.wechat_unavailable", retry_after=5
+        ) from exc
+    return await get_or_create_wechat_user(session, ws.openid)

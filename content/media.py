@@ -1,0 +1,61 @@
+"""Links to media for the people allowed to see it: short-lived signed URLs by default, the
+public/CDN base URL only for published media."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content.models import Media, MediaKind, MediaStatus
+from infra.settings import Settings
+from infra.storage.base import Storage
+
+
+@dataclass
+class MediaLinks:
+    cover_url: str | None = None
+    duration_s: float | None = None
+    renditions: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _url(storage: Storage, settings: Settings, key: str, public: bool) -> str:
+    if public:
+        url = storage.public_url(key)
+        if url:
+            return url
+    return await storage.presign_get(key, settings.download_url_ttl_seconds)
+
+
+async def links(
+    session: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    media_ids: Iterable[str | None],
+    *,
+    public: bool,
+) -> dict[str, MediaLinks]:
+    """Links for each ready media id (others are left out)."""
+    ids = {m for m in media_ids if m}
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Media).where(col(Media.id).in_(ids), Media.status == MediaStatus.ready)
+    )
+    out: dict[str, MediaLinks] = {}
+    for media in rows.all():
+        item = MediaLinks(duration_s=media.duration_s)
+        if media.kind == MediaKind.image:
+            item.cover_url = await _url(storage, settings, media.object_key, public)
+        else:
+            if media.cover_key:
+                item.cover_url = await _url(storage, settings, media.cover_key, public)
+            for r in media.renditions:
+                item.renditions.append(
+                    {**r, "url": await _url(storage, settings, r["key"], public)}
+                )
+        out[media.id] = item
+    return out

@@ -1,0 +1,269 @@
+"""Database tables. API schemas live in api/schemas and never expose these directly."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from infra.clock import utcnow
+from infra.dbtypes import UtcDateTime
+from infra.ids import new_id
+
+TZ = UtcDateTime()
+
+
+def _enum(enum: type[StrEnum]) -> Any:
+    # Stored as plain strings (no native PostgreSQL enum), so adding a value needs no DDL dance.
+    return sa.Enum(enum, native_enum=False, create_constraint=False, length=32)
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(TZ, nullable=nullable, index=index))
+
+
+class Role(StrEnum):
+    viewer = "viewer"
+    creator = "creator"
+    political_reviewer = "political_reviewer"
+    science_reviewer = "science_reviewer"
+    admin = "admin"
+
+
+class ContentType(StrEnum):
+    video = "video"
+    article = "article"
+
+
+class ContentStatus(StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    changes_requested = "changes_requested"
+    rejected = "rejected"
+    published = "published"
+    taken_down = "taken_down"
+    withdrawn = "withdrawn"
+
+
+class Stage(StrEnum):
+    machine = "machine"
+    political = "political"
+    science = "science"
+
+
+class TaskStatus(StrEnum):
+    open = "open"
+    approved = "approved"
+    rejected = "rejected"
+    changes_requested = "changes_requested"
+    cancelled = "cancelled"
+
+
+class Severity(StrEnum):
+    block = "block"
+    warn = "warn"
+    info = "info"
+
+
+class MediaKind(StrEnum):
+    video = "video"
+    image = "image"
+
+
+class MediaStatus(StrEnum):
+    pending = "pending"
+    processing = "processing"
+    ready = "ready"
+    failed = "failed"
+
+
+class User(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    username: str | None = Field(default=None, unique=True, max_length=64)
+    password_hash: str | None = Field(default=None, max_length=255)
+    wechat_openid: str | None = Field(default=None, unique=True, max_length=128)
+    display_name: str = Field(max_length=64)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    disciplines: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Topic(SQLModel, table=True):
+    slug: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=64)
+    position: int = 0
+
+
+class Audience(SQLModel, table=True):
+    slug: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=64)
+    position: int = 0
+
+
+class Content(SQLModel, table=True):
+    """A piece of content across its revisions. ``status`` is what the contract shows."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    type: ContentType = Field(sa_type=_enum(ContentType))
+    owner_id: str = Field(foreign_key="user.id", index=True, max_length=26)
+    status: ContentStatus = Field(default=ContentStatus.draft, index=True, sa_type=_enum(ContentStatus))
+    # The revision being written or reviewed (the newest one).
+    working_revision_id: str | None = Field(default=None, max_length=26)
+    # The revision the public sees; set while status is published.
+    live_revision_id: str | None = Field(default=None, max_length=26)
+    published_at: datetime | None = _ts(nullable=True, index=True)
+    pinned_until: datetime | None = _ts(nullable=True)
+    removed_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class ContentTopic(SQLModel, table=True):
+    """Topics of the live revision, for feed filtering."""
+
+    content_id: str = Field(foreign_key="content.id", primary_key=True, max_length=26)
+    topic_slug: str = Field(foreign_key="topic.slug", primary_key=True, index=True, max_length=64)
+
+
+class ContentAudience(SQLModel, table=True):
+    """Audiences of the live revision, for feed filtering."""
+
+    content_id: str = Field(foreign_key="content.id", primary_key=True, max_length=26)
+    audience_slug: str = Field(
+        foreign_key="audience.slug", primary_key=True, index=True, max_length=64
+    )
+
+
+class Revision(SQLModel, table=True):
+    """One version of a content item. Immutable once submitted; reviews point at it."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("content_id", "number"),
+        # At most one revision of an item is under review at a time, enforced by the database.
+        sa.Index(
+            "uq_revision_one_in_review",
+            "content_id",
+            unique=True,
+            sqlite_where=sa.text("state = 'in_review'"),
+            postgresql_where=sa.text("state = 'in_review'"),
+        ),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    content_id: str = Field(foreign_key="content.id", index=True, max_length=26)
+    number: int
+    author_id: str = Field(foreign_key="user.id", max_length=26)
+    # draft | in_review | changes_requested | rejected | published | superseded | withdrawn
+    state: str = Field(default="draft", max_length=32)
+    stage: Stage | None = Field(default=None, sa_type=_enum(Stage))
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=2000)
+    body: str | None = Field(default=None, sa_type=sa.Text)
+    media_id: str | None = Field(default=None, foreign_key="media.id", max_length=26)
+    cover_media_id: str | None = Field(default=None, foreign_key="media.id", max_length=26)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    audiences: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    discipline: str = Field(max_length=64)
+    references: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    findings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    submitted_at: datetime | None = _ts(nullable=True)
+    decided_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class ReviewTask(SQLModel, table=True):
+    """A human review stage of one revision. Claims are leases; exactly one decision wins."""
+
+    __table_args__ = (sa.UniqueConstraint("revision_id", "stage"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    content_id: str = Field(foreign_key="content.id", index=True, max_length=26)
+    revision_id: str = Field(foreign_key="revision.id", max_length=26)
+    stage: Stage = Field(sa_type=_enum(Stage))
+    status: TaskStatus = Field(default=TaskStatus.open, sa_type=_enum(TaskStatus))
+    discipline: str = Field(max_length=64)
+    claimed_by: str | None = Field(default=None, foreign_key="user.id", max_length=26)
+    claim_expires_at: datetime | None = _ts(nullable=True)
+    decided_by: str | None = Field(default=None, foreign_key="user.id", max_length=26)
+    comment: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    decided_at: datetime | None = _ts(nullable=True)
+
+
+class ReviewEvent(SQLModel, table=True):
+    """Append-only audit log of every workflow transition (triggers forbid UPDATE and DELETE)."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    content_id: str = Field(foreign_key="content.id", index=True, max_length=26)
+    revision_id: str | None = Field(default=None, foreign_key="revision.id", max_length=26)
+    revision_number: int | None = None
+    actor_id: str | None = Field(default=None, foreign_key="user.id", max_length=26)
+    action: str = Field(max_length=32)
+    stage: str | None = Field(default=None, max_length=16)
+    from_status: str = Field(max_length=32)
+    to_status: str = Field(max_length=32)
+    comment: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class ScreeningTerm(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    term: str = Field(unique=True, max_length=100)
+    category: str = Field(max_length=32)
+    severity: Severity = Field(sa_type=_enum(Severity))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Rumor(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    claim: str = Field(max_length=500)
+    truth: str = Field(sa_type=sa.Text)
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Media(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    owner_id: str = Field(foreign_key="user.id", index=True, max_length=26)
+    kind: MediaKind = Field(sa_type=_enum(MediaKind))
+    status: MediaStatus = Field(default=MediaStatus.pending, sa_type=_enum(MediaStatus))
+    error: str | None = Field(default=None, max_length=500)
+    object_key: str = Field(max_length=300)
+    content_type: str | None = Field(default=None, max_length=100)
+    size: int = Field(sa_type=sa.BigInteger)
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    cover_key: str | None = Field(default=None, max_length=300)
+    renditions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Upload(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    owner_id: str = Field(foreign_key="user.id", index=True, max_length=26)
+    kind: MediaKind = Field(sa_type=_enum(MediaKind))
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int = Field(sa_type=sa.BigInteger)
+    object_key: str = Field(max_length=300)
+    method: str = Field(max_length=16)  # PUT | multipart
+    s3_upload_id: str | None = Field(default=None, max_length=300)
+    part_size: int | None = None
+    status: str = Field(default="pending", max_length=16)  # pending | completed | aborted
+    media_id: str | None = Field(default=None, foreign_key="media.id", max_length=26)
+    expires_at: datetime = Field(sa_type=TZ)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

@@ -1,0 +1,230 @@
+"""Review work: the machine stage, and human tasks with claim leases and exactly-one decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content import workflow
+from content.dictionary import current_screener
+from content.errors import Conflict, Forbidden, Invalid, NotFound
+from content.models import (
+    Content,
+    ContentType,
+    Media,
+    MediaStatus,
+    ReviewTask,
+    Revision,
+    Role,
+    Stage,
+    TaskStatus,
+    User,
+)
+from content.screening import blocking
+from infra.clock import utcnow
+
+STAGE_ROLE = {Stage.political: Role.political_reviewer.value, Stage.science: Role.science_reviewer.value}
+DECISIONS = {
+    "approve": TaskStatus.approved,
+    "reject": TaskStatus.rejected,
+    "request_changes": TaskStatus.changes_requested,
+}
+MAX_COMMENT = 5000
+
+
+@dataclass
+class TaskView:
+    task: ReviewTask
+    revision: Revision
+    content: Content
+    author: User
+
+
+def _may_review(user: User, task_stage: Stage, discipline: str) -> bool:
+    if STAGE_ROLE[task_stage] not in user.roles:
+        return False
+    return task_stage != Stage.science or discipline in user.disciplines
+
+
+async def list_tasks(
+    session: AsyncSession,
+    user: User,
+    stage: Stage,
+    status: TaskStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[TaskView], str | None]:
+    if STAGE_ROLE.get(stage) not in user.roles:
+        raise Forbidden(f"the {stage.value} queue is for {STAGE_ROLE[stage]}s", code="auth.missing_role")
+    query = (
+        select(ReviewTask, Revision, Content, User)
+        .join(Revision, col(Revision.id) == col(ReviewTask.revision_id))
+        .join(Content, col(Content.id) == col(ReviewTask.content_id))
+        .join(User, col(User.id) == col(Content.owner_id))
+        .where(ReviewTask.stage == stage, Content.owner_id != user.id)
+        .order_by(col(ReviewTask.id))
+        .limit(limit + 1)
+    )
+    if status is not None:
+        query = query.where(ReviewTask.status == status)
+    if stage == Stage.science:
+        query = query.where(col(ReviewTask.discipline).in_(user.disciplines or [""]))
+    if cursor:
+        query = query.where(col(ReviewTask.id) > cursor)
+    rows = [TaskView(*row) for row in (await session.exec(query)).all()]
+    page = rows[:limit]
+    return page, (page[-1].task.id if len(rows) > limit and page else None)
+
+
+async def _task_for(session: AsyncSession, user: User, task_id: str) -> TaskView:
+    row = (
+        await session.exec(
+            select(ReviewTask, Revision, Content, User)
+            .join(Revision, col(Revision.id) == col(ReviewTask.revision_id))
+            .join(Content, col(Content.id) == col(ReviewTask.content_id))
+            .join(User, col(User.id) == col(Content.owner_id))
+            .where(ReviewTask.id == task_id)
+        )
+    ).first()
+    # A task outside the reviewer's stage or discipline does not exist for them.
+    if row is None or not _may_review(user, row[0].stage, row[0].discipline):
+        raise NotFound("no such review task", code="review.not_found")
+    view = TaskView(*row)
+    if view.content.owner_id == user.id:
+        raise Forbidden("nobody reviews their own content", code="review.self_review")
+    other_approval = (
+        await session.exec(
+            select(ReviewTask.id).where(
+                ReviewTask.revision_id == view.task.revision_id,
+                ReviewTask.id != view.task.id,
+                ReviewTask.decided_by == user.id,
+                ReviewTask.status == TaskStatus.approved,
+            )
+        )
+    ).first()
+    if other_approval is not None:
+        raise Forbidden(
+            "you approved another stage of this revision; a different reviewer must take this one",
+            code="review.same_reviewer",
+        )
+    return view
+
+
+def _claimable_by(user_id: str, now: object) -> sa.ColumnElement[bool]:
+    return or_(
+        col(ReviewTask.claimed_by).is_(None),
+        col(ReviewTask.claimed_by) == user_id,
+        col(ReviewTask.claim_expires_at) < now,
+    )
+
+
+async def _why_not(session: AsyncSession, task_id: str) -> Conflict:
+    task = await session.get(ReviewTask, task_id, populate_existing=True)
+    if task is None or task.status != TaskStatus.open:
+        return Conflict("this task has already been decided", code="review.task_closed")
+    return Conflict(
+        "another reviewer holds this task until its claim expires",
+        code="review.already_claimed",
+        claim_expires_at=task.claim_expires_at.isoformat() if task.claim_expires_at else None,
+    )
+
+
+async def claim(session: AsyncSession, user: User, task_id: str, lease_s: int) -> TaskView:
+    view = await _task_for(session, user, task_id)
+    now = utcnow()
+    expires = now + timedelta(seconds=lease_s)
+    result = await session.exec(  # type: ignore[call-overload]
+        sa.update(ReviewTask)
+        .where(
+            col(ReviewTask.id) == task_id,
+            col(ReviewTask.status) == TaskStatus.open,
+            _claimable_by(user.id, now),
+        )
+        .values(claimed_by=user.id, claim_expires_at=expires)
+    )
+    if result.rowcount != 1:
+        raise await _why_not(session, task_id)
+    view.task.claimed_by, view.task.claim_expires_at = user.id, expires
+    return view
+
+
+async def decide(
+    session: AsyncSession, user: User, task_id: str, decision: str, comment: str | None
+) -> TaskView:
+    if decision not in DECISIONS:
+        raise Invalid("decision is approve, reject or request_changes", field="decision")
+    comment = (comment or "").strip() or None
+    if decision != "approve" and not comment:
+        raise Invalid(f"{decision.replace('_', ' ')} needs a comment for the author", field="comment")
+    if comment and len(comment) > MAX_COMMENT:
+        raise Invalid(f"comment: at most {MAX_COMMENT} characters", field="comment")
+    view = await _task_for(session, user, task_id)
+    now = utcnow()
+    # The single conditional UPDATE is the arbiter: of two racing decisions exactly one matches.
+    result = await session.exec(  # type: ignore[call-overload]
+        sa.update(ReviewTask)
+        .where(
+            col(ReviewTask.id) == task_id,
+            col(ReviewTask.status) == TaskStatus.open,
+            _claimable_by(user.id, now),
+        )
+        .values(status=DECISIONS[decision], decided_by=user.id, decided_at=now, comment=comment)
+    )
+    if result.rowcount != 1:
+        raise await _why_not(session, task_id)
+    await workflow.apply(session, view.content, view.revision, decision, user, comment=comment)
+    view.task.status, view.task.decided_by, view.task.decided_at = DECISIONS[decision], user.id, now
+    view.task.comment = comment
+    return view
+
+
+async def run_machine_stage(session: AsyncSession, revision_id: str) -> str:
+    """Screen a revision in the machine stage and move it on. Returns what happened; safe to
+    run twice (a revision no longer in the machine stage is left alone)."""
+    revision = await session.get(Revision, revision_id)
+    if revision is None or workflow.revision_state(revision) != Stage.machine.value:
+        return "skipped"
+    content = await session.get(Content, revision.content_id)
+    assert content is not None
+    if content.type == ContentType.video:
+        media = await session.get(Media, revision.media_id) if revision.media_id else None
+        if media is None or media.status == MediaStatus.failed:
+            reason = media.error if media and media.error else "the video could not be processed"
+            revision.findings = [_media_finding(reason)]
+            session.add(revision)
+            await workflow.apply(session, content, revision, "block", None, comment=reason)
+            return "blocked"
+        if media.status != MediaStatus.ready:
+            return "waiting_for_media"
+    screener = await current_screener(session)
+    fields = {
+        "title": revision.title,
+        "summary": revision.summary,
+        "body": revision.body or "",
+        "references": "\n".join(r.get("title", "") for r in revision.references),
+    }
+    findings = screener.scan(fields, has_references=bool(revision.references))
+    revision.findings = [f.as_dict() for f in findings]
+    session.add(revision)
+    if blocking(findings):
+        first = next(f for f in findings if f.severity == "block")
+        await workflow.apply(session, content, revision, "block", None, comment=first.message)
+        return "blocked"
+    await workflow.apply(session, content, revision, "pass", None)
+    return "passed"
+
+
+def _media_finding(reason: str) -> dict[str, object]:
+    return {
+        "check": "media",
+        "severity": "block",
+        "field": "media_id",
+        "start": 0,
+        "end": 0,
+        "excerpt": "",
+        "message": reason,
+    }

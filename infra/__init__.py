@@ -1,0 +1,1 @@
+"""Plumbing: settings, database, Redis, object storage, security primitives, outside clients."""

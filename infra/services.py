@@ -1,0 +1,90 @@
+"""The long-lived clients of a process (database engines, Redis, storage, queue, HTTP), built
+once at start-up and closed at shutdown."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+import redis.asyncio as aioredis
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from streaq import Worker
+
+from infra import db
+from infra.queue import make_producer
+from infra.redis import make_client, redis_url
+from infra.settings import Settings
+from infra.storage.base import Storage
+from infra.storage.factory import build_storage
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    read_sessions: async_sessionmaker[AsyncSession]
+    # Writers on SQLite take the write lock up front (BEGIN IMMEDIATE), so a transaction that
+    # read first cannot fail later on upgrading its lock; on PostgreSQL both are the same.
+    write_sessions: async_sessionmaker[AsyncSession]
+    redis_url: str
+    redis: aioredis.Redis
+    storage: Storage
+    queue: Worker[Any]
+    http: httpx.AsyncClient
+
+
+def _write_engine(url: str) -> AsyncEngine:
+    engine = db.make_engine(url)
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _immediate(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _no_autobegin(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN IMMEDIATE instead of pysqlite's own BEGIN.
+        dbapi_conn.isolation_level = None
+
+    return engine
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings, *, migrate: bool = False, redis: str | None = None
+) -> AsyncIterator[Services]:
+    """Open every client; ``redis`` is the URL of a Redis already started by the caller."""
+    url = settings.resolved_database_url()
+    if migrate:
+        await anyio.to_thread.run_sync(db.upgrade, url)
+    engine = db.make_engine(url)
+    write_engine = _write_engine(url) if url.startswith("sqlite") else engine
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(engine.dispose)
+        if write_engine is not engine:
+            stack.push_async_callback(write_engine.dispose)
+        rurl = redis or stack.enter_context(redis_url(settings))
+        client = make_client(rurl)
+        stack.push_async_callback(client.aclose)
+        storage = build_storage(settings)
+        queue = make_producer(settings, rurl)
+        await stack.enter_async_context(queue)
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(timeout=settings.wechat_timeout_s)
+        )
+        yield Services(
+            settings=settings,
+            engine=engine,
+            read_sessions=db.make_sessionmaker(engine),
+            write_sessions=db.make_sessionmaker(write_engine),
+            redis_url=rurl,
+            redis=client,
+            storage=storage,
+            queue=queue,
+            http=http,
+        )

@@ -1,0 +1,48 @@
+"""Alembic environment: runs migrations on the async engine for SQLite and PostgreSQL alike."""
+
+import asyncio
+import logging.config
+
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+import content.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from alembic import context
+from infra.db import make_engine
+from infra.settings import Settings
+
+config = context.config
+if config.config_file_name and config.attributes.get("configure_logging", True):
+    logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = SQLModel.metadata
+
+
+def _url() -> str:
+    return config.get_main_option("sqlalchemy.url") or Settings().resolved_database_url()
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    engine = make_engine(_url())
+    async with engine.connect() as connection:
+        await connection.run_sync(_run)
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_run_async())

@@ -1,0 +1,235 @@
+"""An article from a creator's draft through machine, political and science review to the feed,
+and off it again by takedown — driven only through the HTTP contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from infra.services import Services
+from tests import factories as f
+from tests.conftest import eventually
+
+
+async def _wait_for_task(
+    client: httpx.AsyncClient, reviewer: f.Person, stage: str, content_id: str
+) -> dict[str, Any]:
+    async def check() -> dict[str, Any] | None:
+        return await f.task_for(client, reviewer, stage, content_id)
+
+    task: dict[str, Any] = await eventually(check)  # type: ignore[assignment]
+    return task
+
+
+async def _approve(client: httpx.AsyncClient, reviewer: f.Person, task_id: str) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/review/tasks/{task_id}/decision",
+        json={"decision": "approve", "comment": "内容准确"},
+        headers=reviewer.auth,
+    )
+
+
+async def publish(client: httpx.AsyncClient, crew: f.Crew, **overrides: Any) -> str:
+    """Create, submit and approve an article at every stage; returns its id."""
+    content = await f.create(client, crew.creator, **overrides)
+    resp = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    assert resp.status_code == 202, resp.text
+    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    assert (await _approve(client, crew.political, task["id"])).status_code == 200
+    task = await _wait_for_task(client, crew.science, "science", content["id"])
+    assert (await _approve(client, crew.science, task["id"])).status_code == 200
+    return str(content["id"])
+
+
+async def test_article_goes_from_draft_through_every_stage_to_the_feed(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content = await f.create(client, crew.creator)
+    assert content["status"] == "draft" and content["review_stage"] is None
+
+    resp = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    assert resp.status_code == 202
+    assert resp.json()["status"] == "in_review"
+    assert resp.json()["review_stage"] == "machine"
+
+    political = await _wait_for_task(client, crew.political, "political", content["id"])
+    assert political["content"]["title"] == "冬季如何科学预防流感"
+    assert (await f.get(client, crew.creator, content["id"])).json()["review_stage"] == "political"
+    claim = await client.post(
+        f"/api/v1/review/tasks/{political['id']}/claim", headers=crew.political.auth
+    )
+    assert claim.status_code == 200 and claim.json()["claimed_by"] == crew.political.id
+    assert (await _approve(client, crew.political, political["id"])).status_code == 200
+
+    science = await _wait_for_task(client, crew.science, "science", content["id"])
+    assert (await _approve(client, crew.science, science["id"])).status_code == 200
+
+    public = await f.get(client, None, content["id"])
+    assert public.status_code == 200
+    detail = public.json()
+    assert detail["status"] == "published" and detail["review_stage"] is None
+    assert detail["findings"] is None  # machine findings are for the owner and reviewers
+    assert [r["stage"] for r in detail["reviewed_by"]] == ["science"]
+    assert detail["published_at"] is not None
+
+    feed = (await client.get("/api/v1/feed", params={"tab": "latest", "limit": 50})).json()
+    assert content["id"] in [c["id"] for c in feed["items"]]
+
+    history = await client.get(
+        f"/api/v1/contents/{content['id']}/reviews", headers=crew.creator.auth
+    )
+    assert [e["action"] for e in history.json()] == ["submit", "pass", "approve", "approve"]
+    assert history.json()[-1]["reviewer"]["id"] == crew.science.id
+
+
+async def test_takedown_removes_content_from_feed_and_public_detail_at_once(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content_id = await publish(client, crew)
+    resp = await client.post(
+        f"/api/v1/admin/contents/{content_id}/takedown",
+        json={"reason": "经核实存在错误"},
+        headers=crew.admin.auth,
+    )
+    assert resp.status_code == 200 and resp.json()["status"] == "taken_down"
+    assert (await f.get(client, None, content_id)).status_code == 404
+    feed = (await client.get("/api/v1/feed", params={"limit": 50})).json()
+    assert content_id not in [c["id"] for c in feed["items"]]
+    # The author still sees it, with its status.
+    mine = await f.get(client, crew.creator, content_id)
+    assert mine.json()["status"] == "taken_down"
+
+
+async def test_only_an_admin_can_take_content_down(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content_id = await publish(client, crew)
+    resp = await client.post(
+        f"/api/v1/admin/contents/{content_id}/takedown",
+        json={"reason": "不喜欢"},
+        headers=crew.political.auth,
+    )
+    assert resp.status_code == 403
+    assert (await f.get(client, None, content_id)).status_code == 200
+
+
+async def test_owner_withdraws_published_content(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content_id = await publish(client, crew)
+    resp = await client.post(f"/api/v1/contents/{content_id}/withdraw", headers=crew.creator.auth)
+    assert resp.status_code == 200 and resp.json()["status"] == "withdrawn"
+    assert (await f.get(client, None, content_id)).status_code == 404
+
+
+async def test_drafts_are_invisible_to_everyone_but_their_author(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    other = await f.person(services, "creator")
+    content = await f.create(client, crew.creator)
+    for who in (None, other, crew.political, crew.admin):
+        resp = await f.get(client, who, content["id"])
+        assert resp.status_code == 404, who
+        assert resp.json()["code"] == "content.not_found"
+    assert (await f.get(client, crew.creator, content["id"])).status_code == 200
+
+
+async def test_editing_someone_elses_content_is_404(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    other = await f.person(services, "creator")
+    content = await f.create(client, crew.creator)
+    resp = await client.patch(
+        f"/api/v1/contents/{content['id']}", json={"title": "改掉"}, headers=other.auth
+    )
+    assert resp.status_code == 404
+    assert (await f.get(client, crew.creator, content["id"])).json()["title"] != "改掉"
+
+
+async def test_request_changes_then_resubmit_goes_through_review_as_a_new_revision(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content = await f.create(client, crew.creator)
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    resp = await client.post(
+        f"/api/v1/review/tasks/{task['id']}/decision",
+        json={"decision": "request_changes", "comment": "请补充数据来源"},
+        headers=crew.political.auth,
+    )
+    assert resp.status_code == 200
+    detail = (await f.get(client, crew.creator, content["id"])).json()
+    assert detail["status"] == "changes_requested"
+    mine = (await client.get("/api/v1/me/contents", headers=crew.creator.auth)).json()
+    assert mine["items"][0]["latest_comment"] == "请补充数据来源"
+
+    again = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    assert again.status_code == 409  # edit first
+
+    edited = await client.patch(
+        f"/api/v1/contents/{content['id']}",
+        json={"summary": "补充了来源"},
+        headers=crew.creator.auth,
+    )
+    assert edited.status_code == 200 and edited.json()["revision"] == 2
+    resp = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    assert resp.status_code == 202
+    task2 = await _wait_for_task(client, crew.political, "political", content["id"])
+    assert task2["revision"] == 2 and task2["content"]["summary"] == "补充了来源"
+
+
+async def test_published_content_stays_live_while_its_edit_is_reviewed(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content_id = await publish(client, crew)
+    resp = await client.patch(
+        f"/api/v1/contents/{content_id}", json={"title": "新标题"}, headers=crew.creator.auth
+    )
+    assert resp.status_code == 200 and resp.json()["revision"] == 2
+    await client.post(f"/api/v1/contents/{content_id}/submit", headers=crew.creator.auth)
+    public = (await f.get(client, None, content_id)).json()
+    assert public["title"] == "冬季如何科学预防流感" and public["status"] == "published"
+    political = await _wait_for_task(client, crew.political, "political", content_id)
+    assert (await _approve(client, crew.political, political["id"])).status_code == 200
+    science = await _wait_for_task(client, crew.science, "science", content_id)
+    assert (await _approve(client, crew.science, science["id"])).status_code == 200
+    assert (await f.get(client, None, content_id)).json()["title"] == "新标题"
+
+
+async def test_blocking_term_rejects_at_the_machine_stage_with_its_finding(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content = await f.create(client, crew.creator, body="有人宣传法輪功，这是谣言。")
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+
+    async def rejected() -> dict[str, Any] | None:
+        detail: dict[str, Any] = (await f.get(client, crew.creator, content["id"])).json()
+        return detail if detail["status"] == "rejected" else None
+
+    detail: dict[str, Any] = await eventually(rejected)  # type: ignore[assignment]
+    blocks = [x for x in detail["findings"] if x["severity"] == "block"]
+    assert blocks and blocks[0]["field"] == "body"
+    body = detail["body"]
+    assert body[blocks[0]["start"] : blocks[0]["end"]] == "法輪功"
+    assert await f.task_for(client, crew.political, "political", content["id"]) is None
+
+
+async def test_warnings_travel_to_reviewers_as_findings(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content = await f.create(client, crew.creator, summary="这个偏方能根治糖尿病")
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    hits = [x for x in task["findings"] if x["field"] == "summary"]
+    assert any(x["excerpt"] == "根治" and x["severity"] == "warn" for x in hits)

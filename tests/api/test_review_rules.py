@@ -1,0 +1,172 @@
+"""The review rules, tried the way a careless or malicious reviewer would."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from infra.services import Services
+from tests import factories as f
+from tests.api.test_lifecycle import _approve, _wait_for_task
+
+
+async def _in_political(client: httpx.AsyncClient, crew: f.Crew, **kw: object) -> tuple[str, str]:
+    content = await f.create(client, crew.creator, **kw)
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    return str(content["id"]), str(task["id"])
+
+
+async def test_nobody_reviews_their_own_content(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    both = await f.person(services, "creator", "political_reviewer")
+    content = await f.create(client, both)
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=both.auth)
+    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    # Their own task is not even in their queue…
+    assert await f.task_for(client, both, "political", content["id"]) is None
+    # …and addressing it directly is refused.
+    claim = await client.post(f"/api/v1/review/tasks/{task['id']}/claim", headers=both.auth)
+    assert claim.status_code == 403 and claim.json()["code"] == "review.self_review"
+    decide = await _approve(client, both, task["id"])
+    assert decide.status_code == 403
+
+
+async def test_one_person_cannot_approve_two_stages_of_a_revision(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    both = await f.person(
+        services, "political_reviewer", "science_reviewer", disciplines=("medicine",)
+    )
+    content_id, task_id = await _in_political(client, crew)
+    assert (await _approve(client, both, task_id)).status_code == 200
+    science = await _wait_for_task(client, crew.science, "science", content_id)
+    resp = await _approve(client, both, science["id"])
+    assert resp.status_code == 403 and resp.json()["code"] == "review.same_reviewer"
+    assert (await _approve(client, crew.science, science["id"])).status_code == 200
+
+
+async def test_science_tasks_go_only_to_reviewers_of_the_discipline(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    physicist = await f.person(services, "science_reviewer", disciplines=("physics",))
+    content_id, task_id = await _in_political(client, crew)
+    assert (await _approve(client, crew.political, task_id)).status_code == 200
+    science = await _wait_for_task(client, crew.science, "science", content_id)
+    assert await f.task_for(client, physicist, "science", content_id) is None
+    resp = await client.post(f"/api/v1/review/tasks/{science['id']}/claim", headers=physicist.auth)
+    assert resp.status_code == 404
+
+
+async def test_political_queue_is_closed_to_people_without_the_role(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    creator = await f.person(services, "creator")
+    resp = await client.get(
+        "/api/v1/review/tasks", params={"stage": "political"}, headers=creator.auth
+    )
+    assert resp.status_code == 403
+
+
+async def test_a_claimed_task_cannot_be_claimed_or_decided_by_another_reviewer(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    rival = await f.person(services, "political_reviewer")
+    _, task_id = await _in_political(client, crew)
+    first = await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=crew.political.auth)
+    assert first.status_code == 200
+    second = await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=rival.auth)
+    assert second.status_code == 409 and second.json()["code"] == "review.already_claimed"
+    decide = await _approve(client, rival, task_id)
+    assert decide.status_code == 409 and decide.json()["code"] == "review.already_claimed"
+    assert (await _approve(client, crew.political, task_id)).status_code == 200
+
+
+async def test_an_expired_claim_can_be_taken_over(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    rival = await f.person(services, "political_reviewer")
+    _, task_id = await _in_political(client, crew)
+    assert (
+        await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=crew.political.auth)
+    ).status_code == 200
+    # Age the lease instead of sleeping through it.
+    import sqlalchemy as sa
+
+    from content.models import ReviewTask
+    from infra.clock import utcnow
+
+    async with services.write_sessions() as session:
+        await session.exec(  # type: ignore[call-overload]
+            sa.update(ReviewTask).where(ReviewTask.id == task_id).values(claim_expires_at=utcnow())
+        )
+        await session.commit()
+    resp = await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=rival.auth)
+    assert resp.status_code == 200 and resp.json()["claimed_by"] == rival.id
+
+
+async def test_concurrent_decisions_on_one_task_exactly_one_wins(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    reviewers = [await f.person(services, "political_reviewer") for _ in range(6)]
+    content_id, task_id = await _in_political(client, crew)
+    decisions = ["approve", "reject", "request_changes"] * 2
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/v1/review/tasks/{task_id}/decision",
+                json={"decision": d, "comment": "并发"},
+                headers=r.auth,
+            )
+            for r, d in zip(reviewers, decisions, strict=True)
+        )
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200, 409, 409, 409, 409, 409], [r.text for r in responses]
+    history = await client.get(
+        f"/api/v1/contents/{content_id}/reviews", headers=crew.creator.auth
+    )
+    human = [e for e in history.json() if e["stage"] == "political"]
+    assert len(human) == 1
+
+
+async def test_deciding_a_closed_task_is_409(client: httpx.AsyncClient, services: Services) -> None:
+    crew = await f.crew(services)
+    other = await f.person(services, "political_reviewer")
+    _, task_id = await _in_political(client, crew)
+    assert (await _approve(client, crew.political, task_id)).status_code == 200
+    again = await _approve(client, other, task_id)
+    assert again.status_code == 409 and again.json()["code"] == "review.task_closed"
+
+
+async def test_reject_needs_a_comment(client: httpx.AsyncClient, services: Services) -> None:
+    crew = await f.crew(services)
+    _, task_id = await _in_political(client, crew)
+    resp = await client.post(
+        f"/api/v1/review/tasks/{task_id}/decision",
+        json={"decision": "reject"},
+        headers=crew.political.auth,
+    )
+    assert resp.status_code == 422 and resp.json()["field"] == "comment"
+
+
+async def test_the_audit_log_cannot_be_rewritten(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    import pytest
+    import sqlalchemy as sa
+    from sqlalchemy.exc import DBAPIError
+
+    await _in_political(client, await f.crew(services))  # so the log has rows to protect
+    async with services.write_sessions() as session:
+        with pytest.raises(DBAPIError, match="append-only"):
+            await session.exec(sa.text("UPDATE reviewevent SET comment = 'rewritten'"))  # type: ignore[call-overload]
+        await session.rollback()

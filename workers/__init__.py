@@ -1,0 +1,1 @@
+"""Background jobs on streaq; each job calls a content/ service and is safe to run twice."""
