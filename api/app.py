@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api import problems
 from api.middleware import RequestContext
-from api.routers import admin, auth, contents, feed, me, ops, review
+from api.routers import admin, auth, contents, feed, me, ops, review, storage, uploads
 from content.seed import seed
 from infra.logging import configure as configure_logging
 from infra.services import Services, open_services
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     app.add_middleware(RequestContext)
-    for module in (auth, me, contents, review, feed, admin, ops):
+    for module in (auth, me, contents, uploads, review, feed, admin, ops, storage):
         app.include_router(module.router, prefix=API_PREFIX)
     # Probes also answer at the root, where load balancers look for them.
     app.include_router(ops.router)

@@ -115,5 +115,3 @@ def user_create(
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"created user {username} ({user_id}) with roles {', '.join(role)}")
-
-

@@ -40,9 +40,7 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
     """One session per request: committed when the handler returns (before the response is
     built, so a failed commit is an error response, not a lost write), rolled back on error.
     Jobs the services asked for are enqueued after the commit."""
-    maker = (
-        services.read_sessions if request.method in _READ_METHODS else services.write_sessions
-    )
+    maker = services.read_sessions if request.method in _READ_METHODS else services.write_sessions
     async with maker() as session:
         try:
             yield session
@@ -77,7 +75,9 @@ OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 async def get_current_user(user: OptionalUser) -> User:
     if user is None:
-        raise Unauthenticated("log in first: send Authorization: Bearer <token>", code="auth.required")
+        raise Unauthenticated(
+            "log in first: send Authorization: Bearer <token>", code="auth.required"
+        )
     return user
 
 

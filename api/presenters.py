@@ -56,9 +56,7 @@ def _is_pinned(content: Content) -> bool:
     return content.pinned_until is not None and content.pinned_until > utcnow()
 
 
-async def cards(
-    session: AsyncSession, services: Services, items: list[Card]
-) -> list[schemas.Card]:
+async def cards(session: AsyncSession, services: Services, items: list[Card]) -> list[schemas.Card]:
     links = await _links(session, services, [c.revision for c in items], public=True)
     return [_card(c.content, c.revision, c.author, links, c.pinned) for c in items]
 

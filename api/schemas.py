@@ -20,7 +20,7 @@ class Page(BaseModel, Generic[T]):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme name, not a secret
     expires_in: int
 
 
@@ -257,3 +257,54 @@ class StatusOut(BaseModel):
     status: str
     review_stage: str | None = None
     extra: dict[str, Any] | None = None
+
+
+class UploadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    content_type: Annotated[str, StringConstraints(min_length=3, max_length=100)]
+    size: int = Field(ge=0, le=1 << 50)
+
+
+class PartUrl(BaseModel):
+    part_number: int
+    url: str
+
+
+class UploadOut(BaseModel):
+    upload_id: str
+    method: Literal["PUT", "multipart"]
+    url: str | None = None
+    parts: list[PartUrl] | None = None
+    part_size: int | None = None
+    expires_at: datetime
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class PartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    part_number: int = Field(ge=1, le=10_000)
+    etag: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class CompleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    parts: list[PartIn] | None = Field(default=None, max_length=10_000)
+
+
+class CompleteOut(BaseModel):
+    media_id: str
+    status: str
+
+
+class MediaOut(BaseModel):
+    id: str
+    kind: str
+    status: str
+    error: str | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    size: int
+    cover_url: str | None = None
+    renditions: list[Rendition]

@@ -75,9 +75,7 @@ async def create_staff_user(
     disciplines: Iterable[str] = (),
 ) -> User:
     if not _USERNAME.match(username):
-        raise Invalid(
-            "username: 3–64 letters, digits, '_', '.' or '-'", field="username"
-        )
+        raise Invalid("username: 3–64 letters, digits, '_', '.' or '-'", field="username")
     if len(password) < MIN_PASSWORD:
         raise Invalid(f"password: at least {MIN_PASSWORD} characters", field="password")
     role_list = _clean_roles(roles)
@@ -110,9 +108,7 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
         verify_password, password, user.password_hash if user else None
     )
     if user is None or not ok or not user.is_active:
-        raise Unauthenticated(
-            "wrong username or password", code="auth.invalid_credentials"
-        )
+        raise Unauthenticated("wrong username or password", code="auth.invalid_credentials")
     return user
 
 

@@ -137,7 +137,9 @@ async def _validated(
             raise Invalid("a video needs media_id (upload the video first)", field="media_id")
         await _check_media(session, owner, media_id, MediaKind.video, "media_id")
     elif media_id:
-        raise Invalid("an article has no media_id; use cover_media_id for its image", field="media_id")
+        raise Invalid(
+            "an article has no media_id; use cover_media_id for its image", field="media_id"
+        )
     values["media_id"] = media_id or None
     cover = pick("cover_media_id")
     if cover:
@@ -209,12 +211,10 @@ async def edit(
         session.add(revision)
         await session.flush()
         return ContentView(content, revision, user, True, [])
-    new = Revision(
-        content_id=content.id, number=revision.number + 1, author_id=user.id, **values
-    )
+    new = Revision(content_id=content.id, number=revision.number + 1, author_id=user.id, **values)
     session.add(new)
     await session.flush()
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         sa.update(Content)
         .where(
             col(Content.id) == content.id,
@@ -227,7 +227,9 @@ async def edit(
         )
     )
     if result.rowcount != 1:
-        raise Conflict("this content changed meanwhile; reload and try again", code="workflow.stale")
+        raise Conflict(
+            "this content changed meanwhile; reload and try again", code="workflow.stale"
+        )
     await session.refresh(content)
     return ContentView(content, new, user, True, [])
 

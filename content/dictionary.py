@@ -27,9 +27,7 @@ _cache = _Cache()
 
 
 async def _version(session: AsyncSession) -> tuple[object, ...]:
-    terms = (
-        await session.exec(select(func.count(), func.max(ScreeningTerm.created_at)))
-    ).one()
+    terms = (await session.exec(select(func.count(), func.max(ScreeningTerm.created_at)))).one()
     rumors = (await session.exec(select(func.count(), func.max(Rumor.created_at)))).one()
     return (*terms, *rumors)
 
@@ -58,9 +56,7 @@ async def list_terms(
     return page, (page[-1].id if len(rows) > limit and page else None)
 
 
-async def add_term(
-    session: AsyncSession, term: str, category: str, severity: str
-) -> ScreeningTerm:
+async def add_term(session: AsyncSession, term: str, category: str, severity: str) -> ScreeningTerm:
     term, category = term.strip(), category.strip()
     if not term or len(term) > 100:
         raise Invalid("term: 1–100 characters", field="term")
@@ -74,7 +70,9 @@ async def add_term(
             session.add(row)
             await session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"the term {term!r} is already in the dictionary", code="term.exists") from exc
+        raise Conflict(
+            f"the term {term!r} is already in the dictionary", code="term.exists"
+        ) from exc
     return row
 
 

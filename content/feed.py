@@ -61,9 +61,9 @@ async def latest(
             ContentTopic.topic_slug == topic
         )
     if audience:
-        base = base.join(
-            ContentAudience, col(ContentAudience.content_id) == col(Content.id)
-        ).where(ContentAudience.audience_slug == audience)
+        base = base.join(ContentAudience, col(ContentAudience.content_id) == col(Content.id)).where(
+            ContentAudience.audience_slug == audience
+        )
     is_pinned = and_(col(Content.pinned_until).is_not(None), col(Content.pinned_until) > now)
     cards: list[Card] = []
     if cursor is None:

@@ -7,8 +7,10 @@ from markdown_it import MarkdownIt
 
 # Raw HTML in Markdown is passed through the parser and then sanitised with an allow-list,
 # so harmless formatting survives and scripts, handlers and javascript: URLs do not.
-_md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").enable(
-    "strikethrough"
+_md = (
+    MarkdownIt("commonmark", {"html": True, "linkify": False})
+    .enable("table")
+    .enable("strikethrough")
 )
 _TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code",

@@ -110,7 +110,9 @@ class Content(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
     type: ContentType = Field(sa_type=_enum(ContentType))
     owner_id: str = Field(foreign_key="user.id", index=True, max_length=26)
-    status: ContentStatus = Field(default=ContentStatus.draft, index=True, sa_type=_enum(ContentStatus))
+    status: ContentStatus = Field(
+        default=ContentStatus.draft, index=True, sa_type=_enum(ContentStatus)
+    )
     # The revision being written or reviewed (the newest one).
     working_revision_id: str | None = Field(default=None, max_length=26)
     # The revision the public sees; set while status is published.

@@ -27,7 +27,10 @@ from content.models import (
 from content.screening import blocking
 from infra.clock import utcnow
 
-STAGE_ROLE = {Stage.political: Role.political_reviewer.value, Stage.science: Role.science_reviewer.value}
+STAGE_ROLE = {
+    Stage.political: Role.political_reviewer.value,
+    Stage.science: Role.science_reviewer.value,
+}
 DECISIONS = {
     "approve": TaskStatus.approved,
     "reject": TaskStatus.rejected,
@@ -59,7 +62,9 @@ async def list_tasks(
     limit: int,
 ) -> tuple[list[TaskView], str | None]:
     if STAGE_ROLE.get(stage) not in user.roles:
-        raise Forbidden(f"the {stage.value} queue is for {STAGE_ROLE[stage]}s", code="auth.missing_role")
+        raise Forbidden(
+            f"the {stage.value} queue is for {STAGE_ROLE[stage]}s", code="auth.missing_role"
+        )
     query = (
         select(ReviewTask, Revision, Content, User)
         .join(Revision, col(Revision.id) == col(ReviewTask.revision_id))
@@ -137,7 +142,7 @@ async def claim(session: AsyncSession, user: User, task_id: str, lease_s: int) -
     view = await _task_for(session, user, task_id)
     now = utcnow()
     expires = now + timedelta(seconds=lease_s)
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         sa.update(ReviewTask)
         .where(
             col(ReviewTask.id) == task_id,
@@ -159,13 +164,15 @@ async def decide(
         raise Invalid("decision is approve, reject or request_changes", field="decision")
     comment = (comment or "").strip() or None
     if decision != "approve" and not comment:
-        raise Invalid(f"{decision.replace('_', ' ')} needs a comment for the author", field="comment")
+        raise Invalid(
+            f"{decision.replace('_', ' ')} needs a comment for the author", field="comment"
+        )
     if comment and len(comment) > MAX_COMMENT:
         raise Invalid(f"comment: at most {MAX_COMMENT} characters", field="comment")
     view = await _task_for(session, user, task_id)
     now = utcnow()
     # The single conditional UPDATE is the arbiter: of two racing decisions exactly one matches.
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         sa.update(ReviewTask)
         .where(
             col(ReviewTask.id) == task_id,

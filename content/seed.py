@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.models import Audience, ScreeningTerm, Topic
+from content.models import Audience, ScreeningTerm, Severity, Topic
 from content.screening import DEFAULT_TERMS
 from content.taxonomy import AUDIENCES, TOPICS
 
@@ -23,6 +23,6 @@ async def seed(session: AsyncSession) -> None:
     # term must stick), so only an empty dictionary is filled.
     if (await session.exec(select(ScreeningTerm.id).limit(1))).first() is None:
         session.add_all(
-            ScreeningTerm(term=t.term, category=t.category, severity=t.severity)
+            ScreeningTerm(term=t.term, category=t.category, severity=Severity(t.severity))
             for t in DEFAULT_TERMS
         )

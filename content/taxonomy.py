@@ -56,7 +56,8 @@ async def check_slugs(
         unknown = [s for s in wanted if s not in found]
         if unknown:
             raise Invalid(
-                f"unknown {field[:-1]} slug(s): {', '.join(unknown)}; GET /api/v1/{field} lists them",
+                f"unknown {field[:-1]} slug(s): {', '.join(unknown)}; "
+                f"GET /api/v1/{field} lists them",
                 field=field,
             )
     return topic_list, audience_list

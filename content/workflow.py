@@ -1,4 +1,4 @@
-"""The review workflow as data: one table of allowed transitions, and one function that applies them.
+"""The review workflow as data: one table of allowed transitions, one function applying them.
 
 No router or job changes a content's state any other way. Each transition is a conditional
 UPDATE (``… WHERE state = :expected``) so two racing actions cannot both win, and it writes a
@@ -56,9 +56,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ),
     ("science", "approve"): Transition("revision", "published", "science_reviewer"),
     ("science", "reject"): Transition("revision", "rejected", "science_reviewer"),
-    ("science", "request_changes"): Transition(
-        "revision", "changes_requested", "science_reviewer"
-    ),
+    ("science", "request_changes"): Transition("revision", "changes_requested", "science_reviewer"),
     **{
         (s, "withdraw"): Transition("content", "withdrawn", "owner")
         for s in ("draft", "in_review", "changes_requested", "rejected", "published")
@@ -85,7 +83,7 @@ def _split(state: str) -> tuple[str, Stage | None]:
 
 
 def content_status_for(content: Content, revision_state_: str) -> ContentStatus:
-    """What the contract shows: live content stays ``published`` while a new revision is reviewed."""
+    """The contract's status: live content stays ``published`` while an edit is reviewed."""
     if content.live_revision_id is not None:
         return ContentStatus.published
     if revision_state_ in REVIEW_STAGES:
@@ -122,7 +120,7 @@ async def apply(
     """Apply ``action`` to the content's working ``revision`` (or to the content itself)."""
     if content.status in ENDED:
         raise Conflict(
-            f"this content was {content.status.value.replace('_', ' ')}; nothing more can happen to it",
+            f"this content was {content.status.value.replace('_', ' ')}; it cannot change any more",
             code="workflow.invalid_state",
         )
     scope_state = {
@@ -183,7 +181,7 @@ async def _move_revision(
         values["submitted_at"] = now
     if new_state in ("published", "rejected", "changes_requested"):
         values["decided_at"] = now
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         sa.update(Revision)
         .where(col(Revision.id) == revision.id, col(Revision.state) == old_state, stage_clause)
         .values(**values)
@@ -203,7 +201,7 @@ async def _set_content_status(
     new: ContentStatus,
     now: object,
 ) -> None:
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         sa.update(Content)
         .where(col(Content.id) == content.id, col(Content.status) == old)
         .values(
@@ -215,7 +213,9 @@ async def _set_content_status(
         )
     )
     if result.rowcount != 1:
-        raise Conflict("this content changed meanwhile; reload and try again", code="workflow.stale")
+        raise Conflict(
+            "this content changed meanwhile; reload and try again", code="workflow.stale"
+        )
     content.status = new
     content.updated_at = now  # type: ignore[assignment]
 
@@ -235,7 +235,7 @@ async def _enter(
         )
     elif state == "published":
         if content.live_revision_id and content.live_revision_id != revision.id:
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 sa.update(Revision)
                 .where(col(Revision.id) == content.live_revision_id)
                 .values(state="superseded")
@@ -248,9 +248,7 @@ async def _enter(
 async def _index_live(session: AsyncSession, content_id: str, revision: Revision | None) -> None:
     """Keep the feed's topic and audience links equal to the live revision's."""
     await session.exec(delete(ContentTopic).where(col(ContentTopic.content_id) == content_id))
-    await session.exec(
-        delete(ContentAudience).where(col(ContentAudience.content_id) == content_id)
-    )
+    await session.exec(delete(ContentAudience).where(col(ContentAudience.content_id) == content_id))
     if revision is None:
         return
     session.add_all(ContentTopic(content_id=content_id, topic_slug=t) for t in revision.topics)
@@ -268,12 +266,12 @@ async def _end_content(
     now: object,
 ) -> None:
     """Withdrawal or takedown: off every feed at once, and no review goes on."""
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         sa.update(ReviewTask)
         .where(col(ReviewTask.content_id) == content.id, col(ReviewTask.status) == TaskStatus.open)
         .values(status=TaskStatus.cancelled, decided_at=now)
     )
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         sa.update(Revision)
         .where(col(Revision.content_id) == content.id, col(Revision.state) == "in_review")
         .values(state="withdrawn", stage=None, updated_at=now)

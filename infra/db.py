@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -48,4 +49,5 @@ def upgrade(url: str, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url)
     cfg.attributes["configure_logging"] = False
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(cfg, revision)

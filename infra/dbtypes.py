@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes everywhere (SQLite has no time zones: store UTC, read as UTC)."""
+    """Aware UTC datetimes everywhere (SQLite has no time zones: store UTC, read as UTC)."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
@@ -25,4 +25,5 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        when: datetime = value
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -1,4 +1,4 @@
-"""Opaque, time-ordered string ids (ULID layout: 48-bit ms clock + 80 random bits, Crockford base32).
+"""Opaque, time-ordered string ids (ULID layout: 48-bit ms clock, 80 random bits, base32).
 
 Time order lets cursors page by id alone and keeps B-tree inserts at the right edge.
 """

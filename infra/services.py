@@ -4,6 +4,7 @@ once at start-up and closed at shutdown."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +21,10 @@ from infra import db
 from infra.queue import make_producer
 from infra.redis import make_client, redis_url
 from infra.settings import Settings
-from infra.storage.base import Storage
+from infra.storage.base import Storage, StorageUnavailable
 from infra.storage.factory import build_storage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,11 +75,14 @@ async def open_services(
         client = make_client(rurl)
         stack.push_async_callback(client.aclose)
         storage = build_storage(settings)
+        stack.push_async_callback(storage.aclose)
+        try:
+            await storage.ensure_bucket()
+        except StorageUnavailable as exc:  # serve what we can; /readyz names storage as down
+            log.warning("object storage unreachable at start-up: %s", exc)
         queue = make_producer(settings, rurl)
         await stack.enter_async_context(queue)
-        http = await stack.enter_async_context(
-            httpx.AsyncClient(timeout=settings.wechat_timeout_s)
-        )
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=settings.wechat_timeout_s))
         yield Services(
             settings=settings,
             engine=engine,

@@ -3,11 +3,11 @@
 import asyncio
 import logging.config
 
+from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import content.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from alembic import context
 from infra.db import make_engine
 from infra.settings import Settings
 

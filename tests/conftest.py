@@ -57,7 +57,9 @@ async def pg_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(pg_url: str, s3: S3ServerInfo, wechat_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(
+    pg_url: str, s3: S3ServerInfo, wechat_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return Settings(
         mode="dev",
         data_dir=tmp_path_factory.mktemp("data"),
@@ -138,13 +140,13 @@ def embedded_settings(data_dir: Path) -> Settings:
     return Settings(_env_file=None, data_dir=data_dir, worker_idle_timeout_s=5)  # type: ignore[call-arg]
 
 
-async def eventually(check: object, timeout: float = 15.0, interval: float = 0.1) -> object:
+async def eventually(check: object, within: float = 15.0, interval: float = 0.1) -> object:
     """Poll an async predicate until it returns something truthy (jobs run in the background)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         result = await check()  # type: ignore[operator]
         if result:
             return result
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+            raise AssertionError(f"condition not met within {within}s (last: {result!r})")
         await asyncio.sleep(interval)

@@ -86,9 +86,7 @@ async def create(client: httpx.AsyncClient, who: Person, **overrides: Any) -> di
 
 
 async def get(client: httpx.AsyncClient, who: Person | None, content_id: str) -> httpx.Response:
-    return await client.get(
-        f"/api/v1/contents/{content_id}", headers=who.auth if who else {}
-    )
+    return await client.get(f"/api/v1/contents/{content_id}", headers=who.auth if who else {})
 
 
 async def task_for(

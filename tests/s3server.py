@@ -24,6 +24,7 @@ from pathlib import Path
 
 import urllib3
 from minio import Minio
+from minio.error import S3Error
 
 STARTUP_TIMEOUT_S = 30.0
 # `weed` exits at once when one of its ports was taken between our choosing and its binding;
@@ -94,6 +95,35 @@ def run_seaweedfs(region: str = "us-east-1") -> Iterator[S3ServerInfo]:
                 _stop(process, ports)
 
 
+def remove_bucket(server: S3ServerInfo, bucket: str) -> None:
+    """Delete a test's bucket with everything in it, returning its volume to the server.
+
+    Blocking; from async code run it in a thread. A bucket that does not exist is fine.
+    """
+    http = urllib3.PoolManager(retries=False)
+    try:
+        client = _client(server.endpoint, server.access_key, server.secret_key, server.region, http)
+        # SeaweedFS deletes a non-empty bucket (flag -s3.allowDeleteBucketNotEmpty, on by
+        # default); MinIO would refuse.
+        with contextlib.suppress(S3Error):
+            client.remove_bucket(bucket)
+    finally:
+        http.clear()
+
+
+def _client(
+    endpoint: str, access_key: str, secret_key: str, region: str, http: urllib3.PoolManager
+) -> Minio:
+    return Minio(
+        endpoint,
+        access_key=access_key,
+        secret_key=secret_key,
+        secure=False,
+        region=region,
+        http_client=http,
+    )
+
+
 def _identities(access_key: str, secret_key: str) -> dict[str, object]:
     return {
         "identities": [
@@ -142,10 +172,10 @@ def _start(weed: Path, workdir: Path, config: Path, ports: list[int]) -> subproc
         f"-master.port={master}",
         f"-master.port.grpc={master_grpc}",
         "-master.telemetry=false",
-        # Small volumes and a modest count: each bucket is a collection that claims volumes of
-        # its own, and this keeps the server's memory and disk small.
+        # Small volumes (sparse files) and a cap on their number keep memory and disk small;
+        # a test's bucket takes one volume until `remove_bucket` gives it back.
         "-master.volumeSizeLimitMB=64",
-        "-volume.max=64",
+        "-volume.max=128",
         f"-volume.port={volume}",
         f"-volume.port.grpc={volume_grpc}",
         "-volume.preStopSeconds=0",
@@ -183,14 +213,7 @@ def _wait_ready(
     False if the process died first (typically a port taken meanwhile); raises on timeout.
     """
     http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=1.0, read=2.0), retries=False)
-    client = Minio(
-        f"127.0.0.1:{port}",
-        access_key=access_key,
-        secret_key=secret_key,
-        secure=False,
-        region=region,
-        http_client=http,
-    )
+    client = _client(f"127.0.0.1:{port}", access_key, secret_key, region, http)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     try:
         while time.monotonic() < deadline:
@@ -215,9 +238,9 @@ def _stop(process: subprocess.Popen[bytes], ports: list[int]) -> None:
             process.kill()
             process.wait()
     # weed also serves gRPC on unix sockets named after the gRPC ports, always under /tmp.
-    for kind, port in (("s3", ports[1]), ("master", ports[3]), ("volume", ports[5])):
+    grpc = {"s3": ports[1], "master": ports[3], "volume": ports[5], "filer": ports[7]}
+    for kind, port in grpc.items():
         Path(f"/tmp/seaweedfs-{kind}-grpc-{port}.sock").unlink(missing_ok=True)  # noqa: S108
-    Path(f"/tmp/seaweedfs-filer-grpc-{ports[7]}.sock").unlink(missing_ok=True)  # noqa: S108
 
 
 def _failure(message: str, workdir: Path) -> str:

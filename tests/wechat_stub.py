@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 APPID = "wx-test-appid"
-SECRET = "wx-test-secret"  # noqa: S105 - the stub's own made-up credential
+SECRET = "wx-test-secret"
 
 _ERRORS = {
     "bad": (40029, "invalid code"),

@@ -67,5 +67,3 @@ def build_worker(
         return len(ids)
 
     return worker
-
-

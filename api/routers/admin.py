@@ -94,7 +94,11 @@ async def list_terms(
 async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
     t = await dictionary.add_term(session, body.term, body.category, body.severity)
     return TermOut(
-        id=t.id, term=t.term, category=t.category, severity=t.severity.value, created_at=t.created_at
+        id=t.id,
+        term=t.term,
+        category=t.category,
+        severity=t.severity.value,
+        created_at=t.created_at,
     )
 
 

@@ -6,7 +6,14 @@ from fastapi import APIRouter, status
 
 from api import presenters
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
-from api.schemas import Author, ContentCreate, ContentFields, ContentOut, ContentUpdate, ReviewEventOut
+from api.schemas import (
+    Author,
+    ContentCreate,
+    ContentFields,
+    ContentOut,
+    ContentUpdate,
+    ReviewEventOut,
+)
 from content import contents
 from content.contents import Draft
 from content.models import ContentType, User

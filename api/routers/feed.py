@@ -26,7 +26,9 @@ async def get_feed(
     limit: Limit = 20,
 ) -> Page[Card]:
     if topic or audience:
-        await taxonomy.check_slugs(session, [topic] if topic else [], [audience] if audience else [])
+        await taxonomy.check_slugs(
+            session, [topic] if topic else [], [audience] if audience else []
+        )
     items, next_cursor = await feed.latest(
         session, topic=topic, audience=audience, cursor=cursor, limit=limit
     )

@@ -21,7 +21,9 @@ async def list_tasks(
     session: SessionDep,
     services: ServicesDep,
     stage: Literal["political", "science"],
-    status: Literal["open", "approved", "rejected", "changes_requested", "cancelled", "all"] = "open",
+    status: Literal[
+        "open", "approved", "rejected", "changes_requested", "cancelled", "all"
+    ] = "open",
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[TaskOut]:

@@ -72,6 +72,8 @@ class SignedRequest:
 
 
 class LocalStorage:
+    """Objects as files under ``root``; signed URLs under ``{base_url}{route_prefix}/{key}``."""
+
     def __init__(
         self,
         root: Path,
@@ -267,7 +269,12 @@ class LocalStorage:
         target = self._object_path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except FileNotFoundError:
+                # A delete of the directory's last object pruned it after our mkdir; once more.
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
         except (NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
             raise InvalidKey(f"key {key!r} clashes with an existing object's path") from exc
         stat = target.stat()

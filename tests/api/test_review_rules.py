@@ -131,9 +131,7 @@ async def test_concurrent_decisions_on_one_task_exactly_one_wins(
     )
     codes = sorted(r.status_code for r in responses)
     assert codes == [200, 409, 409, 409, 409, 409], [r.text for r in responses]
-    history = await client.get(
-        f"/api/v1/contents/{content_id}/reviews", headers=crew.creator.auth
-    )
+    history = await client.get(f"/api/v1/contents/{content_id}/reviews", headers=crew.creator.auth)
     human = [e for e in history.json() if e["stage"] == "political"]
     assert len(human) == 1
 

@@ -1,7 +1,8 @@
 """The storage behaviours the app relies on, run against both S3Storage and LocalStorage.
 
-S3Storage talks to a real SeaweedFS (started once for this module) through real presigned URLs;
-LocalStorage is driven the way the API's storage route drives it: `verify`, then `write_stream`.
+S3Storage talks to a real SeaweedFS (the session's `s3` server from conftest) through real
+presigned URLs, in a bucket of its own per test; LocalStorage is driven the way the API's
+storage route drives it: `verify`, then `write_stream` / `open_read`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
@@ -36,36 +37,26 @@ from infra.storage import (
 )
 from infra.storage.base import MIN_PART_SIZE
 from infra.storage.local import ROUTE_PREFIX
-from tests.s3server import S3ServerInfo, run_seaweedfs
+from tests.s3server import S3ServerInfo, remove_bucket
 
 LOCAL_BASE_URL = "http://testserver"
 BAD_KEYS = ["../escape", "a/../../b", "/etc/passwd", "a//b", "", "a/./b", ".multipart/x", "a\\b"]
 
 
-@pytest.fixture(scope="module")
-def seaweedfs() -> Iterator[S3ServerInfo]:
-    with run_seaweedfs() as server:
-        yield server
-
-
-def _s3(server: S3ServerInfo, bucket: str, **kwargs: str) -> S3Storage:
-    return S3Storage(
-        endpoint=server.endpoint,
-        access_key=server.access_key,
-        secret_key=server.secret_key,
-        bucket=bucket,
-        region=server.region,
-        **kwargs,
-    )
-
-
 @pytest.fixture
-async def s3_storage(seaweedfs: S3ServerInfo) -> AsyncIterator[S3Storage]:
+async def s3_storage(s3: S3ServerInfo) -> AsyncIterator[S3Storage]:
     # A fresh bucket per test: nothing one test leaves behind can fool another.
-    storage = _s3(seaweedfs, f"kepu-test-{secrets.token_hex(6)}")
+    storage = S3Storage(
+        endpoint=s3.endpoint,
+        access_key=s3.access_key,
+        secret_key=s3.secret_key,
+        bucket=f"kepu-test-{secrets.token_hex(6)}",
+        region=s3.region,
+    )
     await storage.ensure_bucket()
     yield storage
     await storage.aclose()
+    await anyio.to_thread.run_sync(remove_bucket, s3, storage.bucket)
 
 
 @pytest.fixture
@@ -317,9 +308,7 @@ async def test_s3_rejects_a_presigned_put_whose_signature_was_changed(
     url = await s3_storage.presign_put("k/tampered", "video/mp4", 60)
     signature = dict(parse_qsl(urlsplit(url).query))["X-Amz-Signature"]
 
-    response = await http.put(
-        _tamper(url, signature=_flip_last_hex_digit(signature)), content=b"x"
-    )
+    response = await http.put(_tamper(url, signature=_flip_last_hex_digit(signature)), content=b"x")
 
     assert response.status_code == 403
     assert await s3_storage.stat("k/tampered") is None
@@ -382,14 +371,14 @@ async def test_s3_ping_raises_storage_unavailable_quickly_when_nothing_listens()
 
 
 async def test_s3_ping_raises_storage_unavailable_with_wrong_credentials(
-    seaweedfs: S3ServerInfo,
+    s3: S3ServerInfo,
 ) -> None:
     storage = S3Storage(
-        endpoint=seaweedfs.endpoint,
-        access_key=seaweedfs.access_key,
+        endpoint=s3.endpoint,
+        access_key=s3.access_key,
         secret_key="not-the-secret",
         bucket="kepu",
-        region=seaweedfs.region,
+        region=s3.region,
     )
     with pytest.raises(StorageUnavailable):
         await storage.ping()

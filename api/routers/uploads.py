@@ -1,0 +1,83 @@
+"""Uploads straight to object storage, and the media items they become."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
+from api.schemas import (
+    CompleteIn,
+    CompleteOut,
+    MediaOut,
+    PartUrl,
+    Rendition,
+    UploadIn,
+    UploadOut,
+)
+from content import media, uploads
+from content.models import MediaStatus
+from content.visibility import is_staff_viewer
+
+router = APIRouter(tags=["uploads"])
+
+
+@router.post("/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadOut)
+async def start_upload(
+    body: UploadIn, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> UploadOut:
+    plan = await uploads.start(
+        session,
+        services.storage,
+        services.settings,
+        user,
+        filename=body.filename,
+        content_type=body.content_type,
+        size=body.size,
+    )
+    up = plan.upload
+    return UploadOut(
+        upload_id=up.id,
+        method="multipart" if up.method == "multipart" else "PUT",
+        url=plan.url,
+        parts=[PartUrl(part_number=n, url=u) for n, u in plan.parts] if plan.parts else None,
+        part_size=up.part_size,
+        expires_at=up.expires_at,
+        headers={"Content-Type": up.content_type} if up.method == "PUT" else {},
+    )
+
+
+@router.post("/uploads/{upload_id}/complete", response_model=CompleteOut)
+async def complete_upload(
+    upload_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    body: CompleteIn | None = None,
+) -> CompleteOut:
+    parts = [(p.part_number, p.etag) for p in body.parts] if body and body.parts else None
+    item = await uploads.complete(session, services.storage, user, upload_id, parts)
+    return CompleteOut(media_id=item.id, status=item.status.value)
+
+
+@router.get("/media/{media_id}", response_model=MediaOut)
+async def get_media(
+    media_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
+) -> MediaOut:
+    item = await uploads.media_for(session, user, media_id)
+    private = user is not None and (item.owner_id == user.id or is_staff_viewer(user))
+    links = await media.links(
+        session, services.storage, services.settings, [item.id], public=not private
+    )
+    link = links.get(item.id)
+    return MediaOut(
+        id=item.id,
+        kind=item.kind.value,
+        status=item.status.value,
+        error=item.error if item.status == MediaStatus.failed else None,
+        duration_s=item.duration_s,
+        width=item.width,
+        height=item.height,
+        size=item.size,
+        cover_url=link.cover_url if link else None,
+        renditions=[Rendition(**r) for r in link.renditions] if link else [],
+    )

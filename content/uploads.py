@@ -1,0 +1,229 @@
+"""Direct uploads: the client sends bytes straight to object storage through signed URLs; we
+verify what arrived and turn it into a media item. Who may see a media item is decided here too."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content.accounts import require_role
+from content.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
+from content.models import (
+    Content,
+    Media,
+    MediaKind,
+    MediaStatus,
+    Revision,
+    Role,
+    Upload,
+    User,
+)
+from content.visibility import is_public, is_staff_viewer
+from infra.clock import utcnow
+from infra.settings import Settings
+from infra.storage import base as storage_base
+from infra.storage.base import Storage
+
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+VIDEO_TYPES = {"video/mp4", "video/quicktime", "video/webm"}
+
+
+@dataclass
+class UploadPlan:
+    upload: Upload
+    url: str | None
+    parts: list[tuple[int, str]]
+
+
+def _kind_of(content_type: str) -> MediaKind:
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    if ctype in IMAGE_TYPES:
+        return MediaKind.image
+    if ctype in VIDEO_TYPES:
+        return MediaKind.video
+    raise Invalid(
+        "content_type must be one of " + ", ".join(sorted(IMAGE_TYPES | VIDEO_TYPES)),
+        field="content_type",
+    )
+
+
+def _image_format(head: bytes) -> str | None:
+    """The image format the bytes really are (the declared type is not trusted)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    return None
+
+
+async def start(
+    session: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    user: User,
+    *,
+    filename: str,
+    content_type: str,
+    size: int,
+) -> UploadPlan:
+    require_role(user, Role.creator.value)
+    kind = _kind_of(content_type)
+    if size <= 0:
+        raise Invalid("size must be the file's size in bytes (more than 0)", field="size")
+    cap = settings.max_image_bytes if kind == MediaKind.image else settings.max_video_bytes
+    if size > cap:
+        raise TooLarge(
+            f"{kind.value} uploads are limited to {cap // (1024 * 1024)} MiB",
+            code="upload.too_large",
+        )
+    name = PurePosixPath(filename.replace("\\", "/")).name.strip()[:255] or "upload"
+    upload = Upload(
+        owner_id=user.id,
+        kind=kind,
+        filename=name,
+        content_type=content_type,
+        size=size,
+        object_key="",
+        method="PUT",
+        expires_at=utcnow() + timedelta(seconds=settings.upload_url_ttl_seconds),
+    )
+    # The key never contains the client's file name: it is ours, opaque and unguessable.
+    upload.object_key = f"uploads/{user.id}/{upload.id}/original"
+    ttl = settings.upload_url_ttl_seconds
+    try:
+        if size <= settings.multipart_threshold:
+            url = await storage.presign_put(upload.object_key, content_type, ttl)
+            parts: list[tuple[int, str]] = []
+        else:
+            upload.method = "multipart"
+            upload.part_size = settings.multipart_part_size
+            upload.s3_upload_id = await storage.create_multipart(upload.object_key, content_type)
+            count = math.ceil(size / settings.multipart_part_size)
+            parts = [
+                (n, await storage.presign_part(upload.object_key, upload.s3_upload_id, n, ttl))
+                for n in range(1, count + 1)
+            ]
+            url = None
+    except storage_base.StorageUnavailable as exc:
+        raise Unavailable("object storage is unreachable; try again shortly") from exc
+    session.add(upload)
+    await session.flush()
+    return UploadPlan(upload, url, parts)
+
+
+async def complete(
+    session: AsyncSession,
+    storage: Storage,
+    user: User,
+    upload_id: str,
+    parts: list[tuple[int, str]] | None,
+) -> Media:
+    """Check the object really arrived with the declared size and make it a media item.
+    Idempotent: completing a completed upload returns the same media."""
+    upload = await session.get(Upload, upload_id)
+    if upload is None or upload.owner_id != user.id:
+        raise NotFound("no such upload", code="upload.not_found")
+    if upload.status == "completed" and upload.media_id:
+        media = await session.get(Media, upload.media_id)
+        assert media is not None
+        return media
+    if upload.status != "pending":
+        raise Conflict(f"this upload was {upload.status}; start a new one", code="upload.closed")
+    try:
+        if upload.method == "multipart":
+            await _finish_multipart(storage, upload, parts)
+        info = await storage.stat(upload.object_key)
+        if info is None:
+            raise Conflict(
+                "nothing was uploaded yet: PUT the bytes to the signed URL first",
+                code="upload.incomplete",
+            )
+        head = await storage.read_range(upload.object_key, 0, 32) if info.size else b""
+    except storage_base.StorageUnavailable as exc:
+        raise Unavailable("object storage is unreachable; try again shortly") from exc
+    if info.size != upload.size:
+        raise Conflict(
+            f"the stored file has {info.size} bytes but {upload.size} were declared; "
+            "upload it again",
+            code="upload.size_mismatch",
+        )
+    media = Media(
+        owner_id=user.id,
+        kind=upload.kind,
+        object_key=upload.object_key,
+        content_type=upload.content_type,
+        size=info.size,
+    )
+    if upload.kind == MediaKind.image:
+        if _image_format(head) is None:
+            media.status, media.error = MediaStatus.failed, "not a JPEG, PNG, WebP or GIF image"
+        else:
+            media.status = MediaStatus.ready
+    session.add(media)
+    await session.flush()
+    # Two racing completes: only one flips the upload; the loser returns the winner's media.
+    result = await session.exec(
+        sa.update(Upload)
+        .where(col(Upload.id) == upload.id, col(Upload.status) == "pending")
+        .values(status="completed", media_id=media.id)
+    )
+    if result.rowcount != 1:
+        raise Conflict("this upload is being completed by another request", code="upload.busy")
+    return media
+
+
+async def _finish_multipart(
+    storage: Storage, upload: Upload, parts: list[tuple[int, str]] | None
+) -> None:
+    assert upload.s3_upload_id is not None and upload.part_size is not None
+    expected = math.ceil(upload.size / upload.part_size)
+    if await storage.stat(upload.object_key) is not None:
+        return  # completed in storage by an earlier call whose transaction did not commit
+    try:
+        listed = await storage.list_parts(upload.object_key, upload.s3_upload_id)
+    except storage_base.UploadNotFound as exc:
+        raise Conflict("this upload has expired; start a new one", code="upload.closed") from exc
+    have = {n: etag for n, etag, _ in listed}
+    missing = [n for n in range(1, expected + 1) if n not in have]
+    if missing:
+        raise Conflict(
+            f"parts {', '.join(map(str, missing[:20]))} were never uploaded; send them, "
+            "then complete again",
+            code="upload.parts_missing",
+            missing_parts=missing,
+        )
+    chosen = parts or [(n, have[n]) for n in range(1, expected + 1)]
+    for n, etag in chosen:
+        if storage_base.normalise_etag(have.get(n, "")) != storage_base.normalise_etag(etag):
+            raise Invalid(f"part {n}: etag does not match what was uploaded", field="parts")
+    try:
+        await storage.complete_multipart(upload.object_key, upload.s3_upload_id, chosen)
+    except storage_base.InvalidParts as exc:
+        raise Invalid(str(exc), field="parts") from exc
+
+
+async def media_for(session: AsyncSession, user: User | None, media_id: str) -> Media:
+    """A media item, for its owner, reviewers and admins, or anyone once its content is live."""
+    media = await session.get(Media, media_id)
+    if media is None:
+        raise NotFound("no such media", code="media.not_found")
+    if user is not None and (media.owner_id == user.id or is_staff_viewer(user)):
+        return media
+    live = await session.exec(
+        select(Content)
+        .join(Revision, col(Revision.id) == col(Content.live_revision_id))
+        .where(sa.or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id))
+    )
+    if any(is_public(c) for c in live.all()):
+        return media
+    raise NotFound("no such media", code="media.not_found")

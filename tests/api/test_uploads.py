@@ -1,0 +1,174 @@
+"""Cover images uploaded straight to the S3 server through presigned URLs, verified on complete,
+and media that stays private until its content is published."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from infra.services import Services
+from tests import factories as f
+from tests.api.test_lifecycle import publish
+from tests.media_files import png
+
+
+@pytest.fixture(scope="module")
+def cover_png(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return png(tmp_path_factory.mktemp("media") / "cover.png")
+
+
+async def start(
+    client: httpx.AsyncClient, who: f.Person, size: int, content_type: str = "image/png"
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/uploads",
+        json={"filename": "封面.png", "content_type": content_type, "size": size},
+        headers=who.auth,
+    )
+
+
+async def upload_image(client: httpx.AsyncClient, who: f.Person, data: bytes) -> str:
+    plan = (await start(client, who, len(data))).json()
+    assert plan["method"] == "PUT"
+    async with httpx.AsyncClient() as outside:  # the phone talks to storage, not to the API
+        put = await outside.put(plan["url"], content=data, headers=plan["headers"])
+        assert put.status_code == 200, put.text
+    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=who.auth)
+    assert done.status_code == 200, done.text
+    return str(done.json()["media_id"])
+
+
+async def test_cover_image_goes_straight_to_object_storage_and_shows_once_published(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes
+) -> None:
+    crew = await f.crew(services)
+    plan = (await start(client, crew.creator, len(cover_png))).json()
+    assert plan["url"].startswith(f"http://{services.settings.s3_endpoint}/")
+    media_id = await upload_image(client, crew.creator, cover_png)
+    media = (await client.get(f"/api/v1/media/{media_id}", headers=crew.creator.auth)).json()
+    assert media["kind"] == "image" and media["status"] == "ready"
+
+    # Before publication nobody else can see it.
+    assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 404
+    content_id = await publish(client, crew, cover_media_id=media_id)
+    card = next(
+        c
+        for c in (await client.get("/api/v1/feed", params={"limit": 50})).json()["items"]
+        if c["id"] == content_id
+    )
+    async with httpx.AsyncClient() as outside:
+        image = await outside.get(card["cover_url"])
+    assert image.status_code == 200 and image.content == cover_png
+    assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 200
+
+
+async def test_complete_before_the_bytes_arrive_is_409(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    creator = await f.person(services, "creator")
+    plan = (await start(client, creator, 1000)).json()
+    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    assert resp.status_code == 409 and resp.json()["code"] == "upload.incomplete"
+
+
+async def test_complete_with_a_size_other_than_declared_is_refused(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes
+) -> None:
+    creator = await f.person(services, "creator")
+    plan = (await start(client, creator, len(cover_png) + 10)).json()
+    async with httpx.AsyncClient() as outside:
+        await outside.put(plan["url"], content=cover_png, headers=plan["headers"])
+    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    assert resp.status_code == 409 and resp.json()["code"] == "upload.size_mismatch"
+
+
+async def test_a_text_file_named_png_becomes_failed_media_with_a_reason(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    creator = await f.person(services, "creator")
+    media_id = await upload_image(client, creator, "这不是图片".encode() * 20)
+    media = (await client.get(f"/api/v1/media/{media_id}", headers=creator.auth)).json()
+    assert media["status"] == "failed" and "PNG" in media["error"]
+    resp = await client.post(
+        "/api/v1/contents", json=f.article(cover_media_id=media_id), headers=creator.auth
+    )
+    assert resp.status_code == 201  # allowed as a draft, but never shown: links need ready media
+    assert resp.json()["cover_url"] is None
+
+
+async def test_completing_twice_returns_the_same_media(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes
+) -> None:
+    creator = await f.person(services, "creator")
+    plan = (await start(client, creator, len(cover_png))).json()
+    async with httpx.AsyncClient() as outside:
+        await outside.put(plan["url"], content=cover_png, headers=plan["headers"])
+    url = f"/api/v1/uploads/{plan['upload_id']}/complete"
+    first = (await client.post(url, headers=creator.auth)).json()
+    second = (await client.post(url, headers=creator.auth)).json()
+    assert first["media_id"] == second["media_id"]
+
+
+async def test_another_users_upload_is_404(client: httpx.AsyncClient, services: Services) -> None:
+    owner = await f.person(services, "creator")
+    thief = await f.person(services, "creator")
+    plan = (await start(client, owner, 1000)).json()
+    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=thief.auth)
+    assert resp.status_code == 404
+
+
+async def test_oversized_image_is_413(client: httpx.AsyncClient, services: Services) -> None:
+    creator = await f.person(services, "creator")
+    resp = await start(client, creator, services.settings.max_image_bytes + 1)
+    assert resp.status_code == 413 and resp.json()["code"] == "upload.too_large"
+
+
+async def test_unknown_content_type_is_422(client: httpx.AsyncClient, services: Services) -> None:
+    creator = await f.person(services, "creator")
+    resp = await start(client, creator, 100, content_type="application/x-msdownload")
+    assert resp.status_code == 422 and resp.json()["field"] == "content_type"
+
+
+async def test_large_upload_is_multipart_and_complete_names_missing_parts(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    creator = await f.person(services, "creator")
+    part = services.settings.multipart_part_size
+    size = 2 * part + 1234
+    plan: dict[str, Any] = (await start(client, creator, size, "video/mp4")).json()
+    assert plan["method"] == "multipart" and plan["part_size"] == part
+    assert [p["part_number"] for p in plan["parts"]] == [1, 2, 3]
+    data = os.urandom(size)
+    etags = {}
+    async with httpx.AsyncClient(timeout=60) as outside:
+        for p in plan["parts"][:2]:
+            n = p["part_number"]
+            put = await outside.put(p["url"], content=data[(n - 1) * part : n * part])
+            assert put.status_code == 200, put.text
+            etags[n] = put.headers["etag"]
+        url = f"/api/v1/uploads/{plan['upload_id']}/complete"
+        missing = await client.post(url, headers=creator.auth)
+        assert missing.status_code == 409 and missing.json()["missing_parts"] == [3]
+        # The phone re-sends only the part that failed, then completes.
+        put = await outside.put(plan["parts"][2]["url"], content=data[2 * part :])
+        etags[3] = put.headers["etag"]
+    parts = [{"part_number": n, "etag": e} for n, e in sorted(etags.items())]
+    done = await client.post(url, json={"parts": parts}, headers=creator.auth)
+    assert done.status_code == 200, done.text
+    info = await services.storage.stat(f"uploads/{creator.id}/{plan['upload_id']}/original")
+    assert info is not None and info.size == size
+
+
+async def test_tampered_presigned_url_is_rejected_by_storage(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes, tmp_path: Path
+) -> None:
+    creator = await f.person(services, "creator")
+    plan = (await start(client, creator, len(cover_png))).json()
+    tampered = plan["url"].replace("/original", "/other")
+    async with httpx.AsyncClient() as outside:
+        put = await outside.put(tampered, content=cover_png, headers=plan["headers"])
+    assert put.status_code == 403

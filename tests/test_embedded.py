@@ -1,0 +1,69 @@
+"""The embedded defaults a newcomer gets (SQLite, bundled Valkey, local disk, in-process worker):
+the core lifecycle once more, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from api.app import create_app
+from infra.services import Services
+from tests import factories as f
+from tests.api.test_lifecycle import _approve, _wait_for_task, publish
+from tests.conftest import embedded_settings, serving
+
+
+@pytest.fixture(scope="module")
+async def embedded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[tuple[httpx.AsyncClient, Services]]:
+    data_dir: Path = tmp_path_factory.mktemp("embedded")
+    app = create_app(embedded_settings(data_dir))
+    async with serving(app) as client:
+        yield client, app.state.services
+
+
+async def test_embedded_defaults_use_sqlite_bundled_redis_and_local_disk(
+    embedded: tuple[httpx.AsyncClient, Services],
+) -> None:
+    client, services = embedded
+    assert services.engine.dialect.name == "sqlite"
+    assert services.redis_url.startswith("redis://127.0.0.1:")
+    assert urlsplit(services.redis_url).port != 6379  # its own Valkey, not the machine's Redis
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+
+
+async def test_article_lifecycle_on_embedded_defaults(
+    embedded: tuple[httpx.AsyncClient, Services],
+) -> None:
+    client, services = embedded
+    crew = await f.crew(services)
+    content_id = await publish(client, crew)
+    feed = (await client.get("/api/v1/feed", params={"topic": "health"})).json()
+    assert [c["id"] for c in feed["items"]] == [content_id]
+    resp = await client.post(
+        f"/api/v1/admin/contents/{content_id}/takedown",
+        json={"reason": "测试下线"},
+        headers=crew.admin.auth,
+    )
+    assert resp.status_code == 200
+    assert (await client.get("/api/v1/feed")).json()["items"] == []
+
+
+async def test_concurrent_decisions_on_sqlite_exactly_one_wins(
+    embedded: tuple[httpx.AsyncClient, Services],
+) -> None:
+    client, services = embedded
+    crew = await f.crew(services)
+    rivals = [await f.person(services, "political_reviewer") for _ in range(4)]
+    content = await f.create(client, crew.creator)
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    responses = await asyncio.gather(*(_approve(client, r, task["id"]) for r in rivals))
+    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
