@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import jobs
@@ -83,5 +84,15 @@ async def get_current_user(user: OptionalUser) -> User:
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
-Cursor = Annotated[str | None, Query(max_length=500, description="from next_cursor")]
+
+def _blank_is_none(value: str | None) -> str | None:
+    return value or None
+
+
+# `?cursor=` (empty) is the first page, as the contract writes it, not a bad cursor.
+Cursor = Annotated[
+    str | None,
+    Query(max_length=500, description="from next_cursor"),
+    AfterValidator(_blank_is_none),
+]
 Limit = Annotated[int, Query(ge=1, le=50)]

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from content.errors import (
@@ -24,6 +25,7 @@ from content.errors import (
 from infra.logging import request_id
 
 log = logging.getLogger("kepu.api")
+_CHARACTER_NOT_IN_REPERTOIRE = "22021"  # PostgreSQL's SQLSTATE for NUL in text
 
 STATUS: dict[type[DomainError], int] = {
     Invalid: 422,
@@ -110,14 +112,25 @@ async def _domain(_request: Request, exc: Exception) -> ProblemResponse:
     return problem(status, exc.code, exc.message, headers=headers, **extra)
 
 
-def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
-    return ".".join(parts) or "body"
+_SOURCES = ("body", "query", "path", "header", "cookie", "form")
+
+
+def _field_name(error: dict[str, Any]) -> str:
+    """The field as clients name it (``references[0].url``), the same as domain errors do."""
+    loc = list(error["loc"])
+    if error.get("type") == "json_invalid":
+        return "body"  # the location of a JSON syntax error is a character offset, not a field
+    if loc and loc[0] in _SOURCES:
+        loc = loc[1:]  # only the source; a field may itself be called "body"
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "body"
 
 
 async def _validation(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field_name(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    errors = [{"field": _field_name(e), "message": e["msg"]} for e in exc.errors()]
     fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
     return problem(
         422,
@@ -136,6 +149,19 @@ async def _http(_request: Request, exc: Exception) -> ProblemResponse:
     return problem(exc.status_code, code, detail, headers=headers)
 
 
+async def _database(_request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, DBAPIError)
+    # Text PostgreSQL cannot store (NUL) is bad input wherever it came in — a path, a query,
+    # a form, a JSON string — so it is a 422, not a 500. Any other database error stays a 500.
+    if getattr(exc.orig, "sqlstate", None) == _CHARACTER_NOT_IN_REPERTOIRE:
+        return problem(
+            422,
+            "invalid_text",
+            "the input contains a character that cannot be stored (such as NUL); remove it",
+        )
+    raise exc
+
+
 async def _unexpected(_request: Request, exc: Exception) -> ProblemResponse:
     log.error("unhandled error", exc_info=exc)
     return problem(
@@ -149,4 +175,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)

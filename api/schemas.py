@@ -170,7 +170,8 @@ class ReviewEventOut(BaseModel):
     decision: str | None
     from_status: str
     to_status: str
-    reviewer: Author | None
+    actor: Author | None  # who took the action; None for the machine stage
+    reviewer: Author | None  # set on review decisions
     comment: str | None
     created_at: datetime
 

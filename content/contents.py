@@ -71,6 +71,8 @@ def _clean_text(value: str | None, name: str, limit: int, *, required: bool) -> 
     text = (value or "").strip()
     if required and not text:
         raise Invalid(f"{name} must not be empty", field=name)
+    if "\x00" in text:  # PostgreSQL cannot store it, and no writer means it
+        raise Invalid(f"{name} contains a NUL character; remove it", field=name)
     if len(text) > limit:
         raise Invalid(f"{name} is {len(text)} characters; at most {limit}", field=name)
     return text
@@ -85,7 +87,12 @@ def _clean_references(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         url = (ref.get("url") or "").strip() or None
         if url is not None:
             parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or len(url) > 2000
+                or any(ord(c) < 32 or ord(c) == 127 for c in url)  # control characters
+            ):
                 raise Invalid(
                     "a reference url must be an http(s) address", field=f"references[{i}].url"
                 )

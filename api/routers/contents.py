@@ -16,6 +16,7 @@ from api.schemas import (
 )
 from content import contents
 from content.contents import Draft
+from content.review import DECISIONS
 from content.models import ContentType, User
 
 router = APIRouter(tags=["contents"])
@@ -77,6 +78,10 @@ async def get_content(
     return await presenters.content_detail(session, services, view)
 
 
+def _author(user: User | None) -> Author | None:
+    return Author(id=user.id, display_name=user.display_name) if user else None
+
+
 @router.get("/contents/{content_id}/reviews", response_model=list[ReviewEventOut])
 async def review_history(
     content_id: str, user: CurrentUser, session: SessionDep
@@ -94,12 +99,11 @@ async def review_history(
             revision=e.revision_number,
             stage=e.stage,
             action=e.action,
-            decision=e.action if e.action in ("approve", "reject", "request_changes") else None,
+            decision=e.action if e.action in DECISIONS else None,
             from_status=e.from_status,
             to_status=e.to_status,
-            reviewer=Author(id=p.id, display_name=p.display_name)
-            if (p := people.get(e.actor_id or ""))
-            else None,
+            actor=_author(people.get(e.actor_id or "")),
+            reviewer=_author(people.get(e.actor_id or "")) if e.action in DECISIONS else None,
             comment=e.comment,
             created_at=e.created_at,
         )
