@@ -16,8 +16,8 @@ from api.schemas import (
 )
 from content import contents
 from content.contents import Draft
-from content.review import DECISIONS
 from content.models import ContentType, User
+from content.review import DECISIONS
 
 router = APIRouter(tags=["contents"])
 
