@@ -17,6 +17,7 @@ from content.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    QuotaExceeded,
     RateLimited,
     TooLarge,
     Unauthenticated,
@@ -34,6 +35,7 @@ STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     TooLarge: 413,
+    QuotaExceeded: 413,
     RateLimited: 429,
     Unavailable: 503,
 }

@@ -47,6 +47,10 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
+class QuotaExceeded(DomainError):
+    code = "quota_exceeded"
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
 

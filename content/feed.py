@@ -35,10 +35,13 @@ def encode_cursor(published_at: datetime, content_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        when, content_id = json.loads(raw)
-        return datetime.fromisoformat(when), str(content_id)
+        when_text, content_id = json.loads(raw)
+        when = datetime.fromisoformat(when_text)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise Invalid("cursor is not one this API gave out", field="cursor") from exc
+    if when.tzinfo is None:
+        raise Invalid("cursor is not one this API gave out", field="cursor")
+    return when, str(content_id)
 
 
 async def latest(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MACHINE_REVIEW = "machine_review"
+PROCESS_MEDIA = "process_media"
 
 _KEY = "kepu.jobs_after_commit"
 

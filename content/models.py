@@ -246,10 +246,18 @@ class Media(SQLModel, table=True):
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
+    rotation: int | None = None
     cover_key: str | None = Field(default=None, max_length=300)
+    preview_key: str | None = Field(default=None, max_length=300)
     renditions: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    # What probing found in the original (container, codecs…), for reviewers and support.
+    source: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    progress: float | None = None  # 0..1 while processing
+    attempts: int = 0
+    # Where published renditions are publicly readable (CDN mode); removed again on takedown.
+    public_prefix: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
@@ -265,7 +273,7 @@ class Upload(SQLModel, table=True):
     method: str = Field(max_length=16)  # PUT | multipart
     s3_upload_id: str | None = Field(default=None, max_length=300)
     part_size: int | None = None
-    status: str = Field(default="pending", max_length=16)  # pending | completed | aborted
+    status: str = Field(default="pending", max_length=16, index=True)  # pending|completed|aborted
     media_id: str | None = Field(default=None, foreign_key="media.id", max_length=26)
     expires_at: datetime = Field(sa_type=TZ)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

@@ -44,6 +44,9 @@ async def check_slugs(
     """Deduplicated slugs, or Invalid naming the unknown ones."""
     topic_list = list(dict.fromkeys(topics))
     audience_list = list(dict.fromkeys(audiences))
+    for field, wanted in (("topics", topic_list), ("audiences", audience_list)):
+        if any("\x00" in s for s in wanted):
+            raise Invalid(f"{field} contain a NUL character", field=field)
     for field, model, wanted in (
         ("topics", Topic, topic_list),
         ("audiences", Audience, audience_list),

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content import jobs
 from content.accounts import require_role
-from content.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
+from content.errors import Conflict, Invalid, NotFound, QuotaExceeded, TooLarge, Unavailable
 from content.models import (
     Content,
     Media,
@@ -86,6 +87,7 @@ async def start(
             f"{kind.value} uploads are limited to {cap // (1024 * 1024)} MiB",
             code="upload.too_large",
         )
+    await _check_quota(session, settings, user, size)
     name = PurePosixPath(filename.replace("\\", "/")).name.strip()[:255] or "upload"
     upload = Upload(
         owner_id=user.id,
@@ -121,9 +123,29 @@ async def start(
     return UploadPlan(upload, url, parts)
 
 
+async def _check_quota(session: AsyncSession, settings: Settings, user: User, size: int) -> None:
+    since = utcnow() - timedelta(days=1)
+    used = (
+        await session.exec(
+            select(sa.func.coalesce(sa.func.sum(Upload.size), 0)).where(
+                Upload.owner_id == user.id,
+                col(Upload.created_at) > since,
+                Upload.status != "aborted",
+            )
+        )
+    ).one()
+    if int(used) + size > settings.upload_quota_bytes_per_day:
+        mib = settings.upload_quota_bytes_per_day // (1024 * 1024)
+        raise QuotaExceeded(
+            f"this upload would pass your daily quota of {mib} MiB; try again tomorrow",
+            code="upload.quota_exceeded",
+        )
+
+
 async def complete(
     session: AsyncSession,
     storage: Storage,
+    settings: Settings,
     user: User,
     upload_id: str,
     parts: list[tuple[int, str]] | None,
@@ -137,8 +159,10 @@ async def complete(
         media = await session.get(Media, upload.media_id)
         assert media is not None
         return media
-    if upload.status != "pending":
-        raise Conflict(f"this upload was {upload.status}; start a new one", code="upload.closed")
+    # Half the cleanup grace: a complete can never overlap the sweep that removes the upload.
+    too_late = upload.expires_at + timedelta(seconds=settings.abandoned_upload_grace_seconds / 2)
+    if upload.status != "pending" or utcnow() > too_late:
+        raise Conflict("this upload has expired; start a new one", code="upload.closed")
     try:
         if upload.method == "multipart":
             await _finish_multipart(storage, upload, parts)
@@ -171,6 +195,8 @@ async def complete(
             media.status = MediaStatus.ready
     session.add(media)
     await session.flush()
+    if media.kind == MediaKind.video:
+        jobs.after_commit(session, jobs.PROCESS_MEDIA, media.id)
     # Two racing completes: only one flips the upload; the loser returns the winner's media.
     result = await session.exec(
         sa.update(Upload)
@@ -227,3 +253,29 @@ async def media_for(session: AsyncSession, user: User | None, media_id: str) -> 
     if any(is_public(c) for c in live.all()):
         return media
     raise NotFound("no such media", code="media.not_found")
+
+
+async def abandoned(session: AsyncSession, grace_s: int, limit: int = 200) -> list[Upload]:
+    """Uploads never completed whose URLs expired more than ``grace_s`` ago."""
+    cutoff = utcnow() - timedelta(seconds=grace_s)
+    rows = await session.exec(
+        select(Upload)
+        .where(Upload.status == "pending", col(Upload.expires_at) < cutoff)
+        .order_by(col(Upload.expires_at))
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def clean_up(session: AsyncSession, storage: Storage, upload: Upload) -> bool:
+    """Remove what an abandoned upload left in storage (parts included), then close it.
+    Storage first: if it fails the row stays pending and the next sweep tries again."""
+    if upload.method == "multipart" and upload.s3_upload_id:
+        await storage.abort_multipart(upload.object_key, upload.s3_upload_id)
+    await storage.delete(upload.object_key)
+    result = await session.exec(
+        sa.update(Upload)
+        .where(col(Upload.id) == upload.id, col(Upload.status) == "pending")
+        .values(status="aborted")
+    )
+    return result.rowcount == 1

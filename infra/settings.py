@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     max_video_seconds: int = 15 * 60
     multipart_part_size: int = 8 * 1024 * 1024
     multipart_threshold: int = 16 * 1024 * 1024
+    upload_quota_bytes_per_day: int = 10 * 1024 * 1024 * 1024
+    # Uploads never completed are removed (with their parts) this long after their URLs expire.
+    abandoned_upload_grace_seconds: int = 3600
+    ffmpeg_concurrency: int = 1
+    transcode_timeout_seconds: int = 3 * 3600
+    work_dir: Path | None = None  # scratch space for transcoding; default: the system temp dir
 
     log_level: str = "INFO"
     log_json: bool = False

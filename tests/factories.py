@@ -94,7 +94,7 @@ async def task_for(
 ) -> dict[str, Any] | None:
     cursor = None
     while True:
-        params = {"stage": stage, "status": "open", "limit": 50}
+        params: dict[str, str | int] = {"stage": stage, "status": "open", "limit": 50}
         if cursor:
             params["cursor"] = cursor
         resp = await client.get("/api/v1/review/tasks", params=params, headers=reviewer.auth)

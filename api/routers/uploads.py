@@ -55,7 +55,9 @@ async def complete_upload(
     body: CompleteIn | None = None,
 ) -> CompleteOut:
     parts = [(p.part_number, p.etag) for p in body.parts] if body and body.parts else None
-    item = await uploads.complete(session, services.storage, user, upload_id, parts)
+    item = await uploads.complete(
+        session, services.storage, services.settings, user, upload_id, parts
+    )
     return CompleteOut(media_id=item.id, status=item.status.value)
 
 

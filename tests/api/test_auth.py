@@ -1,0 +1,338 @@
+"""Login and accounts through the HTTP contract: staff passwords, tokens, admin-made users,
+WeChat mini-program login against the local stub, and the `kepu user create` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from infra.security import issue_token
+from infra.services import Services
+from infra.settings import Settings
+from tests import factories as f
+
+
+async def _login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    return await client.post(
+        "/api/v1/auth/token", data={"username": username, "password": password}
+    )
+
+
+async def _me(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    return await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+async def _wechat(client: httpx.AsyncClient, code: str) -> httpx.Response:
+    return await client.post("/api/v1/auth/wechat", json={"code": code})
+
+
+def _assert_problem(resp: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = resp.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+def _new_user(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "username": f"staff-{secrets.token_hex(4)}",
+        "password": "a long enough password",
+        "display_name": "张老师",
+        "roles": ["political_reviewer"],
+        "disciplines": [],
+    }
+    body.update(overrides)
+    return body
+
+
+# -- staff login and tokens ------------------------------------------------------------------
+
+
+async def test_staff_login_gives_a_token_that_works_on_me(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    sci = await f.person(services, "science_reviewer", "creator", disciplines=("physics",))
+    resp = await _login(client, sci.username, f.PASSWORD)
+    assert resp.status_code == 200, resp.text
+    token = resp.json()
+    assert token["token_type"] == "bearer" and token["expires_in"] > 0
+
+    me = await _me(client, token["access_token"])
+    assert me.status_code == 200, me.text
+    assert me.json()["id"] == sci.id
+    assert sorted(me.json()["roles"]) == ["creator", "science_reviewer"]
+    assert me.json()["disciplines"] == ["physics"]
+
+
+async def test_wrong_password_is_401_invalid_credentials(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    who = await f.person(services, "creator")
+    resp = await _login(client, who.username, "not the password")
+    _assert_problem(resp, 401, "auth.invalid_credentials")
+
+
+async def test_unknown_user_gets_the_same_401_as_a_wrong_password(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    who = await f.person(services, "creator")
+    wrong = _assert_problem(await _login(client, who.username, "not the password"), 401)
+    unknown = _assert_problem(
+        await _login(client, f"nobody-{secrets.token_hex(4)}", "whatever1"), 401
+    )
+    assert unknown["code"] == wrong["code"] == "auth.invalid_credentials"
+    assert unknown["detail"] == wrong["detail"]
+
+
+async def test_me_without_token_is_401_with_bearer_challenge(client: httpx.AsyncClient) -> None:
+    resp = await client.get("/api/v1/me")
+    _assert_problem(resp, 401)
+    assert resp.headers["www-authenticate"] == "Bearer"
+
+
+async def test_token_signed_with_another_secret_is_401(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    who = await f.person(services, "creator")
+    forged = issue_token(who.id, secrets.token_urlsafe(48), 3600)
+    resp = await _me(client, forged)
+    _assert_problem(resp, 401)
+    assert resp.headers["www-authenticate"] == "Bearer"
+
+
+async def test_expired_token_is_401_saying_it_expired(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    who = await f.person(services, "creator")
+    expired = issue_token(who.id, services.settings.resolved_jwt_secret(), ttl_s=-10)
+    body = _assert_problem(await _me(client, expired), 401)
+    assert "expired" in body["detail"]
+
+
+@pytest.mark.parametrize("token", ["garbage", "a.b.c", "", "Bearer"])
+async def test_garbage_token_is_401(client: httpx.AsyncClient, token: str) -> None:
+    resp = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    _assert_problem(resp, 401)
+
+
+# -- accounts made by an admin ---------------------------------------------------------------
+
+
+async def test_admin_creates_a_user_who_can_then_log_in(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    admin = await f.person(services, "admin")
+    new = _new_user(roles=["science_reviewer", "creator"], disciplines=["ecology"])
+    resp = await client.post("/api/v1/admin/users", json=new, headers=admin.auth)
+    assert resp.status_code == 201, resp.text
+    created = resp.json()
+    assert created["display_name"] == "张老师"
+    assert "password" not in resp.text and "password_hash" not in created
+
+    login = await _login(client, new["username"], new["password"])
+    assert login.status_code == 200, login.text
+    me = (await _me(client, login.json()["access_token"])).json()
+    assert me["id"] == created["id"]
+    assert sorted(me["roles"]) == ["creator", "science_reviewer"]
+    assert me["disciplines"] == ["ecology"]
+
+
+async def test_non_admin_cannot_create_users(client: httpx.AsyncClient, services: Services) -> None:
+    reviewer = await f.person(
+        services, "political_reviewer", "science_reviewer", disciplines=("medicine",)
+    )
+    new = _new_user(roles=["admin"])
+    resp = await client.post("/api/v1/admin/users", json=new, headers=reviewer.auth)
+    _assert_problem(resp, 403)
+    _assert_problem(await _login(client, new["username"], new["password"]), 401)
+
+
+async def test_duplicate_username_is_409(client: httpx.AsyncClient, services: Services) -> None:
+    admin = await f.person(services, "admin")
+    new = _new_user()
+    first = await client.post("/api/v1/admin/users", json=new, headers=admin.auth)
+    assert first.status_code == 201, first.text
+    again = await client.post(
+        "/api/v1/admin/users", json={**new, "password": "another password"}, headers=admin.auth
+    )
+    _assert_problem(again, 409)
+    # The first account is untouched: its password still works.
+    assert (await _login(client, new["username"], new["password"])).status_code == 200
+
+
+async def test_unknown_role_is_422_naming_roles(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    admin = await f.person(services, "admin")
+    new = _new_user(roles=["creator", "superuser"])
+    body = _assert_problem(
+        await client.post("/api/v1/admin/users", json=new, headers=admin.auth), 422
+    )
+    assert body["field"] == "roles"
+    assert "superuser" in body["detail"]
+    _assert_problem(await _login(client, new["username"], new["password"]), 401)
+
+
+async def test_science_reviewer_without_disciplines_is_422(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    admin = await f.person(services, "admin")
+    new = _new_user(roles=["science_reviewer"], disciplines=[])
+    body = _assert_problem(
+        await client.post("/api/v1/admin/users", json=new, headers=admin.auth), 422
+    )
+    assert body["field"] == "disciplines"
+
+
+async def test_short_password_is_422(client: httpx.AsyncClient, services: Services) -> None:
+    admin = await f.person(services, "admin")
+    new = _new_user(password="short")
+    body = _assert_problem(
+        await client.post("/api/v1/admin/users", json=new, headers=admin.auth), 422
+    )
+    assert body["field"] == "password"
+    _assert_problem(await _login(client, new["username"], "short"), 401)
+
+
+# -- WeChat mini-program login ---------------------------------------------------------------
+
+
+async def test_first_wechat_login_creates_a_viewer_and_creator(client: httpx.AsyncClient) -> None:
+    resp = await _wechat(client, f"ok-{secrets.token_hex(6)}")
+    assert resp.status_code == 200, resp.text
+    data = resp.json()
+    assert data["token_type"] == "bearer" and data["expires_in"] > 0
+    assert data["created"] is True
+    assert sorted(data["user"]["roles"]) == ["creator", "viewer"]
+
+    me = await _me(client, data["access_token"])
+    assert me.status_code == 200 and me.json()["id"] == data["user"]["id"]
+
+
+async def test_second_wechat_login_finds_the_same_user(client: httpx.AsyncClient) -> None:
+    ident = secrets.token_hex(6)
+    first = await _wechat(client, f"ok-{ident}")
+    second = await _wechat(client, f"ok-{ident}")
+    assert first.status_code == second.status_code == 200, second.text
+    assert second.json()["user"]["id"] == first.json()["user"]["id"]
+    assert second.json()["created"] is False
+
+
+async def test_wechat_login_never_returns_the_session_key(client: httpx.AsyncClient) -> None:
+    resp = await _wechat(client, f"ok-{secrets.token_hex(6)}")
+    assert resp.status_code == 200
+    assert "session_key" not in resp.text
+    assert "secret-session-key" not in resp.text
+
+
+@pytest.mark.parametrize("code", ["bad", "used"])
+async def test_rejected_wechat_code_is_401(client: httpx.AsyncClient, code: str) -> None:
+    _assert_problem(await _wechat(client, code), 401, "auth.wechat_code_invalid")
+
+
+async def test_wechat_rate_limit_is_429_with_retry_after(client: httpx.AsyncClient) -> None:
+    resp = await _wechat(client, "limit")
+    _assert_problem(resp, 429)
+    assert int(resp.headers["retry-after"]) > 0
+
+
+@pytest.mark.parametrize("code", ["busy", "crash"])
+async def test_wechat_down_is_503_with_retry_after(client: httpx.AsyncClient, code: str) -> None:
+    resp = await _wechat(client, code)
+    _assert_problem(resp, 503)
+    assert int(resp.headers["retry-after"]) > 0
+
+
+async def test_slow_wechat_is_503_not_a_hang(client: httpx.AsyncClient, settings: Settings) -> None:
+    started = time.monotonic()
+    resp = await _wechat(client, "slow")
+    elapsed = time.monotonic() - started
+    _assert_problem(resp, 503)
+    assert "retry-after" in resp.headers
+    # The stub answers after 3 s; the client gives up after the configured timeout.
+    assert elapsed < settings.wechat_timeout_s + 1.5
+
+
+@pytest.mark.parametrize("code", ["", "   "])
+async def test_empty_wechat_code_is_422(client: httpx.AsyncClient, code: str) -> None:
+    body = _assert_problem(await _wechat(client, code), 422)
+    assert body["field"] == "code"
+
+
+async def test_concurrent_first_wechat_logins_make_one_user(client: httpx.AsyncClient) -> None:
+    code = f"ok-{secrets.token_hex(6)}"
+    first, second = await asyncio.gather(_wechat(client, code), _wechat(client, code))
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    assert first.json()["user"]["id"] == second.json()["user"]["id"]
+    assert sorted([first.json()["created"], second.json()["created"]]) == [False, True]
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def _cli_env(settings: Settings, data_dir: Path) -> dict[str, str]:
+    assert settings.database_url and settings.redis_url and settings.jwt_secret
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(data_dir),
+        "KEPU_DATA_DIR": str(data_dir),
+        "KEPU_DATABASE_URL": settings.database_url,
+        "KEPU_REDIS_URL": settings.redis_url,
+        "KEPU_JWT_SECRET": settings.jwt_secret,
+    }
+
+
+async def _kepu(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    kepu = str(Path(sys.executable).parent / "kepu")
+    return await asyncio.to_thread(
+        subprocess.run,
+        [kepu, *args],
+        env=_cli_env(settings, cwd),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_cli_creates_a_staff_user_who_can_log_in(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    name, password = f"cli-{secrets.token_hex(4)}", "cli password 123"
+    done = await _kepu(
+        settings, tmp_path,
+        "user", "create", name, "--password", password,
+        "--role", "admin", "--role", "creator", "--discipline", "physics",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    login = await _login(client, name, password)
+    assert login.status_code == 200, login.text
+    me = (await _me(client, login.json()["access_token"])).json()
+    assert sorted(me["roles"]) == ["admin", "creator"]
+    assert me["disciplines"] == ["physics"]
+
+
+async def test_cli_unknown_role_exits_nonzero_and_creates_nothing(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    name, password = f"cli-{secrets.token_hex(4)}", "cli password 123"
+    done = await _kepu(
+        settings, tmp_path, "user", "create", name, "--password", password, "--role", "wizard"
+    )
+    assert done.returncode != 0
+    assert "wizard" in done.stderr and "Traceback" not in done.stderr
+    _assert_problem(await _login(client, name, password), 401, "auth.invalid_credentials")
