@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import anyio
@@ -18,12 +19,31 @@ from infra.settings import Settings, get_settings
 from workers.app import build_worker
 
 API_PREFIX = "/api/v1"
+WORKER_RESTART_S = 5
+log = logging.getLogger("kepu.app")
 
 
 async def _seed(services: Services) -> None:
     async with services.write_sessions() as session:
         await seed(session)
         await session.commit()
+
+
+async def _run_embedded_worker(settings: Settings, services: Services) -> None:
+    """The in-process worker of `kepu serve`. If it stops (Redis went away), it is logged and
+    started again: the API keeps serving meanwhile and queued jobs wait in Redis."""
+    while True:
+        worker = build_worker(
+            settings,
+            services.redis_url,
+            lambda: contextlib.nullcontext(services),
+            handle_signals=False,
+        )
+        try:
+            await worker.run_async()
+        except Exception:
+            log.exception("embedded worker stopped; restarting in %s s", WORKER_RESTART_S)
+        await anyio.sleep(WORKER_RESTART_S)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,14 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if not settings.run_embedded_worker:
                 yield
                 return
-            worker = build_worker(
-                settings,
-                services.redis_url,
-                lambda: contextlib.nullcontext(services),
-                handle_signals=False,
-            )
             async with anyio.create_task_group() as tg:
-                tg.start_soon(worker.run_async)
+                tg.start_soon(_run_embedded_worker, settings, services)
                 yield
                 tg.cancel_scope.cancel()
 

@@ -307,5 +307,8 @@ class MediaOut(BaseModel):
     width: int | None = None
     height: int | None = None
     size: int
+    progress: float | None = None  # 0..1 while processing
+    attempts: int = 0
     cover_url: str | None = None
+    preview_url: str | None = None
     renditions: list[Rendition]

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 MACHINE_REVIEW = "machine_review"
 PROCESS_MEDIA = "process_media"
+SYNC_PUBLIC_MEDIA = "sync_public_media"
 
 _KEY = "kepu.jobs_after_commit"
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.exposure import public_key
 from content.models import Media, MediaKind, MediaStatus
 from infra.settings import Settings
 from infra.storage.base import Storage
@@ -18,16 +19,15 @@ from infra.storage.base import Storage
 @dataclass
 class MediaLinks:
     cover_url: str | None = None
+    preview_url: str | None = None
     duration_s: float | None = None
     renditions: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def _url(storage: Storage, settings: Settings, key: str, public: bool) -> str:
-    if public:
-        url = storage.public_url(key)
-        if url:
-            return url
-    return await storage.presign_get(key, settings.download_url_ttl_seconds)
+async def _url(storage: Storage, settings: Settings, media: Media, key: str, public: bool) -> str:
+    shared = public_key(media, key) if public else None
+    url = storage.public_url(shared) if shared else None
+    return url or await storage.presign_get(key, settings.download_url_ttl_seconds)
 
 
 async def links(
@@ -49,13 +49,15 @@ async def links(
     for media in rows.all():
         item = MediaLinks(duration_s=media.duration_s)
         if media.kind == MediaKind.image:
-            item.cover_url = await _url(storage, settings, media.object_key, public)
+            item.cover_url = await _url(storage, settings, media, media.object_key, public)
         else:
             if media.cover_key:
-                item.cover_url = await _url(storage, settings, media.cover_key, public)
+                item.cover_url = await _url(storage, settings, media, media.cover_key, public)
+            if media.preview_key:
+                item.preview_url = await _url(storage, settings, media, media.preview_key, public)
             for r in media.renditions:
                 item.renditions.append(
-                    {**r, "url": await _url(storage, settings, r["key"], public)}
+                    {**r, "url": await _url(storage, settings, media, r["key"], public)}
                 )
         out[media.id] = item
     return out

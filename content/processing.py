@@ -21,8 +21,10 @@ from infra.clock import utcnow
 MAX_REASON = 500
 
 
-async def start(session: AsyncSession, media_id: str, attempt: int) -> Media | None:
-    """Claim a video for processing; None when there is nothing to do (done, failed, gone)."""
+async def start(session: AsyncSession, media_id: str) -> Media | None:
+    """Claim a video for processing and count the attempt; None when there is nothing to do
+    (ready, failed, gone). Attempts are counted here, not in the queue, so work that keeps
+    killing its worker is given up on even when the sweep enqueues it afresh."""
     result = await session.exec(
         sa.update(Media)
         .where(
@@ -30,7 +32,12 @@ async def start(session: AsyncSession, media_id: str, attempt: int) -> Media | N
             col(Media.kind) == MediaKind.video,
             col(Media.status).in_((MediaStatus.pending, MediaStatus.processing)),
         )
-        .values(status=MediaStatus.processing, attempts=attempt, progress=0.0, updated_at=utcnow())
+        .values(
+            status=MediaStatus.processing,
+            attempts=col(Media.attempts) + 1,
+            progress=0.0,
+            updated_at=utcnow(),
+        )
     )
     if result.rowcount != 1:
         return None

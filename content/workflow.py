@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content import jobs
 from content.errors import Conflict, Forbidden
 from content.models import (
     Content,
@@ -243,6 +244,7 @@ async def _enter(
         content.live_revision_id = revision.id
         content.published_at = content.published_at or now  # type: ignore[assignment]
         await _index_live(session, content.id, revision)
+        jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
 
 
 async def _index_live(session: AsyncSession, content_id: str, revision: Revision | None) -> None:
@@ -281,6 +283,7 @@ async def _end_content(
     content.live_revision_id = None
     content.removed_reason = reason
     await _index_live(session, content.id, None)
+    jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
 
 
 async def open_task(session: AsyncSession, revision_id: str, stage: Stage) -> ReviewTask | None:

@@ -73,6 +73,16 @@ class Settings(BaseSettings):
     max_body_chars: int = Field(default=100_000)
 
     @model_validator(mode="after")
+    def _embedded_redis_needs_a_plain_path(self) -> Settings:
+        # The bundled Valkey's config file cannot carry a directory with white space in it.
+        if self.redis_url is None and any(c.isspace() for c in str(self.data_dir.resolve())):
+            raise ValueError(
+                f"KEPU_DATA_DIR {str(self.data_dir.resolve())!r} contains white space, which the "
+                "bundled Redis cannot use; choose another directory or set KEPU_REDIS_URL"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.mode == "production":
             missing = [

@@ -79,6 +79,7 @@ def settings(
         wechat_timeout_s=1.0,
         worker_idle_timeout_s=5,
         claim_lease_seconds=60,
+        upload_quota_bytes_per_day=2 * 1024**3,
     )
 
 

@@ -18,3 +18,91 @@ def ffmpeg(*args: str) -> None:
 def png(path: Path, width: int = 64, height: int = 48) -> bytes:
     ffmpeg("-f", "lavfi", "-i", f"testsrc=size={width}x{height}", "-frames:v", "1", str(path))
     return path.read_bytes()
+
+
+def video(
+    path: Path,
+    width: int = 320,
+    height: int = 180,
+    seconds: float = 2.0,
+    *,
+    rotation: int | None = None,
+    audio: bool = True,
+    fps: int = 30,
+    faststart: bool = False,
+    declare_duration: bool = True,
+) -> Path:
+    """A test-pattern clip with a tone, encoded as fast as ffmpeg can.
+
+    The container follows the suffix: ``.mp4``/``.mov`` get H.264 + AAC, ``.webm`` VP9 + Opus,
+    ``.mkv`` H.264 + AAC in Matroska. ``rotation`` (clockwise degrees, like a phone's ``rotate``
+    tag) stores the frames as drawn and only adds a display matrix, the way a phone held
+    upright records a landscape sensor image "to be turned 90°". ``declare_duration=False``
+    writes a WebM with no duration in its header, as browsers' MediaRecorder does.
+    """
+    inputs = ["-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps}"]
+    if audio:
+        inputs += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
+    if path.suffix == ".webm":
+        codecs = ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"]
+        codecs += ["-c:a", "libopus"] if audio else []
+        codecs += [] if declare_duration else ["-live", "1"]
+    else:
+        codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+        codecs += ["-c:a", "aac"] if audio else []
+        if faststart and path.suffix in (".mp4", ".mov"):
+            codecs += ["-movflags", "+faststart"]
+    if rotation is None:
+        ffmpeg(*inputs, "-t", f"{seconds:g}", *codecs, str(path))
+        return path
+    plain = path.with_name(f"unrotated-{path.name}")
+    ffmpeg(*inputs, "-t", f"{seconds:g}", *codecs, str(plain))
+    # -display_rotation counts counter-clockwise; the rotate tag (and our API) clockwise.
+    ffmpeg("-display_rotation:v:0", str(-rotation), "-i", str(plain), "-c", "copy", str(path))
+    plain.unlink()
+    return path
+
+
+def phone_portrait(path: Path, width: int = 320, height: int = 180, seconds: float = 1.0) -> Path:
+    """A phone held upright: landscape frames stored with "turn 90° clockwise" to show."""
+    return video(path, width, height, seconds, rotation=90)
+
+
+def audio_only(path: Path, seconds: float = 1.0) -> Path:
+    """An M4A (MP4 container, AAC) with sound and no picture."""
+    ffmpeg(
+        "-f", "lavfi", "-i", "sine=frequency=440", "-t", f"{seconds:g}", "-c:a", "aac", str(path)
+    )
+    return path
+
+
+def truncated(source: Path, path: Path) -> Path:
+    """The first half of ``source``, as an upload cut off mid-way leaves it."""
+    data = source.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def text_file(path: Path) -> Path:
+    """Plain text under a video's name."""
+    path.write_text("这不是视频 / this is not a video\n" * 100, encoding="utf-8")
+    return path
+
+
+def uhd(path: Path, seconds: float = 0.5) -> Path:
+    """A 4K (3840x2160) clip, short: testsrc2 at that size is slow to draw."""
+    return video(path, 3840, 2160, seconds, fps=30)
+
+
+def webm(
+    path: Path,
+    width: int = 320,
+    height: int = 180,
+    seconds: float = 1.0,
+    *,
+    declare_duration: bool = True,
+) -> Path:
+    """A VP9 + Opus WebM, as browsers and some Android apps record."""
+    return video(
+        path.with_suffix(".webm"), width, height, seconds, declare_duration=declare_duration
+    )

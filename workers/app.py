@@ -1,27 +1,50 @@
-"""The streaq worker: which jobs exist, and the context they run with."""
+"""The streaq worker: which jobs exist, how they retry, and the context they run with."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import tempfile
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, select
-from streaq import Worker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from streaq import StreaqRetry, Worker
 
-from content import jobs, review
-from content.models import Revision, Stage
+from content import exposure, jobs, processing, review, transcode, uploads
+from content.models import Revision, Stage, Upload
+from infra import ffmpeg
 from infra.clock import utcnow
 from infra.queue import enqueue_all
 from infra.services import Services
 from infra.settings import Settings
+from infra.storage.base import StorageError
 
 log = logging.getLogger("kepu.worker")
 
 # Work in the machine stage for longer than this without moving on gets its job enqueued again
 # (an enqueue that failed after commit, or Redis lost its data).
-STUCK_AFTER = timedelta(minutes=2)
+STUCK_REVIEW_AFTER = timedelta(minutes=2)
+# A video with no sign of progress for this long lost its job (e.g. Redis was emptied).
+STUCK_MEDIA_AFTER_S = 30 * 60
+MEDIA_MAX_TRIES = 5
+
+
+def retry_delay(tries: int) -> int:
+    """Seconds before the next try of a transient failure: 30 s, 1 min, 2 min, 4 min…"""
+    return int(min(30 * 2 ** (tries - 1), 15 * 60))
+
+
+async def _write(services: Services, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    """Run ``work`` in its own short transaction, then enqueue the jobs it asked for."""
+    async with services.write_sessions() as session:
+        result = await work(session)
+        await session.commit()
+        await enqueue_all(services.queue, jobs.take_pending(session))
+    return result
 
 
 def build_worker(
@@ -31,6 +54,7 @@ def build_worker(
     *,
     handle_signals: bool = True,
 ) -> Worker[Services]:
+    ffmpeg.set_max_concurrent(settings.ffmpeg_concurrency)
     worker: Worker[Services] = Worker(
         redis_url=redis_url,
         queue_name=settings.queue_name,
@@ -42,28 +66,114 @@ def build_worker(
 
     @worker.task(name=jobs.MACHINE_REVIEW, timeout=300, max_tries=5, ttl=timedelta(days=1))
     async def machine_review(revision_id: str) -> str:
-        ctx = worker.context
-        async with ctx.write_sessions() as session:
-            outcome = await review.run_machine_stage(session, revision_id)
-            await session.commit()
-            await enqueue_all(ctx.queue, jobs.take_pending(session))
+        outcome: str = await _write(
+            worker.context, lambda s: review.run_machine_stage(s, revision_id)
+        )
         log.info("machine review of %s: %s", revision_id, outcome)
         return outcome
 
-    @worker.cron("* * * * *", name="sweep_stuck_reviews", timeout=120)
-    async def sweep_stuck_reviews() -> int:
+    @worker.task(
+        name=jobs.PROCESS_MEDIA,
+        timeout=settings.transcode_timeout_seconds,
+        max_tries=MEDIA_MAX_TRIES + 1,  # our own count (in the database) gives up first
+        ttl=timedelta(days=1),
+    )
+    async def process_media(media_id: str) -> str:
+        ctx = worker.context
+        media = await _write(ctx, lambda s: processing.start(s, media_id))
+        if media is None:
+            return "skipped"  # already ready or failed: a repeated delivery does nothing
+        tries = media.attempts
+        if tries > MEDIA_MAX_TRIES:
+            reason = f"processing was interrupted {tries - 1} times; upload the video again"
+            await _write(ctx, lambda s: processing.fail(s, media_id, reason))
+            return "failed"
+
+        async def on_progress(fraction: float) -> None:
+            await _write(ctx, lambda s: processing.progress(s, media_id, fraction))
+
+        rules = transcode.MediaRules(
+            max_seconds=settings.max_video_seconds, max_bytes=settings.max_video_bytes
+        )
+        workdir = settings.work_dir or Path(tempfile.gettempdir())
+        try:
+            result = await transcode.process_media(
+                ctx.storage, media.object_key, media_id, workdir, rules, on_progress=on_progress
+            )
+        except transcode.MediaRejected as exc:
+            rejection = exc.reason
+            await _write(ctx, lambda s: processing.fail(s, media_id, rejection))
+            log.info("media %s rejected: %s", media_id, rejection)
+            return "rejected"
+        except Exception as exc:
+            if tries >= MEDIA_MAX_TRIES:
+                reason = f"processing failed {tries} times; last error: {exc}"
+                await _write(ctx, lambda s: processing.fail(s, media_id, reason))
+                log.error("media %s failed for good: %s", media_id, exc)
+                return "failed"
+            log.warning("media %s try %d failed, will retry: %s", media_id, tries, exc)
+            raise StreaqRetry(delay=retry_delay(tries)) from exc
+        await _write(
+            ctx,
+            lambda s: processing.succeed(
+                s,
+                media_id,
+                duration_s=result.duration_s,
+                width=result.width,
+                height=result.height,
+                rotation=result.rotation,
+                renditions=[dict(r) for r in result.renditions],
+                cover_key=result.cover_key,
+                preview_key=result.preview_key,
+                source=result.source,
+            ),
+        )
+        return "ready"
+
+    @worker.task(name=jobs.SYNC_PUBLIC_MEDIA, timeout=600, max_tries=10, ttl=timedelta(days=1))
+    async def sync_public_media(content_id: str) -> int:
+        ctx = worker.context
+        try:
+            changed: int = await _write(
+                ctx, lambda s: exposure.sync(s, ctx.storage, settings, content_id)
+            )
+        except StorageError as exc:
+            tries = sync_public_media.context.tries
+            log.warning("public media of %s not synced (try %d): %s", content_id, tries, exc)
+            raise StreaqRetry(delay=min(5 * 2**tries, 300)) from exc
+        return changed
+
+    @worker.cron("* * * * *", name="sweep", timeout=300)
+    async def sweep() -> dict[str, int]:
+        """Once a minute, across all workers: re-enqueue lost work, remove abandoned uploads."""
         ctx = worker.context
         async with ctx.read_sessions() as session:
-            ids = (
+            revisions = (
                 await session.exec(
                     select(Revision.id).where(
                         Revision.state == "in_review",
                         Revision.stage == Stage.machine,
-                        col(Revision.submitted_at) < utcnow() - STUCK_AFTER,
+                        col(Revision.submitted_at) < utcnow() - STUCK_REVIEW_AFTER,
                     )
                 )
             ).all()
-        await enqueue_all(ctx.queue, [(jobs.MACHINE_REVIEW, (i,)) for i in ids])
-        return len(ids)
+            media = await processing.stuck(session, STUCK_MEDIA_AFTER_S)
+            abandoned = await uploads.abandoned(session, settings.abandoned_upload_grace_seconds)
+        await enqueue_all(
+            ctx.queue,
+            [(jobs.MACHINE_REVIEW, (r,)) for r in revisions]
+            + [(jobs.PROCESS_MEDIA, (m,)) for m in media],
+        )
+        cleaned = 0
+        for upload in abandoned:
+
+            async def clean(s: AsyncSession, u: Upload = upload) -> bool:
+                return await uploads.clean_up(s, ctx.storage, u)
+
+            try:
+                cleaned += await _write(ctx, clean)
+            except Exception:
+                log.exception("could not clean up upload %s; the next sweep retries", upload.id)
+        return {"reviews": len(revisions), "media": len(media), "uploads": cleaned}
 
     return worker

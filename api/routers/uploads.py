@@ -80,6 +80,9 @@ async def get_media(
         width=item.width,
         height=item.height,
         size=item.size,
+        progress=item.progress if item.status == MediaStatus.processing else None,
+        attempts=item.attempts,
         cover_url=link.cover_url if link else None,
+        preview_url=link.preview_url if link else None,
         renditions=[Rendition(**r) for r in link.renditions] if link else [],
     )

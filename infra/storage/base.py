@@ -113,6 +113,10 @@ class Storage(Protocol):
         """Remove the object; a no-op if there is none."""
         ...
 
+    async def copy(self, src_key: str, dst_key: str) -> None:
+        """Copy an object within the store (server-side where the backend can)."""
+        ...
+
     async def presign_get(self, key: str, expires_s: int) -> str:
         """A URL anyone holding it can GET the object from until it expires."""
         ...

@@ -476,6 +476,15 @@ class LocalStorage:
 
     # -- deleting, health --------------------------------------------------------------------
 
+    async def copy(self, src_key: str, dst_key: str) -> None:
+        check_key(src_key)
+        info = await self.stat(src_key)
+        if info is None:
+            raise ObjectNotFound(f"no object {src_key!r}")
+        await self.upload_from(
+            self.path_of(src_key), dst_key, info.content_type or "application/octet-stream"
+        )
+
     async def delete(self, key: str) -> None:
         check_key(key)
         await anyio.to_thread.run_sync(self._delete_sync, key)

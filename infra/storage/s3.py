@@ -20,6 +20,7 @@ import anyio.to_thread
 import certifi
 import urllib3
 from minio import Minio
+from minio.commonconfig import CopySource
 from minio.datatypes import Part
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 from minio.helpers import DictType
@@ -220,6 +221,14 @@ class S3Storage:
         check_key(key)
         await self._run(
             self._client.fput_object, self.bucket, key, str(path), content_type=content_type
+        )
+
+    async def copy(self, src_key: str, dst_key: str) -> None:
+        check_key(src_key)
+        check_key(dst_key)
+        # Server-side: the bytes never leave the storage cluster.
+        await self._run(
+            self._client.copy_object, self.bucket, dst_key, CopySource(self.bucket, src_key)
         )
 
     async def delete(self, key: str) -> None:

@@ -4,6 +4,7 @@ and media that stays private until its content is published."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,53 @@ async def test_tampered_presigned_url_is_rejected_by_storage(
     async with httpx.AsyncClient() as outside:
         put = await outside.put(tampered, content=cover_png, headers=plan["headers"])
     assert put.status_code == 403
+
+
+async def test_abandoned_multipart_upload_is_removed_with_its_parts(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    import sqlalchemy as sa
+
+    from content import uploads
+    from content.models import Upload
+    from infra.clock import utcnow
+    from infra.storage.base import UploadNotFound
+
+    creator = await f.person(services, "creator")
+    part = services.settings.multipart_part_size
+    plan = (await start(client, creator, 2 * part + 10, "video/mp4")).json()
+    async with httpx.AsyncClient(timeout=60) as phone:
+        put = await phone.put(plan["parts"][0]["url"], content=os.urandom(part))
+        assert put.status_code == 200
+    async with services.write_sessions() as session:
+        # The phone gave up; its URLs expired long ago.
+        await session.exec(
+            sa.update(Upload)
+            .where(Upload.id == plan["upload_id"])
+            .values(expires_at=utcnow() - timedelta(days=1))
+        )
+        await session.commit()
+        row = await session.get(Upload, plan["upload_id"])
+        assert row is not None and row.s3_upload_id
+        stale = await uploads.abandoned(session, services.settings.abandoned_upload_grace_seconds)
+        assert plan["upload_id"] in [u.id for u in stale]
+        assert await uploads.clean_up(session, services.storage, row)
+        await session.commit()
+    with pytest.raises(UploadNotFound):
+        await services.storage.list_parts(row.object_key, row.s3_upload_id)
+    late = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    assert late.status_code == 409 and late.json()["code"] == "upload.closed"
+
+
+async def test_daily_upload_quota_is_enforced(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    creator = await f.person(services, "creator")
+    quota = services.settings.upload_quota_bytes_per_day
+    big = services.settings.max_video_bytes
+    accepted = 0
+    while accepted + big <= quota:
+        assert (await start(client, creator, big, "video/mp4")).status_code == 201
+        accepted += big
+    resp = await start(client, creator, big, "video/mp4")
+    assert resp.status_code == 413 and resp.json()["code"] == "upload.quota_exceeded"

@@ -1,0 +1,165 @@
+"""Short videos end to end: a phone-style direct upload, the worker pipeline, the review
+workflow waiting for the media, playback URLs, and media that is never public before
+publication or after takedown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from content import exposure
+from content.models import Media
+from infra.services import Services
+from tests import factories as f
+from tests.api.test_lifecycle import _approve, _wait_for_task
+from tests.conftest import eventually
+from tests.media_files import video
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("video") / "clip.mp4"
+    video(path, 1280, 720, seconds=2)
+    return path.read_bytes()
+
+
+async def upload_video(
+    client: httpx.AsyncClient, who: f.Person, data: bytes, name: str = "clip.mp4"
+) -> str:
+    plan = (
+        await client.post(
+            "/api/v1/uploads",
+            json={"filename": name, "content_type": "video/mp4", "size": len(data)},
+            headers=who.auth,
+        )
+    ).json()
+    async with httpx.AsyncClient() as phone:
+        put = await phone.put(plan["url"], content=data, headers=plan["headers"])
+        assert put.status_code == 200, put.text
+    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=who.auth)
+    assert done.status_code == 200, done.text
+    return str(done.json()["media_id"])
+
+
+async def settled(client: httpx.AsyncClient, who: f.Person, media_id: str) -> dict[str, Any]:
+    async def check() -> dict[str, Any] | None:
+        media: dict[str, Any] = (
+            await client.get(f"/api/v1/media/{media_id}", headers=who.auth)
+        ).json()
+        return media if media["status"] in ("ready", "failed") else None
+
+    result: dict[str, Any] = await eventually(check, within=90)  # type: ignore[assignment]
+    return result
+
+
+async def test_uploaded_video_is_transcoded_into_playable_renditions(
+    client: httpx.AsyncClient, services: Services, clip: bytes
+) -> None:
+    creator = await f.person(services, "creator")
+    media_id = await upload_video(client, creator, clip)
+    media = await settled(client, creator, media_id)
+    assert media["status"] == "ready", media
+    assert (media["width"], media["height"]) == (1280, 720)
+    assert media["duration_s"] == pytest.approx(2, abs=0.2)
+    assert {r["label"] for r in media["renditions"]} >= {"720p", "480p"}
+    async with httpx.AsyncClient() as phone:
+        for r in media["renditions"]:
+            got = await phone.get(r["url"])
+            assert got.status_code == 200 and got.content[4:8] == b"ftyp"
+        cover = await phone.get(media["cover_url"])
+        assert cover.status_code == 200 and cover.content[:3] == b"\xff\xd8\xff"
+
+
+async def test_video_waits_for_its_media_then_goes_through_review_and_plays_for_everyone(
+    client: httpx.AsyncClient, services: Services, clip: bytes
+) -> None:
+    crew = await f.crew(services)
+    media_id = await upload_video(client, crew.creator, clip)
+    content = await f.create(
+        client, crew.creator, type="video", media_id=media_id, body=None, title="地震来了怎么办"
+    )
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    assert task["content"]["play"], "reviewers need playable URLs"
+    assert (await _approve(client, crew.political, task["id"])).status_code == 200
+    task = await _wait_for_task(client, crew.science, "science", content["id"])
+    assert (await _approve(client, crew.science, task["id"])).status_code == 200
+
+    public = (await f.get(client, None, content["id"])).json()
+    assert public["status"] == "published"
+    assert public["duration_s"] == pytest.approx(2, abs=0.2)
+    async with httpx.AsyncClient() as viewer:
+        assert (await viewer.get(public["play"][0]["url"])).status_code == 200
+        assert (await viewer.get(public["cover_url"])).status_code == 200
+
+
+async def test_a_video_that_cannot_be_processed_fails_with_a_reason_and_rejects_its_content(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    media_id = await upload_video(client, crew.creator, b"just text, renamed .mp4\n" * 100)
+    media = await settled(client, crew.creator, media_id)
+    assert media["status"] == "failed" and media["error"]
+    content = await f.create(client, crew.creator, type="video", media_id=media_id, body=None)
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+
+    async def rejected() -> dict[str, Any] | None:
+        d: dict[str, Any] = (await f.get(client, crew.creator, content["id"])).json()
+        return d if d["status"] == "rejected" else None
+
+    detail: dict[str, Any] = await eventually(rejected)  # type: ignore[assignment]
+    assert detail["findings"][0]["field"] == "media_id"
+    assert detail["findings"][0]["message"] == media["error"]
+
+
+async def test_unpublished_video_is_reachable_only_by_its_owner_and_reviewers(
+    client: httpx.AsyncClient, services: Services, clip: bytes
+) -> None:
+    crew = await f.crew(services)
+    stranger = await f.person(services, "creator")
+    media_id = await upload_video(client, crew.creator, clip)
+    await settled(client, crew.creator, media_id)
+    assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 404
+    assert (await client.get(f"/api/v1/media/{media_id}", headers=stranger.auth)).status_code == 404
+    media = (await client.get(f"/api/v1/media/{media_id}", headers=crew.political.auth)).json()
+    url = media["renditions"][0]["url"]
+    assert "X-Amz-Signature" in url and "X-Amz-Expires" in url  # short-lived, signed
+    key = url.split("?", 1)[0]
+    async with httpx.AsyncClient() as outsider:
+        assert (await outsider.get(key)).status_code == 403  # the bucket itself is private
+
+
+async def test_takedown_removes_the_public_copies_of_published_media(
+    client: httpx.AsyncClient, services: Services, clip: bytes
+) -> None:
+    crew = await f.crew(services)
+    media_id = await upload_video(client, crew.creator, clip)
+    content = await f.create(client, crew.creator, type="video", media_id=media_id, body=None)
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    for stage, reviewer in (("political", crew.political), ("science", crew.science)):
+        task = await _wait_for_task(client, reviewer, stage, content["id"])
+        assert (await _approve(client, reviewer, task["id"])).status_code == 200
+
+    cdn = services.settings.model_copy(update={"public_media_base_url": "https://cdn.example"})
+    async with services.write_sessions() as session:
+        assert await exposure.sync(session, services.storage, cdn, content["id"]) > 0
+        await session.commit()
+        media = await session.get(Media, media_id)
+        assert media is not None and media.public_prefix
+        public = [f"{media.public_prefix}/{k}" for k in exposure.media_keys(media)]
+    for key in public:
+        assert await services.storage.stat(key) is not None
+
+    resp = await client.post(
+        f"/api/v1/admin/contents/{content['id']}/takedown",
+        json={"reason": "视频内容有误"},
+        headers=crew.admin.auth,
+    )
+    assert resp.status_code == 200
+    async with services.write_sessions() as session:
+        await exposure.sync(session, services.storage, cdn, content["id"])
+        await session.commit()
+    for key in public:
+        assert await services.storage.stat(key) is None

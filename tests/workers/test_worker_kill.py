@@ -1,0 +1,125 @@
+"""A transcode whose worker process is SIGKILLed mid-way runs again on another worker and
+completes: at-least-once delivery, with the outcome in the database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from content import jobs
+from content.models import Media, MediaKind, MediaStatus
+from infra.queue import make_producer
+from infra.services import Services
+from infra.settings import Settings
+from tests import factories as f
+from tests.conftest import eventually
+from tests.media_files import video
+
+
+def _worker_env(settings: Settings, queue: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
+    env.update(
+        KEPU_DATA_DIR=str(settings.data_dir),
+        KEPU_DATABASE_URL=str(settings.database_url),
+        KEPU_REDIS_URL=str(settings.redis_url),
+        KEPU_QUEUE_NAME=queue,
+        KEPU_S3_ENDPOINT=str(settings.s3_endpoint),
+        KEPU_S3_ACCESS_KEY=str(settings.s3_access_key),
+        KEPU_S3_SECRET_KEY=str(settings.s3_secret_key),
+        KEPU_S3_BUCKET=settings.s3_bucket,
+        KEPU_S3_REGION=settings.s3_region,
+        KEPU_JWT_SECRET=str(settings.jwt_secret),
+        KEPU_WORKER_IDLE_TIMEOUT_S="3",
+        KEPU_LOG_LEVEL="INFO",
+    )
+    return env
+
+
+@pytest.fixture
+def workers(
+    settings: Settings, tmp_path: Path
+) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """Start `kepu worker` processes on a queue of this test's own; kill them all at the end."""
+    queue = f"kepu-kill-{secrets.token_hex(4)}"
+    started: list[subprocess.Popen[bytes]] = []
+    yield queue, started
+    for proc in started:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def _start_worker(settings: Settings, queue: str, log: Path) -> subprocess.Popen[bytes]:
+    kepu = Path(sys.executable).parent / "kepu"
+    with log.open("ab") as out:
+        # Its own session, so a SIGKILL to the group takes its ffmpeg child with it, as a
+        # machine dying would.
+        return subprocess.Popen(
+            [str(kepu), "worker"],
+            env=_worker_env(settings, queue),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+async def test_transcode_whose_worker_is_killed_runs_again_and_completes(
+    services: Services,
+    settings: Settings,
+    workers: tuple[str, list[subprocess.Popen[bytes]]],
+    tmp_path: Path,
+) -> None:
+    queue, started = workers
+    owner = await f.person(services, "creator")
+    source = tmp_path / "long.mp4"
+    video(source, 1920, 1080, seconds=20)
+    key = f"uploads/{owner.id}/{secrets.token_hex(8)}/original"
+    await services.storage.upload_from(source, key, "video/mp4")
+    async with services.write_sessions() as session:
+        media = Media(
+            owner_id=owner.id,
+            kind=MediaKind.video,
+            object_key=key,
+            content_type="video/mp4",
+            size=source.stat().st_size,
+        )
+        session.add(media)
+        await session.commit()
+    producer = make_producer(
+        settings.model_copy(update={"queue_name": queue}), str(settings.redis_url)
+    )
+    async with producer:
+        await producer.enqueue_unsafe(jobs.PROCESS_MEDIA, media.id)
+
+    log = tmp_path / "workers.log"
+    first = _start_worker(settings, queue, log)
+    started.append(first)
+
+    async def state() -> Media | None:
+        async with services.read_sessions() as session:
+            row = await session.get(Media, media.id)
+            return row if row and row.status == MediaStatus.processing and row.progress else None
+
+    await eventually(state, within=60)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(10)
+
+    second = _start_worker(settings, queue, log)
+    started.append(second)
+
+    async def done() -> Media | None:
+        async with services.read_sessions() as session:
+            row = await session.get(Media, media.id)
+            return row if row and row.status in (MediaStatus.ready, MediaStatus.failed) else None
+
+    final: Media = await eventually(done, within=120)  # type: ignore[assignment]
+    assert final.status == MediaStatus.ready, (final.error, log.read_text()[-3000:])
+    assert final.attempts == 2  # once on the killed worker, once on the survivor
+    assert {r["label"] for r in final.renditions} >= {"720p", "480p"}
