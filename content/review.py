@@ -235,3 +235,16 @@ def _media_finding(reason: str) -> dict[str, object]:
         "excerpt": "",
         "message": reason,
     }
+
+
+async def stuck_in_machine_stage(session: AsyncSession, older_than_s: float) -> list[str]:
+    """Revisions submitted over ``older_than_s`` ago and still waiting for the machine stage
+    (their job was lost, or their media is still processing)."""
+    rows = await session.exec(
+        select(Revision.id).where(
+            Revision.state == "in_review",
+            Revision.stage == Stage.machine,
+            col(Revision.submitted_at) < utcnow() - timedelta(seconds=older_than_s),
+        )
+    )
+    return list(rows.all())

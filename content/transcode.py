@@ -9,6 +9,7 @@ Free of the database and of HTTP: the worker job records the outcome. Errors com
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
 import tempfile
@@ -21,6 +22,8 @@ import anyio.to_thread
 
 from infra.ffmpeg import FfmpegError, ProbeError, ProbeResult, VideoInfo, aprobe, run_ffmpeg
 from infra.storage.base import ObjectNotFound, Storage, StorageError
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[float], Awaitable[None]]
 _T = TypeVar("_T")
@@ -380,7 +383,7 @@ def build_transcode_job(
     top = specs[0]
     rate = _output_rate(video.frame_rate)
     gop = max(1, round((rate or 30.0) * GOP_SECONDS))
-    cover_at = min((probe.duration_s or 0.0) * COVER_AT_FRACTION, COVER_AT_MAX_S)
+    cover_frame = _cover_frame(video, rate)
     preview = _fit(top.width, top.height, min(PREVIEW_SHORT_SIDE, _short(top)), 0, 0)
 
     branches = [f"r{i}" for i in range(len(specs))] + ["cover", "preview"]
@@ -394,12 +397,11 @@ def build_transcode_job(
     for i, spec in enumerate(specs):
         scale = "" if i == 0 else f"scale={spec.width}:{spec.height},setsar=1,"
         graph.append(f"[r{i}]{scale}format=yuv420p[out{i}]")
-    # The first frame at or after the cover time, and only that one (trim ends the branch, so
-    # it stops holding frames back from the others).
-    # Its own scale converts to the full range JPEG needs; without one, format negotiation
-    # would push full range back through split into every rendition.
+    # One frame, then trim ends the branch so it stops taking frames from split. Its own scale
+    # converts to the full range JPEG wants; without one, format negotiation would push full
+    # range back through split into every rendition.
     graph.append(
-        f"[cover]select='gte(t\\,{cover_at:.3f})',trim=end_frame=1,scale=out_range=full[outcover]"
+        f"[cover]select='gte(n\\,{cover_frame})',trim=end_frame=1,scale=out_range=full[outcover]"
     )
     graph.append(
         f"[preview]trim=duration={PREVIEW_SECONDS:g},setpts=PTS-STARTPTS,fps={PREVIEW_FPS},"
@@ -432,6 +434,19 @@ def build_transcode_job(
     args += ["-profile:v", "main", "-crf", str(PREVIEW_CRF), "-g", str(PREVIEW_FPS * 2)]
     args += _mp4_tail(preview_path)
     return TranscodeJob(args, renditions, cover, preview_path)
+
+
+def _cover_frame(video: VideoInfo, rate: float | None) -> int:
+    """The number of the frame to take as cover: about 10% in, at most 1 s in.
+
+    Counted in frames of the video stream, not in seconds of the file: a still picture over
+    a minute of sound has one frame at 0 s and none at 6 s, and a cover must come out anyway.
+    """
+    fps = rate or video.frame_rate
+    if not fps or not video.duration_s or video.frames <= 1:
+        return 0
+    at = min(video.duration_s * COVER_AT_FRACTION, COVER_AT_MAX_S)
+    return min(math.floor(at * fps), math.floor(video.frames * COVER_AT_FRACTION))
 
 
 def _output_rate(rate: float | None) -> float | None:
@@ -543,8 +558,12 @@ async def process_media(
     """
 
     async def report(fraction: float) -> None:
+        # Best-effort, as in run_ffmpeg: a progress write that fails must not fail the media.
         if on_progress is not None:
-            await on_progress(fraction)
+            try:
+                await on_progress(fraction)
+            except Exception:
+                log.warning("progress callback failed for media %s", media_id, exc_info=True)
 
     info = await _storage(storage.stat(original_key))
     if info is None:

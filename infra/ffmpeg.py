@@ -7,6 +7,7 @@ Nothing here knows what Kepu accepts or produces; `content.transcode` holds thos
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,8 @@ import av
 import imageio_ffmpeg
 from anyio.abc import ByteReceiveStream
 from anyio.lowlevel import RunVar
+
+log = logging.getLogger(__name__)
 
 # Options every invocation gets: never read the terminal (a worker has none, and ffmpeg would
 # stop on a stray "q"), print only errors, and report progress as key=value lines on stdout.
@@ -52,6 +55,8 @@ _FIRST_FRAME_PACKETS = 256
 # dies, then execs ffmpeg in place (same pid). Without it a SIGKILLed worker leaves ffmpeg
 # running, burning both cores for minutes and racing the job's next try for the same files.
 # The parent pid is passed in and compared, in case the parent died before prctl took effect.
+# (The kernel ties this to the thread that forked: asyncio forks in the event loop's thread,
+# which lives as long as the worker.)
 _PDEATHSIG_LAUNCHER = (
     "import ctypes,os,signal,sys\n"
     "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)\n"  # PR_SET_PDEATHSIG
@@ -98,6 +103,8 @@ class VideoInfo:
     bit_rate: int | None  # declared, else measured from the packets
     pix_fmt: str | None
     sample_aspect_ratio: Fraction = Fraction(1)
+    frames: int = 0  # packets counted in the file (one picture each)
+    duration_s: float | None = None  # what the video packets span; audio may run longer
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -202,13 +209,16 @@ def _probe_open(container: Any, size: int) -> ProbeResult:
     ends: dict[int, float] = {}
     starts: dict[int, float] = {}
     sizes: dict[int, int] = {}
+    counts: dict[int, int] = {}
     first_frame: Any = None
     decode_error: str | None = None
     video_packets = 0
     try:
         for packet in container.demux(wanted):
             stream = packet.stream
-            sizes[stream.index] = sizes.get(stream.index, 0) + packet.size
+            if packet.size:  # not the empty packet PyAV adds at the end to flush decoders
+                sizes[stream.index] = sizes.get(stream.index, 0) + packet.size
+                counts[stream.index] = counts.get(stream.index, 0) + 1
             ts = packet.pts if packet.pts is not None else packet.dts
             if ts is not None and packet.time_base is not None:
                 t0 = float(ts * packet.time_base)
@@ -246,9 +256,12 @@ def _probe_open(container: Any, size: int) -> ProbeResult:
         and media_duration < declared * _TRUNCATED_RATIO - _TRUNCATED_SLACK_S
     )
 
+    def span(index: int) -> float | None:
+        return ends[index] - starts[index] if index in ends else None
+
     def measured_rate(index: int) -> int | None:
-        span = ends.get(index, 0.0) - starts.get(index, 0.0)
-        return round(sizes[index] * 8 / span) if index in sizes and span > 0 else None
+        seconds = span(index)
+        return round(sizes[index] * 8 / seconds) if index in sizes and seconds else None
 
     video = None
     if video_stream is not None:
@@ -265,6 +278,8 @@ def _probe_open(container: Any, size: int) -> ProbeResult:
             bit_rate=cc.bit_rate or measured_rate(video_stream.index),
             pix_fmt=cc.pix_fmt,
             sample_aspect_ratio=Fraction(sar) if sar and sar > 0 else Fraction(1),
+            frames=counts.get(video_stream.index, 0),
+            duration_s=span(video_stream.index),
         )
     audio = None
     if audio_stream is not None:
@@ -371,9 +386,10 @@ async def run_ffmpeg(
 
     Waits for a free slot first (see `set_max_concurrent`); ``timeout_s`` counts from the
     start of the process. ``on_progress`` gets the fraction done (0..1, from the output time
-    over ``duration_s``) at most about once a second, and 1.0 at the end. On timeout,
-    cancellation or an error in ``on_progress``, ffmpeg is killed and reaped before this
-    returns. Raises `FfmpegError` (non-zero exit) or `FfmpegTimeout`.
+    over ``duration_s``) at most about once a second, and 1.0 at the end; if it raises, the
+    error is logged and progress stops, the transcode goes on. On timeout or cancellation
+    ffmpeg is killed and reaped before this returns. Raises `FfmpegError` (non-zero exit or
+    killed by a signal) or `FfmpegTimeout`.
     """
     command = ffmpeg_command(args, progress=True)
     if sys.platform == "linux":
@@ -386,22 +402,23 @@ async def run_ffmpeg(
             str(os.getpid()),
             *command,
         ]
+    reporter = _Reporter(on_progress if duration_s else None)
     async with _get_limiter():
         process = await anyio.open_process(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE)
         tail = bytearray()
         try:
-            try:
-                with anyio.fail_after(timeout_s):
-                    async with anyio.create_task_group() as tg:
-                        assert process.stderr is not None and process.stdout is not None
-                        tg.start_soon(_keep_tail, process.stderr, tail)
-                        await _follow_progress(process.stdout, on_progress, duration_s)
-                        returncode = await process.wait()
-            except TimeoutError:
+            returncode: int | None = None
+            with anyio.move_on_after(timeout_s):
+                async with anyio.create_task_group() as tg:
+                    assert process.stderr is not None and process.stdout is not None
+                    tg.start_soon(_keep_tail, process.stderr, tail)
+                    await _follow_progress(process.stdout, reporter, duration_s or 0.0)
+                    returncode = await process.wait()
+            if returncode is None:
                 raise FfmpegTimeout(
                     f"ffmpeg ran longer than {timeout_s:g} s and was killed",
                     stderr=_text(tail),
-                ) from None
+                )
         finally:
             if process.returncode is None:
                 process.kill()
@@ -416,8 +433,28 @@ async def run_ffmpeg(
             returncode=returncode,
             stderr=stderr,
         )
-    if on_progress is not None and duration_s:
-        await on_progress(1.0)
+    await reporter(1.0)
+
+
+class _Reporter:
+    """Calls ``on_progress`` best-effort: progress is for people watching, so a failure to
+    record it (the database busy for a moment) is logged once and must not kill a transcode."""
+
+    def __init__(self, on_progress: Callable[[float], Awaitable[None]] | None) -> None:
+        self._on_progress = on_progress
+
+    async def __call__(self, fraction: float) -> None:
+        if self._on_progress is None:
+            return
+        try:
+            await self._on_progress(fraction)
+        except Exception:
+            log.warning("progress callback failed; no more progress for this run", exc_info=True)
+            self._on_progress = None
+
+    @property
+    def active(self) -> bool:
+        return self._on_progress is not None
 
 
 async def _keep_tail(stream: ByteReceiveStream, tail: bytearray) -> None:
@@ -427,11 +464,7 @@ async def _keep_tail(stream: ByteReceiveStream, tail: bytearray) -> None:
             del tail[:-_STDERR_TAIL]
 
 
-async def _follow_progress(
-    stream: ByteReceiveStream,
-    on_progress: Callable[[float], Awaitable[None]] | None,
-    duration_s: float | None,
-) -> None:
+async def _follow_progress(stream: ByteReceiveStream, report: _Reporter, duration_s: float) -> None:
     """Read ffmpeg's ``-progress`` lines to the end, reporting at most once a second.
 
     The pipe is always drained, even without a callback: a full pipe would stall ffmpeg.
@@ -439,7 +472,7 @@ async def _follow_progress(
     buffer = b""
     last_report = -_PROGRESS_INTERVAL_S
     async for chunk in stream:
-        if on_progress is None or not duration_s:
+        if not report.active:
             continue
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
@@ -452,7 +485,7 @@ async def _follow_progress(
                 last_report = now
                 fraction = int(value) / 1e6 / duration_s
                 # Short of 1.0 until ffmpeg has exited well: the last step is ours to report.
-                await on_progress(min(max(fraction, 0.0), 0.99))
+                await report(min(max(fraction, 0.0), 0.99))
 
 
 def _text(tail: bytearray) -> str:

@@ -1,17 +1,24 @@
-"""The job queue (streaq on Redis). The API only enqueues, by job name, so it never imports the
-job code; workers/ registers the functions under the same names."""
+"""The job queue (streaq on Redis), producer side. The API only enqueues, by job name, so it
+never imports the job code; workers/ registers the functions under the same names."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
 from typing import Any
 
+import anyio
+import streaq
+from coredis.exceptions import ResponseError
 from streaq import Worker
+from streaq.types import Streaq
 
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
+_LUA = Path(streaq.__file__).parent / "lua" / "streaq.lua"
 
 
 def make_producer(settings: Settings, redis_url: str) -> Worker[Any]:
@@ -23,11 +30,36 @@ def make_producer(settings: Settings, redis_url: str) -> Worker[Any]:
     )
 
 
-async def enqueue_all(producer: Worker[Any], jobs: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+class JobQueue:
+    """Enqueues jobs by name. streaq keeps its scripts in Redis (Redis Functions); a Redis that
+    restarted without its data has lost them, so they are loaded again and the enqueue retried
+    once. (streaq has no public call for that; this leans on its loader, checked by tests.)"""
+
+    def __init__(self, producer: Worker[Any]) -> None:
+        self._producer = producer
+
+    async def enqueue(self, name: str, *args: Any) -> None:
+        try:
+            await self._producer.enqueue_unsafe(name, *args)
+        except ResponseError as exc:
+            if "function" not in str(exc).lower():
+                raise
+            code = await anyio.to_thread.run_sync(_LUA.read_text)
+            self._producer._lib = await Streaq(self._producer.redis, code=code, replace=True)
+            await self._producer.enqueue_unsafe(name, *args)
+
+
+@contextlib.asynccontextmanager
+async def job_queue(settings: Settings, redis_url: str) -> AsyncIterator[JobQueue]:
+    async with make_producer(settings, redis_url) as producer:
+        yield JobQueue(producer)
+
+
+async def enqueue_all(queue: JobQueue, jobs: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
     """Enqueue after a commit. A failure is logged, not raised: the data is committed, and the
     workers' sweep finds work whose job was lost (the database, not the queue, is the truth)."""
     for name, args in jobs:
         try:
-            await producer.enqueue_unsafe(name, *args)
+            await queue.enqueue(name, *args)
         except Exception:
             log.exception("could not enqueue %s%r; the periodic sweep will pick it up", name, args)

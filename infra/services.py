@@ -15,10 +15,9 @@ import redis.asyncio as aioredis
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
-from streaq import Worker
 
 from infra import db
-from infra.queue import make_producer
+from infra.queue import JobQueue, job_queue
 from infra.redis import make_client, redis_url
 from infra.settings import Settings
 from infra.storage.base import Storage, StorageUnavailable
@@ -38,7 +37,7 @@ class Services:
     redis_url: str
     redis: aioredis.Redis
     storage: Storage
-    queue: Worker[Any]
+    queue: JobQueue
     http: httpx.AsyncClient
 
 
@@ -80,8 +79,7 @@ async def open_services(
             await storage.ensure_bucket()
         except StorageUnavailable as exc:  # serve what we can; /readyz names storage as down
             log.warning("object storage unreachable at start-up: %s", exc)
-        queue = make_producer(settings, rurl)
-        await stack.enter_async_context(queue)
+        queue = await stack.enter_async_context(job_queue(settings, rurl))
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=settings.wechat_timeout_s))
         yield Services(
             settings=settings,

@@ -106,3 +106,16 @@ def webm(
     return video(
         path.with_suffix(".webm"), width, height, seconds, declare_duration=declare_duration
     )
+
+
+def still_with_sound(path: Path, seconds: float = 3.0) -> Path:
+    """One picture over ``seconds`` of sound, as music and podcast apps export "videos"."""
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-filter_complex", "[0:v]trim=end_frame=1[v]", "-map", "[v]", "-map", "1:a",
+        "-t", f"{seconds:g}",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        str(path),
+    )  # fmt: skip
+    return path

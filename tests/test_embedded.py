@@ -15,7 +15,8 @@ from api.app import create_app
 from infra.services import Services
 from tests import factories as f
 from tests.api.test_lifecycle import _approve, _wait_for_task, publish
-from tests.conftest import embedded_settings, serving
+from tests.conftest import embedded_settings, eventually, serving
+from tests.media_files import video
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +68,43 @@ async def test_concurrent_decisions_on_sqlite_exactly_one_wins(
     task = await _wait_for_task(client, crew.political, "political", content["id"])
     responses = await asyncio.gather(*(_approve(client, r, task["id"]) for r in rivals))
     assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
+
+
+async def test_video_on_local_disk_is_uploaded_through_signed_urls_and_transcoded(
+    embedded: tuple[httpx.AsyncClient, Services], tmp_path: Path
+) -> None:
+    client, services = embedded
+    creator = await f.person(services, "creator")
+    data = video(tmp_path / "clip.mp4", 640, 360, seconds=1).read_bytes()
+    plan = (
+        await client.post(
+            "/api/v1/uploads",
+            json={"filename": "clip.mp4", "content_type": "video/mp4", "size": len(data)},
+            headers=creator.auth,
+        )
+    ).json()
+    # The signed URL points at this API's own storage route (no bearer token: the signature is
+    # the authority).
+    url = urlsplit(plan["url"])
+    assert url.path.startswith("/api/v1/storage/")
+    target = f"{url.path}?{url.query}"
+    tampered = await client.put(target.replace("sig=", "sig=0"), content=data)
+    assert tampered.status_code == 403
+    put = await client.put(target, content=data, headers=plan["headers"])
+    assert put.status_code == 200 and put.headers["etag"]
+    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    media_id = done.json()["media_id"]
+
+    async def ready() -> dict[str, object] | None:
+        media: dict[str, object] = (
+            await client.get(f"/api/v1/media/{media_id}", headers=creator.auth)
+        ).json()
+        return media if media["status"] in ("ready", "failed") else None
+
+    media = await eventually(ready, within=60)
+    assert isinstance(media, dict) and media["status"] == "ready", media
+    renditions = media["renditions"]
+    assert isinstance(renditions, list) and renditions
+    first = urlsplit(renditions[0]["url"])
+    ranged = await client.get(f"{first.path}?{first.query}", headers={"Range": "bytes=0-99"})
+    assert ranged.status_code == 206 and len(ranged.content) == 100  # seeking works

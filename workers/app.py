@@ -10,14 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
 from content import exposure, jobs, processing, review, transcode, uploads
-from content.models import Revision, Stage, Upload
+from content.models import Upload
 from infra import ffmpeg
-from infra.clock import utcnow
 from infra.queue import enqueue_all
 from infra.services import Services
 from infra.settings import Settings
@@ -27,7 +25,7 @@ log = logging.getLogger("kepu.worker")
 
 # Work in the machine stage for longer than this without moving on gets its job enqueued again
 # (an enqueue that failed after commit, or Redis lost its data).
-STUCK_REVIEW_AFTER = timedelta(minutes=2)
+STUCK_REVIEW_AFTER_S = 120
 # A video with no sign of progress for this long lost its job (e.g. Redis was emptied).
 STUCK_MEDIA_AFTER_S = 30 * 60
 MEDIA_MAX_TRIES = 5
@@ -45,6 +43,38 @@ async def _write(services: Services, work: Callable[[AsyncSession], Awaitable[An
         await session.commit()
         await enqueue_all(services.queue, jobs.take_pending(session))
     return result
+
+
+async def sweep_once(
+    services: Services,
+    *,
+    review_after_s: float = STUCK_REVIEW_AFTER_S,
+    media_after_s: float = STUCK_MEDIA_AFTER_S,
+) -> dict[str, int]:
+    """Re-enqueue work whose job was lost and remove abandoned uploads. Run once a minute
+    across all workers (a streaq cron fires once, whatever the number of workers)."""
+    async with services.read_sessions() as session:
+        revisions = await review.stuck_in_machine_stage(session, review_after_s)
+        media = await processing.stuck(session, media_after_s)
+        abandoned = await uploads.abandoned(
+            session, services.settings.abandoned_upload_grace_seconds
+        )
+    await enqueue_all(
+        services.queue,
+        [(jobs.MACHINE_REVIEW, (r,)) for r in revisions]
+        + [(jobs.PROCESS_MEDIA, (m,)) for m in media],
+    )
+    cleaned = 0
+    for upload in abandoned:
+
+        async def clean(s: AsyncSession, u: Upload = upload) -> bool:
+            return await uploads.clean_up(s, services.storage, u)
+
+        try:
+            cleaned += await _write(services, clean)
+        except Exception:
+            log.exception("could not clean up upload %s; the next sweep retries", upload.id)
+    return {"reviews": len(revisions), "media": len(media), "uploads": cleaned}
 
 
 def build_worker(
@@ -145,35 +175,6 @@ def build_worker(
 
     @worker.cron("* * * * *", name="sweep", timeout=300)
     async def sweep() -> dict[str, int]:
-        """Once a minute, across all workers: re-enqueue lost work, remove abandoned uploads."""
-        ctx = worker.context
-        async with ctx.read_sessions() as session:
-            revisions = (
-                await session.exec(
-                    select(Revision.id).where(
-                        Revision.state == "in_review",
-                        Revision.stage == Stage.machine,
-                        col(Revision.submitted_at) < utcnow() - STUCK_REVIEW_AFTER,
-                    )
-                )
-            ).all()
-            media = await processing.stuck(session, STUCK_MEDIA_AFTER_S)
-            abandoned = await uploads.abandoned(session, settings.abandoned_upload_grace_seconds)
-        await enqueue_all(
-            ctx.queue,
-            [(jobs.MACHINE_REVIEW, (r,)) for r in revisions]
-            + [(jobs.PROCESS_MEDIA, (m,)) for m in media],
-        )
-        cleaned = 0
-        for upload in abandoned:
-
-            async def clean(s: AsyncSession, u: Upload = upload) -> bool:
-                return await uploads.clean_up(s, ctx.storage, u)
-
-            try:
-                cleaned += await _write(ctx, clean)
-            except Exception:
-                log.exception("could not clean up upload %s; the next sweep retries", upload.id)
-        return {"reviews": len(revisions), "media": len(media), "uploads": cleaned}
+        return await sweep_once(worker.context)
 
     return worker

