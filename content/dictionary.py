@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Conflict, Invalid, NotFound
 from content.models import Rumor, ScreeningTerm, Severity
-from content.screening import RumorSpec, Screener, TermSpec
+from content.screening import RumorSpec, Screener, TermSpec, normalize
 
 _CATEGORY_MAX = 32
 
@@ -60,6 +60,8 @@ async def add_term(session: AsyncSession, term: str, category: str, severity: st
     term, category = term.strip(), category.strip()
     if not term or len(term) > 100:
         raise Invalid("term: 1–100 characters", field="term")
+    if not normalize(term):
+        raise Invalid("term has nothing to match once punctuation is ignored", field="term")
     if not category or len(category) > _CATEGORY_MAX:
         raise Invalid(f"category: 1–{_CATEGORY_MAX} characters", field="category")
     if severity not in Severity.__members__:

@@ -33,8 +33,9 @@ COVER_CONTENT_TYPE = "image/jpeg"
 
 # The ladder, by the short side (so a portrait 720x1280 is "720p"). Bit rates are caps
 # (-maxrate) on constant-quality encoding: simple pictures come out smaller, busy ones never
-# exceed what a phone on a 4G link plays without stalling. 1080p is left out on purpose:
-# on a phone screen in a feed it costs twice the encoding time for little visible gain.
+# exceed what a phone on a 4G link plays without stalling. 1080p is left out on purpose: it has
+# 2.25x the pixels of 720p, so it would more than double the encoding time of the set, for
+# little visible gain on a phone screen in a feed.
 LADDER: tuple[tuple[int, int, int], ...] = (
     # short side, video bit rate cap, audio bit rate
     (720, 2_000_000, 128_000),
@@ -50,8 +51,9 @@ MIN_SIDE = 32
 MAX_SIDE = 8192  # 8K; larger is no phone's video and only costs decoding time
 MAX_FPS = 30.0  # feed video gains nothing from more; 60 fps would double the encoding time
 CRF = 23
-PRESET = "veryfast"  # ~2x faster than "medium" for ~10% more bits at equal quality; on two
-# cores that is the difference between keeping up with uploads and falling behind.
+# x264's "veryfast" is several times faster than its default "medium" and spends somewhat more
+# bits for the same quality; on two cores speed is what keeps the queue short.
+PRESET = "veryfast"
 GOP_SECONDS = 2.0  # a keyframe every 2 s, so seeking in a progressive MP4 lands quickly
 COVER_AT_FRACTION = 0.1
 COVER_AT_MAX_S = 1.0
@@ -60,14 +62,22 @@ PREVIEW_SECONDS = 3.0
 PREVIEW_SHORT_SIDE = 240
 PREVIEW_FPS = 15
 PREVIEW_CRF = 30
-# Time limit of one transcode: fixed start-up allowance plus a multiple of the duration. On two
-# cores 1080p → 720p + 480p runs at about 2.5x real time; 4K decoding takes longer.
+# HDR (PQ or HLG, 10-bit; recent iPhones record it by default) shown as SDR without tone
+# mapping looks grey and flat. Linear light, BT.709 primaries, Hable's curve, back to BT.709.
+TONEMAP = (
+    "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
+    "tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv"
+)
+
+# Time limit of one transcode: a fixed allowance plus a multiple of the duration. Measured on two
+# (busy) cores: 1080p → 720p + 480p takes about 30 s per minute of video, 4K about 45 s; 4 s per
+# second leaves room for a machine several times busier.
 TIMEOUT_BASE_S = 300.0
 TIMEOUT_PER_SECOND = 4.0
 
-# Demuxers whose output we transcode. The name PyAV reports for them, mapped to the container
-# names of `MediaRules.containers`. The ffmpeg run is forced to the demuxer the probe found, so
-# a file can never be read one way when checked and another way when transcoded.
+# The demuxers behind the accepted containers (see `container_of`). The ffmpeg run is forced to
+# the demuxer the probe found, so a file is never read one way when checked and another way
+# when transcoded.
 _MOV_DEMUXER = "mov"
 _MATROSKA_DEMUXER = "matroska"
 _WEBM_VIDEO = frozenset({"vp8", "vp9", "av1"})
@@ -390,10 +400,11 @@ def build_transcode_job(
     head = f"[0:{video.index}]"
     if rate is not None:
         head += f"fps={rate:.6g},"
-    graph = [
-        f"{head}scale={top.width}:{top.height}:out_range=limited,setsar=1,split={len(branches)}"
-        + "".join(f"[{b}]" for b in branches)
-    ]
+    head += f"scale={top.width}:{top.height}:out_range=limited,setsar=1,"
+    if video.is_hdr:
+        # Downscaled first: tone mapping works in 32-bit float RGB, cheap only on small frames.
+        head += TONEMAP + ","
+    graph = [f"{head}split={len(branches)}" + "".join(f"[{b}]" for b in branches)]
     for i, spec in enumerate(specs):
         scale = "" if i == 0 else f"scale={spec.width}:{spec.height},setsar=1,"
         graph.append(f"[r{i}]{scale}format=yuv420p[out{i}]")
@@ -654,6 +665,7 @@ def _source_facts(probe: ProbeResult) -> dict[str, Any]:
         "frame_rate": round(video.frame_rate, 3) if video and video.frame_rate else None,
         "video_bit_rate": video.bit_rate if video else None,
         "pix_fmt": video.pix_fmt if video else None,
+        "hdr": video.is_hdr if video else False,
         "audio_codec": audio.codec if audio else None,
         "audio_channels": audio.channels if audio else None,
         "audio_sample_rate": audio.sample_rate if audio else None,

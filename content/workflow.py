@@ -8,6 +8,7 @@ UPDATE (``… WHERE state = :expected``) so two racing actions cannot both win, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
@@ -170,7 +171,7 @@ async def apply(
 
 
 async def _move_revision(
-    session: AsyncSession, revision: Revision, to: str, now: sa.DateTime | object
+    session: AsyncSession, revision: Revision, to: str, now: datetime
 ) -> None:
     old_state, old_stage = revision.state, revision.stage
     new_state, new_stage = _split(to)
@@ -200,7 +201,7 @@ async def _set_content_status(
     content: Content,
     old: ContentStatus,
     new: ContentStatus,
-    now: object,
+    now: datetime,
 ) -> None:
     result = await session.exec(
         sa.update(Content)
@@ -218,11 +219,11 @@ async def _set_content_status(
             "this content changed meanwhile; reload and try again", code="workflow.stale"
         )
     content.status = new
-    content.updated_at = now  # type: ignore[assignment]
+    content.updated_at = now
 
 
 async def _enter(
-    session: AsyncSession, content: Content, revision: Revision, state: str, now: object
+    session: AsyncSession, content: Content, revision: Revision, state: str, now: datetime
 ) -> None:
     """Side effects of a revision entering ``state``: the next review task, or going live."""
     if state in (Stage.political.value, Stage.science.value):
@@ -242,7 +243,7 @@ async def _enter(
                 .values(state="superseded")
             )
         content.live_revision_id = revision.id
-        content.published_at = content.published_at or now  # type: ignore[assignment]
+        content.published_at = content.published_at or now
         await _index_live(session, content.id, revision)
         jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
 
@@ -265,7 +266,7 @@ async def _end_content(
     revision: Revision,
     status: ContentStatus,
     reason: str | None,
-    now: object,
+    now: datetime,
 ) -> None:
     """Withdrawal or takedown: off every feed at once, and no review goes on."""
     await session.exec(

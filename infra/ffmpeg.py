@@ -51,6 +51,11 @@ _TRUNCATED_SLACK_S = 0.25
 # stream that yields nothing after this many packets does not decode.
 _FIRST_FRAME_PACKETS = 256
 
+# AVColorTransferCharacteristic values (libavutil/pixfmt.h).
+_TRC_UNSPECIFIED = 2
+_TRC_SMPTE2084 = 16
+_TRC_ARIB_STD_B67 = 18
+
 # Linux only: a launcher that asks the kernel to SIGKILL ffmpeg when the process that started it
 # dies, then execs ffmpeg in place (same pid). Without it a SIGKILLed worker leaves ffmpeg
 # running, burning both cores for minutes and racing the job's next try for the same files.
@@ -105,6 +110,13 @@ class VideoInfo:
     sample_aspect_ratio: Fraction = Fraction(1)
     frames: int = 0  # packets counted in the file (one picture each)
     duration_s: float | None = None  # what the video packets span; audio may run longer
+    # FFmpeg's AVColorTransferCharacteristic of the pictures (2: unspecified).
+    color_transfer: int = _TRC_UNSPECIFIED
+
+    @property
+    def is_hdr(self) -> bool:
+        """PQ (HDR10, Dolby Vision) or HLG, as recent phones record by default."""
+        return self.color_transfer in (_TRC_SMPTE2084, _TRC_ARIB_STD_B67)
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -280,6 +292,7 @@ def _probe_open(container: Any, size: int) -> ProbeResult:
             sample_aspect_ratio=Fraction(sar) if sar and sar > 0 else Fraction(1),
             frames=counts.get(video_stream.index, 0),
             duration_s=span(video_stream.index),
+            color_transfer=_color_transfer(first_frame, cc),
         )
     audio = None
     if audio_stream is not None:
@@ -322,6 +335,15 @@ def _rotation(frame: Any, stream: Any) -> int:
         with contextlib.suppress(ValueError):
             degrees = float(stream.metadata.get("rotate", 0))
     return round((degrees or 0.0) / 90) % 4 * 90
+
+
+def _color_transfer(frame: Any, codec_context: Any) -> int:
+    for source in (frame, codec_context):
+        with contextlib.suppress(AttributeError, TypeError, ValueError):
+            value = int(source.color_trc)
+            if value != _TRC_UNSPECIFIED:
+                return value
+    return _TRC_UNSPECIFIED
 
 
 def _signature(path: Path) -> str | None:

@@ -119,3 +119,16 @@ def still_with_sound(path: Path, seconds: float = 3.0) -> Path:
         str(path),
     )  # fmt: skip
     return path
+
+
+def hdr_hlg(path: Path, width: int = 320, height: int = 180, seconds: float = 0.5) -> Path:
+    """A 10-bit BT.2020 HLG clip, tagged the way an iPhone's HDR video is."""
+    ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=30",
+        "-t", f"{seconds:g}",
+        "-vf", "setparams=color_trc=arib-std-b67:color_primaries=bt2020:colorspace=bt2020nc"
+        ":range=tv,format=yuv420p10le",
+        "-c:v", "libx264", "-preset", "ultrafast",
+        str(path),
+    )  # fmt: skip
+    return path
