@@ -170,9 +170,7 @@ async def apply(
     )
 
 
-async def _move_revision(
-    session: AsyncSession, revision: Revision, to: str, now: datetime
-) -> None:
+async def _move_revision(session: AsyncSession, revision: Revision, to: str, now: datetime) -> None:
     old_state, old_stage = revision.state, revision.stage
     new_state, new_stage = _split(to)
     stage_clause = (

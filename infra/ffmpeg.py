@@ -192,7 +192,7 @@ def probe(path: Path) -> ProbeResult:
             f"not a media file PyAV can open: {_av_message(exc)}", signature=_signature(path)
         ) from exc
     with container:
-        if not hasattr(container, "streams") or not container.streams:
+        if not container.streams.video and not container.streams.audio:
             raise ProbeError("the file holds no audio or video streams", signature=_signature(path))
         return _probe_open(container, size)
 
@@ -224,6 +224,7 @@ def _probe_open(container: Any, size: int) -> ProbeResult:
     counts: dict[int, int] = {}
     first_frame: Any = None
     decode_error: str | None = None
+    read_error: str | None = None
     video_packets = 0
     try:
         for packet in container.demux(wanted):
@@ -237,24 +238,29 @@ def _probe_open(container: Any, size: int) -> ProbeResult:
                 t1 = float((ts + (packet.duration or 0)) * packet.time_base)
                 starts[stream.index] = min(starts.get(stream.index, t0), t0)
                 ends[stream.index] = max(ends.get(stream.index, t1), t1)
-            if stream is video_stream and first_frame is None and decode_error is None:
+            if (
+                stream is video_stream
+                and first_frame is None
+                and video_packets < _FIRST_FRAME_PACKETS
+            ):
                 video_packets += 1
                 try:
                     # A flush packet (size 0) at the end drains what the decoder held back.
                     frames = packet.decode()
                 except av.FFmpegError as exc:
+                    # One damaged packet is not yet a damaged stream: keep trying a while.
                     decode_error = _av_message(exc)
                     continue
                 if frames:
                     first_frame = frames[0]
-                elif video_packets >= _FIRST_FRAME_PACKETS:
-                    decode_error = f"no picture after {video_packets} packets"
     except av.FFmpegError as exc:
-        # A read error mid-file: treat like a file that ends there.
-        decode_error = decode_error or _av_message(exc)
+        # A read error mid-file: treat like a file that ends there (`truncated` tells).
+        read_error = _av_message(exc)
 
-    if video_stream is not None and first_frame is None and decode_error is None:
-        decode_error = "the video stream holds no picture that decodes"
+    if first_frame is not None:
+        decode_error = read_error
+    elif video_stream is not None:
+        decode_error = decode_error or read_error or "no picture decoded from the video stream"
 
     media_duration: float | None = None
     if ends:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import struct
 import subprocess
 from pathlib import Path
 
@@ -131,4 +133,19 @@ def hdr_hlg(path: Path, width: int = 320, height: int = 180, seconds: float = 0.
         "-c:v", "libx264", "-preset", "ultrafast",
         str(path),
     )  # fmt: skip
+    return path
+
+
+def garbled(source: Path, path: Path) -> Path:
+    """``source`` (an MP4) with its index intact and its media data replaced by noise: it opens,
+    has streams and a duration, and not one picture decodes."""
+    data = bytearray(source.read_bytes())
+    offset = 0
+    while offset + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        if kind == b"mdat":
+            data[offset + 8 : offset + size] = random.Random(0).randbytes(size - 8)
+            break
+        offset += size
+    path.write_bytes(bytes(data))
     return path
