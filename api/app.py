@@ -10,7 +10,7 @@ import anyio
 from fastapi import FastAPI
 
 from api import problems
-from api.middleware import RequestContext
+from api.middleware import BodyLimit, RequestContext
 from api.routers import admin, auth, contents, feed, me, ops, review, storage, uploads
 from content.seed import seed
 from infra.logging import configure as configure_logging
@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
     )
     problems.install(app)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_request_bytes, exempt_prefix=f"{API_PREFIX}/storage/"
+    )
     app.add_middleware(RequestContext)
     for module in (auth, me, contents, uploads, review, feed, admin, ops, storage):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -1,7 +1,9 @@
-"""Pure-ASGI middleware: a request id on every request and log line, and request metrics."""
+"""Pure-ASGI middleware: a request id on every request and log line, request metrics, and a
+limit on request body size."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -56,3 +58,78 @@ class RequestContext:
             if status >= 500:
                 log.warning("%s %s -> %s", scope["method"], scope["path"], status)
             request_id.reset(token)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, before they fill memory: by their
+    Content-Length when given, by counting otherwise. The signed storage route is exempt: it
+    streams media to disk and enforces its own limits."""
+
+    def __init__(self, app: ASGIApp, limit: int, exempt_prefix: str) -> None:
+        self.app, self.limit, self.exempt = app, limit, exempt_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        seen = 0
+        too_large = refused = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            # The app may turn the interrupted read into an error response of its own; the
+            # client gets the 413 instead.
+            nonlocal refused
+            if not too_large:
+                await send(message)
+            elif not refused:
+                refused = True
+                await self._refuse(send)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except _BodyTooLarge:
+            if not refused:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Too large",
+                "status": 413,
+                "detail": f"request bodies are limited to {self.limit} bytes; "
+                "media goes to the upload URLs",
+                "code": "request.too_large",
+                "request_id": request_id.get(),
+            },
+            ensure_ascii=False,
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

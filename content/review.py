@@ -56,28 +56,39 @@ def _may_review(user: User, task_stage: Stage, discipline: str) -> bool:
 async def list_tasks(
     session: AsyncSession,
     user: User,
-    stage: Stage,
+    stage: Stage | None,
     status: TaskStatus | None,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[TaskView], str | None]:
-    if STAGE_ROLE.get(stage) not in user.roles:
+    """Tasks of ``stage`` (or of every stage the reviewer works) that they may review: never
+    their own content, and science tasks only in their disciplines."""
+    mine = [s for s, role in STAGE_ROLE.items() if role in user.roles]
+    if stage is not None and stage not in mine:
         raise Forbidden(
             f"the {stage.value} queue is for {STAGE_ROLE[stage]}s", code="auth.missing_role"
         )
+    if not mine:
+        raise Forbidden("review queues are for reviewers", code="auth.missing_role")
+    stages = [stage] if stage is not None else mine
     query = (
         select(ReviewTask, Revision, Content, User)
         .join(Revision, col(Revision.id) == col(ReviewTask.revision_id))
         .join(Content, col(Content.id) == col(ReviewTask.content_id))
         .join(User, col(User.id) == col(Content.owner_id))
-        .where(ReviewTask.stage == stage, Content.owner_id != user.id)
+        .where(col(ReviewTask.stage).in_(stages), Content.owner_id != user.id)
         .order_by(col(ReviewTask.id))
         .limit(limit + 1)
     )
     if status is not None:
         query = query.where(ReviewTask.status == status)
-    if stage == Stage.science:
-        query = query.where(col(ReviewTask.discipline).in_(user.disciplines or [""]))
+    if Stage.science in stages:
+        query = query.where(
+            or_(
+                col(ReviewTask.stage) != Stage.science,
+                col(ReviewTask.discipline).in_(user.disciplines or [""]),
+            )
+        )
     if cursor:
         query = query.where(col(ReviewTask.id) > cursor)
     rows = [TaskView(*row) for row in (await session.exec(query)).all()]

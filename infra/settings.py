@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     wechat_timeout_s: float = 5.0
 
     claim_lease_seconds: int = 30 * 60
+    login_per_minute: int = 10  # password attempts per address and username
+    wechat_login_per_minute: int = 60  # per address (many phones share carrier NAT)
+    max_request_bytes: int = 2 * 1024 * 1024  # JSON bodies; media goes to storage
     worker_concurrency: int = 4
     worker_idle_timeout_s: float = 60.0
     run_embedded_worker: bool = True

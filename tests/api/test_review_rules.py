@@ -168,3 +168,26 @@ async def test_the_audit_log_cannot_be_rewritten(
         with pytest.raises(DBAPIError, match="append-only"):
             await session.exec(sa.text("UPDATE reviewevent SET comment = 'rewritten'"))  # type: ignore[call-overload]
         await session.rollback()
+
+
+async def test_queue_without_a_stage_lists_every_stage_the_reviewer_works(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    both = await f.person(
+        services, "political_reviewer", "science_reviewer", disciplines=("medicine",)
+    )
+    in_political, _ = await _in_political(client, crew)
+    in_science, task_id = await _in_political(client, crew)
+    assert (await _approve(client, crew.political, task_id)).status_code == 200
+    await _wait_for_task(client, crew.science, "science", in_science)
+    seen: dict[str, str] = {}
+    cursor = None
+    while True:
+        params: dict[str, str] = {"cursor": cursor} if cursor else {}
+        page = (await client.get("/api/v1/review/tasks", params=params, headers=both.auth)).json()
+        seen |= {t["content_id"]: t["stage"] for t in page["items"]}
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen[in_political] == "political" and seen[in_science] == "science"
