@@ -236,6 +236,13 @@ async def _finish_multipart(
         await storage.complete_multipart(upload.object_key, upload.s3_upload_id, chosen)
     except storage_base.InvalidParts as exc:
         raise Invalid(str(exc), field="parts") from exc
+    except storage_base.UploadNotFound as exc:
+        # A concurrent complete of the same upload finished it first: fine if the object is
+        # there (the caller goes on to verify it), an expired upload otherwise.
+        if await storage.stat(upload.object_key) is None:
+            raise Conflict(
+                "this upload has expired; start a new one", code="upload.closed"
+            ) from exc
 
 
 async def media_for(session: AsyncSession, user: User | None, media_id: str) -> Media:

@@ -4,6 +4,8 @@ publication or after takedown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +17,7 @@ from infra.services import Services
 from tests import factories as f
 from tests.api.test_lifecycle import _approve, _wait_for_task
 from tests.conftest import eventually
-from tests.media_files import video
+from tests.media_files import audio_only, phone_portrait, truncated, video
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +165,49 @@ async def test_takedown_removes_the_public_copies_of_published_media(
         await session.commit()
     for key in public:
         assert await services.storage.stat(key) is None
+
+
+async def test_a_portrait_phone_video_stays_portrait(
+    client: httpx.AsyncClient, services: Services, tmp_path: Path
+) -> None:
+    creator = await f.person(services, "creator")
+    data = phone_portrait(tmp_path / "phone.mov", 1280, 720).read_bytes()
+    media = await settled(client, creator, await upload_video(client, creator, data))
+    assert media["status"] == "ready", media
+    assert (media["width"], media["height"]) == (720, 1280)
+    assert all(r["height"] > r["width"] for r in media["renditions"])
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda d: audio_only(d / "sound.m4a"), "no picture"),
+        (lambda d: truncated(video(d / "whole.mp4", 640, 360, 2), d / "cut.mp4"), ""),
+    ],
+    ids=["audio-only", "truncated"],
+)
+async def test_unusable_uploads_fail_with_a_reason_the_creator_can_read(
+    client: httpx.AsyncClient,
+    services: Services,
+    tmp_path: Path,
+    make: Callable[[Path], Path],
+    words: str,
+) -> None:
+    creator = await f.person(services, "creator")
+    data = make(tmp_path).read_bytes()
+    media = await settled(client, creator, await upload_video(client, creator, data))
+    assert media["status"] == "failed"
+    assert media["error"] and words in media["error"].lower()
+    assert media["renditions"] == [] and media["attempts"] == 1  # permanent: not retried
+
+
+async def test_a_zero_byte_upload_is_refused_up_front(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    creator = await f.person(services, "creator")
+    resp = await client.post(
+        "/api/v1/uploads",
+        json={"filename": "empty.mp4", "content_type": "video/mp4", "size": 0},
+        headers=creator.auth,
+    )
+    assert resp.status_code == 422 and resp.json()["field"] == "size"
