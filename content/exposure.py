@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.models import Content, ContentStatus, Media, MediaKind, MediaStatus, Revision
+from content.models import Content, ContentStatus, Media, MediaStatus, Revision
 from infra.settings import Settings
 from infra.storage.base import Storage
 
@@ -22,9 +22,7 @@ PUBLIC_ROOT = "public"
 
 
 def media_keys(media: Media) -> list[str]:
-    """Every object a viewer may fetch for this media item (never the video's original)."""
-    if media.kind == MediaKind.image:
-        return [media.object_key]
+    """Every object a viewer may fetch for this media item (never an original)."""
     keys = [str(r["key"]) for r in media.renditions]
     return keys + [k for k in (media.cover_key, media.preview_key) if k]
 

@@ -49,7 +49,8 @@ async def links(
     for media in rows.all():
         item = MediaLinks(duration_s=media.duration_s)
         if media.kind == MediaKind.image:
-            item.cover_url = await _url(storage, settings, media, media.object_key, public)
+            if media.cover_key:  # the display copy; the original is never handed out
+                item.cover_url = await _url(storage, settings, media, media.cover_key, public)
         else:
             if media.cover_key:
                 item.cover_url = await _url(storage, settings, media, media.cover_key, public)

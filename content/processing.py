@@ -15,21 +15,20 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import jobs
-from content.models import Media, MediaKind, MediaStatus, Revision, Stage
+from content.models import Media, MediaStatus, Revision, Stage
 from infra.clock import utcnow
 
 MAX_REASON = 500
 
 
 async def start(session: AsyncSession, media_id: str) -> Media | None:
-    """Claim a video for processing and count the attempt; None when there is nothing to do
+    """Claim a media item for processing and count the attempt; None when there is nothing to do
     (ready, failed, gone). Attempts are counted here, not in the queue, so work that keeps
     killing its worker is given up on even when the sweep enqueues it afresh."""
     result = await session.exec(
         sa.update(Media)
         .where(
             col(Media.id) == media_id,
-            col(Media.kind) == MediaKind.video,
             col(Media.status).in_((MediaStatus.pending, MediaStatus.processing)),
         )
         .values(
@@ -55,7 +54,7 @@ async def progress(session: AsyncSession, media_id: str, fraction: float) -> Non
 async def _wake_waiting_reviews(session: AsyncSession, media_id: str) -> None:
     waiting = await session.exec(
         select(Revision.id).where(
-            Revision.media_id == media_id,
+            or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id),
             Revision.state == "in_review",
             Revision.stage == Stage.machine,
         )
@@ -68,14 +67,14 @@ async def succeed(
     session: AsyncSession,
     media_id: str,
     *,
-    duration_s: float,
     width: int,
     height: int,
-    rotation: int | None,
-    renditions: list[dict[str, Any]],
     cover_key: str | None,
-    preview_key: str | None,
     source: dict[str, Any],
+    duration_s: float | None = None,
+    rotation: int | None = None,
+    renditions: list[dict[str, Any]] | None = None,
+    preview_key: str | None = None,
 ) -> bool:
     result = await session.exec(
         sa.update(Media)
@@ -87,7 +86,7 @@ async def succeed(
             width=width,
             height=height,
             rotation=rotation,
-            renditions=renditions,
+            renditions=renditions or [],
             cover_key=cover_key,
             preview_key=preview_key,
             source=source,
@@ -123,11 +122,10 @@ async def fail(session: AsyncSession, media_id: str, reason: str) -> bool:
 
 
 async def stuck(session: AsyncSession, older_than_s: float) -> list[str]:
-    """Videos pending or processing with no sign of life for too long (their job was lost)."""
+    """Media pending or processing with no sign of life for too long (their job was lost)."""
     cutoff = utcnow() - timedelta(seconds=older_than_s)
     rows = await session.exec(
         select(Media.id).where(
-            Media.kind == MediaKind.video,
             col(Media.status).in_((MediaStatus.pending, MediaStatus.processing)),
             col(Media.updated_at) < cutoff,
         )

@@ -208,14 +208,19 @@ async def run_machine_stage(session: AsyncSession, revision_id: str) -> str:
         return "skipped"
     content = await session.get(Content, revision.content_id)
     assert content is not None
-    if content.type == ContentType.video:
-        media = await session.get(Media, revision.media_id) if revision.media_id else None
+    # Media must be processed before anyone sees it: wait for it, or stop here if it failed.
+    for field, media_id in (
+        ("media_id", revision.media_id),
+        ("cover_media_id", revision.cover_media_id),
+    ):
+        if media_id is None:
+            if field == "media_id" and content.type == ContentType.video:
+                return await _block_for_media(session, content, revision, field, "no video")
+            continue
+        media = await session.get(Media, media_id)
         if media is None or media.status == MediaStatus.failed:
-            reason = media.error if media and media.error else "the video could not be processed"
-            revision.findings = [_media_finding(reason)]
-            session.add(revision)
-            await workflow.apply(session, content, revision, "block", None, comment=reason)
-            return "blocked"
+            reason = media.error if media and media.error else "the media could not be processed"
+            return await _block_for_media(session, content, revision, field, reason)
         if media.status != MediaStatus.ready:
             return "waiting_for_media"
     screener = await current_screener(session)
@@ -236,16 +241,23 @@ async def run_machine_stage(session: AsyncSession, revision_id: str) -> str:
     return "passed"
 
 
-def _media_finding(reason: str) -> dict[str, object]:
-    return {
-        "check": "media",
-        "severity": "block",
-        "field": "media_id",
-        "start": 0,
-        "end": 0,
-        "excerpt": "",
-        "message": reason,
-    }
+async def _block_for_media(
+    session: AsyncSession, content: Content, revision: Revision, field: str, reason: str
+) -> str:
+    revision.findings = [
+        {
+            "check": "media",
+            "severity": "block",
+            "field": field,
+            "start": 0,
+            "end": 0,
+            "excerpt": "",
+            "message": reason,
+        }
+    ]
+    session.add(revision)
+    await workflow.apply(session, content, revision, "block", None, comment=reason)
+    return "blocked"
 
 
 async def stuck_in_machine_stage(session: AsyncSession, older_than_s: float) -> list[str]:

@@ -576,9 +576,9 @@ async def process_media(
             except Exception:
                 log.warning("progress callback failed for media %s", media_id, exc_info=True)
 
-    info = await _storage(storage.stat(original_key))
+    info = await storage_call(storage.stat(original_key))
     if info is None:
-        raise _missing_original()
+        raise missing_original()
     check_size(info.size, rules)
 
     scratch = Path(
@@ -587,9 +587,9 @@ async def process_media(
     try:
         source = scratch / "original"
         try:
-            await _storage(storage.download_to(original_key, source))
+            await storage_call(storage.download_to(original_key, source))
         except ObjectNotFound as exc:
-            raise _missing_original() from exc
+            raise missing_original() from exc
         await report(0.05)
 
         try:
@@ -617,7 +617,7 @@ async def process_media(
         records: list[RenditionRecord] = []
         for rendition in output.renditions:
             key = media_key(media_id, f"{rendition.label}.mp4")
-            await _storage(storage.upload_from(rendition.path, key, VIDEO_CONTENT_TYPE))
+            await storage_call(storage.upload_from(rendition.path, key, VIDEO_CONTENT_TYPE))
             records.append(
                 RenditionRecord(
                     label=rendition.label,
@@ -628,9 +628,11 @@ async def process_media(
                 )
             )
         preview_key = media_key(media_id, "preview.mp4")
-        await _storage(storage.upload_from(output.preview.path, preview_key, VIDEO_CONTENT_TYPE))
+        await storage_call(
+            storage.upload_from(output.preview.path, preview_key, VIDEO_CONTENT_TYPE)
+        )
         cover_key = media_key(media_id, "cover.jpg")
-        await _storage(storage.upload_from(output.cover.path, cover_key, COVER_CONTENT_TYPE))
+        await storage_call(storage.upload_from(output.cover.path, cover_key, COVER_CONTENT_TYPE))
         await report(1.0)
     finally:
         with anyio.CancelScope(shield=True):
@@ -672,14 +674,14 @@ def _source_facts(probe: ProbeResult) -> dict[str, Any]:
     }
 
 
-def _missing_original() -> MediaRejected:
+def missing_original() -> MediaRejected:
     return MediaRejected(
         "找不到上传的原始文件，请重新上传 / the uploaded file is gone; upload it again",
         code="missing_original",
     )
 
 
-async def _storage(call: Awaitable[_T]) -> _T:
+async def storage_call(call: Awaitable[_T]) -> _T:
     """Await a storage call; failures other than a missing object are worth a retry."""
     try:
         return await call

@@ -188,14 +188,12 @@ async def complete(
         content_type=upload.content_type,
         size=info.size,
     )
-    if upload.kind == MediaKind.image:
-        if _image_format(head) is None:
-            media.status, media.error = MediaStatus.failed, "not a JPEG, PNG, WebP or GIF image"
-        else:
-            media.status = MediaStatus.ready
+    if upload.kind == MediaKind.image and _image_format(head) is None:
+        # Refused at once; anything that looks like an image is probed by the worker.
+        media.status, media.error = MediaStatus.failed, "not a JPEG, PNG, WebP or GIF image"
     session.add(media)
     await session.flush()
-    if media.kind == MediaKind.video:
+    if media.status == MediaStatus.pending:
         jobs.after_commit(session, jobs.PROCESS_MEDIA, media.id)
     # Two racing completes: only one flips the upload; the loser returns the winner's media.
     result = await session.exec(

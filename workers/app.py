@@ -13,8 +13,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
-from content import exposure, jobs, processing, review, transcode, uploads
-from content.models import Upload
+from content import exposure, images, jobs, processing, review, transcode, uploads
+from content.models import MediaKind, Upload
 from infra import ffmpeg
 from infra.queue import enqueue_all
 from infra.services import Services
@@ -127,9 +127,28 @@ def build_worker(
         )
         workdir = settings.work_dir or Path(tempfile.gettempdir())
         try:
-            result = await transcode.process_media(
-                ctx.storage, media.object_key, media_id, workdir, rules, on_progress=on_progress
-            )
+            if media.kind == MediaKind.image:
+                image = await images.process_image(ctx.storage, media.object_key, media_id, workdir)
+                outcome: dict[str, Any] = {
+                    "width": image.width,
+                    "height": image.height,
+                    "cover_key": image.cover_key,
+                    "source": image.source,
+                }
+            else:
+                video = await transcode.process_media(
+                    ctx.storage, media.object_key, media_id, workdir, rules, on_progress=on_progress
+                )
+                outcome = {
+                    "width": video.width,
+                    "height": video.height,
+                    "cover_key": video.cover_key,
+                    "source": video.source,
+                    "duration_s": video.duration_s,
+                    "rotation": video.rotation,
+                    "renditions": [dict(r) for r in video.renditions],
+                    "preview_key": video.preview_key,
+                }
         except transcode.MediaRejected as exc:
             rejection = exc.reason
             await _write(ctx, lambda s: processing.fail(s, media_id, rejection))
@@ -143,21 +162,7 @@ def build_worker(
                 return "failed"
             log.warning("media %s try %d failed, will retry: %s", media_id, tries, exc)
             raise StreaqRetry(delay=retry_delay(tries)) from exc
-        await _write(
-            ctx,
-            lambda s: processing.succeed(
-                s,
-                media_id,
-                duration_s=result.duration_s,
-                width=result.width,
-                height=result.height,
-                rotation=result.rotation,
-                renditions=[dict(r) for r in result.renditions],
-                cover_key=result.cover_key,
-                preview_key=result.preview_key,
-                source=result.source,
-            ),
-        )
+        await _write(ctx, lambda s: processing.succeed(s, media_id, **outcome))
         return "ready"
 
     @worker.task(name=jobs.SYNC_PUBLIC_MEDIA, timeout=600, max_tries=10, ttl=timedelta(days=1))

@@ -11,15 +11,17 @@ from typing import Any
 import httpx
 import pytest
 
+from infra.ffmpeg import probe
 from infra.services import Services
 from tests import factories as f
 from tests.api.test_lifecycle import publish
+from tests.conftest import eventually
 from tests.media_files import png
 
 
 @pytest.fixture(scope="module")
 def cover_png(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    return png(tmp_path_factory.mktemp("media") / "cover.png")
+    return png(tmp_path_factory.mktemp("media") / "cover.png", 2000, 1500)
 
 
 async def start(
@@ -44,14 +46,22 @@ async def upload_image(client: httpx.AsyncClient, who: f.Person, data: bytes) ->
 
 
 async def test_cover_image_goes_straight_to_object_storage_and_shows_once_published(
-    client: httpx.AsyncClient, services: Services, cover_png: bytes
+    client: httpx.AsyncClient, services: Services, cover_png: bytes, tmp_path: Path
 ) -> None:
     crew = await f.crew(services)
     plan = (await start(client, crew.creator, len(cover_png))).json()
     assert plan["url"].startswith(f"http://{services.settings.s3_endpoint}/")
     media_id = await upload_image(client, crew.creator, cover_png)
-    media = (await client.get(f"/api/v1/media/{media_id}", headers=crew.creator.auth)).json()
+
+    async def processed() -> dict[str, Any] | None:
+        m: dict[str, Any] = (
+            await client.get(f"/api/v1/media/{media_id}", headers=crew.creator.auth)
+        ).json()
+        return m if m["status"] != "pending" and m["status"] != "processing" else None
+
+    media: dict[str, Any] = await eventually(processed)  # type: ignore[assignment]
     assert media["kind"] == "image" and media["status"] == "ready"
+    assert (media["width"], media["height"]) == (2000, 1500)
 
     # Before publication nobody else can see it.
     assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 404
@@ -63,7 +73,12 @@ async def test_cover_image_goes_straight_to_object_storage_and_shows_once_publis
     )
     async with httpx.AsyncClient() as outside:
         image = await outside.get(card["cover_url"])
-    assert image.status_code == 200 and image.content == cover_png
+    # Viewers get a display-sized JPEG without the original's metadata, never the original.
+    assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
+    shown = tmp_path / "shown.jpg"
+    shown.write_bytes(image.content)
+    picture = probe(shown).video
+    assert picture is not None and (picture.width, picture.height) == (1280, 960)
     assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 200
 
 
@@ -99,6 +114,17 @@ async def test_a_text_file_named_png_becomes_failed_media_with_a_reason(
     )
     assert resp.status_code == 201  # allowed as a draft, but never shown: links need ready media
     assert resp.json()["cover_url"] is None
+    content_id = resp.json()["id"]
+    await client.post(f"/api/v1/contents/{content_id}/submit", headers=creator.auth)
+
+    async def rejected() -> dict[str, Any] | None:
+        d: dict[str, Any] = (
+            await client.get(f"/api/v1/contents/{content_id}", headers=creator.auth)
+        ).json()
+        return d if d["status"] == "rejected" else None
+
+    detail: dict[str, Any] = await eventually(rejected)  # type: ignore[assignment]
+    assert detail["findings"][0]["field"] == "cover_media_id"
 
 
 async def test_completing_twice_returns_the_same_media(

@@ -1,0 +1,95 @@
+"""Cover images: what a creator uploads becomes a display-sized JPEG with no metadata.
+
+Phones write the place a photo was taken into it (EXIF GPS); the original stays private and
+viewers only ever get the re-encoded copy, which is also far smaller than a camera's original.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from content.transcode import (
+    COVER_CONTENT_TYPE,
+    MediaRejected,
+    TransientMediaError,
+    media_key,
+    missing_original,
+    storage_call,
+)
+from infra.ffmpeg import FfmpegError, ProbeError, aprobe, run_ffmpeg
+from infra.storage.base import ObjectNotFound, Storage
+
+IMAGE_FORMATS = {"png_pipe", "jpeg_pipe", "image2", "webp_pipe", "gif", "gif_pipe"}
+MAX_SIDE = 1280  # the longest side viewers get; covers are shown at phone width
+MAX_PIXELS = 50_000_000  # refuse decompression bombs before decoding them in full
+TIMEOUT_S = 120
+
+
+@dataclass(frozen=True, slots=True)
+class ImageResult:
+    width: int  # of the original
+    height: int
+    cover_key: str
+    source: dict[str, Any]
+
+
+def _reject(reason: str, code: str) -> MediaRejected:
+    return MediaRejected(reason, code=code)
+
+
+async def process_image(
+    storage: Storage, original_key: str, media_id: str, workdir: Path
+) -> ImageResult:
+    """Probe the original image and store its display copy. Idempotent (fixed key)."""
+    scratch = Path(
+        await anyio.to_thread.run_sync(lambda: tempfile.mkdtemp(prefix=f"{media_id}-", dir=workdir))
+    )
+    try:
+        source, cover = scratch / "original", scratch / "cover.jpg"
+        try:
+            await storage_call(storage.download_to(original_key, source))
+        except ObjectNotFound as exc:
+            raise missing_original() from exc
+        try:
+            probe = await aprobe(source)
+        except ProbeError as exc:
+            raise _reject(
+                "无法识别的图片 / not an image we can read (JPEG, PNG, WebP or GIF)", "not_image"
+            ) from exc
+        video = probe.video
+        if video is None or not (set(probe.format_names) & IMAGE_FORMATS):
+            raise _reject("不是图片 / not a JPEG, PNG, WebP or GIF image", "not_image")
+        if video.width * video.height > MAX_PIXELS:
+            raise _reject(
+                f"图片过大 / the image is {video.width}×{video.height}; at most 50 megapixels",
+                "too_large",
+            )
+        fit = (
+            f"scale='min({MAX_SIDE},iw)':'min({MAX_SIDE},ih)'"
+            ":force_original_aspect_ratio=decrease,format=yuvj420p"
+        )
+        try:
+            await run_ffmpeg(
+                ["-i", str(source), "-frames:v", "1", "-vf", fit, "-map_metadata", "-1",
+                 "-q:v", "3", "-y", str(cover)],
+                timeout_s=TIMEOUT_S,
+            )  # fmt: skip
+        except FfmpegError as exc:
+            raise TransientMediaError(f"图片处理失败 / image processing failed: {exc}") from exc
+        key = media_key(media_id, "cover.jpg")
+        await storage_call(storage.upload_from(cover, key, COVER_CONTENT_TYPE))
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(lambda: shutil.rmtree(scratch, ignore_errors=True))
+    return ImageResult(
+        width=video.width,
+        height=video.height,
+        cover_key=key,
+        source={"format": probe.format_name, "codec": video.codec, "size_bytes": probe.size_bytes},
+    )
