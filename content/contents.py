@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -219,8 +220,14 @@ async def edit(
         await session.flush()
         return ContentView(content, revision, user, True, [])
     new = Revision(content_id=content.id, number=revision.number + 1, author_id=user.id, **values)
-    session.add(new)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(new)
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent edit started revision n+1 first
+        raise Conflict(
+            "this content changed meanwhile; reload and try again", code="workflow.stale"
+        ) from exc
     result = await session.exec(
         sa.update(Content)
         .where(

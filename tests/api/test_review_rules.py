@@ -191,3 +191,25 @@ async def test_queue_without_a_stage_lists_every_stage_the_reviewer_works(
         if not cursor:
             break
     assert seen[in_political] == "political" and seen[in_science] == "science"
+
+
+async def test_racing_edits_of_a_published_content_start_one_new_revision(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    from tests.api.test_lifecycle import publish
+
+    crew = await f.crew(services)
+    content_id = await publish(client, crew)
+    responses = await asyncio.gather(
+        *(
+            client.patch(
+                f"/api/v1/contents/{content_id}",
+                json={"summary": f"第{i}版"},
+                headers=crew.creator.auth,
+            )
+            for i in range(5)
+        )
+    )
+    codes = [r.status_code for r in responses]
+    assert 500 not in codes and codes.count(200) >= 1, [r.text for r in responses]
+    assert {r.json()["revision"] for r in responses if r.status_code == 200} == {2}
