@@ -41,6 +41,7 @@ async def _run_embedded_worker(settings: Settings, services: Services) -> None:
         )
         try:
             await worker.run_async()
+            return
         except Exception:
             log.exception("embedded worker stopped; restarting in %s s", WORKER_RESTART_S)
         await anyio.sleep(WORKER_RESTART_S)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,10 +38,17 @@ def redis_url(settings: Settings) -> Iterator[str]:
         except BlockingIOError:
             yield _url_of_running(url_file)
             return
+        pidfile = data / "valkey.pid"
+        _stop_orphan(pidfile)
         server = ValkeyServer(
             data_dir=data,
             persist=True,
-            config={"appendonly": "yes", "appendfsync": "everysec", "save": "60 1"},
+            config={
+                "appendonly": "yes",
+                "appendfsync": "everysec",
+                "save": "60 1",
+                "pidfile": str(pidfile),
+            },
         )
         server.start(timeout=20)
         try:
@@ -47,6 +57,24 @@ def redis_url(settings: Settings) -> Iterator[str]:
         finally:
             url_file.unlink(missing_ok=True)
             server.stop()
+
+
+def _stop_orphan(pidfile: Path) -> None:
+    """A Valkey left running by a Kepu process that was killed would share the data directory
+    with the one we are about to start; stop it first (we hold the owner lock, so it is ours)."""
+    try:
+        pid = int(pidfile.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"valkey-server" not in cmdline:
+        return
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(50):
+        if not Path(f"/proc/{pid}").exists():
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
 
 
 def _url_of_running(url_file: Path) -> str:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
@@ -77,6 +78,10 @@ async def sweep_once(
     return {"reviews": len(revisions), "media": len(media), "uploads": cleaned}
 
 
+async def _leave_signals_alone(_scope: object) -> None:
+    await anyio.sleep_forever()
+
+
 def build_worker(
     settings: Settings,
     redis_url: str,
@@ -93,6 +98,10 @@ def build_worker(
         lifespan=services,
         handle_signals=handle_signals,
     )
+    if not handle_signals:
+        # streaq 7.2 stores handle_signals but installs its SIGINT/SIGTERM receiver anyway,
+        # which takes the signals from the server it is embedded in (uvicorn never stops).
+        worker.signal_handler = _leave_signals_alone  # type: ignore[method-assign,assignment]
 
     @worker.task(name=jobs.MACHINE_REVIEW, timeout=300, max_tries=5, ttl=timedelta(days=1))
     async def machine_review(revision_id: str) -> str:
