@@ -357,18 +357,22 @@ async def mine(
     return out, (page[-1][0].id if more and page else None)
 
 
-async def history(session: AsyncSession, viewer: User, content_id: str) -> list[ReviewEvent]:
+async def history(
+    session: AsyncSession, viewer: User, content_id: str
+) -> list[tuple[ReviewEvent, User | None]]:
+    """The audit log of a content, oldest first, each event with who took it (None: machine)."""
     content = await session.get(Content, content_id)
     if content is None or not (is_owner(viewer, content) or is_staff_viewer(viewer)):
         raise NotFound("no such content", code="content.not_found")
     if not can_see_unpublished(viewer, content):
         raise NotFound("no such content", code="content.not_found")
     rows = await session.exec(
-        select(ReviewEvent)
+        select(ReviewEvent, User)
+        .join(User, col(User.id) == col(ReviewEvent.actor_id), isouter=True)
         .where(ReviewEvent.content_id == content.id)
         .order_by(col(ReviewEvent.created_at), col(ReviewEvent.id))
     )
-    return list(rows.all())
+    return [(event, actor) for event, actor in rows.all()]
 
 
 async def pin(session: AsyncSession, content_id: str, until: datetime | None) -> Content:

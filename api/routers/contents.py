@@ -87,12 +87,6 @@ async def review_history(
     content_id: str, user: CurrentUser, session: SessionDep
 ) -> list[ReviewEventOut]:
     events = await contents.history(session, user, content_id)
-    people: dict[str, User] = {}
-    for e in events:
-        if e.actor_id and e.actor_id not in people:
-            person = await session.get(User, e.actor_id)
-            if person is not None:
-                people[e.actor_id] = person
     return [
         ReviewEventOut(
             id=e.id,
@@ -102,10 +96,10 @@ async def review_history(
             decision=e.action if e.action in DECISIONS else None,
             from_status=e.from_status,
             to_status=e.to_status,
-            actor=_author(people.get(e.actor_id or "")),
-            reviewer=_author(people.get(e.actor_id or "")) if e.action in DECISIONS else None,
+            actor=_author(actor),
+            reviewer=_author(actor) if e.action in DECISIONS else None,
             comment=e.comment,
             created_at=e.created_at,
         )
-        for e in events
+        for e, actor in events
     ]
