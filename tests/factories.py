@@ -11,6 +11,7 @@ import httpx
 from content import accounts
 from infra.security import issue_token
 from infra.services import Services
+from tests.conftest import eventually
 
 PASSWORD = "correct horse battery"
 
@@ -107,3 +108,16 @@ async def task_for(
         cursor = page["next_cursor"]
         if not cursor:
             return None
+
+
+async def past_machine_stage(
+    client: httpx.AsyncClient, who: Person, content_id: str
+) -> dict[str, Any]:
+    """The author's view of a submitted content once the machine stage has judged it."""
+
+    async def judged() -> dict[str, Any] | None:
+        detail: dict[str, Any] = (await get(client, who, content_id)).json()
+        return detail if detail["review_stage"] != "machine" else None
+
+    result: dict[str, Any] = await eventually(judged)  # type: ignore[assignment]
+    return result

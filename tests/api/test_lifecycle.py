@@ -212,11 +212,8 @@ async def test_blocking_term_rejects_at_the_machine_stage_with_its_finding(
     content = await f.create(client, crew.creator, body="有人宣传法輪功，这是谣言。")
     await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
 
-    async def rejected() -> dict[str, Any] | None:
-        detail: dict[str, Any] = (await f.get(client, crew.creator, content["id"])).json()
-        return detail if detail["status"] == "rejected" else None
-
-    detail: dict[str, Any] = await eventually(rejected)  # type: ignore[assignment]
+    detail = await f.past_machine_stage(client, crew.creator, content["id"])
+    assert detail["status"] == "rejected"
     blocks = [x for x in detail["findings"] if x["severity"] == "block"]
     assert blocks and blocks[0]["field"] == "body"
     body = detail["body"]

@@ -12,7 +12,6 @@ from infra.clock import utcnow
 from infra.services import Services
 from tests import factories as f
 from tests.api.test_lifecycle import publish
-from tests.conftest import eventually
 
 
 async def _screened(client: httpx.AsyncClient, who: f.Person, **kw: Any) -> dict[str, Any]:
@@ -20,12 +19,7 @@ async def _screened(client: httpx.AsyncClient, who: f.Person, **kw: Any) -> dict
     content = await f.create(client, who, **kw)
     await client.post(f"/api/v1/contents/{content['id']}/submit", headers=who.auth)
 
-    async def judged() -> dict[str, Any] | None:
-        d: dict[str, Any] = (await f.get(client, who, content["id"])).json()
-        return d if d["review_stage"] != "machine" else None
-
-    result: dict[str, Any] = await eventually(judged)  # type: ignore[assignment]
-    return result
+    return await f.past_machine_stage(client, who, content["id"])
 
 
 async def test_a_term_added_by_an_operator_blocks_new_submissions_until_removed(

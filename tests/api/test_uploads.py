@@ -117,13 +117,8 @@ async def test_a_text_file_named_png_becomes_failed_media_with_a_reason(
     content_id = resp.json()["id"]
     await client.post(f"/api/v1/contents/{content_id}/submit", headers=creator.auth)
 
-    async def rejected() -> dict[str, Any] | None:
-        d: dict[str, Any] = (
-            await client.get(f"/api/v1/contents/{content_id}", headers=creator.auth)
-        ).json()
-        return d if d["status"] == "rejected" else None
-
-    detail: dict[str, Any] = await eventually(rejected)  # type: ignore[assignment]
+    detail = await f.past_machine_stage(client, creator, content_id)
+    assert detail["status"] == "rejected"
     assert detail["findings"][0]["field"] == "cover_media_id"
 
 

@@ -107,11 +107,8 @@ async def test_a_video_that_cannot_be_processed_fails_with_a_reason_and_rejects_
     content = await f.create(client, crew.creator, type="video", media_id=media_id, body=None)
     await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
 
-    async def rejected() -> dict[str, Any] | None:
-        d: dict[str, Any] = (await f.get(client, crew.creator, content["id"])).json()
-        return d if d["status"] == "rejected" else None
-
-    detail: dict[str, Any] = await eventually(rejected)  # type: ignore[assignment]
+    detail = await f.past_machine_stage(client, crew.creator, content["id"])
+    assert detail["status"] == "rejected"
     assert detail["findings"][0]["field"] == "media_id"
     assert detail["findings"][0]["message"] == media["error"]
 
