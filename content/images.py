@@ -33,7 +33,7 @@ TIMEOUT_S = 120
 
 @dataclass(frozen=True, slots=True)
 class ImageResult:
-    width: int  # of the original
+    width: int  # of the original as displayed (EXIF orientation applied)
     height: int
     cover_key: str
     source: dict[str, Any]
@@ -87,9 +87,10 @@ async def process_image(
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(lambda: shutil.rmtree(scratch, ignore_errors=True))
+    width, height = video.display_size  # a phone's EXIF orientation applied, as ffmpeg does
     return ImageResult(
-        width=video.width,
-        height=video.height,
+        width=width,
+        height=height,
         cover_key=key,
         source={"format": probe.format_name, "codec": video.codec, "size_bytes": probe.size_bytes},
     )

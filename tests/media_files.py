@@ -149,3 +149,17 @@ def garbled(source: Path, path: Path) -> Path:
         offset += size
     path.write_bytes(bytes(data))
     return path
+
+
+def jpeg_with_orientation(path: Path, width: int, height: int, orientation: int) -> Path:
+    """A JPEG whose EXIF says how to turn it (6: 90° clockwise), as phones write photos."""
+    plain = path.with_name(f"plain-{path.name}")
+    ffmpeg("-f", "lavfi", "-i", f"testsrc=size={width}x{height}", "-frames:v", "1", str(plain))
+    data = plain.read_bytes()
+    plain.unlink()
+    # A minimal big-endian TIFF block with a single Orientation (0x0112, SHORT) entry.
+    ifd = struct.pack(">H", 1) + struct.pack(">HHII", 0x0112, 3, 1, orientation << 16)
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + ifd + struct.pack(">I", 0)
+    app1 = b"Exif\x00\x00" + tiff
+    path.write_bytes(data[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + data[2:])
+    return path

@@ -1,0 +1,62 @@
+"""Cover images: the display copy viewers get."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from content.images import MAX_SIDE, process_image
+from content.transcode import MediaRejected
+from infra.ffmpeg import probe
+from infra.storage.local import LocalStorage
+from tests.media_files import jpeg_with_orientation, png, video
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalStorage:
+    root = tmp_path / "store"
+    root.mkdir()
+    return LocalStorage(root, "http://127.0.0.1:8000", "test-secret")
+
+
+async def _stored(storage: LocalStorage, source: Path, key: str) -> str:
+    await storage.upload_from(source, key, "image/jpeg")
+    return key
+
+
+async def test_a_phone_photo_is_turned_upright_and_scaled_to_display_size(
+    storage: LocalStorage, tmp_path: Path
+) -> None:
+    photo = jpeg_with_orientation(tmp_path / "photo.jpg", 2400, 1200, orientation=6)
+    key = await _stored(storage, photo, "uploads/u/1/original")
+    result = await process_image(storage, key, "m1", tmp_path)
+    assert (result.width, result.height) == (1200, 2400)  # as the phone showed it
+    cover = probe(storage.path_of(result.cover_key)).video
+    assert cover is not None and (cover.width, cover.height) == (MAX_SIDE // 2, MAX_SIDE)
+    assert cover.rotation == 0  # turned in the pixels, not by a tag a viewer might ignore
+
+
+async def test_the_display_copy_carries_no_metadata(storage: LocalStorage, tmp_path: Path) -> None:
+    photo = jpeg_with_orientation(tmp_path / "photo.jpg", 400, 300, orientation=1)
+    key = await _stored(storage, photo, "uploads/u/2/original")
+    result = await process_image(storage, key, "m2", tmp_path)
+    assert b"Exif" not in storage.path_of(result.cover_key).read_bytes()
+
+
+async def test_small_images_are_not_enlarged(storage: LocalStorage, tmp_path: Path) -> None:
+    png(tmp_path / "x.png", 320, 200)
+    key = await _stored(storage, tmp_path / "x.png", "uploads/u/3/original")
+    result = await process_image(storage, key, "m3", tmp_path)
+    cover = probe(storage.path_of(result.cover_key)).video
+    assert cover is not None and (cover.width, cover.height) == (320, 200)
+
+
+async def test_a_video_uploaded_as_a_cover_is_refused(
+    storage: LocalStorage, tmp_path: Path
+) -> None:
+    clip = video(tmp_path / "clip.mp4", 160, 90, seconds=0.5)
+    key = await _stored(storage, clip, "uploads/u/4/original")
+    with pytest.raises(MediaRejected) as caught:
+        await process_image(storage, key, "m4", tmp_path)
+    assert caught.value.code == "not_image"
