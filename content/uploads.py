@@ -172,7 +172,9 @@ async def complete(
                 "nothing was uploaded yet: PUT the bytes to the signed URL first",
                 code="upload.incomplete",
             )
-        head = await storage.read_range(upload.object_key, 0, 32) if info.size else b""
+        # Images are sniffed at once (a quick, clear refusal); videos are probed by the worker.
+        sniff = upload.kind == MediaKind.image and info.size > 0
+        head = await storage.read_range(upload.object_key, 0, 32) if sniff else b""
     except storage_base.StorageUnavailable as exc:
         raise Unavailable("object storage is unreachable; try again shortly") from exc
     if info.size != upload.size:
