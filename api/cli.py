@@ -6,6 +6,7 @@ import asyncio
 from typing import Annotated
 
 import typer
+from coredis.exceptions import ConnectionError as RedisConnectionError
 
 from content import accounts
 from content.errors import DomainError
@@ -57,7 +58,25 @@ def worker() -> None:
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     with redis_url(settings) as url:
-        build_worker(settings, url, lambda: open_services(settings, redis=url)).run_sync()
+        try:
+            build_worker(settings, url, lambda: open_services(settings, redis=url)).run_sync()
+        except Exception as exc:
+            cause = _unreachable(exc)
+            if cause is None:
+                raise
+            typer.secho(
+                f"cannot reach Redis at {url} ({cause}); start it or set KEPU_REDIS_URL",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(1) from exc
+
+
+def _unreachable(exc: BaseException) -> BaseException | None:
+    """The failed connection in ``exc`` (or grouped inside it), if that is what it is."""
+    if isinstance(exc, BaseExceptionGroup):
+        return next((found for e in exc.exceptions if (found := _unreachable(e))), None)
+    return exc if isinstance(exc, OSError | RedisConnectionError) else None
 
 
 @db_app.command("upgrade")
