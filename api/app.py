@@ -14,7 +14,7 @@ from api.middleware import BodyLimit, RequestContext
 from api.routers import admin, auth, contents, feed, me, ops, review, storage, uploads
 from content.seed import seed
 from infra.logging import configure as configure_logging
-from infra.services import Services, open_services
+from infra.services import Services, open_services, unreachable
 from infra.settings import Settings, get_settings
 from workers.app import build_worker
 
@@ -27,6 +27,23 @@ async def _seed(services: Services) -> None:
     async with services.write_sessions() as session:
         await seed(session)
         await session.commit()
+
+
+@contextlib.asynccontextmanager
+async def _opened(settings: Settings) -> AsyncIterator[Services]:
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            opening = open_services(settings, migrate=settings.mode == "dev")
+            services = await stack.enter_async_context(opening)
+        except Exception as exc:
+            if (cause := unreachable(exc)) is not None:
+                log.error(
+                    "cannot start: a dependency is unreachable (%s); check that the database "
+                    "and Redis are up, or KEPU_DATABASE_URL and KEPU_REDIS_URL",
+                    cause,
+                )
+            raise
+        yield services
 
 
 async def _run_embedded_worker(settings: Settings, services: Services) -> None:
@@ -54,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Dev mode (the embedded default) migrates by itself; production runs `kepu db upgrade`.
-        async with open_services(settings, migrate=settings.mode == "dev") as services:
+        async with _opened(settings) as services:
             await _seed(services)
             app.state.services = services
             if not settings.run_embedded_worker:

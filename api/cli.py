@@ -6,7 +6,6 @@ import asyncio
 from typing import Annotated
 
 import typer
-from coredis.exceptions import ConnectionError as RedisConnectionError
 
 from content import accounts
 from content.errors import DomainError
@@ -14,7 +13,7 @@ from content.seed import seed
 from infra import db
 from infra.logging import configure as configure_logging
 from infra.redis import redis_url
-from infra.services import open_services
+from infra.services import open_services, unreachable
 from infra.settings import Settings, get_settings
 
 app = typer.Typer(help="Kepu (科普): the backend of the science-popularization mini-program.")
@@ -61,7 +60,7 @@ def worker() -> None:
         try:
             build_worker(settings, url, lambda: open_services(settings, redis=url)).run_sync()
         except Exception as exc:
-            cause = _unreachable(exc)
+            cause = unreachable(exc)
             if cause is None:
                 raise
             typer.secho(
@@ -70,13 +69,6 @@ def worker() -> None:
                 err=True,
             )
             raise typer.Exit(1) from exc
-
-
-def _unreachable(exc: BaseException) -> BaseException | None:
-    """The failed connection in ``exc`` (or grouped inside it), if that is what it is."""
-    if isinstance(exc, BaseExceptionGroup):
-        return next((found for e in exc.exceptions if (found := _unreachable(e))), None)
-    return exc if isinstance(exc, OSError | RedisConnectionError) else None
 
 
 @db_app.command("upgrade")

@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 import httpx
 import redis.asyncio as aioredis
+from coredis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,6 +40,13 @@ class Services:
     storage: Storage
     queue: JobQueue
     http: httpx.AsyncClient
+
+
+def unreachable(exc: BaseException) -> BaseException | None:
+    """The failed connection in ``exc`` (or grouped inside it), if that is what it is."""
+    if isinstance(exc, BaseExceptionGroup):
+        return next((found for e in exc.exceptions if (found := unreachable(e))), None)
+    return exc if isinstance(exc, OSError | RedisConnectionError) else None
 
 
 def _write_engine(url: str) -> AsyncEngine:
