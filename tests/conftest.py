@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -139,6 +140,13 @@ def client(app: FastAPI) -> httpx.AsyncClient:
 def embedded_settings(data_dir: Path) -> Settings:
     """Settings as a newcomer has them: nothing configured but a data directory."""
     return Settings(_env_file=None, data_dir=data_dir, worker_idle_timeout_s=5)  # type: ignore[call-arg]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 async def eventually(check: object, within: float = 15.0, interval: float = 0.1) -> object:

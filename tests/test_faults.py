@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,20 +13,13 @@ from api.app import create_app
 from infra.settings import Settings
 from tests import factories as f
 from tests.api.test_lifecycle import _wait_for_task
-from tests.conftest import serving
+from tests.conftest import free_port, serving
 from workers.app import sweep_once
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[ValkeyServer]:
-    server = ValkeyServer(port=_free_port(), data_dir=tmp_path / "valkey")
+    server = ValkeyServer(port=free_port(), data_dir=tmp_path / "valkey")
     server.start()
     yield server
     if server.is_running():
@@ -78,7 +70,7 @@ async def test_with_storage_unreachable_uploads_answer_503_and_readyz_names_it(
     app = create_app(
         settings.model_copy(
             update={
-                "s3_endpoint": f"127.0.0.1:{_free_port()}",  # nothing listens there
+                "s3_endpoint": f"127.0.0.1:{free_port()}",  # nothing listens there
                 "queue_name": f"kepu-fault-{secrets.token_hex(4)}",
                 "run_embedded_worker": False,
             }

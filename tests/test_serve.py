@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,18 +12,13 @@ from pathlib import Path
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.conftest import free_port
 
 
 def test_kepu_serve_starts_on_embedded_defaults_and_stops_cleanly_on_sigterm(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
     env["KEPU_DATA_DIR"] = str(tmp_path / "var")
     log = (tmp_path / "serve.log").open("wb")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -17,13 +16,7 @@ from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
 from tests.api.test_review_rules import _in_political
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.conftest import free_port
 
 
 def _spawn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -49,7 +42,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 async def server(settings: Settings) -> AsyncIterator[str]:
     """`uvicorn --workers 3` on the test database: separate processes, separate pools."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
     env.update(
         KEPU_DATA_DIR=str(settings.data_dir),
