@@ -43,9 +43,11 @@ def serve(
     from api.app import create_app
 
     settings = _settings()
-    settings.run_embedded_worker = workers
-    if settings.public_api_base_url == Settings.model_fields["public_api_base_url"].default:
-        settings.public_api_base_url = f"http://{host}:{port}"
+    update: dict[str, object] = {"run_embedded_worker": workers}
+    if "public_api_base_url" not in settings.model_fields_set:
+        # Local-disk upload URLs point back here unless a public address is configured.
+        update["public_api_base_url"] = f"http://{host}:{port}"
+    settings = settings.model_copy(update=update)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
 
 

@@ -9,9 +9,10 @@ CDN, viewers get short-lived signed URLs instead and nothing is copied.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.models import Content, ContentStatus, Media, MediaStatus, Revision
@@ -31,20 +32,21 @@ def public_key(media: Media, key: str) -> str | None:
     return f"{media.public_prefix}/{key}" if media.public_prefix else None
 
 
-async def _media_of(session: AsyncSession, revision_ids: list[str]) -> set[str]:
-    rows = await session.exec(
-        select(Revision.media_id, Revision.cover_media_id).where(col(Revision.id).in_(revision_ids))
-    )
-    return {m for pair in rows.all() for m in pair if m}
+def _media_ids(rows: Iterable[tuple[str | None, str | None]]) -> set[str]:
+    return {m for pair in rows for m in pair if m}
 
 
-async def _live_media_ids(session: AsyncSession) -> set[str]:
+async def _live_among(session: AsyncSession, media_ids: set[str]) -> set[str]:
+    """Those of ``media_ids`` that some published content (this one or another) shows now."""
     rows = await session.exec(
         select(Revision.media_id, Revision.cover_media_id)
         .join(Content, col(Content.live_revision_id) == col(Revision.id))
-        .where(Content.status == ContentStatus.published)
+        .where(
+            Content.status == ContentStatus.published,
+            or_(col(Revision.media_id).in_(media_ids), col(Revision.cover_media_id).in_(media_ids)),
+        )
     )
-    return {m for pair in rows.all() for m in pair if m}
+    return _media_ids(rows.all()) & media_ids
 
 
 async def sync(session: AsyncSession, storage: Storage, settings: Settings, content_id: str) -> int:
@@ -56,16 +58,19 @@ async def sync(session: AsyncSession, storage: Storage, settings: Settings, cont
     content = await session.get(Content, content_id)
     if content is None:
         return 0
-    revisions = list(
-        (await session.exec(select(Revision.id).where(Revision.content_id == content_id))).all()
+    rows = await session.exec(
+        select(Revision.id, Revision.media_id, Revision.cover_media_id).where(
+            Revision.content_id == content_id
+        )
     )
-    mine = await _media_of(session, revisions)
+    by_revision = {rid: (media_id, cover) for rid, media_id, cover in rows.all()}
+    mine = _media_ids(by_revision.values())
     live_here = (
-        await _media_of(session, [content.live_revision_id])
+        _media_ids([by_revision[content.live_revision_id]])
         if content.live_revision_id and content.status == ContentStatus.published
         else set()
     )
-    live_anywhere = await _live_media_ids(session)
+    live_anywhere = await _live_among(session, mine)
     changed = 0
     for media in (await session.exec(select(Media).where(col(Media.id).in_(mine)))).all():
         if media.id in live_here and media.status == MediaStatus.ready and not media.public_prefix:

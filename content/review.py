@@ -14,7 +14,6 @@ from content.dictionary import current_screener
 from content.errors import Conflict, Forbidden, Invalid, NotFound
 from content.models import (
     Content,
-    ContentType,
     Media,
     MediaStatus,
     ReviewTask,
@@ -213,9 +212,7 @@ async def run_machine_stage(session: AsyncSession, revision_id: str) -> str:
         ("media_id", revision.media_id),
         ("cover_media_id", revision.cover_media_id),
     ):
-        if media_id is None:
-            if field == "media_id" and content.type == ContentType.video:
-                return await _block_for_media(session, content, revision, field, "no video")
+        if media_id is None:  # a video without media_id never passes validation
             continue
         media = await session.get(Media, media_id)
         if media is None or media.status == MediaStatus.failed:
