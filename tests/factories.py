@@ -90,24 +90,71 @@ async def get(client: httpx.AsyncClient, who: Person | None, content_id: str) ->
     return await client.get(f"/api/v1/contents/{content_id}", headers=who.auth if who else {})
 
 
-async def task_for(
-    client: httpx.AsyncClient, reviewer: Person, stage: str, content_id: str
-) -> dict[str, Any] | None:
+async def open_tasks(
+    client: httpx.AsyncClient, reviewer: Person, stage: str | None = None
+) -> list[dict[str, Any]]:
+    """Every open task in the reviewer's queue (of ``stage``, or of all their stages)."""
+    tasks: list[dict[str, Any]] = []
     cursor = None
     while True:
-        params: dict[str, str | int] = {"stage": stage, "status": "open", "limit": 50}
+        params: dict[str, str | int] = {"status": "open", "limit": 50}
+        if stage:
+            params["stage"] = stage
         if cursor:
             params["cursor"] = cursor
         resp = await client.get("/api/v1/review/tasks", params=params, headers=reviewer.auth)
         assert resp.status_code == 200, resp.text
         page = resp.json()
-        for t in page["items"]:
-            if t["content_id"] == content_id:
-                found: dict[str, Any] = t
-                return found
+        tasks += page["items"]
         cursor = page["next_cursor"]
         if not cursor:
-            return None
+            return tasks
+
+
+async def task_for(
+    client: httpx.AsyncClient, reviewer: Person, stage: str, content_id: str
+) -> dict[str, Any] | None:
+    return next(
+        (t for t in await open_tasks(client, reviewer, stage) if t["content_id"] == content_id),
+        None,
+    )
+
+
+async def wait_for_task(
+    client: httpx.AsyncClient, reviewer: Person, stage: str, content_id: str
+) -> dict[str, Any]:
+    """The open task of ``stage`` for a content, once the workflow has created it."""
+
+    async def check() -> dict[str, Any] | None:
+        return await task_for(client, reviewer, stage, content_id)
+
+    task: dict[str, Any] = await eventually(check)  # type: ignore[assignment]
+    return task
+
+
+async def approve(client: httpx.AsyncClient, reviewer: Person, task_id: str) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/review/tasks/{task_id}/decision",
+        json={"decision": "approve", "comment": "内容准确"},
+        headers=reviewer.auth,
+    )
+
+
+async def in_political(client: httpx.AsyncClient, crew: Crew, **kw: Any) -> tuple[str, str]:
+    """Create and submit an article; returns (content id, its political task id)."""
+    content = await create(client, crew.creator, **kw)
+    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    task = await wait_for_task(client, crew.political, "political", content["id"])
+    return str(content["id"]), str(task["id"])
+
+
+async def publish(client: httpx.AsyncClient, crew: Crew, **overrides: Any) -> str:
+    """Create, submit and approve an article at every stage; returns its id."""
+    content_id, task_id = await in_political(client, crew, **overrides)
+    assert (await approve(client, crew.political, task_id)).status_code == 200
+    task = await wait_for_task(client, crew.science, "science", content_id)
+    assert (await approve(client, crew.science, task["id"])).status_code == 200
+    return content_id
 
 
 async def past_machine_stage(

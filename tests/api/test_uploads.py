@@ -14,7 +14,6 @@ import pytest
 from infra.ffmpeg import probe
 from infra.services import Services
 from tests import factories as f
-from tests.api.test_lifecycle import publish
 from tests.conftest import eventually
 from tests.media_files import png
 
@@ -65,7 +64,7 @@ async def test_cover_image_goes_straight_to_object_storage_and_shows_once_publis
 
     # Before publication nobody else can see it.
     assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 404
-    content_id = await publish(client, crew, cover_media_id=media_id)
+    content_id = await f.publish(client, crew, cover_media_id=media_id)
     card = next(
         c
         for c in (await client.get("/api/v1/feed", params={"limit": 50})).json()["items"]

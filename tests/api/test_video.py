@@ -15,7 +15,6 @@ from content import exposure
 from content.models import Media
 from infra.services import Services
 from tests import factories as f
-from tests.api.test_lifecycle import _approve, _wait_for_task
 from tests.conftest import eventually
 from tests.media_files import audio_only, phone_portrait, truncated, video
 
@@ -83,11 +82,11 @@ async def test_video_waits_for_its_media_then_goes_through_review_and_plays_for_
         client, crew.creator, type="video", media_id=media_id, body=None, title="地震来了怎么办"
     )
     await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    task = await _wait_for_task(client, crew.political, "political", content["id"])
+    task = await f.wait_for_task(client, crew.political, "political", content["id"])
     assert task["content"]["play"], "reviewers need playable URLs"
-    assert (await _approve(client, crew.political, task["id"])).status_code == 200
-    task = await _wait_for_task(client, crew.science, "science", content["id"])
-    assert (await _approve(client, crew.science, task["id"])).status_code == 200
+    assert (await f.approve(client, crew.political, task["id"])).status_code == 200
+    task = await f.wait_for_task(client, crew.science, "science", content["id"])
+    assert (await f.approve(client, crew.science, task["id"])).status_code == 200
 
     public = (await f.get(client, None, content["id"])).json()
     assert public["status"] == "published"
@@ -138,8 +137,8 @@ async def test_takedown_removes_the_public_copies_of_published_media(
     content = await f.create(client, crew.creator, type="video", media_id=media_id, body=None)
     await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
     for stage, reviewer in (("political", crew.political), ("science", crew.science)):
-        task = await _wait_for_task(client, reviewer, stage, content["id"])
-        assert (await _approve(client, reviewer, task["id"])).status_code == 200
+        task = await f.wait_for_task(client, reviewer, stage, content["id"])
+        assert (await f.approve(client, reviewer, task["id"])).status_code == 200
 
     cdn = services.settings.model_copy(update={"public_media_base_url": "https://cdn.example"})
     async with services.write_sessions() as session:
