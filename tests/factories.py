@@ -168,3 +168,17 @@ async def past_machine_stage(
 
     result: dict[str, Any] = await eventually(judged)  # type: ignore[assignment]
     return result
+
+
+def assert_problem(resp: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """An RFC 9457 problem-details response with the contract's fields; returns its body."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = resp.json()
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["code"], str) and body["code"]
+    if code is not None:
+        assert body["code"] == code, body
+    return body

@@ -35,16 +35,6 @@ async def _wechat(client: httpx.AsyncClient, code: str) -> httpx.Response:
     return await client.post("/api/v1/auth/wechat", json={"code": code})
 
 
-def _assert_problem(resp: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = resp.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    if code is not None:
-        assert body["code"] == code, body
-    return body
-
-
 def _new_user(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "username": f"staff-{secrets.token_hex(4)}",
@@ -81,15 +71,15 @@ async def test_wrong_password_is_401_invalid_credentials(
 ) -> None:
     who = await f.person(services, "creator")
     resp = await _login(client, who.username, "not the password")
-    _assert_problem(resp, 401, "auth.invalid_credentials")
+    f.assert_problem(resp, 401, "auth.invalid_credentials")
 
 
 async def test_unknown_user_gets_the_same_401_as_a_wrong_password(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     who = await f.person(services, "creator")
-    wrong = _assert_problem(await _login(client, who.username, "not the password"), 401)
-    unknown = _assert_problem(
+    wrong = f.assert_problem(await _login(client, who.username, "not the password"), 401)
+    unknown = f.assert_problem(
         await _login(client, f"nobody-{secrets.token_hex(4)}", "whatever1"), 401
     )
     assert unknown["code"] == wrong["code"] == "auth.invalid_credentials"
@@ -98,7 +88,7 @@ async def test_unknown_user_gets_the_same_401_as_a_wrong_password(
 
 async def test_me_without_token_is_401_with_bearer_challenge(client: httpx.AsyncClient) -> None:
     resp = await client.get("/api/v1/me")
-    _assert_problem(resp, 401)
+    f.assert_problem(resp, 401)
     assert resp.headers["www-authenticate"] == "Bearer"
 
 
@@ -108,7 +98,7 @@ async def test_token_signed_with_another_secret_is_401(
     who = await f.person(services, "creator")
     forged = issue_token(who.id, secrets.token_urlsafe(48), 3600)
     resp = await _me(client, forged)
-    _assert_problem(resp, 401)
+    f.assert_problem(resp, 401)
     assert resp.headers["www-authenticate"] == "Bearer"
 
 
@@ -117,14 +107,14 @@ async def test_expired_token_is_401_saying_it_expired(
 ) -> None:
     who = await f.person(services, "creator")
     expired = issue_token(who.id, services.settings.resolved_jwt_secret(), ttl_s=-10)
-    body = _assert_problem(await _me(client, expired), 401)
+    body = f.assert_problem(await _me(client, expired), 401)
     assert "expired" in body["detail"]
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c", "", "Bearer"])
 async def test_garbage_token_is_401(client: httpx.AsyncClient, token: str) -> None:
     resp = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-    _assert_problem(resp, 401)
+    f.assert_problem(resp, 401)
 
 
 # -- accounts made by an admin ---------------------------------------------------------------
@@ -155,8 +145,8 @@ async def test_non_admin_cannot_create_users(client: httpx.AsyncClient, services
     )
     new = _new_user(roles=["admin"])
     resp = await client.post("/api/v1/admin/users", json=new, headers=reviewer.auth)
-    _assert_problem(resp, 403)
-    _assert_problem(await _login(client, new["username"], new["password"]), 401)
+    f.assert_problem(resp, 403)
+    f.assert_problem(await _login(client, new["username"], new["password"]), 401)
 
 
 async def test_duplicate_username_is_409(client: httpx.AsyncClient, services: Services) -> None:
@@ -167,7 +157,7 @@ async def test_duplicate_username_is_409(client: httpx.AsyncClient, services: Se
     again = await client.post(
         "/api/v1/admin/users", json={**new, "password": "another password"}, headers=admin.auth
     )
-    _assert_problem(again, 409)
+    f.assert_problem(again, 409)
     # The first account is untouched: its password still works.
     assert (await _login(client, new["username"], new["password"])).status_code == 200
 
@@ -177,12 +167,12 @@ async def test_unknown_role_is_422_naming_roles(
 ) -> None:
     admin = await f.person(services, "admin")
     new = _new_user(roles=["creator", "superuser"])
-    body = _assert_problem(
+    body = f.assert_problem(
         await client.post("/api/v1/admin/users", json=new, headers=admin.auth), 422
     )
     assert body["field"] == "roles"
     assert "superuser" in body["detail"]
-    _assert_problem(await _login(client, new["username"], new["password"]), 401)
+    f.assert_problem(await _login(client, new["username"], new["password"]), 401)
 
 
 async def test_science_reviewer_without_disciplines_is_422(
@@ -190,7 +180,7 @@ async def test_science_reviewer_without_disciplines_is_422(
 ) -> None:
     admin = await f.person(services, "admin")
     new = _new_user(roles=["science_reviewer"], disciplines=[])
-    body = _assert_problem(
+    body = f.assert_problem(
         await client.post("/api/v1/admin/users", json=new, headers=admin.auth), 422
     )
     assert body["field"] == "disciplines"
@@ -199,11 +189,11 @@ async def test_science_reviewer_without_disciplines_is_422(
 async def test_short_password_is_422(client: httpx.AsyncClient, services: Services) -> None:
     admin = await f.person(services, "admin")
     new = _new_user(password="short")
-    body = _assert_problem(
+    body = f.assert_problem(
         await client.post("/api/v1/admin/users", json=new, headers=admin.auth), 422
     )
     assert body["field"] == "password"
-    _assert_problem(await _login(client, new["username"], "short"), 401)
+    f.assert_problem(await _login(client, new["username"], "short"), 401)
 
 
 # -- WeChat mini-program login ---------------------------------------------------------------
@@ -239,19 +229,19 @@ async def test_wechat_login_never_returns_the_session_key(client: httpx.AsyncCli
 
 @pytest.mark.parametrize("code", ["bad", "used"])
 async def test_rejected_wechat_code_is_401(client: httpx.AsyncClient, code: str) -> None:
-    _assert_problem(await _wechat(client, code), 401, "auth.wechat_code_invalid")
+    f.assert_problem(await _wechat(client, code), 401, "auth.wechat_code_invalid")
 
 
 async def test_wechat_rate_limit_is_429_with_retry_after(client: httpx.AsyncClient) -> None:
     resp = await _wechat(client, "limit")
-    _assert_problem(resp, 429)
+    f.assert_problem(resp, 429)
     assert int(resp.headers["retry-after"]) > 0
 
 
 @pytest.mark.parametrize("code", ["busy", "crash"])
 async def test_wechat_down_is_503_with_retry_after(client: httpx.AsyncClient, code: str) -> None:
     resp = await _wechat(client, code)
-    _assert_problem(resp, 503)
+    f.assert_problem(resp, 503)
     assert int(resp.headers["retry-after"]) > 0
 
 
@@ -259,7 +249,7 @@ async def test_slow_wechat_is_503_not_a_hang(client: httpx.AsyncClient, settings
     started = time.monotonic()
     resp = await _wechat(client, "slow")
     elapsed = time.monotonic() - started
-    _assert_problem(resp, 503)
+    f.assert_problem(resp, 503)
     assert "retry-after" in resp.headers
     # The stub answers after 3 s; the client gives up after the configured timeout.
     assert elapsed < settings.wechat_timeout_s + 1.5
@@ -267,7 +257,7 @@ async def test_slow_wechat_is_503_not_a_hang(client: httpx.AsyncClient, settings
 
 @pytest.mark.parametrize("code", ["", "   "])
 async def test_empty_wechat_code_is_422(client: httpx.AsyncClient, code: str) -> None:
-    body = _assert_problem(await _wechat(client, code), 422)
+    body = f.assert_problem(await _wechat(client, code), 422)
     assert body["field"] == "code"
 
 
@@ -335,4 +325,4 @@ async def test_cli_unknown_role_exits_nonzero_and_creates_nothing(
     )
     assert done.returncode != 0
     assert "wizard" in done.stderr and "Traceback" not in done.stderr
-    _assert_problem(await _login(client, name, password), 401, "auth.invalid_credentials")
+    f.assert_problem(await _login(client, name, password), 401, "auth.invalid_credentials")

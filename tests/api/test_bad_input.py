@@ -16,19 +16,6 @@ from infra.services import Services
 from tests import factories as f
 
 
-def _assert_problem(resp: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = resp.json()
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert isinstance(body["code"], str) and body["code"]
-    if code is not None:
-        assert body["code"] == code, body
-    return body
-
-
 async def _my_content_ids(client: httpx.AsyncClient, who: f.Person) -> list[str]:
     resp = await client.get("/api/v1/me/contents", params={"limit": 50}, headers=who.auth)
     assert resp.status_code == 200, resp.text
@@ -41,7 +28,7 @@ async def _rejected_create(
     """POST ``payload`` as a fresh creator; it must be a 422 that leaves nothing behind."""
     creator = await f.person(services, "creator")
     resp = await client.post("/api/v1/contents", json=payload, headers=creator.auth)
-    body = _assert_problem(resp, 422)
+    body = f.assert_problem(resp, 422)
     assert await _my_content_ids(client, creator) == []
     return body
 
@@ -160,7 +147,7 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient, services: Servic
         content=b'{"type": "article", "title": ',
         headers={**creator.auth, "Content-Type": "application/json"},
     )
-    body = _assert_problem(resp, 422)
+    body = f.assert_problem(resp, 422)
     assert body["field"] == "body"
     assert await _my_content_ids(client, creator) == []
 
@@ -170,7 +157,7 @@ async def test_json_that_is_not_an_object_is_422(
 ) -> None:
     creator = await f.person(services, "creator")
     resp = await client.post("/api/v1/contents", json=["article"], headers=creator.auth)
-    _assert_problem(resp, 422)
+    f.assert_problem(resp, 422)
 
 
 async def test_chinese_in_an_error_detail_is_returned_as_is(
@@ -180,7 +167,7 @@ async def test_chinese_in_an_error_detail_is_returned_as_is(
     resp = await client.post(
         "/api/v1/contents", json=f.article(topics=["双碳"]), headers=creator.auth
     )
-    body = _assert_problem(resp, 422)
+    body = f.assert_problem(resp, 422)
     assert "双碳" in body["detail"]
     assert "双碳".encode() in resp.content
     assert b"\\u" not in resp.content
@@ -207,13 +194,13 @@ async def test_nul_character_in_a_login_is_not_a_500(client: httpx.AsyncClient) 
         "/api/v1/auth/token", data={"username": "admin\x00", "password": "whatever1"}
     )
     assert resp.status_code in (401, 422), resp.text
-    _assert_problem(resp, resp.status_code)
+    f.assert_problem(resp, resp.status_code)
 
 
 async def test_nul_character_in_a_content_id_is_not_a_500(client: httpx.AsyncClient) -> None:
     resp = await client.get("/api/v1/contents/abc%00def")
     assert resp.status_code in (404, 422), resp.text
-    _assert_problem(resp, resp.status_code)
+    f.assert_problem(resp, resp.status_code)
 
 
 async def test_schema_errors_name_list_items_like_domain_errors(
@@ -312,7 +299,7 @@ async def test_submitting_twice_is_409_invalid_state(
     content = await f.create(client, creator)
     url = f"/api/v1/contents/{content['id']}/submit"
     assert (await client.post(url, headers=creator.auth)).status_code == 202
-    _assert_problem(await client.post(url, headers=creator.auth), 409, "workflow.invalid_state")
+    f.assert_problem(await client.post(url, headers=creator.auth), 409, "workflow.invalid_state")
 
 
 async def test_editing_while_in_review_is_409(
@@ -325,7 +312,7 @@ async def test_editing_while_in_review_is_409(
     resp = await client.patch(
         f"/api/v1/contents/{content['id']}", json={"title": "偷偷改标题"}, headers=creator.auth
     )
-    _assert_problem(resp, 409)
+    f.assert_problem(resp, 409)
     after = (await f.get(client, creator, content["id"])).json()
     assert after["title"] == content["title"]
 
@@ -338,7 +325,7 @@ async def test_withdrawing_withdrawn_content_is_409_invalid_state(
     url = f"/api/v1/contents/{content['id']}/withdraw"
     first = await client.post(url, headers=creator.auth)
     assert first.status_code == 200 and first.json()["status"] == "withdrawn", first.text
-    _assert_problem(await client.post(url, headers=creator.auth), 409, "workflow.invalid_state")
+    f.assert_problem(await client.post(url, headers=creator.auth), 409, "workflow.invalid_state")
 
 
 # -- who may create --------------------------------------------------------------------------
@@ -349,12 +336,12 @@ async def test_viewer_without_creator_role_cannot_create_content(
 ) -> None:
     viewer = await f.person(services, "viewer")
     resp = await client.post("/api/v1/contents", json=f.article(), headers=viewer.auth)
-    _assert_problem(resp, 403)
+    f.assert_problem(resp, 403)
 
 
 async def test_anonymous_create_is_401(client: httpx.AsyncClient) -> None:
     resp = await client.post("/api/v1/contents", json=f.article())
-    _assert_problem(resp, 401)
+    f.assert_problem(resp, 401)
     assert resp.headers["www-authenticate"] == "Bearer"
 
 
@@ -363,7 +350,7 @@ async def test_anonymous_create_is_401(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize("limit", ["0", "51", "-1", "ten"])
 async def test_feed_limit_out_of_range_is_422(client: httpx.AsyncClient, limit: str) -> None:
-    body = _assert_problem(await client.get("/api/v1/feed", params={"limit": limit}), 422)
+    body = f.assert_problem(await client.get("/api/v1/feed", params={"limit": limit}), 422)
     assert body["field"] == "limit"
 
 
@@ -386,7 +373,7 @@ def _b64(raw: bytes) -> str:
 async def test_feed_garbage_cursor_is_422_naming_cursor(
     client: httpx.AsyncClient, cursor: str
 ) -> None:
-    body = _assert_problem(await client.get("/api/v1/feed", params={"cursor": cursor}), 422)
+    body = f.assert_problem(await client.get("/api/v1/feed", params={"cursor": cursor}), 422)
     assert body["field"] == "cursor"
 
 
@@ -400,7 +387,7 @@ async def test_feed_empty_cursor_is_the_first_page(
 
 
 async def test_feed_unknown_topic_is_422(client: httpx.AsyncClient) -> None:
-    body = _assert_problem(await client.get("/api/v1/feed", params={"topic": "astrology"}), 422)
+    body = f.assert_problem(await client.get("/api/v1/feed", params={"topic": "astrology"}), 422)
     assert body["field"] == "topics"
 
 
@@ -409,4 +396,4 @@ async def test_feed_unknown_topic_is_422(client: httpx.AsyncClient) -> None:
 
 async def test_nonexistent_content_is_404(client: httpx.AsyncClient) -> None:
     resp = await client.get(f"/api/v1/contents/{secrets.token_hex(8)}")
-    _assert_problem(resp, 404, "content.not_found")
+    f.assert_problem(resp, 404, "content.not_found")
