@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from sqlalchemy import text
 
 from api.deps import ServicesDep
 from api.problems import problem
+from content import jobs
 from infra.services import Services
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["ops"])
 CHECK_TIMEOUT_S = 2.0
+JOBS_WAITING = Gauge(
+    "kepu_jobs_waiting", "Jobs no worker took within KEPU_JOB_ALERT_AFTER_S (outbox rows)"
+)
+JOBS_OLDEST_WAIT = Gauge("kepu_jobs_oldest_wait_seconds", "How long the oldest such job waits")
 
 
 @router.get("/healthz")
@@ -55,9 +62,25 @@ async def readyz(services: ServicesDep) -> Response:
             headers={"Retry-After": "5"},
             down=down,
         )
-    return JSONResponse({"status": "ready", "checks": {n: "ok" for n in checks}})
+    # Jobs waiting for a worker do not make this instance unready (it serves the API), so they
+    # are reported, not failed on: see the README's "Jobs waiting" section.
+    waiting = await _jobs_waiting(services)
+    return JSONResponse({"status": "ready", "checks": {n: "ok" for n in checks}, "jobs": waiting})
+
+
+async def _jobs_waiting(services: Services) -> dict[str, float | int]:
+    threshold = services.settings.job_alert_after_s
+    async with services.read_sessions() as session:
+        backlog = await asyncio.wait_for(jobs.backlog(session, threshold), CHECK_TIMEOUT_S)
+    JOBS_WAITING.set(backlog.waiting)
+    JOBS_OLDEST_WAIT.set(backlog.oldest_s)
+    return {"waiting": backlog.waiting, "oldest_s": backlog.oldest_s, "threshold_s": threshold}
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
+async def metrics(services: ServicesDep) -> Response:
+    try:
+        await _jobs_waiting(services)
+    except Exception:  # the database being away must not hide the other metrics
+        log.warning("could not count waiting jobs for /metrics", exc_info=True)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
