@@ -25,7 +25,7 @@ from content.models import (
     Upload,
     User,
 )
-from content.visibility import is_public, is_staff_viewer
+from content.visibility import is_public, may_see_media
 from infra.clock import utcnow
 from infra.settings import Settings
 from infra.storage import base as storage_base
@@ -250,7 +250,9 @@ async def media_for(session: AsyncSession, user: User | None, media_id: str) -> 
     media = await session.get(Media, media_id)
     if media is None:
         raise NotFound("no such media", code="media.not_found")
-    if user is not None and (media.owner_id == user.id or is_staff_viewer(user)):
+    if user is not None and (
+        media.owner_id == user.id or await may_see_media(session, user, media_id)
+    ):
         return media
     live = await session.exec(
         select(Content)
