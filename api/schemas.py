@@ -308,7 +308,7 @@ class CompleteIn(BaseModel):
 
 class CompleteOut(BaseModel):
     media_id: str
-    status: str
+    status: MediaStatus
 
 
 class MediaOut(BaseModel):

@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import accounts
+from content import accounts, contents
+from content.contents import ContentView, Draft
+from content.models import ContentType, User
 from infra.security import issue_token
 from infra.services import Services
+from infra.settings import Settings
 from tests.conftest import eventually
 
 PASSWORD = "correct horse battery"
@@ -182,3 +186,19 @@ def assert_problem(resp: httpx.Response, status: int, code: str | None = None) -
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+async def in_science(client: httpx.AsyncClient, crew: Crew) -> tuple[str, str]:
+    """An article its political reviewer approved; returns (content id, its science task id)."""
+    content_id, task_id = await in_political(client, crew)
+    assert (await approve(client, crew.political, task_id)).status_code == 200
+    task = await wait_for_task(client, crew.science, "science", content_id)
+    return content_id, str(task["id"])
+
+
+async def draft_in_session(session: AsyncSession, settings: Settings, owner_id: str) -> ContentView:
+    """A draft article written straight through the service, in ``session`` (not committed)."""
+    owner = await session.get(User, owner_id)
+    assert owner is not None
+    fields = {k: v for k, v in article().items() if k != "type"}
+    return await contents.create(session, settings, owner, ContentType.article, Draft(**fields))

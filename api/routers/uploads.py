@@ -58,7 +58,7 @@ async def complete_upload(
     item = await uploads.complete(
         session, services.storage, services.settings, user, upload_id, parts
     )
-    return CompleteOut(media_id=item.id, status=item.status.value)
+    return CompleteOut(media_id=item.id, status=item.status)
 
 
 @router.get("/media/{media_id}", response_model=MediaOut)

@@ -71,14 +71,12 @@ async def test_science_tasks_go_only_to_reviewers_of_the_discipline(
 ) -> None:
     crew = await f.crew(services)
     physicist = await f.person(services, "science_reviewer", disciplines=("physics",))
-    content_id, task_id = await f.in_political(client, crew)
-    assert (await f.approve(client, crew.political, task_id)).status_code == 200
-    science = await f.wait_for_task(client, crew.science, "science", content_id)
+    content_id, science_id = await f.in_science(client, crew)
     assert await f.task_for(client, physicist, "science", content_id) is None
-    resp = await client.post(f"/api/v1/review/tasks/{science['id']}/claim", headers=physicist.auth)
+    resp = await client.post(f"/api/v1/review/tasks/{science_id}/claim", headers=physicist.auth)
     f.assert_problem(resp, 404, "review.not_found")
-    f.assert_problem(await f.approve(client, physicist, science["id"]), 404, "review.not_found")
-    await assert_untouched(services, science["id"])
+    f.assert_problem(await f.approve(client, physicist, science_id), 404, "review.not_found")
+    await assert_untouched(services, science_id)
 
 
 async def test_political_queue_is_closed_to_people_without_the_role(
