@@ -242,3 +242,16 @@ async def test_racing_edits_of_a_published_content_start_one_new_revision(
     codes = [r.status_code for r in responses]
     assert 500 not in codes and codes.count(200) >= 1, [r.text for r in responses]
     assert {r.json()["revision"] for r in responses if r.status_code == 200} == {2}
+
+
+async def test_the_queue_has_only_the_human_stages(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    for params in ({"stage": "machine"}, {"stage": "bogus"}, {"status": "bogus"}):
+        resp = await client.get("/api/v1/review/tasks", params=params, headers=crew.political.auth)
+        assert f.assert_problem(resp, 422)["field"] in params, params
+    everything = await client.get(
+        "/api/v1/review/tasks", params={"status": "all"}, headers=crew.political.auth
+    )
+    assert everything.status_code == 200
