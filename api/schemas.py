@@ -92,7 +92,7 @@ class Stats(BaseModel):
     comments: int = 0
 
 
-class Card(BaseModel):
+class CardOut(BaseModel):
     id: str
     type: str
     title: str
@@ -125,7 +125,7 @@ class ReviewedBy(BaseModel):
     display_name: str
 
 
-class Finding(BaseModel):
+class FindingOut(BaseModel):
     check: str
     severity: str
     field: str
@@ -136,7 +136,7 @@ class Finding(BaseModel):
     category: str | None = None
 
 
-class ContentOut(Card):
+class ContentOut(CardOut):
     status: str
     review_stage: str | None
     body: str | None
@@ -149,12 +149,12 @@ class ContentOut(Card):
     revision: int
     revision_status: str
     reviewed_by: list[ReviewedBy]
-    findings: list[Finding] | None = None
+    findings: list[FindingOut] | None = None
     created_at: datetime
     updated_at: datetime
 
 
-class MyContentOut(Card):
+class MyContentOut(CardOut):
     status: str
     review_stage: str | None
     revision: int
@@ -176,7 +176,7 @@ class ReviewEventOut(BaseModel):
     created_at: datetime
 
 
-class TaskContent(Card):
+class TaskContent(CardOut):
     body: str | None
     body_html: str | None
     references: list[Reference]
@@ -194,7 +194,7 @@ class TaskOut(BaseModel):
     claim_expires_at: datetime | None
     decided_by: str | None = None
     comment: str | None = None
-    findings: list[Finding]
+    findings: list[FindingOut]
     content: TaskContent
 
 
