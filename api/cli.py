@@ -48,7 +48,17 @@ def serve(
         # Local-disk upload URLs point back here unless a public address is configured.
         update["public_api_base_url"] = f"http://{host}:{port}"
     settings = settings.model_copy(update=update)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
+    # X-Forwarded-For is believed only from KEPU_FORWARDED_ALLOW_IPS (uvicorn's own default
+    # would trust 127.0.0.1, so a local process could pose as any client to the rate limits).
+    trusted = settings.forwarded_allow_ips
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
 
 
 @app.command()
