@@ -6,6 +6,7 @@ import asyncio
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from content import accounts
 from content.errors import DomainError
@@ -26,8 +27,12 @@ app.add_typer(user_app, name="user")
 def _settings() -> Settings:
     try:
         return get_settings()
-    except ValueError as exc:  # pydantic's message already says which setting and why
-        typer.secho(f"configuration error: {exc}", fg=typer.colors.RED, err=True)
+    except ValidationError as exc:
+        # Each error's own message only: pydantic's full text repeats the input, secrets included.
+        for error in exc.errors():
+            name = "KEPU_" + "_".join(map(str, error["loc"])).upper() + ": " if error["loc"] else ""
+            message = error["msg"].removeprefix("Value error, ")
+            typer.secho(f"configuration error: {name}{message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
 
 
