@@ -69,6 +69,7 @@ async def open_services(
     settings: Settings, *, migrate: bool = False, redis: str | None = None
 ) -> AsyncIterator[Services]:
     """Open every client; ``redis`` is the URL of a Redis already started by the caller."""
+    settings.resolved_jwt_secret()  # a data dir we cannot write fails here, not at first login
     url = settings.resolved_database_url()
     if migrate:
         await anyio.to_thread.run_sync(db.upgrade, url)
