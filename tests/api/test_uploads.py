@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from infra.ffmpeg import probe
+from infra.media_probe import probe
 from infra.services import Services
 from tests import factories as f
 from tests.conftest import eventually
