@@ -180,8 +180,10 @@ async def test_large_upload_is_multipart_and_complete_names_missing_parts(
     parts = [{"part_number": n, "etag": e} for n, e in sorted(etags.items())]
     done = await client.post(url, json={"parts": parts}, headers=creator.auth)
     assert done.status_code == 200, done.text
-    info = await services.storage.stat(f"uploads/{creator.id}/{plan['upload_id']}/original")
+    # The joined object now lives where no upload URL points.
+    info = await services.storage.stat(f"media/{done.json()['media_id']}/original")
     assert info is not None and info.size == size
+    assert await services.storage.stat(f"uploads/{creator.id}/{plan['upload_id']}/original") is None
 
 
 async def test_tampered_presigned_url_is_rejected_by_storage(
