@@ -77,13 +77,18 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run job workers only (as many processes as needed, on the shared queue)."""
+    from api.app import STORAGE_ROUTE
     from workers.app import build_worker
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     with redis_url(settings) as url:
         try:
-            build_worker(settings, url, lambda: open_services(settings, redis=url)).run_sync()
+            build_worker(
+                settings,
+                url,
+                lambda: open_services(settings, storage_route=STORAGE_ROUTE, redis=url),
+            ).run_sync()
         except Exception as exc:
             cause = unreachable(exc)
             if cause is None:
