@@ -17,16 +17,26 @@ from infra.clock import utcnow
 from infra.services import Services
 
 
+def user_out(user: User) -> schemas.UserOut:
+    return schemas.UserOut(
+        id=user.id,
+        display_name=user.display_name,
+        roles=user.roles,
+        disciplines=user.disciplines,
+        username=user.username,
+    )
+
+
 def _card(
     content: Content,
     revision: Revision,
     author: User,
     links: dict[str, media.MediaLinks],
     pinned: bool,
-) -> schemas.Card:
+) -> schemas.CardOut:
     cover = links.get(revision.cover_media_id or "") or links.get(revision.media_id or "")
     video = links.get(revision.media_id or "")
-    return schemas.Card(
+    return schemas.CardOut(
         id=content.id,
         type=content.type.value,
         title=revision.title,
@@ -57,7 +67,9 @@ def _is_pinned(content: Content) -> bool:
     return content.pinned_until is not None and content.pinned_until > utcnow()
 
 
-async def cards(session: AsyncSession, services: Services, items: list[Card]) -> list[schemas.Card]:
+async def cards(
+    session: AsyncSession, services: Services, items: list[Card]
+) -> list[schemas.CardOut]:
     links = await _links(session, services, [c.revision for c in items], public=True)
     return [_card(c.content, c.revision, c.author, links, c.pinned) for c in items]
 
@@ -83,7 +95,7 @@ async def content_detail(
         revision=rev.number,
         revision_status=revision_state(rev),
         reviewed_by=[schemas.ReviewedBy(stage=s, display_name=n) for s, n in view.reviewed_by],
-        findings=[schemas.Finding(**f) for f in rev.findings] if view.findings_visible else None,
+        findings=[schemas.FindingOut(**f) for f in rev.findings] if view.findings_visible else None,
         created_at=content.created_at,
         updated_at=rev.updated_at,
     )
@@ -129,7 +141,7 @@ async def tasks(
                 claim_expires_at=v.task.claim_expires_at,
                 decided_by=v.task.decided_by,
                 comment=v.task.comment,
-                findings=[schemas.Finding(**f) for f in rev.findings],
+                findings=[schemas.FindingOut(**f) for f in rev.findings],
                 content=schemas.TaskContent(
                     **card.model_dump(),
                     body=rev.body,

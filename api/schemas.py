@@ -111,7 +111,7 @@ class Stats(BaseModel):
     comments: int = 0
 
 
-class Card(BaseModel):
+class CardOut(BaseModel):
     id: str
     type: str
     title: str
@@ -144,7 +144,7 @@ class ReviewedBy(BaseModel):
     display_name: str
 
 
-class Finding(BaseModel):
+class FindingOut(BaseModel):
     check: str
     severity: str
     field: str
@@ -155,7 +155,7 @@ class Finding(BaseModel):
     category: str | None = None
 
 
-class ContentOut(Card):
+class ContentOut(CardOut):
     status: ContentStatus
     review_stage: Stage | None
     body: str | None
@@ -168,12 +168,12 @@ class ContentOut(Card):
     revision: int
     revision_status: RevisionState | Stage  # the working revision's stage while in review
     reviewed_by: list[ReviewedBy]
-    findings: list[Finding] | None = None
+    findings: list[FindingOut] | None = None
     created_at: datetime
     updated_at: datetime
 
 
-class MyContentOut(Card):
+class MyContentOut(CardOut):
     status: ContentStatus
     review_stage: Stage | None
     revision: int
@@ -195,7 +195,7 @@ class ReviewEventOut(BaseModel):
     created_at: datetime
 
 
-class TaskContent(Card):
+class TaskContent(CardOut):
     body: str | None
     body_html: str | None
     references: list[Reference]
@@ -213,7 +213,7 @@ class TaskOut(BaseModel):
     claim_expires_at: datetime | None
     decided_by: str | None = None
     comment: str | None = None
-    findings: list[Finding]
+    findings: list[FindingOut]
     content: TaskContent
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api import presenters
+from api import presenters, problems
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
 from api.schemas import (
     ContentCreate,
@@ -26,7 +26,12 @@ def _draft(body: ContentFields) -> Draft:
     return Draft(**data, given=given)
 
 
-@router.post("/contents", status_code=status.HTTP_201_CREATED, response_model=ContentOut)
+@router.post(
+    "/contents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContentOut,
+    responses=problems.responses(401, 403, 413, 422),
+)
 async def create_content(
     body: ContentCreate, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> ContentOut:
@@ -36,7 +41,11 @@ async def create_content(
     return await presenters.content_detail(session, services, view)
 
 
-@router.patch("/contents/{content_id}", response_model=ContentOut)
+@router.patch(
+    "/contents/{content_id}",
+    response_model=ContentOut,
+    responses=problems.responses(401, 404, 409, 413, 422),
+)
 async def edit_content(
     content_id: str,
     body: ContentUpdate,
@@ -52,6 +61,7 @@ async def edit_content(
     "/contents/{content_id}/submit",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ContentOut,
+    responses=problems.responses(401, 404, 409, 422),
 )
 async def submit_content(
     content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
@@ -60,7 +70,11 @@ async def submit_content(
     return await presenters.content_detail(session, services, view)
 
 
-@router.post("/contents/{content_id}/withdraw", response_model=ContentOut)
+@router.post(
+    "/contents/{content_id}/withdraw",
+    response_model=ContentOut,
+    responses=problems.responses(401, 404, 409, 422),
+)
 async def withdraw_content(
     content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> ContentOut:
@@ -68,7 +82,9 @@ async def withdraw_content(
     return await presenters.content_detail(session, services, view)
 
 
-@router.get("/contents/{content_id}", response_model=ContentOut)
+@router.get(
+    "/contents/{content_id}", response_model=ContentOut, responses=problems.responses(401, 404, 422)
+)
 async def get_content(
     content_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
 ) -> ContentOut:
@@ -76,7 +92,11 @@ async def get_content(
     return await presenters.content_detail(session, services, view)
 
 
-@router.get("/contents/{content_id}/reviews", response_model=list[ReviewEventOut])
+@router.get(
+    "/contents/{content_id}/reviews",
+    response_model=list[ReviewEventOut],
+    responses=problems.responses(401, 404, 422),
+)
 async def review_history(
     content_id: str, user: CurrentUser, session: SessionDep
 ) -> list[ReviewEventOut]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api import presenters
+from api import presenters, problems
 from api.deps import CurrentUser, Cursor, Limit, ServicesDep, SessionDep
 from api.schemas import DecisionIn, Page, ReviewStage, TaskFilter, TaskOut
 from content import review
@@ -13,7 +13,9 @@ from content.models import TaskStatus
 router = APIRouter(tags=["review"])
 
 
-@router.get("/review/tasks", response_model=Page[TaskOut])
+@router.get(
+    "/review/tasks", response_model=Page[TaskOut], responses=problems.responses(401, 403, 422)
+)
 async def list_tasks(
     user: CurrentUser,
     session: SessionDep,
@@ -34,7 +36,11 @@ async def list_tasks(
     return Page(items=await presenters.tasks(session, services, views), next_cursor=next_cursor)
 
 
-@router.post("/review/tasks/{task_id}/claim", response_model=TaskOut)
+@router.post(
+    "/review/tasks/{task_id}/claim",
+    response_model=TaskOut,
+    responses=problems.responses(401, 403, 404, 409, 422),
+)
 async def claim_task(
     task_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> TaskOut:
@@ -42,7 +48,11 @@ async def claim_task(
     return (await presenters.tasks(session, services, [view]))[0]
 
 
-@router.post("/review/tasks/{task_id}/decision", response_model=TaskOut)
+@router.post(
+    "/review/tasks/{task_id}/decision",
+    response_model=TaskOut,
+    responses=problems.responses(401, 403, 404, 409, 413, 422),
+)
 async def decide_task(
     task_id: str,
     body: DecisionIn,
