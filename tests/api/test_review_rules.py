@@ -61,6 +61,7 @@ async def test_one_person_cannot_approve_two_stages_of_a_revision(
     content_id, task_id = await f.in_political(client, crew)
     assert (await f.approve(client, both, task_id)).status_code == 200
     science = await f.wait_for_task(client, crew.science, "science", content_id)
+    assert await f.task_for(client, both, "science", content_id) is None  # not handed to them
     f.assert_problem(await f.approve(client, both, science["id"]), 403, "review.same_reviewer")
     await assert_untouched(services, science["id"])
     assert (await f.approve(client, crew.science, science["id"])).status_code == 200
