@@ -139,7 +139,7 @@ async def test_request_changes_then_resubmit_goes_through_review_as_a_new_revisi
     assert mine["items"][0]["latest_comment"] == "请补充数据来源"
 
     again = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    assert again.status_code == 409  # edit first
+    assert "PATCH" in f.assert_problem(again, 409, "workflow.invalid_state")["detail"]  # edit first
 
     edited = await client.patch(
         f"/api/v1/contents/{content['id']}",
