@@ -8,8 +8,9 @@ from api import schemas
 from content import media
 from content.contents import ContentView
 from content.feed import Card
+from content.history import Entry
 from content.markdown import render
-from content.models import Content, Revision, User
+from content.models import Content, Revision, Stage, User
 from content.review import TaskView
 from content.workflow import revision_state
 from infra.clock import utcnow
@@ -51,8 +52,8 @@ def _card(
     )
 
 
-def _stage(revision: Revision) -> str | None:
-    return revision.stage.value if revision.stage is not None else None
+def _stage(revision: Revision) -> Stage | None:
+    return revision.stage
 
 
 async def _links(
@@ -82,7 +83,7 @@ async def content_detail(
     video = links.get(rev.media_id or "")
     return schemas.ContentOut(
         **card.model_dump(),
-        status=content.status.value,
+        status=content.status,
         review_stage=_stage(rev),
         body=rev.body,
         body_html=render(rev.body) if rev.body else None,
@@ -110,7 +111,7 @@ async def my_contents(
     return [
         schemas.MyContentOut(
             **_card(c, r, owner, links, _is_pinned(c)).model_dump(),
-            status=c.status.value,
+            status=c.status,
             review_stage=_stage(r),
             revision=r.number,
             latest_comment=comment,
@@ -134,8 +135,8 @@ async def tasks(
                 id=v.task.id,
                 content_id=v.content.id,
                 revision=rev.number,
-                stage=v.task.stage.value,
-                status=v.task.status.value,
+                stage=v.task.stage,
+                status=v.task.status,
                 claimed_by=v.task.claimed_by,
                 claim_expires_at=v.task.claim_expires_at,
                 decided_by=v.task.decided_by,
@@ -152,3 +153,26 @@ async def tasks(
             )
         )
     return out
+
+
+def _author(user: User | None) -> schemas.Author | None:
+    return schemas.Author(id=user.id, display_name=user.display_name) if user else None
+
+
+def review_history(entries: list[Entry]) -> list[schemas.ReviewEventOut]:
+    return [
+        schemas.ReviewEventOut(
+            id=e.id,
+            revision=e.revision,
+            stage=e.stage,
+            action=e.action,
+            decision=e.decision,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            actor=_author(e.actor),
+            reviewer=_author(e.reviewer),
+            comment=e.comment,
+            created_at=e.created_at,
+        )
+        for e in entries
+    ]

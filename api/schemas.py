@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from content.models import (
+    Action,
+    ContentStatus,
+    MediaKind,
+    MediaStatus,
+    RevisionState,
+    Stage,
+    TaskStatus,
+)
+from content.review import MAX_COMMENT
+from content.workflow import DECISIONS
 
 T = TypeVar("T")
 Slug = Annotated[str, StringConstraints(max_length=64)]
@@ -121,7 +133,7 @@ class Rendition(BaseModel):
 
 
 class ReviewedBy(BaseModel):
-    stage: str
+    stage: Stage
     display_name: str
 
 
@@ -137,8 +149,8 @@ class FindingOut(BaseModel):
 
 
 class ContentOut(CardOut):
-    status: str
-    review_stage: str | None
+    status: ContentStatus
+    review_stage: Stage | None
     body: str | None
     body_html: str | None
     references: list[Reference]
@@ -147,7 +159,7 @@ class ContentOut(CardOut):
     cover_media_id: str | None = None
     discipline: str
     revision: int
-    revision_status: str
+    revision_status: RevisionState | Stage  # the working revision's stage while in review
     reviewed_by: list[ReviewedBy]
     findings: list[FindingOut] | None = None
     created_at: datetime
@@ -155,8 +167,8 @@ class ContentOut(CardOut):
 
 
 class MyContentOut(CardOut):
-    status: str
-    review_stage: str | None
+    status: ContentStatus
+    review_stage: Stage | None
     revision: int
     latest_comment: str | None
     updated_at: datetime
@@ -165,11 +177,11 @@ class MyContentOut(CardOut):
 class ReviewEventOut(BaseModel):
     id: str
     revision: int | None
-    stage: str | None
-    action: str
-    decision: str | None
-    from_status: str
-    to_status: str
+    stage: Stage | None
+    action: Action
+    decision: Action | None
+    from_status: ContentStatus
+    to_status: ContentStatus
     actor: Author | None  # who took the action; None for the machine stage
     reviewer: Author | None  # set on review decisions
     comment: str | None
@@ -188,8 +200,8 @@ class TaskOut(BaseModel):
     id: str
     content_id: str
     revision: int
-    stage: str
-    status: str
+    stage: Stage
+    status: TaskStatus
     claimed_by: str | None
     claim_expires_at: datetime | None
     decided_by: str | None = None
@@ -200,8 +212,9 @@ class TaskOut(BaseModel):
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject", "request_changes"]
-    comment: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    # The workflow's decisions (content.workflow.DECISIONS); the service refuses other actions.
+    decision: Annotated[Action, WithJsonSchema({"type": "string", "enum": sorted(DECISIONS)})]
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = None
 
 
 class TopicOut(BaseModel):
@@ -300,8 +313,8 @@ class CompleteOut(BaseModel):
 
 class MediaOut(BaseModel):
     id: str
-    kind: str
-    status: str
+    kind: MediaKind
+    status: MediaStatus
     error: str | None = None
     duration_s: float | None = None
     width: int | None = None

@@ -15,7 +15,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import jobs
-from content.models import Media, MediaStatus, Revision, Stage
+from content.models import Media, MediaStatus, Revision, RevisionState, Stage
 from infra.clock import utcnow
 
 MAX_REASON = 500
@@ -55,7 +55,7 @@ async def _wake_waiting_reviews(session: AsyncSession, media_id: str) -> None:
     waiting = await session.exec(
         select(Revision.id).where(
             or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id),
-            Revision.state == "in_review",
+            Revision.state == RevisionState.in_review,
             Revision.stage == Stage.machine,
         )
     )

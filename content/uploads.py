@@ -25,7 +25,7 @@ from content.models import (
     Upload,
     User,
 )
-from content.visibility import is_public, is_staff_viewer
+from content.visibility import is_public, may_see_media
 from infra.clock import utcnow
 from infra.settings import Settings
 from infra.storage import base as storage_base
@@ -254,7 +254,9 @@ class MediaView:
 async def sees_unpublished(session: AsyncSession, user: User | None, media: Media) -> bool:
     """Whether ``user`` sees ``media`` before it is published, as its owner and the staff it is
     handed to do, rather than only what the public sees once its content is live."""
-    return user is not None and (media.owner_id == user.id or is_staff_viewer(user))
+    if user is None:
+        return False
+    return media.owner_id == user.id or await may_see_media(session, user, media.id)
 
 
 async def media_for(session: AsyncSession, user: User | None, media_id: str) -> MediaView:

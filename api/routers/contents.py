@@ -7,17 +7,15 @@ from fastapi import APIRouter, status
 from api import presenters, problems
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
 from api.schemas import (
-    Author,
     ContentCreate,
     ContentFields,
     ContentOut,
     ContentUpdate,
     ReviewEventOut,
 )
-from content import contents
+from content import contents, history
 from content.contents import Draft
-from content.models import ContentType, User
-from content.review import DECISIONS
+from content.models import ContentType
 
 router = APIRouter(tags=["contents"])
 
@@ -94,10 +92,6 @@ async def get_content(
     return await presenters.content_detail(session, services, view)
 
 
-def _author(user: User | None) -> Author | None:
-    return Author(id=user.id, display_name=user.display_name) if user else None
-
-
 @router.get(
     "/contents/{content_id}/reviews",
     response_model=list[ReviewEventOut],
@@ -106,20 +100,4 @@ def _author(user: User | None) -> Author | None:
 async def review_history(
     content_id: str, user: CurrentUser, session: SessionDep
 ) -> list[ReviewEventOut]:
-    events = await contents.history(session, user, content_id)
-    return [
-        ReviewEventOut(
-            id=e.id,
-            revision=e.revision_number,
-            stage=e.stage,
-            action=e.action,
-            decision=e.action if e.action in DECISIONS else None,
-            from_status=e.from_status,
-            to_status=e.to_status,
-            actor=_author(actor),
-            reviewer=_author(actor) if e.action in DECISIONS else None,
-            comment=e.comment,
-            created_at=e.created_at,
-        )
-        for e, actor in events
-    ]
+    return presenters.review_history(await history.of_content(session, user, content_id))

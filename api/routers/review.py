@@ -22,7 +22,7 @@ async def list_tasks(
     user: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
-    stage: Literal["political", "science"] | None = None,
+    stage: Stage | None = None,
     status: Literal[
         "open", "approved", "rejected", "changes_requested", "cancelled", "all"
     ] = "open",
@@ -32,7 +32,7 @@ async def list_tasks(
     views, next_cursor = await review.list_tasks(
         session,
         user,
-        Stage(stage) if stage else None,
+        stage,
         None if status == "all" else TaskStatus(status),
         cursor,
         limit,

@@ -84,8 +84,8 @@ async def get_media(
     link = links.get(item.id)
     return MediaOut(
         id=item.id,
-        kind=item.kind.value,
-        status=item.status.value,
+        kind=item.kind,
+        status=item.status,
         error=item.error if item.status == MediaStatus.failed else None,
         duration_s=item.duration_s,
         width=item.width,
