@@ -25,6 +25,7 @@ from content.errors import (
     Unavailable,
 )
 from infra.logging import request_id
+from infra.storage import base as storage
 
 log = logging.getLogger("kepu.api")
 _CHARACTER_NOT_IN_REPERTOIRE = "22021"  # PostgreSQL's SQLSTATE for NUL in text
@@ -40,6 +41,24 @@ STATUS: dict[type[DomainError], int] = {
     RateLimited: 429,
     Unavailable: 503,
 }
+# Storage errors that reach a request (the local-disk storage route, mostly): status, code, and
+# a fixed detail where the error's own text says more than a client should read.
+_URL_EXPIRED = "this signed URL has expired; ask for a new one"
+_NO_OBJECT = "no such upload or object"
+_BAD_SIGNATURE = "this URL's signature does not match"
+STORAGE: dict[type[storage.StorageError], tuple[int, str, str | None]] = {
+    storage.SignatureExpired: (403, "storage.url_expired", _URL_EXPIRED),
+    storage.SignatureInvalid: (403, "storage.signature_invalid", _BAD_SIGNATURE),
+    storage.TooManyBytes: (413, "storage.too_large", "more bytes than this upload declared"),
+    storage.WrongContentType: (415, "storage.wrong_type", None),
+    storage.UploadNotFound: (404, "storage.not_found", _NO_OBJECT),
+    storage.ObjectNotFound: (404, "storage.not_found", _NO_OBJECT),
+    storage.InvalidKey: (400, "storage.bad_request", None),
+    storage.InvalidParts: (400, "storage.bad_request", None),
+    storage.InvalidRange: (400, "storage.bad_range", None),
+    storage.RangeNotSatisfiable: (416, "storage.range_not_satisfiable", None),
+    storage.StorageUnavailable: (503, "storage.unavailable", "object storage is unreachable"),
+}
 TITLES = {
     400: "Bad request",
     401: "Not authenticated",
@@ -49,6 +68,7 @@ TITLES = {
     409: "Conflict",
     413: "Too large",
     415: "Unsupported media type",
+    416: "Range not satisfiable",
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal server error",
@@ -236,6 +256,20 @@ async def _database(_request: Request, exc: Exception) -> ProblemResponse:
     raise exc
 
 
+async def _storage(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, storage.StorageError)
+    found = next((STORAGE[c] for c in type(exc).__mro__ if c in STORAGE), None)
+    if found is None:  # a storage failure with no meaning for the client: ours to fix
+        return await _unexpected(request, exc)
+    status, code, detail = found
+    headers: dict[str, str] = {}
+    if isinstance(exc, storage.RangeNotSatisfiable):
+        headers["Content-Range"] = f"bytes */{exc.size}"
+    if isinstance(exc, storage.StorageUnavailable):
+        headers["Retry-After"] = "5"
+    return problem(status, code, detail or str(exc), headers=headers)
+
+
 async def _unexpected(_request: Request, exc: Exception) -> ProblemResponse:
     log.error("unhandled error", exc_info=exc)
     return problem(
@@ -251,4 +285,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(storage.StorageError, _storage)
     app.add_exception_handler(Exception, _unexpected)

@@ -31,6 +31,8 @@ ROLES = frozenset(r.value for r in Role)
 REVIEWER_ROLES = frozenset({Role.political_reviewer.value, Role.science_reviewer.value})
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 _DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
+# Disciplines are open (any slug); these are the ones to follow when naming a new one.
+DISCIPLINE_EXAMPLES = ("medicine", "physics", "ecology")
 
 
 def has_role(user: User, *roles: str) -> bool:
