@@ -63,8 +63,13 @@ async def _run_embedded_worker(settings: Settings, services: Services) -> None:
         try:
             await worker.run_async()
             return
-        except Exception:
-            log.exception("embedded worker stopped; restarting in %s s", WORKER_RESTART_S)
+        except Exception as exc:
+            if (cause := unreachable(exc)) is None:
+                log.exception("embedded worker stopped; restarting in %s s", WORKER_RESTART_S)
+            else:  # an outage, not a bug: one line, not the task group's traceback
+                log.warning(
+                    "embedded worker lost Redis (%s); restarting in %s s", cause, WORKER_RESTART_S
+                )
         await anyio.sleep(WORKER_RESTART_S)
 
 

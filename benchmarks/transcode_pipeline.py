@@ -1,4 +1,4 @@
-"""Time to ready of the media pipeline against DESIGN.md's target: `process_media` (download,
+"""Time to ready of the media pipeline against its target: `process_media` (download,
 probe, checks, transcode, probe of the outputs, upload, against LocalStorage) takes at most 1.15x
 the time of the bare ffmpeg command making the same renditions, cover and preview from the
 same file.

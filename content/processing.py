@@ -27,7 +27,7 @@ from content.media_failures import (
     MediaRejected,
     TransientMediaError,
 )
-from content.models import Media, MediaKind, MediaStatus, Revision, Stage
+from content.models import Media, MediaKind, MediaStatus, Revision, RevisionState, Stage
 from content.video_checks import MediaRules
 from infra.clock import utcnow
 from infra.settings import Settings
@@ -175,7 +175,7 @@ async def _wake_waiting_reviews(session: AsyncSession, media_id: str) -> None:
     waiting = await session.exec(
         select(Revision.id).where(
             or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id),
-            Revision.state == "in_review",
+            Revision.state == RevisionState.in_review,
             Revision.stage == Stage.machine,
         )
     )

@@ -25,7 +25,7 @@ from content.models import (
     Upload,
     User,
 )
-from content.visibility import is_public, is_staff_viewer
+from content.visibility import is_public, may_see_media
 from infra.clock import utcnow
 from infra.settings import Settings
 from infra.storage import base as storage_base
@@ -293,20 +293,34 @@ async def _finish_multipart(
             ) from exc
 
 
-async def media_for(session: AsyncSession, user: User | None, media_id: str) -> Media:
+@dataclass(frozen=True)
+class MediaView:
+    media: Media
+    private: bool  # seen as its owner or reviewers see it: unpublished, through signed links
+
+
+async def sees_unpublished(session: AsyncSession, user: User | None, media: Media) -> bool:
+    """Whether ``user`` sees ``media`` before it is published, as its owner and the staff it is
+    handed to do, rather than only what the public sees once its content is live."""
+    return user is not None and (
+        media.owner_id == user.id or await may_see_media(session, user, media.id)
+    )
+
+
+async def media_for(session: AsyncSession, user: User | None, media_id: str) -> MediaView:
     """A media item, for its owner, reviewers and admins, or anyone once its content is live."""
     media = await session.get(Media, media_id)
     if media is None:
         raise NotFound("no such media", code="media.not_found")
-    if user is not None and (media.owner_id == user.id or is_staff_viewer(user)):
-        return media
+    if await sees_unpublished(session, user, media):
+        return MediaView(media, private=True)
     live = await session.exec(
         select(Content)
         .join(Revision, col(Revision.id) == col(Content.live_revision_id))
         .where(sa.or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id))
     )
     if any(is_public(c) for c in live.all()):
-        return media
+        return MediaView(media, private=False)
     raise NotFound("no such media", code="media.not_found")
 
 

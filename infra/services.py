@@ -70,6 +70,7 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Open every client; ``redis`` is the URL of a Redis already started by the caller, and
     ``storage_route`` the API's path for local-disk storage URLs (see `build_storage`)."""
+    settings.resolved_jwt_secret()  # a data dir we cannot write fails here, not at first login
     url = settings.resolved_database_url()
     if migrate:
         await anyio.to_thread.run_sync(db.upgrade, url)

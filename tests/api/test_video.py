@@ -121,6 +121,8 @@ async def test_unpublished_video_is_reachable_only_by_its_owner_and_reviewers(
     await settled(client, crew.creator, media_id)
     assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 404
     assert (await client.get(f"/api/v1/media/{media_id}", headers=stranger.auth)).status_code == 404
+    # Reviewers see it once the workflow hands them a content using it.
+    await f.in_political(client, crew, type="video", media_id=media_id, body=None)
     media = (await client.get(f"/api/v1/media/{media_id}", headers=crew.political.auth)).json()
     url = media["renditions"][0]["url"]
     assert "X-Amz-Signature" in url and "X-Amz-Expires" in url  # short-lived, signed
