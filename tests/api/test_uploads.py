@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
-from content import exposure, processing, uploads
+from content.media import exposure, processing, uploads
 from content.models import Media, MediaStatus, Upload, User
 from infra.clock import utcnow
 from infra.media_probe import probe

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import processing
-from content.media_failures import GAVE_UP_REASON, INTERNAL_REASON
+from content.media import processing
+from content.media.failures import GAVE_UP_REASON, INTERNAL_REASON
 from content.models import Media, MediaKind, MediaStatus
 from infra.services import Services
 from infra.storage.base import StorageUnavailable
