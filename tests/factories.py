@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import accounts
+from content.models import Media, MediaKind
 from infra.security import issue_token
 from infra.services import Services
 from tests.conftest import eventually
@@ -182,3 +186,38 @@ def assert_problem(resp: httpx.Response, status: int, code: str | None = None) -
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+async def stored_media(
+    services: Services, owner: Person, source: Path, kind: MediaKind, content_type: str
+) -> str:
+    """A media item whose original ``source`` is in storage, pending, as if just uploaded."""
+    key = f"uploads/{owner.id}/{secrets.token_hex(8)}/original"
+    await services.storage.upload_from(source, key, content_type)
+    stored = await services.storage.stat(key)
+    assert stored is not None
+    async with services.write_sessions() as session:
+        media = Media(
+            owner_id=owner.id,
+            kind=kind,
+            object_key=key,
+            content_type=content_type,
+            size=stored.size,
+        )
+        session.add(media)
+        await session.commit()
+        return media.id
+
+
+def writer(
+    services: Services,
+) -> Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]:
+    """Runs one piece of work in its own committed transaction, as a job's writes do."""
+
+    async def write(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        async with services.write_sessions() as session:
+            result = await work(session)
+            await session.commit()
+        return result
+
+    return write

@@ -54,12 +54,14 @@ async def _plan(client: httpx.AsyncClient, who: f.Person, size: int) -> dict[str
     return plan
 
 
-def _assert_problem(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = resp.json()
-    assert body["status"] == status and body["code"] == code
-    return body
+async def _completed(client: httpx.AsyncClient, who: f.Person, image: bytes) -> dict[str, Any]:
+    """An upload sent and completed; its plan, with the ``media_id`` it became."""
+    plan = await _plan(client, who, len(image))
+    put = await client.put(_route(plan["url"]), content=image, headers=plan["headers"])
+    assert put.status_code == 200, put.text
+    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=who.auth)
+    assert done.status_code == 200, done.text
+    return {**plan, "media_id": done.json()["media_id"]}
 
 
 async def test_a_put_past_the_declared_size_is_refused_and_nothing_is_kept(
@@ -74,7 +76,7 @@ async def test_a_put_past_the_declared_size_is_refused_and_nothing_is_kept(
         _route(plan["url"]), content=image + b"\0" * 4096, headers=plan["headers"]
     )
 
-    _assert_problem(big, 413, "storage.too_large")
+    f.assert_problem(big, 413, "storage.too_large")
     assert await services.storage.stat(key) is None
     assert list((_local(services).root / ".tmp").iterdir()) == []
     # The upload is still open: the right bytes go through and complete.
@@ -93,7 +95,7 @@ async def test_a_put_of_another_content_type_is_refused(embedded: Embedded, imag
         _route(plan["url"]), content=image, headers={"Content-Type": "text/html"}
     )
 
-    _assert_problem(wrong, 415, "storage.wrong_type")
+    f.assert_problem(wrong, 415, "storage.wrong_type")
     assert await services.storage.stat(f"uploads/{creator.id}/{plan['upload_id']}/original") is None
 
 
@@ -102,16 +104,13 @@ async def test_the_signed_url_is_dead_once_the_upload_is_complete(
 ) -> None:
     client, services = embedded
     creator = await f.person(services, "creator")
-    plan = await _plan(client, creator, len(image))
-    url = _route(plan["url"])
-    assert (await client.put(url, content=image, headers=plan["headers"])).status_code == 200
-    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
-    media_id = done.json()["media_id"]
+    plan = await _completed(client, creator, image)
+    media_id, url = plan["media_id"], _route(plan["url"])
     before = await services.storage.stat(f"media/{media_id}/original")
 
     again = await client.put(url, content=image[::-1], headers=plan["headers"])
 
-    _assert_problem(again, 409, "upload.closed")
+    f.assert_problem(again, 409, "upload.closed")
     assert await services.storage.stat(f"uploads/{creator.id}/{plan['upload_id']}/original") is None
     assert await services.storage.stat(f"media/{media_id}/original") == before
 
@@ -119,10 +118,7 @@ async def test_the_signed_url_is_dead_once_the_upload_is_complete(
 async def test_bad_ranges_are_problem_details(embedded: Embedded, image: bytes) -> None:
     client, services = embedded
     creator = await f.person(services, "creator")
-    plan = await _plan(client, creator, len(image))
-    await client.put(_route(plan["url"]), content=image, headers=plan["headers"])
-    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
-    media_id = done.json()["media_id"]
+    media_id = (await _completed(client, creator, image))["media_id"]
 
     async def cover_url() -> str | None:
         m = (await client.get(f"/api/v1/media/{media_id}", headers=creator.auth)).json()
@@ -132,9 +128,9 @@ async def test_bad_ranges_are_problem_details(embedded: Embedded, image: bytes) 
     size = int((await client.head(url)).headers["content-length"])
 
     malformed = await client.get(url, headers={"Range": "bytes=abc"})
-    _assert_problem(malformed, 400, "storage.bad_range")
+    f.assert_problem(malformed, 400, "storage.bad_range")
     past = await client.get(url, headers={"Range": f"bytes={size}-"})
-    _assert_problem(past, 416, "storage.range_not_satisfiable")
+    f.assert_problem(past, 416, "storage.range_not_satisfiable")
     assert past.headers["content-range"] == f"bytes */{size}"
     ranged = await client.get(url, headers={"Range": "bytes=0-9"})
     assert ranged.status_code == 206 and len(ranged.content) == 10
@@ -145,6 +141,6 @@ async def test_a_tampered_or_unknown_url_is_problem_details(embedded: Embedded) 
     url = await services.storage.presign_get("media/none/cover.jpg", 60)
 
     missing = await client.get(_route(url))
-    _assert_problem(missing, 404, "storage.not_found")
+    f.assert_problem(missing, 404, "storage.not_found")
     tampered = await client.get(_route(url).replace("sig=", "sig=0"))
-    _assert_problem(tampered, 403, "storage.signature_invalid")
+    f.assert_problem(tampered, 403, "storage.signature_invalid")

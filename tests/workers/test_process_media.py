@@ -5,15 +5,12 @@ the log), and neither ever shows the raw error to the creator."""
 from __future__ import annotations
 
 import logging
-import secrets
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.media import processing
 from content.media.failures import GAVE_UP_REASON, INTERNAL_REASON
@@ -37,33 +34,10 @@ class Failing:
         raise self._error
 
 
-def _write(services: Services) -> processing.Writer:
-    async def write(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-        async with services.write_sessions() as session:
-            result = await work(session)
-            await session.commit()
-        return result
-
-    return write
-
-
-async def _image_media(services: Services, tmp_path: Path, attempts: int = 0) -> str:
+async def _image_media(services: Services, tmp_path: Path) -> str:
     owner = await f.person(services, "creator")
-    key = f"uploads/{owner.id}/{secrets.token_hex(8)}/original"
     png(tmp_path / "c.png")
-    await services.storage.upload_from(tmp_path / "c.png", key, "image/png")
-    async with services.write_sessions() as session:
-        media = Media(
-            owner_id=owner.id,
-            kind=MediaKind.image,
-            object_key=key,
-            content_type="image/png",
-            size=100,
-            attempts=attempts,
-        )
-        session.add(media)
-        await session.commit()
-        return media.id
+    return await f.stored_media(services, owner, tmp_path / "c.png", MediaKind.image, "image/png")
 
 
 async def _media(services: Services, media_id: str) -> Media:
@@ -80,7 +54,7 @@ async def test_an_unexpected_error_fails_at_once_with_a_generic_reason_and_a_log
     storage = Failing(services.storage, KeyError("secret internal detail"))
 
     with caplog.at_level(logging.ERROR):
-        outcome = await processing.run(_write(services), storage, services.settings, media_id)
+        outcome = await processing.run(f.writer(services), storage, services.settings, media_id)
 
     assert outcome == processing.Outcome.failed
     media = await _media(services, media_id)
@@ -94,7 +68,7 @@ async def test_an_unreachable_store_is_retried_later_then_given_up_on(
 ) -> None:
     media_id = await _image_media(services, tmp_path)
     storage = Failing(services.storage, StorageUnavailable("connection refused"))
-    write = _write(services)
+    write = f.writer(services)
 
     with pytest.raises(processing.RetryLater) as first:
         await processing.run(write, storage, services.settings, media_id)
@@ -119,7 +93,7 @@ async def test_an_unreachable_store_is_retried_later_then_given_up_on(
 
 async def test_a_media_item_already_settled_is_skipped(services: Services, tmp_path: Path) -> None:
     media_id = await _image_media(services, tmp_path)
-    write = _write(services)
+    write = f.writer(services)
 
     assert await processing.run(write, services.storage, services.settings, media_id) == "ready"
     assert await processing.run(write, services.storage, services.settings, media_id) == "skipped"
