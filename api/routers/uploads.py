@@ -15,7 +15,8 @@ from api.schemas import (
     UploadIn,
     UploadOut,
 )
-from content import media, uploads
+from content import media
+from content.media import uploads
 from content.models import MediaStatus
 
 router = APIRouter(tags=["uploads"])
