@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from content import accounts
+from content import accounts, passwords
 from content.errors import DomainError
 from content.models import Role
 from content.seed import seed
@@ -55,26 +55,40 @@ def serve(
         # Local-disk upload URLs point back here unless a public address is configured.
         update["public_api_base_url"] = f"http://{host}:{port}"
     settings = settings.model_copy(update=update)
+    # X-Forwarded-For is believed only from KEPU_FORWARDED_ALLOW_IPS (uvicorn's own default
+    # would trust 127.0.0.1, so a local process could pose as any client to the rate limits).
+    trusted = settings.forwarded_allow_ips
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(datadir.held(settings))
         except datadir.DataDirBusy as exc:
             typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from exc
-        app = create_app(settings)
-        uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=trusted or None,
+        )
 
 
 @app.command()
 def worker() -> None:
     """Run job workers only (as many processes as needed, on the shared queue)."""
+    from api.app import STORAGE_ROUTE
     from workers.app import build_worker
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     with redis_url(settings) as url:
         try:
-            build_worker(settings, url, lambda: open_services(settings, redis=url)).run_sync()
+            build_worker(
+                settings,
+                url,
+                lambda: open_services(settings, storage_route=STORAGE_ROUTE, redis=url),
+            ).run_sync()
         except Exception as exc:
             cause = unreachable(exc)
             if cause is None:
@@ -119,8 +133,8 @@ def user_create(
             prompt=True,
             hide_input=True,
             confirmation_prompt=True,
-            help=f"at least {accounts.MIN_PASSWORD} characters; omit it to be asked (hidden, "
-            "twice) instead of leaving it in the shell's history",
+            help=f"at least {passwords.STAFF.min_chars} characters for staff; omit it to be "
+            "asked (hidden, twice) instead of leaving it in the shell's history",
         ),
     ],
     discipline: Annotated[

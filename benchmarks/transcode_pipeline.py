@@ -20,8 +20,11 @@ from pathlib import Path
 
 import anyio
 
-from content.transcode import MediaRules, build_transcode_job, plan_renditions, process_media
-from infra.ffmpeg import ffmpeg_command, probe
+from content.transcode import process_media
+from content.video_checks import MediaRules
+from content.video_plan import build_transcode_job, plan_renditions
+from infra.ffmpeg import ffmpeg_command
+from infra.media_probe import probe
 from infra.storage.local import LocalStorage
 
 TARGET_RATIO = 1.15

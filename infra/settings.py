@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infra.ratelimit import trusted_proxies
 
 _PLACEHOLDERS = {
     *("", "changeme", "change-me", "secret", "please-change", "placeholder"),
@@ -54,6 +56,19 @@ class Settings(BaseSettings):
     claim_lease_seconds: int = 30 * 60
     login_per_minute: int = 10  # password attempts per address and username
     wechat_login_per_minute: int = 60  # per address (many phones share carrier NAT)
+    # Failed password logins from one address, whatever the usernames (password spraying), per
+    # 15 minutes; past it the address is locked out, twice as long at each lockout that day.
+    login_failures_per_address: int = 20
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, comma separated, or
+    # "*"); empty: none, the peer is the client. Rate limits key on the address this gives.
+    forwarded_allow_ips: str = ""
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        trusted_proxies(value)  # a typo must stop start-up, not silently trust nobody
+        return value
+
     max_request_bytes: int = 2 * 1024 * 1024  # JSON bodies; media goes to storage
     worker_concurrency: int = 4
     worker_idle_timeout_s: float = 60.0
