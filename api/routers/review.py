@@ -2,35 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 
-from api import presenters
+from api import presenters, problems
 from api.deps import CurrentUser, Cursor, Limit, ServicesDep, SessionDep
-from api.schemas import DecisionIn, Page, TaskOut
+from api.schemas import DecisionIn, Page, ReviewStage, TaskFilter, TaskOut
 from content import review
-from content.models import Stage, TaskStatus
+from content.models import TaskStatus
 
 router = APIRouter(tags=["review"])
 
 
-@router.get("/review/tasks", response_model=Page[TaskOut])
+@router.get(
+    "/review/tasks", response_model=Page[TaskOut], responses=problems.responses(401, 403, 422)
+)
 async def list_tasks(
     user: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
-    stage: Literal["political", "science"] | None = None,
-    status: Literal[
-        "open", "approved", "rejected", "changes_requested", "cancelled", "all"
-    ] = "open",
+    stage: ReviewStage | None = None,
+    status: TaskFilter = TaskStatus.open,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[TaskOut]:
     views, next_cursor = await review.list_tasks(
         session,
         user,
-        Stage(stage) if stage else None,
+        stage,
         None if status == "all" else TaskStatus(status),
         cursor,
         limit,
@@ -38,7 +36,11 @@ async def list_tasks(
     return Page(items=await presenters.tasks(session, services, views), next_cursor=next_cursor)
 
 
-@router.post("/review/tasks/{task_id}/claim", response_model=TaskOut)
+@router.post(
+    "/review/tasks/{task_id}/claim",
+    response_model=TaskOut,
+    responses=problems.responses(401, 403, 404, 409, 422),
+)
 async def claim_task(
     task_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> TaskOut:
@@ -46,7 +48,11 @@ async def claim_task(
     return (await presenters.tasks(session, services, [view]))[0]
 
 
-@router.post("/review/tasks/{task_id}/decision", response_model=TaskOut)
+@router.post(
+    "/review/tasks/{task_id}/decision",
+    response_model=TaskOut,
+    responses=problems.responses(401, 403, 404, 409, 413, 422),
+)
 async def decide_task(
     task_id: str,
     body: DecisionIn,
