@@ -45,12 +45,17 @@ async def readyz(services: ServicesDep) -> Response:
     return JSONResponse({"status": "ready", "checks": checks, "jobs": await _jobs(services)})
 
 
-async def _jobs(services: Services) -> dict[str, float | int]:
+async def _jobs(services: Services) -> dict[str, float | int] | None:
+    """Jobs no worker took within the threshold (also set as gauges); None if not countable."""
     threshold = services.settings.job_alert_after_s
-    async with services.read_sessions() as session:
-        backlog = await asyncio.wait_for(
-            jobs.backlog(session, threshold), readiness.CHECK_TIMEOUT_S
-        )
+    try:
+        async with services.read_sessions() as session:
+            backlog = await asyncio.wait_for(
+                jobs.backlog(session, threshold), readiness.CHECK_TIMEOUT_S
+            )
+    except Exception:  # a slow count must not turn a probe or a scrape into an error
+        log.warning("could not count jobs waiting for a worker", exc_info=True)
+        return None
     JOBS_WAITING.set(backlog.waiting)
     JOBS_OLDEST_WAIT.set(backlog.oldest_s)
     return {"waiting": backlog.waiting, "oldest_s": backlog.oldest_s, "threshold_s": threshold}
@@ -58,8 +63,5 @@ async def _jobs(services: Services) -> dict[str, float | int]:
 
 @router.get("/metrics")
 async def metrics(services: ServicesDep) -> Response:
-    try:
-        await _jobs(services)
-    except Exception:  # the database being away must not hide the other metrics
-        log.warning("could not count waiting jobs for /metrics", exc_info=True)
+    await _jobs(services)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
+from infra.queue import make_producer
 from infra.services import open_services
 from infra.settings import Settings
 from tests import factories as f
@@ -84,3 +85,16 @@ async def test_jobs_asked_for_just_after_the_tick_run_even_when_their_enqueue_is
         await proxy.restore()
         # Today's sweep would find it after 120 s; the relay enqueues it after RELAY_AFTER_S.
         assert await _reaches_political(client, crew, lost["id"], within=10) < 10
+
+
+async def test_both_servers_take_the_same_stream_reading_path(
+    settings: Settings, queue_server: QueueServer
+) -> None:
+    """streaq probes XREADGROUP MAXCOUNT/CLAIM at start-up and reads differently where they
+    exist. Issue 9 suspected the bundled Valkey took the other path; it does not (docs/jobs.md).
+    If a server or streaq upgrade changes that, the measurements there need redoing."""
+    producer = make_producer(
+        settings.model_copy(update={"queue_name": queue_server.queue_name}), queue_server.url
+    )
+    async with producer:
+        assert producer._supports_max_count is False  # the same legacy path on both
