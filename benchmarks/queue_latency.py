@@ -32,13 +32,13 @@ OFFSETS = [0.25 * i for i in range(1, 13)] + [3.0 + 2.0 * i for i in range(1, 14
 PASSWORD = "bench-password-123"  # noqa: S105 (a throw-away server's account)
 ARTICLE = {
     "type": "article",
-    "title": "冬季如何科学预防流感",
-    "summary": "接种疫苗、勤洗手、多通风。",
-    "body": "## 预防要点\n\n研究表明，接种流感疫苗可以降低重症风险。\n\n- 勤洗手\n- 多通风",
+    "title": "睡眠不足会怎样影响免疫力",
+    "summary": "每晚睡够七小时，身体才有时间修复。",
+    "body": "成年人每晚宜睡 7 到 9 小时。长期睡眠不足会让感冒更容易找上门。",
     "topics": ["health"],
-    "audiences": ["elderly"],
+    "audiences": ["youth"],
     "discipline": "medicine",
-    "references": [{"title": "流感防治指南（2025年版）", "url": "https://example.org/guide"}],
+    "references": [{"title": "睡眠与健康科普手册", "url": "https://example.org/sleep"}],
 }
 
 
