@@ -152,19 +152,19 @@ async def claim(session: AsyncSession, rows: list[JobOutbox], after_s: float) ->
     now = utcnow()
     claimed: list[Job] = []
     for row in rows:
+        seen = row.relays
         result = await session.exec(
             sa.update(JobOutbox)
             .where(
                 col(JobOutbox.id) == row.id,
-                col(JobOutbox.relays) == row.relays,
+                col(JobOutbox.relays) == seen,
                 _overdue(now, after_s),
             )
-            .values(
-                relays=row.relays + 1, due_at=now, taken_by=None, taken_at=None, heartbeat_at=None
-            )
+            .values(relays=seen + 1, due_at=now, taken_by=None, taken_at=None, heartbeat_at=None)
+            .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:
-            claimed.append(Job(row.name, tuple(row.args), task_id(row.id, row.relays + 1)))
+            claimed.append(Job(row.name, tuple(row.args), task_id(row.id, seen + 1)))
     return claimed
 
 
