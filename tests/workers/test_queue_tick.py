@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from api.app import create_app
+from api.app import STORAGE_ROUTE, create_app
 from infra.queue import make_producer
 from infra.services import open_services
 from infra.settings import Settings
@@ -35,7 +35,12 @@ async def worker(settings: Settings, queue_server: QueueServer) -> AsyncIterator
     )
     url = queue_server.url
     started = time.time()
-    built = build_worker(own, url, lambda: open_services(own, redis=url), handle_signals=False)
+    built = build_worker(
+        own,
+        url,
+        lambda: open_services(own, storage_route=STORAGE_ROUTE, redis=url),
+        handle_signals=False,
+    )
     # In a task of its own: pytest-asyncio may tear the fixture down in another task.
     task = asyncio.create_task(built.run_async())
     yield (started // 60 + 1) * 60
