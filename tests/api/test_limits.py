@@ -195,3 +195,10 @@ async def test_a_success_after_the_window_ran_out_leaves_no_negative_count(
     await services.redis.delete(*attempt.counted)  # the window ran out before the login ended
     await throttle.succeeded(services.redis, attempt)
     assert await services.redis.exists(*attempt.counted) == 0
+
+
+def test_an_ipv6_client_is_limited_by_its_64_as_one_address() -> None:
+    one = ratelimit.address_subject("2001:db8:1:2:aaaa::1")
+    assert one == ratelimit.address_subject("2001:db8:1:2:ffff:ffff:ffff:fffe")
+    assert one != ratelimit.address_subject("2001:db8:1:3::1")
+    assert ratelimit.address_subject("10.1.2.3") == "10.1.2.3"
