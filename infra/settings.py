@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     worker_concurrency: int = 4
     worker_idle_timeout_s: float = 60.0
     run_embedded_worker: bool = True
+    # A job in the outbox no worker took this long after it was due is enqueued again, and one
+    # waiting longer than job_alert_after_s shows in /readyz and /metrics (docs/jobs.md).
+    job_relay_after_s: float = 10.0
+    job_alert_after_s: float = 120.0
 
     upload_url_ttl_seconds: int = 3600
     download_url_ttl_seconds: int = 900
