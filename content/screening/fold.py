@@ -16,7 +16,19 @@ from typing import Any, Final
 import opencc
 from pypinyin import Style, lazy_pinyin
 
-__all__ = ["BOUNDARY", "Folded", "OffsetMap", "fold", "han_only", "homophones", "normalize"]
+__all__ = [
+    "BOUNDARY",
+    "HAN_RE",
+    "NOT_HAN_RE",
+    "Folded",
+    "HanMap",
+    "OffsetMap",
+    "fold",
+    "han_norm",
+    "homophones",
+    "normalize",
+    "pinyin_key",
+]
 
 # Text is folded one character at a time (NFKC, traditional → simplified, case folding, dropping
 # separators) through `str.translate` tables. Folding per character, not per phrase, keeps a term
@@ -43,7 +55,6 @@ BOUNDARY: Final = frozenset(
 )
 
 _EXPANSIONS: dict[str, str] = {}  # code points that fold to several characters ("㍿" → "株式会社")
-_HAN_EXPANSIONS: dict[str, str] = {}
 
 
 @cache
@@ -64,8 +75,14 @@ def _fold_char(ch: str) -> str:
     return _kept(unicodedata.normalize("NFKC", letters.casefold()))
 
 
+# Chinese characters: the unified ideographs and their extensions, and the compatibility ones.
+_HAN_CLASS: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN_RE: Final = re.compile(f"[{_HAN_CLASS}]+")
+NOT_HAN_RE: Final = re.compile(f"[^{_HAN_CLASS}]+")
+
+
 def _is_han(ch: str) -> bool:
-    return unicodedata.name(ch, "").startswith(("CJK UNIFIED", "CJK COMPATIBILITY IDEOGRAPH"))
+    return HAN_RE.fullmatch(ch) is not None
 
 
 class _FoldTable(dict[int, str]):
@@ -84,25 +101,14 @@ class _FoldTable(dict[int, str]):
             mark = DROP
         else:
             _EXPANSIONS[ch] = folded  # before the table entry, so a reader never misses it
-            _HAN_EXPANSIONS[ch] = "".join(c for c in folded if _is_han(c))
             mark = EXPAND
         self[code_point] = mark
         return mark
 
 
-class _HanTable(dict[int, str]):
-    """Keeps Chinese characters of an already folded text and drops everything else: for a
-    Chinese term, Latin letters, digits and any other script between its characters are filler."""
-
-    def __missing__(self, code_point: int) -> str:
-        ch = chr(code_point)
-        mark = ch if ch in (DROP, EXPAND) or _is_han(ch) else DROP
-        self[code_point] = mark
-        return mark
-
-
-# One private-use character per toneless pinyin syllable, so a homophone text has exactly one
-# character per Chinese character and the offset maps keep working.
+# One private-use character per toneless pinyin syllable (about 400 of them), so a homophone text
+# has exactly one character per Chinese character and the offset maps keep working. From the
+# BMP's private-use area: three bytes in UTF-8, like the Chinese characters they stand for.
 _SYLLABLES: dict[str, str] = {}
 
 
@@ -112,13 +118,12 @@ class _HomophoneTable(dict[int, str]):
         mark = ch
         if _is_han(ch):
             syllable = lazy_pinyin(ch, style=Style.NORMAL)[0]
-            mark = _SYLLABLES.setdefault(syllable, chr(0xF0000 + len(_SYLLABLES)))
+            mark = _SYLLABLES.setdefault(syllable, chr(0xE000 + len(_SYLLABLES)))
         self[code_point] = mark
         return mark
 
 
 _TABLE: Final = _FoldTable()
-_HAN: Final = _HanTable()
 _HOMOPHONE: Final = _HomophoneTable()
 
 
@@ -156,9 +161,24 @@ def fold(text: str) -> Folded:
     return Folded(text, text.translate(_TABLE), _EXPANSIONS)
 
 
-def han_only(folded: Folded) -> Folded:
-    """The Chinese characters of a folded text, with positions into the same source text."""
-    return Folded(folded.text, folded.marked.translate(_HAN), _HAN_EXPANSIONS)
+def han_norm(norm: str) -> str:
+    """The Chinese characters of a normalised text: what Chinese terms are matched in."""
+    return NOT_HAN_RE.sub("", norm)
+
+
+class HanMap:
+    """Maps a position in `han_norm(norm)` back to a position in `norm`."""
+
+    __slots__ = ("_han_at", "_norm_at")
+
+    def __init__(self, norm: str) -> None:
+        runs = [run.span() for run in HAN_RE.finditer(norm)]
+        self._norm_at = [first for first, _ in runs]
+        self._han_at = [0, *accumulate(after - first for first, after in runs)][:-1]
+
+    def __call__(self, han_pos: int) -> int:
+        k = bisect_right(self._han_at, han_pos) - 1
+        return self._norm_at[k] + han_pos - self._han_at[k]
 
 
 def homophones(han_norm: str) -> str:

@@ -15,9 +15,9 @@ __all__ = [
     "NEGATION_CUES",
     "REFUTING_CUES",
     "RumorSpec",
+    "close_together",
     "meaning_words",
     "required_groups",
-    "smallest_window",
 ]
 
 # Words that carry no meaning of their own in a rumor's claim: dropped when the claim is cut into
@@ -94,18 +94,22 @@ NEGATION_CUES: Final = (
 )  # fmt: skip
 
 
-def smallest_window(occurrences: Mapping[int, list[tuple[int, int]]], need: int) -> tuple[int, int]:
-    """Smallest span holding one occurrence from `need` of the groups in `occurrences`."""
+def close_together(
+    occurrences: Mapping[int, list[tuple[int, int]]], need: int, limit: int
+) -> tuple[int, int] | None:
+    """A span at most `limit` long holding one occurrence from `need` of the groups in
+    `occurrences` (the first such span in the text), or None."""
     events = sorted((s, e, group) for group, spans in occurrences.items() for s, e in spans)
     latest: dict[int, tuple[int, int]] = {}
-    best: tuple[int, int] | None = None
     for s, e, group in events:
         latest[group] = (s, e)
-        if len(latest) >= need:
-            spans = sorted(latest.values(), key=lambda span: span[0], reverse=True)[:need]
-            start = min(span[0] for span in spans)
-            end = max(span[1] for span in spans)
-            if best is None or end - start < best[1] - best[0]:
-                best = (start, end)
-    assert best is not None
-    return best
+        if len(latest) < need:
+            continue
+        starts = sorted((span[0] for span in latest.values()), reverse=True)
+        start = starts[need - 1]
+        # The chosen occurrences all start at or after `start` and end by `e` at the latest,
+        # except for one that is longer than the rest: take the true end.
+        end = max(span[1] for span in latest.values() if span[0] >= start)
+        if end - start <= limit:
+            return start, end
+    return None

@@ -15,13 +15,16 @@ from typing import Final
 import ahocorasick
 
 from content.markdown import Visible, visible_text
-from content.screening.claims import SCIENCE_MARKERS, ClaimKind, find_claims
+from content.screening.claims import CLAIMS, SCIENCE_MARKERS, ClaimKind, find_claims
 from content.screening.findings import SEVERITY_RANK, Check, Finding
 from content.screening.fold import (
+    HAN_RE,
+    NOT_HAN_RE,
     Folded,
+    HanMap,
     byte_to_char,
     fold,
-    han_only,
+    han_norm,
     homophones,
     normalize,
     pinyin_key,
@@ -30,8 +33,8 @@ from content.screening.rumors import (
     NEGATION_CUES,
     REFUTING_CUES,
     RumorSpec,
+    close_together,
     required_groups,
-    smallest_window,
 )
 from content.screening.terms import DEFAULT_ALLOW, TermSpec, spread_is_evasion
 
@@ -39,15 +42,18 @@ __all__ = ["Screener"]
 
 _PERCENT_RE: Final = re.compile(r"\d\s*[%％‰]")
 _HAN_RE: Final = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]+")
-RUMOR_WINDOW: Final = 60  # keywords further apart than this (normalised characters) are unrelated
-_REFUTE_NEAR: Final = 40  # how close a refuting word must be to a rumor or claim
-_NEGATE_NEAR: Final = 15  # … and a plain negation
+# Distances in characters of the text as read: keywords further apart are unrelated; a refuting
+# word must be this close to a rumor or a claim, and a plain negation closer.
+RUMOR_WINDOW: Final = 80
+_REFUTE_NEAR: Final = 40
+_NEGATE_NEAR: Final = 15
 _MIN_PINYIN_LETTERS: Final = 6  # shorter pinyin spellings hide inside ordinary Latin words
 
 # What an automaton key stands for; one key can stand for several things at once.
-_TERM, _HOMOPHONE, _ALLOW, _KEYWORD, _CLAIM, _SCIENCE, _REFUTE, _NEGATE = range(8)
+_TERM, _HOMOPHONE, _ALLOW, _KEYWORD, _CLAIM, _SCIENCE, _REFUTE, _NEGATE, _ANCHOR = range(9)
 
 _Span = tuple[int, int]
+_HAN_FORM, _FULL_FORM = 0, 1
 _EXCERPT: Final = "\x00"  # where a message names the excerpt
 _EXCERPT_Q: Final = f"「{_EXCERPT}」"
 
@@ -77,10 +83,12 @@ def _hits(automaton: ahocorasick.Automaton | None, norm: str) -> list[tuple[int,
         for last, (length, entries) in automaton.iter(raw.decode("latin-1"))
         for kind, index in entries
     ]
-    if found and len(raw) != len(norm):
-        to_char = byte_to_char(raw, [b for s, e, _, _ in found for b in (s, e)])
-        found = [(to_char[s], to_char[e], kind, index) for s, e, kind, index in found]
-    return found
+    if not found or len(raw) == len(norm):
+        return found
+    if len(raw) == 3 * len(norm):  # Chinese characters only, all three bytes long
+        return [(s // 3, e // 3, kind, index) for s, e, kind, index in found]
+    to_char = byte_to_char(raw, [b for s, e, _, _ in found for b in (s, e)])
+    return [(to_char[s], to_char[e], kind, index) for s, e, kind, index in found]
 
 
 @dataclass
@@ -113,16 +121,18 @@ class Screener:
         version: int | None = None,
     ) -> None:
         self.version = version
-        full: dict[str, list[tuple[int, int]]] = {}
         han: dict[str, list[tuple[int, int]]] = {}
+        mixed: dict[str, list[tuple[int, int]]] = {}
         homo: dict[str, list[tuple[int, int]]] = {}
 
-        def add(keys: dict[str, list[tuple[int, int]]], key: str, kind: int, index: int) -> None:
+        def add(key: str, kind: int, index: int, keys: dict[str, list[tuple[int, int]]]) -> None:
+            # Keys of Chinese characters only are matched in the Chinese projection of a text,
+            # where nothing of another script can stand between their characters; the others
+            # (Falun Gong, HPV, 5G) in the full normalised text.
             if key:
+                if keys is not homo:
+                    keys = han if HAN_RE.fullmatch(key) else mixed
                 keys.setdefault(key, []).append((kind, index))
-
-        def chinese(key: str) -> bool:
-            return _HAN_RE.fullmatch(key) is not None
 
         # The same term can reach the dictionary twice (traditional and simplified, or with and
         # without a space); it is one term and reported once, with its most severe entry.
@@ -136,22 +146,24 @@ class Screener:
                 by_key[key] = spec
         self._terms: list[TermSpec] = list(by_key.values())
         for index, (key, spec) in enumerate(by_key.items()):
-            add(han if chinese(key) else full, key, _TERM, index)
-            if spec.pinyin and chinese(key) and len(key) >= 3:
-                add(homo, homophones(key), _HOMOPHONE, index)
+            add(key, _TERM, index, han)
+            if spec.pinyin and HAN_RE.fullmatch(key) and len(key) >= 3:
+                add(homophones(key), _HOMOPHONE, index, homo)
                 spelt = pinyin_key(key)
                 if len(spelt) >= _MIN_PINYIN_LETTERS:
-                    add(full, spelt, _TERM, index)
+                    add(spelt, _HOMOPHONE, index, mixed)
         for index, phrase in enumerate(allow):
-            key = normalize(phrase)
-            add(han if chinese(key) else full, key, _ALLOW, index)
+            add(normalize(phrase), _ALLOW, index, han)
+        for claim in CLAIMS:
+            for word in claim.anchor_words:
+                add(normalize(word), _ANCHOR, 0, han)
         for index, marker in enumerate(SCIENCE_MARKERS):
-            add(full, normalize(marker), _SCIENCE, index)
+            add(normalize(marker), _SCIENCE, index, han)
         for index, cue in enumerate(REFUTING_CUES):
-            add(full, normalize(cue), _REFUTE, index)
+            add(normalize(cue), _REFUTE, index, han)
         self._negations = [normalize(cue) for cue in NEGATION_CUES]
         for index, cue in enumerate(self._negations):
-            add(full, cue, _NEGATE, index)
+            add(cue, _NEGATE, index, han)
 
         self._rumors: list[RumorSpec] = list(rumors)
         self._rumor_claims = [normalize(r.claim) for r in self._rumors]
@@ -159,7 +171,7 @@ class Screener:
         self._keyword_groups: list[list[tuple[int, int]]] = []  # keyword id → (rumor, group)
         keyword_ids: dict[str, int] = {}
         for index, rumor in enumerate(self._rumors):
-            add(full, self._rumor_claims[index], _CLAIM, index)
+            add(self._rumor_claims[index], _CLAIM, index, han)
             groups, need = required_groups(rumor)
             self._rumor_need.append(need)
             for group_no, group in enumerate(groups):
@@ -170,12 +182,15 @@ class Screener:
                     if key not in keyword_ids:
                         keyword_ids[key] = len(keyword_ids)
                         self._keyword_groups.append([])
-                        add(full, key, _KEYWORD, keyword_ids[key])
+                        add(key, _KEYWORD, keyword_ids[key], han)
                     self._keyword_groups[keyword_ids[key]].append((index, group_no))
 
-        self._full = _automaton(full)
         self._han = _automaton(han)
+        self._mixed = _automaton(mixed)
         self._homo = _automaton(homo)
+        # A mixed key holds a character that is not Chinese; a match of it lies within this many
+        # characters of one, which is all of a mostly Chinese text the mixed pass has to read.
+        self._mixed_reach = max(map(len, mixed), default=0)
 
     def scan(
         self,
@@ -231,107 +246,60 @@ class Screener:
     def _scan_field(self, name: str, text: str, is_markdown: bool) -> _Field:
         visible = visible_text(text) if is_markdown else Visible(text)
         folded = fold(visible.text)
+        hits = _FieldHits(self, visible, folded)
         result = _Field(science=_PERCENT_RE.search(visible.text) is not None)
-
-        allowed: list[_Span] = []
-        han_allowed: list[_Span] = []
-        terms: list[tuple[Folded, int, int, int, bool]] = []  # (form, start, end, term, homophone)
-        claims: dict[int, _Span] = {}
-        keywords: dict[int, list[_Span]] = {}
-        refutes: list[int] = []
-        negations: list[tuple[int, int]] = []
-        for s, e, kind, index in _hits(self._full, folded.norm):
-            if kind == _TERM:
-                terms.append((folded, s, e, index, False))
-            elif kind == _ALLOW:
-                allowed.append((s, e))
-            elif kind == _KEYWORD:
-                keywords.setdefault(index, []).append((s, e))
-            elif kind == _CLAIM:
-                claims.setdefault(index, (s, e))
-            elif kind == _SCIENCE:
-                result.science = True
-            elif kind == _REFUTE:
-                refutes.append(s)
-            else:
-                negations.append((s, index))
-        result.refutes = bool(refutes)
-
-        chinese = han_only(folded) if self._han or self._homo else None
-        if chinese is not None:
-            for s, e, kind, index in _hits(self._han, chinese.norm):
-                if kind == _TERM:
-                    terms.append((chinese, s, e, index, False))
-                else:
-                    han_allowed.append((s, e))
-            exact = {(s, e) for form, s, e, _, _ in terms if form is chinese}
-            for s, e, _, index in _hits(self._homo, homophones(chinese.norm)):
-                if (s, e) not in exact:
-                    terms.append((chinese, s, e, index, True))
-
-        def source_span(form: Folded, start: int, end: int) -> _Span:
-            return visible.source_span(form.to_source(start), form.to_source(end - 1) + 1)
+        result.science = result.science or hits.science
+        result.refutes = bool(hits.refutes)
 
         def finding(
-            span: _Span,
+            vis: _Span,
             check: Check,
             severity: str,
             message: str,
             category: str | None = None,
             ref: str | None = None,
         ) -> None:
-            excerpt = text[span[0] : span[1]]
+            start, end = visible.source_span(*vis)
+            excerpt = text[start:end]
             message = message.replace(_EXCERPT, excerpt)
             result.findings.append(
-                Finding(check, severity, name, span[0], span[1], excerpt, message, category, ref,
+                Finding(check, severity, name, start, end, excerpt, message, category, ref,
                         self.version)
             )  # fmt: skip
 
-        for form, s, e, index, homophone in terms:
-            spans = han_allowed if form is chinese else allowed
-            if any(a <= s and e <= b for a, b in spans):
-                continue
-            if not spread_is_evasion(visible.text, [form.to_source(i) for i in range(s, e)]):
-                continue
+        for positions, index, homophone in hits.terms():
             spec = self._terms[index]
             severity = spec.severity
             how = "含有"
             if homophone:
                 # A homophone may be an innocent word: a reviewer looks, nothing blocks at once.
                 severity = min(severity, "warn", key=SEVERITY_RANK.__getitem__)
-                how = "疑似用谐音写出了"
+                how = "疑似用谐音或拼音写出了"
             message = (
                 f"{_EXCERPT_Q}{how}敏感词「{spec.term}」（类别：{spec.category}），"
                 "请删除或改写这部分内容"
             )
-            span = source_span(form, s, e)
-            finding(span, Check.dictionary, severity, message, category=spec.category)
+            vis = (positions[0], positions[-1] + 1)
+            finding(vis, Check.dictionary, severity, message, category=spec.category)
 
-        def refuted(s: int, e: int, own: str = "") -> bool:
-            if any(s - _REFUTE_NEAR <= at <= e + _REFUTE_NEAR for at in refutes):
-                return True
-            return any(
-                s - _NEGATE_NEAR <= at <= e + _NEGATE_NEAR and self._negations[i] not in own
-                for at, i in negations
-            )
-
-        def flagged(span: _Span, check: Check, near_refutation: bool, message: str,
-                    hint: str, ref: str | None = None) -> None:  # fmt: skip
-            if near_refutation:
-                finding(source_span(folded, *span), check, "info", hint, ref=ref)
+        def flagged(span: _Span, check: Check, refuted: bool, message: str, hint: str,
+                    ref: str | None = None) -> None:  # fmt: skip
+            vis = hits.visible_span(*span)
+            if refuted:
+                finding(vis, check, "info", hint, ref=ref)
             else:
                 result.refutable.append(len(result.findings))
-                finding(source_span(folded, *span), check, "warn", message, ref=ref)
+                finding(vis, check, "warn", message, ref=ref)
 
-        for s, e, kind_of in find_claims(folded.norm):
+        for span, kind_of in hits.claims():
             hint = _EXCERPT_Q + "是绝对化的健康宣称，这里看起来是在批驳它；请确认上下文写清了事实"
-            flagged((s, e), Check.health_claim, refuted(s, e), _claim_message(kind_of), hint)
+            flagged(span, Check.health_claim, hits.refuted(span), _claim_message(kind_of), hint)
 
-        for index, span in self._rumor_spans(claims, keywords).items():
+        for index, span in hits.rumors().items():
             rumor = self._rumors[index]
             source = f"（来源：{rumor.source}）" if rumor.source else ""
             flagged(
-                span, Check.rumor, refuted(*span, own=self._rumor_claims[index]),
+                span, Check.rumor, hits.refuted(span, own=self._rumor_claims[index]),
                 f"与已知谣言「{rumor.claim}」相符。经核实：{rumor.truth}{source}"
                 "请删除或改正这部分内容；如果是在辟谣，请写明真相。",
                 f"这里提到了已知谣言「{rumor.claim}」，看起来是在辟谣。请确认写清了真相："
@@ -340,22 +308,139 @@ class Screener:
             )  # fmt: skip
         return result
 
-    def _rumor_spans(
-        self, claims: Mapping[int, _Span], keywords: Mapping[int, list[_Span]]
-    ) -> dict[int, _Span]:
-        """Each rumor found in a field, and where: its claim, else its keywords close together."""
-        found = dict(claims)  # a claim's own span is a better excerpt than its keywords
-        by_rumor: dict[int, dict[int, list[_Span]]] = {}
-        for keyword, spans in keywords.items():
-            for rumor, group in self._keyword_groups[keyword]:
+
+class _FieldHits:
+    """Every key found in one field, and the way from each back to the text as read.
+
+    The main pass reads the Chinese characters only; the mixed pass reads only the stretches of
+    the full normalised text around characters that are not Chinese; the homophone pass, when
+    terms are marked for it, reads the Chinese characters as syllables. Positions in the Chinese
+    projection are mapped back only when something found there is reported.
+    """
+
+    def __init__(self, screener: Screener, visible: Visible, folded: Folded) -> None:
+        self._screener = screener
+        self._visible = visible
+        self._folded = folded
+        self._han_text = han_norm(folded.norm)
+        self._han_map: HanMap | None = None
+        self._anchors: list[tuple[int, int]] = []
+        self._cues: list[int] | None = None
+        self._negation_at: list[tuple[int, int]] = []
+        self.science = False
+        self._terms: list[tuple[int, int, int, int, bool]] = []  # form, start, end, term, homophone
+        self._allowed: list[tuple[int, int, int]] = []
+        self._claims: dict[int, tuple[int, int, int]] = {}
+        self._keywords: dict[int, list[tuple[int, int, int]]] = {}
+        self.refutes: list[tuple[int, int]] = []
+        self._negations: list[tuple[int, int, int]] = []
+        for s, e, kind, index in _hits(screener._han, self._han_text):
+            self._add(_HAN_FORM, s, e, kind, index)
+        if screener._mixed is not None:
+            for lo, hi in self._mixed_windows():
+                for s, e, kind, index in _hits(screener._mixed, folded.norm[lo:hi]):
+                    self._add(_FULL_FORM, s + lo, e + lo, kind, index)
+        if screener._homo is not None:
+            exact = {(s, e) for form, s, e, _, _ in self._terms if form == _HAN_FORM}
+            for s, e, _, index in _hits(screener._homo, homophones(self._han_text)):
+                if (s, e) not in exact:
+                    self._terms.append((_HAN_FORM, s, e, index, True))
+
+    def _add(self, form: int, s: int, e: int, kind: int, index: int) -> None:
+        if kind in (_TERM, _HOMOPHONE):
+            self._terms.append((form, s, e, index, kind == _HOMOPHONE))
+        elif kind == _ALLOW:
+            self._allowed.append((form, s, e))
+        elif kind == _KEYWORD:
+            self._keywords.setdefault(index, []).append((form, s, e))
+        elif kind == _CLAIM:
+            self._claims.setdefault(index, (form, s, e))
+        elif kind == _SCIENCE:
+            self.science = True
+        elif kind == _REFUTE:
+            self.refutes.append((form, s))
+        elif kind == _ANCHOR:
+            self._anchors.append((form, s))
+        else:
+            self._negations.append((form, s, index))
+
+    def _mixed_windows(self) -> list[_Span]:
+        reach = self._screener._mixed_reach
+        windows: list[_Span] = []
+        for run in NOT_HAN_RE.finditer(self._folded.norm):
+            lo, hi = max(0, run.start() - reach), run.end() + reach
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], hi)
+            else:
+                windows.append((lo, hi))
+        return windows
+
+    def _to_norm(self, form: int, pos: int) -> int:
+        if form == _FULL_FORM:
+            return pos
+        if self._han_map is None:
+            self._han_map = HanMap(self._folded.norm)
+        return self._han_map(pos)
+
+    def _to_visible(self, form: int, pos: int) -> int:
+        return self._folded.to_source(self._to_norm(form, pos))
+
+    def visible_span(self, start: int, end: int) -> _Span:
+        """The span in the text as read of the normalised characters [start, end)."""
+        return self._folded.to_source(start), self._folded.to_source(end - 1) + 1
+
+    def claims(self) -> list[tuple[_Span, ClaimKind]]:
+        """(span in normalised text, kind) of each absolute claim."""
+        anchors = [self._to_norm(form, at) for form, at in self._anchors]
+        return [((s, e), kind) for s, e, kind in find_claims(self._folded.norm, anchors)]
+
+    def terms(self) -> list[tuple[list[int], int, bool]]:
+        """(positions in the text as read, term, homophone) of each term really there."""
+        found = []
+        for form, s, e, index, homophone in self._terms:
+            if any(f == form and a <= s and e <= b for f, a, b in self._allowed):
+                continue
+            positions = [self._to_visible(form, i) for i in range(s, e)]
+            if spread_is_evasion(self._visible.text, positions):
+                found.append((positions, index, homophone))
+        return found
+
+    def rumors(self) -> dict[int, _Span]:
+        """Each rumor found, and where in normalised text: its claim, else its keywords close
+        together."""
+        screener = self._screener
+        found = {rumor: self._norm_span(*at) for rumor, at in self._claims.items()}
+        by_rumor: dict[int, dict[int, list[tuple[int, int, int]]]] = {}
+        for keyword, spans in self._keywords.items():
+            for rumor, group in screener._keyword_groups[keyword]:
                 by_rumor.setdefault(rumor, {}).setdefault(group, []).extend(spans)
         for rumor, groups in by_rumor.items():
-            if rumor in found or len(groups) < self._rumor_need[rumor]:
+            need = screener._rumor_need[rumor]
+            if rumor in found or len(groups) < need:
                 continue
-            start, end = smallest_window(groups, self._rumor_need[rumor])
-            if end - start <= RUMOR_WINDOW:
-                found[rumor] = (start, end)
+            norm = {g: [self._norm_span(*at) for at in spans] for g, spans in groups.items()}
+            span = close_together(norm, need, RUMOR_WINDOW)
+            if span is not None:
+                found[rumor] = span
         return found
+
+    def _norm_span(self, form: int, s: int, e: int) -> _Span:
+        return self._to_norm(form, s), self._to_norm(form, e - 1) + 1
+
+    def refuted(self, span: _Span, own: str = "") -> bool:
+        """Whether refuting words stand near `span` (normalised text); negations that are part
+        of the rumor's own claim (`own`) do not count."""
+        if self._cues is None:
+            self._cues = [self._to_norm(form, at) for form, at in self.refutes]
+            self._negation_at = [(self._to_norm(f, at), i) for f, at, i in self._negations]
+        start, end = span
+        if any(start - _REFUTE_NEAR <= at <= end + _REFUTE_NEAR for at in self._cues):
+            return True
+        negations = self._screener._negations
+        return any(
+            start - _NEGATE_NEAR <= at <= end + _NEGATE_NEAR and negations[index] not in own
+            for at, index in self._negation_at
+        )
 
 
 def _claim_message(kind: ClaimKind) -> str:
