@@ -418,6 +418,14 @@ class _FieldHits:
             need = screener._rumor_need[rumor]
             if rumor in found or len(groups) < need:
                 continue
+            if all(form == _HAN_FORM for spans in groups.values() for form, _, _ in spans):
+                # The common case, Chinese keywords only: measured in the Chinese projection,
+                # and only the span found is mapped back.
+                han = {g: [(s, e) for _, s, e in spans] for g, spans in groups.items()}
+                span = close_together(han, need, RUMOR_WINDOW)
+                if span is not None:
+                    found[rumor] = self._norm_span(_HAN_FORM, *span)
+                continue
             norm = {g: [self._norm_span(*at) for at in spans] for g, spans in groups.items()}
             span = close_together(norm, need, RUMOR_WINDOW)
             if span is not None:
