@@ -21,7 +21,7 @@ from api.schemas import (
     UserOut,
 )
 from content import accounts, contents, dictionary
-from content.models import Role, Rumor, User
+from content.models import Role, Rumor, ScreeningTerm, User
 
 
 async def _admin(user: CurrentUser) -> User:
@@ -75,31 +75,24 @@ async def list_terms(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[TermOut]:
     rows, next_cursor = await dictionary.list_terms(session, cursor, limit)
-    return Page(
-        items=[
-            TermOut(
-                id=t.id,
-                term=t.term,
-                category=t.category,
-                severity=t.severity.value,
-                created_at=t.created_at,
-            )
-            for t in rows
-        ],
-        next_cursor=next_cursor,
-    )
+    return Page(items=[_term_out(t) for t in rows], next_cursor=next_cursor)
 
 
-@router.post("/screening/terms", status_code=status.HTTP_201_CREATED, response_model=TermOut)
-async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
-    t = await dictionary.add_term(session, body.term, body.category, body.severity)
+def _term_out(t: ScreeningTerm) -> TermOut:
     return TermOut(
         id=t.id,
         term=t.term,
         category=t.category,
         severity=t.severity.value,
         created_at=t.created_at,
+        pinyin=t.pinyin,
     )
+
+
+@router.post("/screening/terms", status_code=status.HTTP_201_CREATED, response_model=TermOut)
+async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
+    t = await dictionary.add_term(session, body.term, body.category, body.severity, body.pinyin)
+    return _term_out(t)
 
 
 @router.delete("/screening/terms/{term_id}", status_code=status.HTTP_204_NO_CONTENT)
