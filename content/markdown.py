@@ -48,16 +48,17 @@ def render(markdown: str) -> str:
 # a viewer would not is a hint for a human, never a term hidden from the screener.
 
 _MARKUP_RE = re.compile(r"[<&\[\\]")
+# Repetitions are bounded (link text, destinations), so a body of brackets costs linear time.
 # Every alternative begins with a literal character, so the regex engine skips ahead to the next
 # `<`, `!`, `[`, `]`, `&`, `\\` or newline instead of trying every alternative at every position.
 _TOKEN_RE = re.compile(
     r"<!--[\s\S]*?(?:-->|$)"  # comments
     r"|<(?i:script|style|textarea)\b[\s\S]*?(?:</(?i:script|style|textarea)\s*>|$)"
-    r"|!\[[^\]\n]*\]\([^)\n]*\)"  # images: their alt text is not read
-    r"|\n {0,3}\[[^\]\n]+\]:[^\n]*"  # link reference definitions
-    r"|\]\((?:[^()\n]|\([^()\n]*\))*\)"  # the (destination "title") of a link
-    r"|\]\[[^\]\n]*\]"  # the [label] of a reference link
-    r"|\[(?=[^\]\n]*\][\[(])"  # the bracket opening a link
+    r"|!\[[^\]\n]{0,300}\]\([^)\n]{0,2000}\)"  # images: their alt text is not read
+    r"|\n {0,3}\[[^\]\n]{1,300}\]:[^\n]*"  # link reference definitions
+    r"|\](?:\((?:[^()\n]|\([^()\n]{0,300}\)){0,2000}\))"  # the (destination "title") of a link
+    r"|\]\[[^\]\n]{0,300}\]"  # the [label] of a reference link
+    r"|\[(?=[^\]\n]{0,300}\][\[(])"  # the bracket opening a link
     r"|<(?P<tag>/?(?P<name>[A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?)>"
     r"|&(?P<entity>#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)"
     r"|\\(?P<escaped>[!-/:-@\[-`{-~])"
