@@ -8,6 +8,7 @@ once; a built `Screener` is immutable and can be shared between threads.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -50,7 +51,8 @@ _NEGATE_NEAR: Final = 15
 _MIN_PINYIN_LETTERS: Final = 6  # shorter pinyin spellings hide inside ordinary Latin words
 
 # What an automaton key stands for; one key can stand for several things at once.
-_TERM, _HOMOPHONE, _ALLOW, _KEYWORD, _CLAIM, _SCIENCE, _REFUTE, _NEGATE, _ANCHOR = range(9)
+_KINDS = 9
+_TERM, _HOMOPHONE, _ALLOW, _KEYWORD, _CLAIM, _SCIENCE, _REFUTE, _NEGATE, _ANCHOR = range(_KINDS)
 
 _Span = tuple[int, int]
 _HAN_FORM, _FULL_FORM = 0, 1
@@ -168,12 +170,14 @@ class Screener:
         self._rumors: list[RumorSpec] = list(rumors)
         self._rumor_claims = [normalize(r.claim) for r in self._rumors]
         self._rumor_need: list[int] = []
+        self._rumor_groups: list[list[set[int]]] = []  # rumor → its groups' keyword ids
         self._keyword_groups: list[list[tuple[int, int]]] = []  # keyword id → (rumor, group)
         keyword_ids: dict[str, int] = {}
         for index, rumor in enumerate(self._rumors):
             add(self._rumor_claims[index], _CLAIM, index, han)
             groups, need = required_groups(rumor)
             self._rumor_need.append(need)
+            self._rumor_groups.append([set() for _ in groups])
             for group_no, group in enumerate(groups):
                 for word in group:
                     key = normalize(word)
@@ -184,6 +188,7 @@ class Screener:
                         self._keyword_groups.append([])
                         add(key, _KEYWORD, keyword_ids[key], han)
                     self._keyword_groups[keyword_ids[key]].append((index, group_no))
+                    self._rumor_groups[index][group_no].add(keyword_ids[key])
 
         self._han = _automaton(han)
         self._mixed = _automaton(mixed)
@@ -334,35 +339,30 @@ class _FieldHits:
         self._keywords: dict[int, list[tuple[int, int, int]]] = {}
         self.refutes: list[tuple[int, int]] = []
         self._negations: list[tuple[int, int, int]] = []
+        # Hits sorted by kind as they come: (form, start, end, index) per kind.
+        hits: list[list[tuple[int, int, int, int]]] = [[] for _ in range(_KINDS)]
         for s, e, kind, index in _hits(screener._han, self._han_text):
-            self._add(_HAN_FORM, s, e, kind, index)
+            hits[kind].append((_HAN_FORM, s, e, index))
         if screener._mixed is not None:
             for lo, hi in self._mixed_windows():
                 for s, e, kind, index in _hits(screener._mixed, folded.norm[lo:hi]):
-                    self._add(_FULL_FORM, s + lo, e + lo, kind, index)
+                    hits[kind].append((_FULL_FORM, s + lo, e + lo, index))
+        self._terms = [(f, s, e, i, False) for f, s, e, i in hits[_TERM]]
+        self._terms += [(f, s, e, i, True) for f, s, e, i in hits[_HOMOPHONE]]
+        self._allowed = [(f, s, e) for f, s, e, _ in hits[_ALLOW]]
+        for f, s, e, i in hits[_KEYWORD]:
+            self._keywords.setdefault(i, []).append((f, s, e))
+        for f, s, e, i in hits[_CLAIM]:
+            self._claims.setdefault(i, (f, s, e))
+        self.science = bool(hits[_SCIENCE])
+        self.refutes = [(f, s) for f, s, _, _ in hits[_REFUTE]]
+        self._negations = [(f, s, i) for f, s, _, i in hits[_NEGATE]]
+        self._anchors = [(f, s) for f, s, _, _ in hits[_ANCHOR]]
         if screener._homo is not None:
             exact = {(s, e) for form, s, e, _, _ in self._terms if form == _HAN_FORM}
             for s, e, _, index in _hits(screener._homo, homophones(self._han_text)):
                 if (s, e) not in exact:
                     self._terms.append((_HAN_FORM, s, e, index, True))
-
-    def _add(self, form: int, s: int, e: int, kind: int, index: int) -> None:
-        if kind in (_TERM, _HOMOPHONE):
-            self._terms.append((form, s, e, index, kind == _HOMOPHONE))
-        elif kind == _ALLOW:
-            self._allowed.append((form, s, e))
-        elif kind == _KEYWORD:
-            self._keywords.setdefault(index, []).append((form, s, e))
-        elif kind == _CLAIM:
-            self._claims.setdefault(index, (form, s, e))
-        elif kind == _SCIENCE:
-            self.science = True
-        elif kind == _REFUTE:
-            self.refutes.append((form, s))
-        elif kind == _ANCHOR:
-            self._anchors.append((form, s))
-        else:
-            self._negations.append((form, s, index))
 
     def _mixed_windows(self) -> list[_Span]:
         reach = self._screener._mixed_reach
@@ -410,13 +410,15 @@ class _FieldHits:
         together."""
         screener = self._screener
         found = {rumor: self._norm_span(*at) for rumor, at in self._claims.items()}
-        by_rumor: dict[int, dict[int, list[tuple[int, int, int]]]] = {}
-        for keyword, spans in self._keywords.items():
-            for rumor, group in screener._keyword_groups[keyword]:
-                by_rumor.setdefault(rumor, {}).setdefault(group, []).extend(spans)
-        for rumor, groups in by_rumor.items():
+        present = self._keywords.keys()
+        candidates = {r for kw in present for r, _ in screener._keyword_groups[kw]}
+        for rumor in candidates - found.keys():
+            groups: dict[int, list[tuple[int, int, int]]] = {}
+            for group, ids in enumerate(screener._rumor_groups[rumor]):
+                for kw in ids & present:
+                    groups.setdefault(group, []).extend(self._keywords[kw])
             need = screener._rumor_need[rumor]
-            if rumor in found or len(groups) < need:
+            if len(groups) < need:
                 continue
             if all(form == _HAN_FORM for spans in groups.values() for form, _, _ in spans):
                 # The common case, Chinese keywords only: measured in the Chinese projection,
@@ -439,16 +441,20 @@ class _FieldHits:
         """Whether refuting words stand near `span` (normalised text); negations that are part
         of the rumor's own claim (`own`) do not count."""
         if self._cues is None:
-            self._cues = [self._to_norm(form, at) for form, at in self.refutes]
-            self._negation_at = [(self._to_norm(f, at), i) for f, at, i in self._negations]
+            self._cues = sorted(self._to_norm(form, at) for form, at in self.refutes)
+            self._negation_at = sorted((self._to_norm(f, at), i) for f, at, i in self._negations)
         start, end = span
-        if any(start - _REFUTE_NEAR <= at <= end + _REFUTE_NEAR for at in self._cues):
+        k = bisect_left(self._cues, start - _REFUTE_NEAR)
+        if k < len(self._cues) and self._cues[k] <= end + _REFUTE_NEAR:
             return True
         negations = self._screener._negations
-        return any(
-            start - _NEGATE_NEAR <= at <= end + _NEGATE_NEAR and negations[index] not in own
-            for at, index in self._negation_at
-        )
+        k = bisect_left(self._negation_at, (start - _NEGATE_NEAR, -1))
+        for at, index in self._negation_at[k:]:
+            if at > end + _NEGATE_NEAR:
+                break
+            if negations[index] not in own:
+                return True
+        return False
 
 
 def _claim_message(kind: ClaimKind) -> str:
