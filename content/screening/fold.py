@@ -9,7 +9,8 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, product
+from math import prod
 from operator import sub
 from typing import Any, Final
 
@@ -25,7 +26,7 @@ __all__ = [
     "OffsetMap",
     "fold",
     "han_norm",
-    "homophones",
+    "homophone_spellings",
     "normalize",
     "pinyin_key",
 ]
@@ -106,25 +107,7 @@ class _FoldTable(dict[int, str]):
         return mark
 
 
-# One private-use character per toneless pinyin syllable (about 400 of them), so a homophone text
-# has exactly one character per Chinese character and the offset maps keep working. From the
-# BMP's private-use area: three bytes in UTF-8, like the Chinese characters they stand for.
-_SYLLABLES: dict[str, str] = {}
-
-
-class _HomophoneTable(dict[int, str]):
-    def __missing__(self, code_point: int) -> str:
-        ch = chr(code_point)
-        mark = ch
-        if _is_han(ch):
-            syllable = lazy_pinyin(ch, style=Style.NORMAL)[0]
-            mark = _SYLLABLES.setdefault(syllable, chr(0xE000 + len(_SYLLABLES)))
-        self[code_point] = mark
-        return mark
-
-
 _TABLE: Final = _FoldTable()
-_HOMOPHONE: Final = _HomophoneTable()
 
 
 class Folded:
@@ -181,9 +164,35 @@ class HanMap:
         return self._norm_at[k] + han_pos - self._han_at[k]
 
 
-def homophones(han_norm: str) -> str:
-    """Chinese characters replaced by their toneless syllable: same length as `han_norm`."""
-    return han_norm.translate(_HOMOPHONE)
+# A term written with homophones is expanded, when the dictionary is built, into every spelling
+# with characters of the same toneless syllable from the GB 2312 set (the 6 763 characters any
+# Chinese keyboard offers first), so homophones cost nothing per scan. A term with more spellings
+# than this is matched in pinyin only.
+MAX_HOMOPHONE_SPELLINGS: Final = 20_000
+
+
+@cache
+def _same_syllable() -> dict[str, tuple[str, ...]]:
+    by_syllable: dict[str, list[str]] = {}
+    for first in range(0xB0, 0xF8):
+        for second in range(0xA1, 0xFF):
+            try:
+                ch = bytes((first, second)).decode("gb2312")
+            except UnicodeDecodeError:
+                continue
+            by_syllable.setdefault(lazy_pinyin(ch, style=Style.NORMAL)[0], []).append(ch)
+    return {syllable: tuple(chars) for syllable, chars in by_syllable.items()}
+
+
+def homophone_spellings(key: str) -> list[str]:
+    """Every other spelling of a normalised Chinese term with characters that sound the same
+    ("法轮功" → "发轮功", "珐仑功" …), or none if there are more than MAX_HOMOPHONE_SPELLINGS."""
+    table = _same_syllable()
+    choices = [table.get(lazy_pinyin(ch, style=Style.NORMAL)[0], (ch,)) for ch in key]
+    choices = [c if ch in c else (ch, *c) for ch, c in zip(key, choices, strict=True)]
+    if prod(len(c) for c in choices) > MAX_HOMOPHONE_SPELLINGS:
+        return []
+    return ["".join(chars) for chars in product(*choices) if "".join(chars) != key]
 
 
 def normalize(text: str) -> str:

@@ -26,7 +26,7 @@ from content.screening.fold import (
     byte_to_char,
     fold,
     han_norm,
-    homophones,
+    homophone_spellings,
     normalize,
     pinyin_key,
 )
@@ -106,12 +106,13 @@ class _Field:
 class Screener:
     """Scans named text fields against a dictionary, built-in checks and a rumor library.
 
-    A field is folded (case, width, traditional → simplified, separators dropped) and matched in
-    one Aho-Corasick pass; Chinese terms are matched in a second pass over its Chinese characters
-    only, so letters, digits or emoji slipped between them do not hide a term, and terms marked
-    for it in a third pass over its homophones. Terms, claims, keywords and `allow` phrases whose
-    normalised form is empty are ignored; a dictionary match lying wholly inside a match of an
-    `allow` phrase is not reported.
+    A field is read as rendered and folded (case, width, traditional → simplified, separators
+    dropped). Everything Chinese — terms and their homophone spellings, rumor keywords, claim
+    anchors, refuting words — is matched in one Aho-Corasick pass over its Chinese characters only,
+    so letters, digits or emoji slipped between them hide nothing; keys with other characters
+    (Falun Gong, HPV, pinyin spellings) in a second pass over the stretches around such characters.
+    Keys whose normalised form is empty are ignored; a dictionary match lying wholly inside a match
+    of an `allow` phrase is not reported.
     """
 
     def __init__(
@@ -125,15 +126,13 @@ class Screener:
         self.version = version
         han: dict[str, list[tuple[int, int]]] = {}
         mixed: dict[str, list[tuple[int, int]]] = {}
-        homo: dict[str, list[tuple[int, int]]] = {}
 
-        def add(key: str, kind: int, index: int, keys: dict[str, list[tuple[int, int]]]) -> None:
+        def add(key: str, kind: int, index: int) -> None:
             # Keys of Chinese characters only are matched in the Chinese projection of a text,
             # where nothing of another script can stand between their characters; the others
             # (Falun Gong, HPV, 5G) in the full normalised text.
             if key:
-                if keys is not homo:
-                    keys = han if HAN_RE.fullmatch(key) else mixed
+                keys = han if HAN_RE.fullmatch(key) else mixed
                 keys.setdefault(key, []).append((kind, index))
 
         # The same term can reach the dictionary twice (traditional and simplified, or with and
@@ -148,24 +147,25 @@ class Screener:
                 by_key[key] = spec
         self._terms: list[TermSpec] = list(by_key.values())
         for index, (key, spec) in enumerate(by_key.items()):
-            add(key, _TERM, index, han)
+            add(key, _TERM, index)
             if spec.pinyin and HAN_RE.fullmatch(key) and len(key) >= 3:
-                add(homophones(key), _HOMOPHONE, index, homo)
+                for spelling in homophone_spellings(key):
+                    add(spelling, _HOMOPHONE, index)
                 spelt = pinyin_key(key)
                 if len(spelt) >= _MIN_PINYIN_LETTERS:
-                    add(spelt, _HOMOPHONE, index, mixed)
+                    add(spelt, _HOMOPHONE, index)
         for index, phrase in enumerate(allow):
-            add(normalize(phrase), _ALLOW, index, han)
+            add(normalize(phrase), _ALLOW, index)
         for claim in CLAIMS:
             for word in claim.anchor_words:
-                add(normalize(word), _ANCHOR, 0, han)
+                add(normalize(word), _ANCHOR, 0)
         for index, marker in enumerate(SCIENCE_MARKERS):
-            add(normalize(marker), _SCIENCE, index, han)
+            add(normalize(marker), _SCIENCE, index)
         for index, cue in enumerate(REFUTING_CUES):
-            add(normalize(cue), _REFUTE, index, han)
+            add(normalize(cue), _REFUTE, index)
         self._negations = [normalize(cue) for cue in NEGATION_CUES]
         for index, cue in enumerate(self._negations):
-            add(cue, _NEGATE, index, han)
+            add(cue, _NEGATE, index)
 
         self._rumors: list[RumorSpec] = list(rumors)
         self._rumor_claims = [normalize(r.claim) for r in self._rumors]
@@ -174,7 +174,7 @@ class Screener:
         self._keyword_groups: list[list[tuple[int, int]]] = []  # keyword id → (rumor, group)
         keyword_ids: dict[str, int] = {}
         for index, rumor in enumerate(self._rumors):
-            add(self._rumor_claims[index], _CLAIM, index, han)
+            add(self._rumor_claims[index], _CLAIM, index)
             groups, need = required_groups(rumor)
             self._rumor_need.append(need)
             self._rumor_groups.append([set() for _ in groups])
@@ -186,13 +186,12 @@ class Screener:
                     if key not in keyword_ids:
                         keyword_ids[key] = len(keyword_ids)
                         self._keyword_groups.append([])
-                        add(key, _KEYWORD, keyword_ids[key], han)
+                        add(key, _KEYWORD, keyword_ids[key])
                     self._keyword_groups[keyword_ids[key]].append((index, group_no))
                     self._rumor_groups[index][group_no].add(keyword_ids[key])
 
         self._han = _automaton(han)
         self._mixed = _automaton(mixed)
-        self._homo = _automaton(homo)
         # A mixed key holds a character that is not Chinese; a match of it lies within this many
         # characters of one, which is all of a mostly Chinese text the mixed pass has to read.
         self._mixed_reach = max(map(len, mixed), default=0)
@@ -318,8 +317,7 @@ class _FieldHits:
     """Every key found in one field, and the way from each back to the text as read.
 
     The main pass reads the Chinese characters only; the mixed pass reads only the stretches of
-    the full normalised text around characters that are not Chinese; the homophone pass, when
-    terms are marked for it, reads the Chinese characters as syllables. Positions in the Chinese
+    the full normalised text around characters that are not Chinese. Positions in the Chinese
     projection are mapped back only when something found there is reported.
     """
 
@@ -358,11 +356,6 @@ class _FieldHits:
         self.refutes = [(f, s) for f, s, _, _ in hits[_REFUTE]]
         self._negations = [(f, s, i) for f, s, _, i in hits[_NEGATE]]
         self._anchors = [(f, s) for f, s, _, _ in hits[_ANCHOR]]
-        if screener._homo is not None:
-            exact = {(s, e) for form, s, e, _, _ in self._terms if form == _HAN_FORM}
-            for s, e, _, index in _hits(screener._homo, homophones(self._han_text)):
-                if (s, e) not in exact:
-                    self._terms.append((_HAN_FORM, s, e, index, True))
 
     def _mixed_windows(self) -> list[_Span]:
         reach = self._screener._mixed_reach
