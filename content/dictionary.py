@@ -22,6 +22,7 @@ from content.errors import Conflict, Invalid, NotFound
 from content.models import Rumor, ScreeningTerm, ScreeningVersion, Severity
 from content.screening import Finding, RumorSpec, Screener, TermSpec, normalize, required_groups
 from content.screening.fold import HAN_RE
+from content.second_opinion import SecondOpinion
 from infra.clock import utcnow
 
 TERM_MAX = 100
@@ -83,11 +84,16 @@ async def screen(
     *,
     has_references: bool | None = None,
     markdown: tuple[str, ...] = ("body",),
+    second_opinion: SecondOpinion | None = None,
+    openid: str | None = None,
 ) -> list[Finding]:
     """Screen any named texts (a revision's fields, a comment, a report's detail) with the
-    current dictionary."""
+    current dictionary, and with WeChat's check when given one (it needs the author's openid)."""
     screener = await current_screener(session)
-    return screener.scan(fields, has_references=has_references, markdown=markdown)
+    findings = screener.scan(fields, has_references=has_references, markdown=markdown)
+    if second_opinion is not None:
+        findings += await second_opinion.findings(fields, openid, screener.version)
+    return findings
 
 
 def _refuse_control_characters(value: str, field: str, code: str) -> None:
