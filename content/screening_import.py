@@ -9,9 +9,9 @@ Bad rows and duplicates are reported with their line numbers; the rest is import
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO, TypeVar
+from typing import TextIO
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,7 +35,6 @@ RUMOR_COLUMNS = ("claim", "truth", "keywords")
 _TRUE = {"1", "true", "yes", "y", "是"}
 
 Progress = Callable[[int], None]
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -70,11 +69,6 @@ def read_rows(handle: TextIO, columns: tuple[str, ...]) -> list[tuple[int, dict[
             code="import.header",
         )
     return [(reader.line_num, {k: (v or "") for k, v in row.items() if k}) for row in reader]
-
-
-def _chunks(items: list[_T]) -> Iterator[list[_T]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
 
 
 async def import_terms(
@@ -116,21 +110,12 @@ async def import_terms(
     if dry_run:
         new = [TermSpec(e.term, e.category, e.severity.value, e.pinyin) for e in accepted]
         await _impact(session, report, new, [], recent)
-        report.added = len(accepted)
-        return report
-    for chunk in _chunks(accepted):
-        session.add_all(
-            ScreeningTerm(term=e.term, category=e.category, severity=e.severity, key=e.key,
-                          pinyin=e.pinyin)
-            for e in chunk
-        )  # fmt: skip
-        await session.flush()
-        report.added += len(chunk)
-        if progress:
-            progress(len(chunk))
-    if accepted:
-        await bump_version(session)
-    return report
+    rows_out = [
+        ScreeningTerm(term=e.term, category=e.category, severity=e.severity, key=e.key,
+                      pinyin=e.pinyin)
+        for e in accepted
+    ]  # fmt: skip
+    return await _write(session, report, rows_out, dry_run, progress)
 
 
 async def import_rumors(
@@ -162,15 +147,28 @@ async def import_rumors(
     if dry_run:
         new = [RumorSpec(r.claim, r.keywords, r.truth, r.source) for r in accepted]
         await _impact(session, report, [], new, recent)
-        report.added = len(accepted)
+    return await _write(session, report, accepted, dry_run, progress)
+
+
+async def _write(
+    session: AsyncSession,
+    report: ImportReport,
+    rows: Sequence[ScreeningTerm | Rumor],
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportReport:
+    """Add the accepted rows in chunks (nothing on a dry run) and mark the dictionary changed."""
+    if dry_run:
+        report.added = len(rows)
         return report
-    for chunk in _chunks(accepted):
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
         session.add_all(chunk)
         await session.flush()
         report.added += len(chunk)
         if progress:
             progress(len(chunk))
-    if accepted:
+    if rows:
         await bump_version(session)
     return report
 

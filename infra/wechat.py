@@ -45,6 +45,19 @@ class WechatSession:
     unionid: str | None
 
 
+def _answer(resp: httpx.Response) -> dict[str, Any]:
+    """WeChat's JSON answer (labelled text/plain), or `WechatUnavailable`."""
+    if resp.status_code >= 500:
+        raise WechatUnavailable(f"WeChat answered HTTP {resp.status_code}")
+    try:
+        data = resp.json()
+    except ValueError as exc:
+        raise WechatUnavailable("WeChat answered with something that is not JSON") from exc
+    if not isinstance(data, dict):
+        raise WechatUnavailable("WeChat answered with something that is not an object")
+    return data
+
+
 async def jscode2session(http: httpx.AsyncClient, settings: Settings, code: str) -> WechatSession:
     if not settings.wechat_appid or not settings.wechat_secret:
         raise WechatUnavailable(
@@ -63,12 +76,7 @@ async def jscode2session(http: httpx.AsyncClient, settings: Settings, code: str)
         )
     except httpx.HTTPError as exc:
         raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
-    if resp.status_code >= 500:
-        raise WechatUnavailable(f"WeChat answered HTTP {resp.status_code}")
-    try:
-        data = resp.json()
-    except ValueError as exc:
-        raise WechatUnavailable("WeChat answered with something that is not JSON") from exc
+    data = _answer(resp)
     errcode = int(data.get("errcode") or 0)
     if errcode in _INVALID_CODE:
         raise WechatCodeInvalid(data.get("errmsg") or "invalid code", errcode)
@@ -114,18 +122,6 @@ class SecVerdict:
     keywords: tuple[str, ...]
 
 
-async def _json(resp: httpx.Response) -> dict[str, Any]:
-    if resp.status_code >= 500:
-        raise WechatUnavailable(f"WeChat answered HTTP {resp.status_code}")
-    try:
-        data = resp.json()
-    except ValueError as exc:
-        raise WechatUnavailable("WeChat answered with something that is not JSON") from exc
-    if not isinstance(data, dict):
-        raise WechatUnavailable("WeChat answered with something that is not an object")
-    return data
-
-
 async def access_token(
     http: httpx.AsyncClient, settings: Settings, cache: AccessToken, *, fresh: bool = False
 ) -> str:
@@ -145,7 +141,7 @@ async def access_token(
         )
     except httpx.HTTPError as exc:
         raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
-    data = await _json(resp)
+    data = _answer(resp)
     token = data.get("access_token")
     if not isinstance(token, str) or not token:
         raise WechatUnavailable(
@@ -179,7 +175,7 @@ async def msg_sec_check(
             )
         except httpx.HTTPError as exc:
             raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
-        data = await _json(resp)
+        data = _answer(resp)
         errcode = int(data.get("errcode") or 0)
         if errcode in _STALE_TOKEN and attempt == 0:
             continue
