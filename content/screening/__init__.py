@@ -6,7 +6,8 @@ without references, reported as findings whose offsets point into the source tex
 - `terms`: dictionary entries, the default list, and the separator rule (evasion or prose);
 - `claims`: absolute-claim patterns and science markers;
 - `rumors`: rumor entries, their meaning-bearing words, refuting cues; `library`: default rumors;
-- `findings`: what is reported; `screener`: all of it in a few passes over each field.
+- `findings`: what is reported; `hits`: the keys found in one field and the way back to the
+  text; `screener`: all of it in a few passes over each field.
 """
 
 from content.screening.claims import CLAIMS, SCIENCE_MARKERS

@@ -82,10 +82,6 @@ HAN_RE: Final = re.compile(f"[{_HAN_CLASS}]+")
 NOT_HAN_RE: Final = re.compile(f"[^{_HAN_CLASS}]+")
 
 
-def _is_han(ch: str) -> bool:
-    return HAN_RE.fullmatch(ch) is not None
-
-
 class _FoldTable(dict[int, str]):
     """`str.translate` table filled on the first sight of each code point.
 
