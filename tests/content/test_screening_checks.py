@@ -127,3 +127,10 @@ def test_every_finding_names_its_dictionary_version_and_a_plain_chinese_message(
         assert finding.dictionary_version == 42
         assert finding.as_dict()["dictionary_version"] == 42
         assert any("\u4e00" <= c <= "\u9fff" for c in finding.message)
+
+
+def test_the_default_library_passes_the_checks_an_operator_entry_gets() -> None:
+    from content.dictionary import validate_rumor
+
+    for _, claim, keywords, truth, source in DEFAULT_RUMORS:
+        assert validate_rumor(claim, truth, list(keywords), source)[0] == claim
