@@ -1,7 +1,7 @@
 """screening term keys, pinyin marks and the dictionary version
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-26 11:02:47.264878
 """
 
@@ -16,7 +16,7 @@ from content.screening import normalize
 from infra.clock import utcnow
 
 revision: str = '0005'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
