@@ -248,6 +248,23 @@ class ScreeningTerm(SQLModel, table=True):
     category: str = Field(max_length=32)
     severity: Severity = Field(sa_type=_enum(Severity))
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    # The term as screening matches it (case, width, traditional/simplified, separators folded):
+    # unique, so "Falun Gong" and "falun gong" cannot both be entered. Null only for rows that
+    # collided when the column was added.
+    key: str | None = Field(default=None, max_length=200, sa_column_kwargs={"unique": True})
+    # Also match its pinyin spelling and homophones (terms of three or more Chinese characters).
+    pinyin: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class ScreeningVersion(SQLModel, table=True):
+    """One row: the version of the screening dictionary and rumor library, bumped by every change,
+    so every API and worker process notices a change before its next screening."""
+
+    __tablename__ = "screening_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
 class Rumor(SQLModel, table=True):

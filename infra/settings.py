@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     wechat_secret: str | None = None
     wechat_base_url: str = "https://api.weixin.qq.com"
     wechat_timeout_s: float = 5.0
+    # Ask WeChat's content-security check (msgSecCheck v2) for a second opinion in screening.
+    wechat_seccheck: bool = False
 
     claim_lease_seconds: int = 30 * 60
     login_per_minute: int = 10  # password attempts per address and username
