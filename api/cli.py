@@ -128,3 +128,29 @@ def user_create(
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"created user {username} ({user_id}) with roles {', '.join(role)}")
+
+
+feeds_app = typer.Typer(help="Feeds in Redis.")
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("rebuild")
+def feeds_rebuild() -> None:
+    """Refill every feed in Redis from the database (after Redis lost its data)."""
+    from workers.feeds import rebuild_feeds
+
+    settings = _settings()
+
+    async def _rebuild() -> int:
+        with redis_url(settings) as url:
+            async with open_services(settings, redis=url) as services:
+                with typer.progressbar(length=1, label="rebuilding feeds") as bar:
+
+                    def progress(done: int, total: int) -> None:
+                        bar.length = total
+                        bar.update(done - bar.pos)
+
+                    return await rebuild_feeds(services, progress)
+
+    count = asyncio.run(_rebuild())
+    typer.echo(f"feeds rebuilt: {count} published items")

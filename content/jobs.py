@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 MACHINE_REVIEW = "machine_review"
 PROCESS_MEDIA = "process_media"
 SYNC_PUBLIC_MEDIA = "sync_public_media"
+FEED_REBUILD = "feed_rebuild"
+FLUSH_COUNTERS = "flush_counters"
 
 _KEY = "kepu.jobs_after_commit"
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import jobs
+from content import feeds, jobs
 from content.errors import Conflict, Forbidden
 from content.models import (
     Content,
@@ -244,6 +244,7 @@ async def _enter(
         content.published_at = content.published_at or now
         await _index_live(session, content.id, revision)
         jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
+        await feeds.on_published(session, content)
 
 
 async def _index_live(session: AsyncSession, content_id: str, revision: Revision | None) -> None:
@@ -283,6 +284,7 @@ async def _end_content(
     content.removed_reason = reason
     await _index_live(session, content.id, None)
     jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
+    feeds.after_commit_sync(session, content.id)
 
 
 async def open_task(session: AsyncSession, revision_id: str, stage: Stage) -> ReviewTask | None:
