@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass
 
@@ -19,10 +18,6 @@ from infra.services import Services
 class CachedPage:
     body: bytes
     etag: str
-
-
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
 @dataclass

@@ -45,11 +45,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from content import accounts, feeds  # noqa: E402
-from content.seed import seed  # noqa: E402
-from infra import db  # noqa: E402
-from infra.redis import make_client  # noqa: E402
-from infra.security import issue_token  # noqa: E402
+from content import accounts, feeds
+from content.seed import seed
+from infra import db
+from infra.redis import make_client
+from infra.security import issue_token
 
 PG_ADMIN = os.environ.get("KEPU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("KEPU_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -110,9 +110,13 @@ async def build_catalogue(items: int) -> Catalogue:
     async with sessions() as session:
         await seed(session)
         viewer = await accounts.create_staff_user(
-            session, username=f"viewer-{tag}", password="bench pass 1", display_name="观众",
-            roles=["viewer"], disciplines=[],
-        )  # fmt: skip
+            session,
+            username=f"viewer-{tag}",
+            password=secrets.token_urlsafe(16),
+            display_name="观众",
+            roles=["viewer"],
+            disciplines=[],
+        )
         await session.commit()
     conn = await asyncpg.connect(url)
     for i in range(CREATORS):

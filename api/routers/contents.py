@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Response, status
 
-from api import presenters
+from api import etags, presenters
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
 from api.schemas import (
     Author,
@@ -72,10 +72,15 @@ async def withdraw_content(
 
 @router.get("/contents/{content_id}", response_model=ContentOut)
 async def get_content(
-    content_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
-) -> ContentOut:
+    content_id: str,
+    request: Request,
+    user: OptionalUser,
+    session: SessionDep,
+    services: ServicesDep,
+) -> Response:
     view = await contents.detail(session, user, content_id)
-    return await presenters.content_detail(session, services, view)
+    out = await presenters.content_detail(session, services, view)
+    return etags.json_response(request, out, private=user is not None)
 
 
 def _author(user: User | None) -> Author | None:

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api import presenters
 from api.deps import Cursor, Limit, SessionDep, session_scope
-from api.feedcache import CachedPage, FeedRuntime, etag_of
+from api.etags import etag_of, respond
+from api.feedcache import CachedPage, FeedRuntime
 from api.schemas import Card, Page, TopicOut
 from content import feeds, taxonomy
 from content.accounts import get_active_user
@@ -68,11 +69,7 @@ async def get_feed(
             return await _build(request, services, runtime, query)
 
         page = await runtime.cache.get_or_build(key, build)
-    private = "private" if user_id else "public"
-    headers = {"ETag": page.etag, "Cache-Control": f"{private}, no-cache"}
-    if request.headers.get("if-none-match") == page.etag:
-        return Response(status_code=304, headers=headers)
-    return Response(page.body, media_type="application/json", headers=headers)
+    return respond(request, page.body, page.etag, private=user_id is not None)
 
 
 async def _build(

@@ -162,3 +162,20 @@ async def test_feeds_survive_redis_losing_them_and_are_rebuilt(
     assert await services.redis.exists(keys.built)
     assert await services.redis.zscore(keys.feed("latest", "t:rural-revitalization"), content_id)
     assert content_id in await _all_ids(client, topic="rural-revitalization")
+
+
+async def test_details_carry_an_etag_and_answer_304(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content_id = await f.publish(client, crew)
+    first = await f.get(client, None, content_id)
+    assert first.status_code == 200 and first.json()["title"] == "冬季如何科学预防流感"
+    assert "冬季".encode() in first.content  # Chinese as-is, not \u-escaped
+    etag = first.headers["etag"]
+    again = await client.get(f"/api/v1/contents/{content_id}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    fan = await f.person(services, "viewer")
+    await client.post(f"/api/v1/contents/{content_id}/like", headers=fan.auth)
+    changed = await client.get(f"/api/v1/contents/{content_id}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.json()["stats"]["likes"] == 1
