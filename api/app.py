@@ -21,6 +21,8 @@ from infra.settings import Settings, get_settings
 from workers.app import build_worker
 
 API_PREFIX = "/api/v1"
+# Where local-disk storage's signed URLs point (unused with S3): the storage router's path.
+STORAGE_ROUTE = f"{API_PREFIX}{storage.ROUTE}"
 WORKER_RESTART_S = 5
 log = logging.getLogger("kepu.app")
 
@@ -35,7 +37,9 @@ async def _seed(services: Services) -> None:
 async def _opened(settings: Settings) -> AsyncIterator[Services]:
     async with contextlib.AsyncExitStack() as stack:
         try:
-            opening = open_services(settings, migrate=settings.mode == "dev")
+            opening = open_services(
+                settings, storage_route=STORAGE_ROUTE, migrate=settings.mode == "dev"
+            )
             services = await stack.enter_async_context(opening)
         except Exception as exc:
             if (cause := unreachable(exc)) is not None:
@@ -61,8 +65,13 @@ async def _run_embedded_worker(settings: Settings, services: Services) -> None:
         try:
             await worker.run_async()
             return
-        except Exception:
-            log.exception("embedded worker stopped; restarting in %s s", WORKER_RESTART_S)
+        except Exception as exc:
+            if (cause := unreachable(exc)) is None:
+                log.exception("embedded worker stopped; restarting in %s s", WORKER_RESTART_S)
+            else:  # an outage, not a bug: one line, not the task group's traceback
+                log.warning(
+                    "embedded worker lost Redis (%s); restarting in %s s", cause, WORKER_RESTART_S
+                )
         await anyio.sleep(WORKER_RESTART_S)
 
 
@@ -94,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     app.add_middleware(
-        BodyLimit, limit=settings.max_request_bytes, exempt_prefix=f"{API_PREFIX}/storage/"
+        BodyLimit, limit=settings.max_request_bytes, exempt_prefix=f"{STORAGE_ROUTE}/"
     )
     app.add_middleware(RequestContext)
     for module in (auth, me, contents, uploads, review, feed, admin, ops, storage):

@@ -6,15 +6,15 @@ order from Redis and the cards from the database (api/feedcache.py, content/feed
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api import presenters
+from api import presenters, problems
 from api.deps import Cursor, Limit, SessionDep, session_scope
 from api.etags import etag_of, respond
 from api.feedcache import CachedPage, FeedRuntime
-from api.schemas import Card, Page, TopicOut
+from api.schemas import CardOut, Page, TopicOut
 from content import feeds, taxonomy
 from content.accounts import get_active_user
 from content.errors import Unauthenticated
@@ -23,10 +23,6 @@ from infra.security import TokenError, read_token
 from infra.services import Services
 
 router = APIRouter(tags=["feed"])
-_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "the following tab needs a token (problem details)"},
-    422: {"description": "unknown topic or audience, bad cursor or limit (problem details)"},
-}
 
 
 def _token_user(request: Request, services: Services) -> str | None:
@@ -43,7 +39,7 @@ def _token_user(request: Request, services: Services) -> str | None:
         raise Unauthenticated(str(exc)) from exc
 
 
-@router.get("/feed", response_model=Page[Card], responses=_PROBLEMS)
+@router.get("/feed", response_model=Page[CardOut], responses=problems.responses(401, 422))
 async def get_feed(
     request: Request,
     tab: feeds.Tab = feeds.Tab.latest,

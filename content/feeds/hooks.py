@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -21,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content.feeds import order
 from content.feeds.keys import FeedKeys
 from content.feeds.ranking import hot_score
-from content.models import Content, ContentStats
+from content.models import ContentStats
 from infra.upsert import insert_for
 
 log = logging.getLogger(__name__)
@@ -46,15 +47,14 @@ def user_entry(user_id: str) -> str:
     return f"u:{user_id}"
 
 
-async def on_published(session: AsyncSession, content: Content) -> None:
-    """A content went live: give it counters (kept if it was live before) and a place in the
+async def on_published(session: AsyncSession, content_id: str, published_at: datetime) -> None:
+    """A content goes live: give it counters (kept if it was live before) and a place in the
     feeds once the commit is done."""
-    assert content.published_at is not None
     stmt = insert_for(session, ContentStats).values(
-        content_id=content.id, hot_score=hot_score(None, content.published_at)
+        content_id=content_id, hot_score=hot_score(None, published_at)
     )
     await session.exec(stmt.on_conflict_do_nothing(index_elements=["content_id"]))
-    after_commit_sync(session, content.id)
+    after_commit_sync(session, content_id)
 
 
 @dataclass
