@@ -157,6 +157,9 @@ async def _from_redis(
         ranged = await _ranges(redis, feed_keys, cursor, want)
         scores.update(ranged)
         found = await load(session, [i for i, _ in ranged if i not in skip])
+        if query.tab == Tab.following and (query.topic or query.audience):
+            # Creators' timelines are not split by topic: filter here, as the database does.
+            found = {i: c for i, c in found.items() if c.in_scope(query.topic, query.audience)}
         stale = [i for i, _ in ranged if i not in found and i not in skip]
         if stale and len(feed_keys) == 1:
             await order.forget(redis, stale, feed_keys[0])
