@@ -4,7 +4,6 @@ neither serves the item in any feed."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -15,28 +14,17 @@ import pytest
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port
+from tests.conftest import free_port, process_env
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
-    env.update(
-        KEPU_DATA_DIR=str(settings.data_dir),
-        KEPU_DATABASE_URL=str(settings.database_url),
-        KEPU_REDIS_URL=str(settings.redis_url),
-        KEPU_REDIS_PREFIX=settings.redis_prefix,
-        KEPU_QUEUE_NAME=settings.queue_name,
-        KEPU_S3_ENDPOINT=str(settings.s3_endpoint),
-        KEPU_S3_ACCESS_KEY=str(settings.s3_access_key),
-        KEPU_S3_SECRET_KEY=str(settings.s3_secret_key),
-        KEPU_S3_BUCKET=settings.s3_bucket,
-        KEPU_JWT_SECRET=str(settings.jwt_secret),
-        KEPU_MODE="production",  # no migrations at start: the test session ran them
-        KEPU_RUN_EMBEDDED_WORKER="false",
-        KEPU_LOG_LEVEL="WARNING",
-        KEPU_FEED_CACHE_TTL_S="60",  # warm pages would outlive the test without invalidation
+    return process_env(
+        settings,
+        mode="production",  # no migrations at start: the test session ran them
+        run_embedded_worker="false",
+        log_level="WARNING",
+        feed_cache_ttl_s="60",  # warm pages would outlive the test without invalidation
     )
-    return env
 
 
 def _spawn(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
@@ -57,7 +45,7 @@ async def servers(settings: Settings) -> AsyncIterator[list[str]]:
     try:
         async with httpx.AsyncClient() as probe:
             for url in urls:
-                for _ in range(300):
+                for _ in range(600):  # a loaded machine starts slowly
                     try:
                         if (await probe.get(f"{url}/readyz")).status_code == 200:
                             break
