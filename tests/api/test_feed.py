@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
+import anyio
 import httpx
 from fastapi import FastAPI
 
 from content import feeds
 from infra.clock import utcnow
 from infra.services import Services
+from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually
+from tests.conftest import eventually, process_env
 from workers.feeds import rebuild_feeds
 
 FEED = "/api/v1/feed"
@@ -179,3 +184,23 @@ async def test_details_carry_an_etag_and_answer_304(
     await client.post(f"/api/v1/contents/{content_id}/like", headers=fan.auth)
     changed = await client.get(f"/api/v1/contents/{content_id}", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.json()["stats"]["likes"] == 1
+
+
+async def test_kepu_feeds_rebuild_refills_redis_from_the_database(
+    client: httpx.AsyncClient, services: Services, settings: Settings
+) -> None:
+    crew = await f.crew(services)
+    content_id = await f.publish(client, crew, topics=["youth-stem"])
+    keys = feeds.FeedKeys(settings.redis_prefix)
+    latest = keys.feed("latest", "t:youth-stem")
+    await services.redis.zrem(latest, content_id)
+    kepu = str(Path(sys.executable).parent / "kepu")
+    env = process_env(settings, mode="production", log_level="WARNING")
+    done = await anyio.to_thread.run_sync(
+        lambda: subprocess.run(
+            [kepu, "feeds", "rebuild"], env=env, capture_output=True, text=True, timeout=120
+        )
+    )
+    assert done.returncode == 0, done.stderr
+    assert "feeds rebuilt:" in done.stdout
+    assert await services.redis.zscore(latest, content_id) is not None
