@@ -1,8 +1,8 @@
 """Feed pages per second against a real `kepu serve --no-workers` on PostgreSQL and Redis.
 
-DESIGN.md's targets: a warm `latest` page reaches at least 0.7x the requests per second of a
-bare route in the same app returning a constant body of the same size (same server, same
-middleware), and stays flat from 10^3 to 10^6 published items (within 1.2x).
+The targets (docs/architecture.md): a warm `latest` page reaches at least 0.7x the requests per
+second of a bare route in the same app returning a constant body of the same size (same server,
+same middleware), and stays flat from 10^3 to 10^6 published items (within 1.2x).
 
 What it does, for each catalogue size (default 10^3 and 10^6): a fresh PostgreSQL database built
 by the migrations, published articles inserted with one `INSERT … SELECT generate_series` per
