@@ -128,12 +128,20 @@ async def forget(redis: aioredis.Redis, ids: Iterable[str], feed_key: str) -> No
 
 @dataclass
 class _Fill:
+    """Members gathered per feed for one chunk, so each feed gets one ZADD per chunk."""
+
     keys: FeedKeys
     counts: dict[str, int] = field(default_factory=dict)
+    chunk: dict[str, dict[str, float]] = field(default_factory=dict)
 
-    def add(self, pipe: aioredis.client.Pipeline, key: str, member: str, score: float) -> None:
-        pipe.zadd(self.keys.rebuilding(key), {member: score})
+    def add(self, key: str, member: str, score: float) -> None:
+        self.chunk.setdefault(key, {})[member] = score
         self.counts[key] = self.counts.get(key, 0) + 1
+
+    def flush(self, pipe: aioredis.client.Pipeline) -> None:
+        for key, members in self.chunk.items():
+            pipe.zadd(self.keys.rebuilding(key), members)
+        self.chunk = {}
 
 
 async def rebuild(
@@ -200,13 +208,14 @@ async def _rebuild(
                 if p is None:
                     continue
                 for s in p.scopes:
-                    fill.add(pipe, keys.feed(Tab.latest, s), p.content_id, p.latest)
-                    fill.add(pipe, keys.feed(Tab.hot, s), p.content_id, p.hot)
+                    fill.add(keys.feed(Tab.latest, s), p.content_id, p.latest)
+                    fill.add(keys.feed(Tab.hot, s), p.content_id, p.hot)
                 author_key = keys.author(p.owner_id)
                 if p.owner_id not in authors:
                     authors.add(p.owner_id)
                     pipe.delete(keys.rebuilding(author_key))
-                fill.add(pipe, author_key, p.content_id, p.latest)
+                fill.add(author_key, p.content_id, p.latest)
+            fill.flush(pipe)
             await pipe.execute()
         done += len(rows)
         after = str(rows[-1][0])
