@@ -50,16 +50,18 @@ async def server(settings: Settings) -> AsyncIterator[str]:
     proc = _spawn(env, port)
     url = f"http://127.0.0.1:{port}"
     try:
+        # Three processes import the app at once; on a loaded machine that takes a while.
+        deadline = asyncio.get_running_loop().time() + 90
         async with httpx.AsyncClient() as probe:
-            for _ in range(200):
+            while True:
                 try:
                     if (await probe.get(f"{url}/readyz")).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
+                if asyncio.get_running_loop().time() > deadline or proc.poll() is not None:
+                    raise AssertionError("server did not start")
                 await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("server did not start")
         yield url
     finally:
         _stop(proc)

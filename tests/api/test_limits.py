@@ -195,3 +195,14 @@ async def test_login_limits_admit_everything_when_redis_is_down(
     finally:
         await down.aclose()
     assert "rate limit not checked (Redis unavailable)" in caplog.text
+
+
+async def test_a_success_after_the_window_ran_out_leaves_no_negative_count(
+    services: Services,
+) -> None:
+    address = _address()
+    attempt = await throttle.admit_password(services.redis, services.settings, address, "x")
+    assert len(attempt.counted) == 2
+    await services.redis.delete(*attempt.counted)  # the window ran out before the login ended
+    await throttle.succeeded(services.redis, attempt)
+    assert await services.redis.exists(*attempt.counted) == 0

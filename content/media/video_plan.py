@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from content.video_checks import video_of
+from content.media.video_checks import video_of
 from infra.media_probe import ProbeResult, VideoInfo
 
 # The ladder, by the short side (so a portrait 720x1280 is "720p"). Bit rates are caps
