@@ -56,10 +56,10 @@ async def get_feed(
         user_id = None  # the shared page: the same bytes for everyone
     elif user_id is None:
         raise Unauthenticated("the following tab is yours: log in first", code="auth.required")
-    query = feeds.FeedQuery(tab, topic or None, audience or None, cursor, limit, user_id)
-    key = (tab, query.topic, query.audience, cursor, limit, user_id)
+    key = (tab, topic or None, audience or None, cursor, limit, user_id)
     page = runtime.cache.get(key)
     if page is None:
+        query = feeds.FeedQuery(tab, topic or None, audience or None, cursor, limit, user_id)
 
         async def build() -> tuple[CachedPage, float]:
             return await _build(request, services, runtime, query)
