@@ -154,7 +154,7 @@ async def drop_catalogue(cat: Catalogue) -> None:
     redis = make_client(REDIS)
     keys = [k async for k in redis.scan_iter(match=f"{cat.prefix}:*", count=1000)]
     for i in range(0, len(keys), 1000):
-        await redis.delete(*keys[i : i + 1000])
+        await redis.unlink(*keys[i : i + 1000])  # freed in the background: a big DEL blocks
     await redis.aclose()
     conn = await asyncpg.connect(PG_ADMIN)
     await conn.execute(f'DROP DATABASE IF EXISTS "{cat.database}" WITH (FORCE)')
@@ -274,6 +274,23 @@ def measure(cat: Catalogue, runs: int, duration: int, connections: int) -> dict[
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def report(items: int, res: dict[str, Result], args: argparse.Namespace) -> bool:
+    bare = res["bare"].rps
+    print(f"\n{items} items (median of {args.runs} runs, wrk -t2 -c{args.connections} "
+          f"-d{args.duration}s)")  # fmt: skip
+    print(f"  {'route':<14}{'rps':>8}{'p50 ms':>9}{'p99 ms':>9}{'x bare':>8}"
+          f"{'cpu us/req':>12}{'x bare':>8}")  # fmt: skip
+    for name, r in res.items():
+        cpu_ratio = res["bare"].cpu_us / r.cpu_us
+        print(f"  {name:<14}{r.rps:>8.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
+              f"{r.rps / bare:>8.2f}{r.cpu_us:>12.0f}{cpu_ratio:>8.2f}")  # fmt: skip
+    ratio = res["latest"].rps / bare
+    verdict = ratio >= 0.7
+    print(f"  latest vs bare: {ratio:.2f}x (target >= 0.7): {'PASS' if verdict else 'FAIL'}\n",
+          flush=True)  # fmt: skip
+    return verdict
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", default="1000,1000000")
@@ -286,6 +303,7 @@ def main() -> int:
         return 2
     sizes = [int(x) for x in args.items.split(",")]
     results: dict[int, dict[str, Result]] = {}
+    ok = True
     for items in sizes:
         print(f"catalogue of {items} published items", flush=True)
         cat = asyncio.run(build_catalogue(items))
@@ -293,21 +311,7 @@ def main() -> int:
             results[items] = measure(cat, args.runs, args.duration, args.connections)
         finally:
             asyncio.run(drop_catalogue(cat))
-    ok = True
-    for items, res in results.items():
-        bare = res["bare"].rps
-        print(f"\n{items} items (median of {args.runs} runs, wrk -t2 -c{args.connections} "
-              f"-d{args.duration}s)")  # fmt: skip
-        print(f"  {'route':<14}{'rps':>8}{'p50 ms':>9}{'p99 ms':>9}{'x bare':>8}"
-              f"{'cpu us/req':>12}{'x bare':>8}")  # fmt: skip
-        for name, r in res.items():
-            cpu_ratio = res["bare"].cpu_us / r.cpu_us
-            print(f"  {name:<14}{r.rps:>8.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-                  f"{r.rps / bare:>8.2f}{r.cpu_us:>12.0f}{cpu_ratio:>8.2f}")  # fmt: skip
-        ratio = res["latest"].rps / bare
-        verdict = ratio >= 0.7
-        ok &= verdict
-        print(f"  latest vs bare: {ratio:.2f}x (target >= 0.7): {'PASS' if verdict else 'FAIL'}")
+        ok &= report(items, results[items], args)
     if len(results) >= 2:
         small, large = results[min(results)], results[max(results)]
         # Compare each size's ratio to its own bare route: the machine's load drifts between
