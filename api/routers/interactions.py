@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
-from api import presenters
+from api import presenters, problems
 from api.deps import CurrentUser, ServicesDep, SessionDep
 from api.schemas import AcceptedOut, FollowOut, MyInteraction, MyInteractions, StatsOut, ViewIn
 from content import counters, interactions
@@ -16,6 +16,7 @@ from content.models import ReactionKind, User
 from infra.services import Services
 
 router = APIRouter(tags=["interactions"])
+_WRITE = problems.responses(401, 404, 422, 429)
 
 
 async def _limited(request: Request, services: Services, user: User) -> FeedKeys:
@@ -43,28 +44,28 @@ async def _react(
     return presenters.stats_out(content_id, stats)
 
 
-@router.post("/contents/{content_id}/like", response_model=StatsOut)
+@router.post("/contents/{content_id}/like", response_model=StatsOut, responses=_WRITE)
 async def like(
     content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> StatsOut:
     return await _react(request, session, services, user, content_id, ReactionKind.like, True)
 
 
-@router.delete("/contents/{content_id}/like", response_model=StatsOut)
+@router.delete("/contents/{content_id}/like", response_model=StatsOut, responses=_WRITE)
 async def unlike(
     content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> StatsOut:
     return await _react(request, session, services, user, content_id, ReactionKind.like, False)
 
 
-@router.post("/contents/{content_id}/favorite", response_model=StatsOut)
+@router.post("/contents/{content_id}/favorite", response_model=StatsOut, responses=_WRITE)
 async def favorite(
     content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> StatsOut:
     return await _react(request, session, services, user, content_id, ReactionKind.favorite, True)
 
 
-@router.delete("/contents/{content_id}/favorite", response_model=StatsOut)
+@router.delete("/contents/{content_id}/favorite", response_model=StatsOut, responses=_WRITE)
 async def unfavorite(
     content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> StatsOut:
@@ -72,7 +73,10 @@ async def unfavorite(
 
 
 @router.post(
-    "/contents/{content_id}/share", status_code=status.HTTP_202_ACCEPTED, response_model=AcceptedOut
+    "/contents/{content_id}/share",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AcceptedOut,
+    responses=_WRITE,
 )
 async def share(
     content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
@@ -83,7 +87,10 @@ async def share(
 
 
 @router.post(
-    "/contents/{content_id}/views", status_code=status.HTTP_202_ACCEPTED, response_model=AcceptedOut
+    "/contents/{content_id}/views",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AcceptedOut,
+    responses=problems.responses(401, 404, 413, 422, 429),
 )
 async def view(
     content_id: str,
@@ -113,21 +120,23 @@ async def _follow(
     return FollowOut(creator_id=creator_id, following=on, followers=followers)
 
 
-@router.post("/users/{user_id}/follow", response_model=FollowOut)
+@router.post("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
 async def follow(
     user_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> FollowOut:
     return await _follow(request, session, services, user, user_id, True)
 
 
-@router.delete("/users/{user_id}/follow", response_model=FollowOut)
+@router.delete("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
 async def unfollow(
     user_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> FollowOut:
     return await _follow(request, session, services, user, user_id, False)
 
 
-@router.get("/me/interactions", response_model=MyInteractions)
+@router.get(
+    "/me/interactions", response_model=MyInteractions, responses=problems.responses(401, 422)
+)
 async def my_interactions(
     user: CurrentUser,
     session: SessionDep,
