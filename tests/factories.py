@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import accounts, contents
@@ -239,3 +241,17 @@ def writer(
         return result
 
     return write
+
+
+def random_address() -> str:
+    """A client address of its own, so per-address limits (logins) start afresh for a test."""
+    return "10." + ".".join(str(secrets.randbelow(254) + 1) for _ in range(3))
+
+
+@contextlib.asynccontextmanager
+async def from_address(app: FastAPI, host: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the running app whose requests come from ``host``. Tests that fail many
+    logins use one, so the shared client's address (127.0.0.1) is never locked out."""
+    transport = httpx.ASGITransport(app=app, client=(host, 50123))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kepu.test") as c:
+        yield c

@@ -1,7 +1,7 @@
 """feeds and interactions: counters, likes and favourites, follows, viewers, flushed batches
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-26 10:47:10.845102
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0004'
-down_revision: str | None = '0002'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
