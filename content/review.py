@@ -24,6 +24,7 @@ from content.models import (
     User,
 )
 from content.screening import blocking
+from content.text import clean_text
 from infra.clock import utcnow
 
 STAGE_ROLE = {
@@ -172,13 +173,11 @@ async def decide(
 ) -> TaskView:
     if decision not in DECISIONS:
         raise Invalid("decision is approve, reject or request_changes", field="decision")
-    comment = (comment or "").strip() or None
+    comment = clean_text(comment, "comment", MAX_COMMENT, required=False) or None
     if decision != "approve" and not comment:
         raise Invalid(
             f"{decision.replace('_', ' ')} needs a comment for the author", field="comment"
         )
-    if comment and len(comment) > MAX_COMMENT:
-        raise Invalid(f"comment: at most {MAX_COMMENT} characters", field="comment")
     view = await _task_for(session, user, task_id)
     now = utcnow()
     # The single conditional UPDATE is the arbiter: of two racing decisions exactly one matches.
