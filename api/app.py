@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.middleware import BodyLimit, RequestContext, SecurityHeaders
+from api.openapi import document_problems
 from api.routers import admin, auth, contents, feed, me, ops, review, storage, uploads
 from content.seed import seed
 from infra.logging import configure as configure_logging
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
     )
     problems.install(app)
+    document_problems(app)
     app.add_middleware(
         BodyLimit, limit=settings.max_request_bytes, exempt_prefix=f"{API_PREFIX}/storage/"
     )

@@ -1,0 +1,109 @@
+"""Kepu as separate processes for tests that need real ones (several servers, kills, restarts):
+the environment that points them at the test session's services, and starting and stopping."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from infra.settings import Settings
+
+KEPU = Path(sys.executable).parent / "kepu"
+
+
+def kepu_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a `kepu`/uvicorn process using ``settings``' database, Redis, queue,
+    S3 bucket and secret; ``extra`` overrides (``KEPU_…`` names)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
+    env.update(
+        KEPU_DATA_DIR=str(settings.data_dir),
+        KEPU_DATABASE_URL=str(settings.database_url),
+        KEPU_REDIS_URL=str(settings.redis_url),
+        KEPU_REDIS_PREFIX=settings.redis_prefix,
+        KEPU_QUEUE_NAME=settings.queue_name,
+        KEPU_S3_ENDPOINT=str(settings.s3_endpoint),
+        KEPU_S3_ACCESS_KEY=str(settings.s3_access_key),
+        KEPU_S3_SECRET_KEY=str(settings.s3_secret_key),
+        KEPU_S3_BUCKET=settings.s3_bucket,
+        KEPU_S3_REGION=settings.s3_region,
+        KEPU_JWT_SECRET=str(settings.jwt_secret),
+        KEPU_LOG_LEVEL="WARNING",
+    )
+    env.update(extra)
+    return env
+
+
+def start_api(
+    env: dict[str, str], port: int, *, workers: int = 1, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """uvicorn serving the app on 127.0.0.1:``port``, in a session of its own (so a SIGKILL to
+    its group takes every worker process with it)."""
+    out = log.open("ab") if log else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    finally:
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(KEPU), "worker"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited with {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise AssertionError("the server did not become ready")
+        time.sleep(0.1)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the whole group, SIGKILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        kill(proc)
+    except ProcessLookupError:
+        pass
+
+
+def kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the whole group, as a machine dying would."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
