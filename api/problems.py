@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from content.errors import (
@@ -27,6 +28,9 @@ from infra.logging import request_id
 
 log = logging.getLogger("kepu.api")
 _CHARACTER_NOT_IN_REPERTOIRE = "22021"  # PostgreSQL's SQLSTATE for NUL in text
+# SQLSTATEs of a server going away or not yet back: connection exceptions (class 08), and
+# admin shutdown, crash shutdown, "the database system is starting up" (57P01–57P03).
+_SERVER_GONE = ("08", "57P01", "57P02", "57P03")
 
 STATUS: dict[type[DomainError], int] = {
     Invalid: 422,
@@ -161,7 +165,32 @@ async def _database(_request: Request, exc: Exception) -> ProblemResponse:
             "invalid_text",
             "the input contains a character that cannot be stored (such as NUL); remove it",
         )
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    if (
+        exc.connection_invalidated
+        or isinstance(exc, DBInterfaceError)
+        or (sqlstate and sqlstate.startswith(_SERVER_GONE))
+    ):
+        # The database went away mid-request (restart, failover): the pool reconnects on the
+        # next checkout (pre-ping); this request is refused, never half-done.
+        return _dependency_down(exc)
     raise exc
+
+
+def _dependency_down(exc: Exception) -> ProblemResponse:
+    log.warning("a dependency is unreachable: %s: %s", type(exc).__name__, exc)
+    return problem(
+        503,
+        "dependency.down",
+        "a service Kepu depends on is unreachable right now; try again shortly",
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _unreachable(_request: Request, exc: Exception) -> ProblemResponse:
+    # Refused or reset connections (the database not accepting connections while it restarts)
+    # are an outage, not a bug: 503 with Retry-After; the log keeps the address.
+    return _dependency_down(exc)
 
 
 async def _unexpected(_request: Request, exc: Exception) -> ProblemResponse:
@@ -178,4 +207,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(ConnectionError, _unreachable)
     app.add_exception_handler(Exception, _unexpected)
