@@ -4,10 +4,7 @@ worker processes in front of PostgreSQL: exactly one decision wins."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,63 +13,25 @@ from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
 from tests.conftest import free_port
-
-
-def _spawn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "3",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+from tests.processes import kepu_env, start_api, stop, wait_ready
 
 
 @pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[str]:
+def server(settings: Settings) -> Iterator[str]:
     """`uvicorn --workers 3` on the test database: separate processes, separate pools."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
-    env.update(
-        KEPU_DATA_DIR=str(settings.data_dir),
-        KEPU_DATABASE_URL=str(settings.database_url),
-        KEPU_REDIS_URL=str(settings.redis_url),
-        KEPU_QUEUE_NAME=settings.queue_name,
-        KEPU_S3_ENDPOINT=str(settings.s3_endpoint),
-        KEPU_S3_ACCESS_KEY=str(settings.s3_access_key),
-        KEPU_S3_SECRET_KEY=str(settings.s3_secret_key),
-        KEPU_S3_BUCKET=settings.s3_bucket,
-        KEPU_JWT_SECRET=str(settings.jwt_secret),
+    env = kepu_env(
+        settings,
         KEPU_MODE="production",  # no migrations at start: the test session ran them
         KEPU_RUN_EMBEDDED_WORKER="false",
-        KEPU_LOG_LEVEL="WARNING",
     )
-    proc = _spawn(env, port)
+    proc = start_api(env, port, workers=3)
     url = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient() as probe:
-            for _ in range(200):
-                try:
-                    if (await probe.get(f"{url}/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("server did not start")
+        wait_ready(url, proc)
         yield url
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 async def test_racing_decisions_across_processes_exactly_one_wins(
