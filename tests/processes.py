@@ -107,3 +107,27 @@ def kill(proc: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+
+
+class ApiServer:
+    """One uvicorn process at a fixed address that a test may kill and start again."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path | None = None) -> None:
+        self.env, self.port, self.log = env, port, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = start_api(self.env, self.port, log=self.log)
+        wait_ready(self.url, self.proc)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            kill(self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
