@@ -12,7 +12,6 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.middleware import BodyLimit, RequestContext, SecurityHeaders
-from api.openapi import document_problems
 from api.routers import admin, auth, contents, feed, me, ops, review, storage, uploads
 from content.seed import seed
 from infra.logging import configure as configure_logging
@@ -21,6 +20,8 @@ from infra.settings import Settings, get_settings
 from workers.app import build_worker
 
 API_PREFIX = "/api/v1"
+# Where local-disk storage's signed URLs point (unused with S3): the storage router's path.
+STORAGE_ROUTE = f"{API_PREFIX}{storage.ROUTE}"
 WORKER_RESTART_S = 5
 log = logging.getLogger("kepu.app")
 
@@ -35,7 +36,9 @@ async def _seed(services: Services) -> None:
 async def _opened(settings: Settings) -> AsyncIterator[Services]:
     async with contextlib.AsyncExitStack() as stack:
         try:
-            opening = open_services(settings, migrate=settings.mode == "dev")
+            opening = open_services(
+                settings, storage_route=STORAGE_ROUTE, migrate=settings.mode == "dev"
+            )
             services = await stack.enter_async_context(opening)
         except Exception as exc:
             if (cause := unreachable(exc)) is not None:
@@ -61,8 +64,13 @@ async def _run_embedded_worker(settings: Settings, services: Services) -> None:
         try:
             await worker.run_async()
             return
-        except Exception:
-            log.exception("embedded worker stopped; restarting in %s s", WORKER_RESTART_S)
+        except Exception as exc:
+            if (cause := unreachable(exc)) is None:
+                log.exception("embedded worker stopped; restarting in %s s", WORKER_RESTART_S)
+            else:  # an outage, not a bug: one line, not the task group's traceback
+                log.warning(
+                    "embedded worker lost Redis (%s); restarting in %s s", cause, WORKER_RESTART_S
+                )
         await anyio.sleep(WORKER_RESTART_S)
 
 
@@ -92,9 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
     )
     problems.install(app)
-    document_problems(app)
     app.add_middleware(
-        BodyLimit, limit=settings.max_request_bytes, exempt_prefix=f"{API_PREFIX}/storage/"
+        BodyLimit, limit=settings.max_request_bytes, exempt_prefix=f"{STORAGE_ROUTE}/"
     )
     if settings.cors_origin_list:
         # Only the configured origins (the mini-program's web views, the console); no

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
-from content import accounts
+from content import accounts, passwords
 from content.errors import DomainError
+from content.models import Role
 from content.seed import seed
-from infra import db
+from infra import datadir, db
 from infra.logging import configure as configure_logging
 from infra.redis import redis_url
 from infra.services import open_services, unreachable
@@ -26,8 +29,12 @@ app.add_typer(user_app, name="user")
 def _settings() -> Settings:
     try:
         return get_settings()
-    except ValueError as exc:  # pydantic's message already says which setting and why
-        typer.secho(f"configuration error: {exc}", fg=typer.colors.RED, err=True)
+    except ValidationError as exc:
+        # Each error's own message only: pydantic's full text repeats the input, secrets included.
+        for error in exc.errors():
+            name = "KEPU_" + "_".join(map(str, error["loc"])).upper() + ": " if error["loc"] else ""
+            message = error["msg"].removeprefix("Value error, ")
+            typer.secho(f"configuration error: {name}{message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
 
 
@@ -48,19 +55,40 @@ def serve(
         # Local-disk upload URLs point back here unless a public address is configured.
         update["public_api_base_url"] = f"http://{host}:{port}"
     settings = settings.model_copy(update=update)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
+    # X-Forwarded-For is believed only from KEPU_FORWARDED_ALLOW_IPS (uvicorn's own default
+    # would trust 127.0.0.1, so a local process could pose as any client to the rate limits).
+    trusted = settings.forwarded_allow_ips
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(datadir.held(settings))
+        except datadir.DataDirBusy as exc:
+            typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from exc
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=trusted or None,
+        )
 
 
 @app.command()
 def worker() -> None:
     """Run job workers only (as many processes as needed, on the shared queue)."""
+    from api.app import STORAGE_ROUTE
     from workers.app import build_worker
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     with redis_url(settings) as url:
         try:
-            build_worker(settings, url, lambda: open_services(settings, redis=url)).run_sync()
+            build_worker(
+                settings,
+                url,
+                lambda: open_services(settings, storage_route=STORAGE_ROUTE, redis=url),
+            ).run_sync()
         except Exception as exc:
             cause = unreachable(exc)
             if cause is None:
@@ -94,11 +122,30 @@ def db_upgrade(revision: str = "head") -> None:
 
 @user_app.command("create")
 def user_create(
-    username: str,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
-    role: Annotated[list[str], typer.Option(help="repeatable")],
-    discipline: Annotated[list[str] | None, typer.Option(help="repeatable")] = None,
-    display_name: Annotated[str | None, typer.Option()] = None,
+    username: Annotated[str, typer.Argument(help="3–64 letters, digits, '_', '.' or '-'")],
+    role: Annotated[
+        list[Role],
+        typer.Option(help="repeatable; a science_reviewer also needs a --discipline"),
+    ],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help=f"at least {passwords.STAFF.min_chars} characters for staff; omit it to be "
+            "asked (hidden, twice) instead of leaving it in the shell's history",
+        ),
+    ],
+    discipline: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="repeatable; a lowercase slug that content is tagged with, such as "
+            + ", ".join(accounts.DISCIPLINE_EXAMPLES)
+            + ": science reviewers review the content of their disciplines"
+        ),
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="default: the username")] = None,
 ) -> None:
     """Create a staff account, e.g. the first admin."""
     settings = _settings()
@@ -114,7 +161,7 @@ def user_create(
                     username=username,
                     password=password,
                     display_name=display_name,
-                    roles=role,
+                    roles=[r.value for r in role],
                     disciplines=discipline or [],
                 )
                 await session.commit()
@@ -127,4 +174,4 @@ def user_create(
     except DomainError as exc:
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"created user {username} ({user_id}) with roles {', '.join(role)}")
+    typer.echo(f"created user {username} ({user_id}) with roles {', '.join(r.value for r in role)}")

@@ -15,6 +15,7 @@ from content.accounts import get_active_user
 from content.errors import Unauthenticated
 from content.models import User
 from infra.queue import enqueue_all
+from infra.ratelimit import client_address
 from infra.security import TokenError, read_token
 from infra.services import Services
 from infra.settings import Settings
@@ -83,6 +84,18 @@ async def get_current_user(user: OptionalUser) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_client_address(request: Request, settings: SettingsDep) -> str:
+    """The client's address as rate limits see it (trusting only KEPU_FORWARDED_ALLOW_IPS)."""
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        settings.forwarded_allow_ips,
+    )
+
+
+ClientAddress = Annotated[str, Depends(get_client_address)]
 
 
 def _blank_is_none(value: str | None) -> str | None:

@@ -8,12 +8,23 @@ from api import schemas
 from content import media
 from content.contents import ContentView
 from content.feed import Card
+from content.history import Entry
 from content.markdown import render
-from content.models import Content, Revision, User
+from content.models import Content, Revision, Stage, User
 from content.review import TaskView
 from content.workflow import revision_state
 from infra.clock import utcnow
 from infra.services import Services
+
+
+def user_out(user: User) -> schemas.UserOut:
+    return schemas.UserOut(
+        id=user.id,
+        display_name=user.display_name,
+        roles=user.roles,
+        disciplines=user.disciplines,
+        username=user.username,
+    )
 
 
 def _card(
@@ -22,10 +33,10 @@ def _card(
     author: User,
     links: dict[str, media.MediaLinks],
     pinned: bool,
-) -> schemas.Card:
+) -> schemas.CardOut:
     cover = links.get(revision.cover_media_id or "") or links.get(revision.media_id or "")
     video = links.get(revision.media_id or "")
-    return schemas.Card(
+    return schemas.CardOut(
         id=content.id,
         type=content.type.value,
         title=revision.title,
@@ -41,8 +52,8 @@ def _card(
     )
 
 
-def _stage(revision: Revision) -> str | None:
-    return revision.stage.value if revision.stage is not None else None
+def _stage(revision: Revision) -> Stage | None:
+    return revision.stage
 
 
 async def _links(
@@ -61,7 +72,9 @@ def _is_pinned(content: Content) -> bool:
     return content.pinned_until is not None and content.pinned_until > utcnow()
 
 
-async def cards(session: AsyncSession, services: Services, items: list[Card]) -> list[schemas.Card]:
+async def cards(
+    session: AsyncSession, services: Services, items: list[Card]
+) -> list[schemas.CardOut]:
     links = await _links(session, services, [c.revision for c in items], public=True)
     return [_card(c.content, c.revision, c.author, links, c.pinned) for c in items]
 
@@ -75,7 +88,7 @@ async def content_detail(
     video = links.get(rev.media_id or "")
     return schemas.ContentOut(
         **card.model_dump(),
-        status=content.status.value,
+        status=content.status,
         review_stage=_stage(rev),
         # The Markdown source only for those who edit or review it; the public reads the
         # sanitised HTML (the source may hold raw HTML a careless client would run).
@@ -89,7 +102,7 @@ async def content_detail(
         revision=rev.number,
         revision_status=revision_state(rev),
         reviewed_by=[schemas.ReviewedBy(stage=s, display_name=n) for s, n in view.reviewed_by],
-        findings=[schemas.Finding(**f) for f in rev.findings] if view.findings_visible else None,
+        findings=[schemas.FindingOut(**f) for f in rev.findings] if view.findings_visible else None,
         created_at=content.created_at,
         updated_at=rev.updated_at,
     )
@@ -105,7 +118,7 @@ async def my_contents(
     return [
         schemas.MyContentOut(
             **_card(c, r, owner, links, _is_pinned(c)).model_dump(),
-            status=c.status.value,
+            status=c.status,
             review_stage=_stage(r),
             revision=r.number,
             latest_comment=comment,
@@ -129,13 +142,13 @@ async def tasks(
                 id=v.task.id,
                 content_id=v.content.id,
                 revision=rev.number,
-                stage=v.task.stage.value,
-                status=v.task.status.value,
+                stage=v.task.stage,
+                status=v.task.status,
                 claimed_by=v.task.claimed_by,
                 claim_expires_at=v.task.claim_expires_at,
                 decided_by=v.task.decided_by,
                 comment=v.task.comment,
-                findings=[schemas.Finding(**f) for f in rev.findings],
+                findings=[schemas.FindingOut(**f) for f in rev.findings],
                 content=schemas.TaskContent(
                     **card.model_dump(),
                     body=rev.body,
@@ -147,3 +160,26 @@ async def tasks(
             )
         )
     return out
+
+
+def _author(user: User | None) -> schemas.Author | None:
+    return schemas.Author(id=user.id, display_name=user.display_name) if user else None
+
+
+def review_history(entries: list[Entry]) -> list[schemas.ReviewEventOut]:
+    return [
+        schemas.ReviewEventOut(
+            id=e.id,
+            revision=e.revision,
+            stage=e.stage,
+            action=e.action,
+            decision=e.decision,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            actor=_author(e.actor),
+            reviewer=_author(e.reviewer),
+            comment=e.comment,
+            created_at=e.created_at,
+        )
+        for e in entries
+    ]

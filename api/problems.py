@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,6 +26,7 @@ from content.errors import (
     Unavailable,
 )
 from infra.logging import request_id
+from infra.storage import base as storage
 
 log = logging.getLogger("kepu.api")
 _CHARACTER_NOT_IN_REPERTOIRE = "22021"  # PostgreSQL's SQLSTATE for NUL in text
@@ -43,6 +45,24 @@ STATUS: dict[type[DomainError], int] = {
     RateLimited: 429,
     Unavailable: 503,
 }
+# Storage errors that reach a request (the local-disk storage route, mostly): status, code, and
+# a fixed detail where the error's own text says more than a client should read.
+_URL_EXPIRED = "this signed URL has expired; ask for a new one"
+_NO_OBJECT = "no such upload or object"
+_BAD_SIGNATURE = "this URL's signature does not match"
+STORAGE: dict[type[storage.StorageError], tuple[int, str, str | None]] = {
+    storage.SignatureExpired: (403, "storage.url_expired", _URL_EXPIRED),
+    storage.SignatureInvalid: (403, "storage.signature_invalid", _BAD_SIGNATURE),
+    storage.TooManyBytes: (413, "storage.too_large", "more bytes than this upload declared"),
+    storage.WrongContentType: (415, "storage.wrong_type", None),
+    storage.UploadNotFound: (404, "storage.not_found", _NO_OBJECT),
+    storage.ObjectNotFound: (404, "storage.not_found", _NO_OBJECT),
+    storage.InvalidKey: (400, "storage.bad_request", None),
+    storage.InvalidParts: (400, "storage.bad_request", None),
+    storage.InvalidRange: (400, "storage.bad_range", None),
+    storage.RangeNotSatisfiable: (416, "storage.range_not_satisfiable", None),
+    storage.StorageUnavailable: (503, "storage.unavailable", "object storage is unreachable"),
+}
 TITLES = {
     400: "Bad request",
     401: "Not authenticated",
@@ -52,6 +72,7 @@ TITLES = {
     409: "Conflict",
     413: "Too large",
     415: "Unsupported media type",
+    416: "Range not satisfiable",
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal server error",
@@ -69,9 +90,80 @@ GENERIC_CODES = {
 }
 
 
+class FieldError(BaseModel):
+    field: str = Field(description="the field as clients name it, e.g. references[0].url")
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details, the body of every error response."""
+
+    model_config = ConfigDict(extra="allow")  # some problems say more (a finding, a limit)
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = Field(description="what went wrong, in words a user can act on")
+    code: str = Field(description="stable and machine-readable, e.g. content.not_found")
+    request_id: str | None = None
+    field: str | None = Field(default=None, description="422: the first offending field")
+    errors: list[FieldError] | None = Field(default=None, description="422: every field")
+
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_SCHEMA_REF = "#/components/schemas/{model}"
+_MEANINGS = {
+    400: "The request is malformed",
+    401: "No token, or one that is invalid or expired (`WWW-Authenticate: Bearer`)",
+    403: "Authenticated, but not allowed to do this",
+    404: "Not found, or not visible to the caller",
+    409: "Conflicts with the current state (workflow state, a claim, a taken name)",
+    413: "Too large (a request body, an upload, a quota)",
+    415: "Unsupported media type",
+    422: "Invalid input; `field` and `errors` name the offending fields",
+    429: "Rate limited; retry after `Retry-After` seconds",
+    503: "A dependency is down; retry after `Retry-After` seconds",
+}
+_HEADERS = {
+    401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+    429: {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
+    503: {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The problem responses a route may give, for its OpenAPI ``responses=``."""
+    schema = {"$ref": _SCHEMA_REF.format(model=ProblemDetails.__name__)}
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {
+            "description": _MEANINGS[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
+        }
+        if status in _HEADERS:
+            out[status]["headers"] = _HEADERS[status]
+    return out
+
+
+def _with_problem_schemas(app: FastAPI) -> None:
+    """Put ProblemDetails in the OpenAPI components that ``responses()`` refers to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # also cached as app.openapi_schema: completed in place
+        schema = ProblemDetails.model_json_schema(ref_template=_SCHEMA_REF)
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        components.update(schema.pop("$defs", {}))
+        components[ProblemDetails.__name__] = schema
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 class ProblemResponse(JSONResponse):
     # Starlette's JSONResponse already writes Chinese as-is (ensure_ascii=False).
-    media_type = "application/problem+json"
+    media_type = PROBLEM_MEDIA_TYPE
 
 
 def problem(
@@ -193,6 +285,20 @@ async def _unreachable(_request: Request, exc: Exception) -> ProblemResponse:
     return _dependency_down(exc)
 
 
+async def _storage(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, storage.StorageError)
+    found = next((STORAGE[c] for c in type(exc).__mro__ if c in STORAGE), None)
+    if found is None:  # a storage failure with no meaning for the client: ours to fix
+        return await _unexpected(request, exc)
+    status, code, detail = found
+    headers: dict[str, str] = {}
+    if isinstance(exc, storage.RangeNotSatisfiable):
+        headers["Content-Range"] = f"bytes */{exc.size}"
+    if isinstance(exc, storage.StorageUnavailable):
+        headers["Retry-After"] = "5"
+    return problem(status, code, detail or str(exc), headers=headers)
+
+
 async def _unexpected(_request: Request, exc: Exception) -> ProblemResponse:
     log.error("unhandled error", exc_info=exc)
     return problem(
@@ -203,9 +309,11 @@ async def _unexpected(_request: Request, exc: Exception) -> ProblemResponse:
 
 
 def install(app: FastAPI) -> None:
+    _with_problem_schemas(app)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(ConnectionError, _unreachable)
+    app.add_exception_handler(storage.StorageError, _storage)
     app.add_exception_handler(Exception, _unexpected)

@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from content.models import (
+    Action,
+    ContentStatus,
+    MediaKind,
+    MediaStatus,
+    RevisionState,
+    Stage,
+    TaskStatus,
+)
+from content.review import MAX_COMMENT
+from content.workflow import DECISIONS
 
 T = TypeVar("T")
 Slug = Annotated[str, StringConstraints(max_length=64)]
@@ -92,7 +104,7 @@ class Stats(BaseModel):
     comments: int = 0
 
 
-class Card(BaseModel):
+class CardOut(BaseModel):
     id: str
     type: str
     title: str
@@ -121,11 +133,11 @@ class Rendition(BaseModel):
 
 
 class ReviewedBy(BaseModel):
-    stage: str
+    stage: Stage
     display_name: str
 
 
-class Finding(BaseModel):
+class FindingOut(BaseModel):
     check: str
     severity: str
     field: str
@@ -136,9 +148,9 @@ class Finding(BaseModel):
     category: str | None = None
 
 
-class ContentOut(Card):
-    status: str
-    review_stage: str | None
+class ContentOut(CardOut):
+    status: ContentStatus
+    review_stage: Stage | None
     body: str | None
     body_html: str | None
     references: list[Reference]
@@ -147,16 +159,16 @@ class ContentOut(Card):
     cover_media_id: str | None = None
     discipline: str
     revision: int
-    revision_status: str
+    revision_status: RevisionState | Stage  # the working revision's stage while in review
     reviewed_by: list[ReviewedBy]
-    findings: list[Finding] | None = None
+    findings: list[FindingOut] | None = None
     created_at: datetime
     updated_at: datetime
 
 
-class MyContentOut(Card):
-    status: str
-    review_stage: str | None
+class MyContentOut(CardOut):
+    status: ContentStatus
+    review_stage: Stage | None
     revision: int
     latest_comment: str | None
     updated_at: datetime
@@ -165,18 +177,18 @@ class MyContentOut(Card):
 class ReviewEventOut(BaseModel):
     id: str
     revision: int | None
-    stage: str | None
-    action: str
-    decision: str | None
-    from_status: str
-    to_status: str
+    stage: Stage | None
+    action: Action
+    decision: Action | None
+    from_status: ContentStatus
+    to_status: ContentStatus
     actor: Author | None  # who took the action; None for the machine stage
     reviewer: Author | None  # set on review decisions
     comment: str | None
     created_at: datetime
 
 
-class TaskContent(Card):
+class TaskContent(CardOut):
     body: str | None
     body_html: str | None
     references: list[Reference]
@@ -188,20 +200,21 @@ class TaskOut(BaseModel):
     id: str
     content_id: str
     revision: int
-    stage: str
-    status: str
+    stage: Stage
+    status: TaskStatus
     claimed_by: str | None
     claim_expires_at: datetime | None
     decided_by: str | None = None
     comment: str | None = None
-    findings: list[Finding]
+    findings: list[FindingOut]
     content: TaskContent
 
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision: Literal["approve", "reject", "request_changes"]
-    comment: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    # The workflow's decisions (content.workflow.DECISIONS); the service refuses other actions.
+    decision: Annotated[Action, WithJsonSchema({"type": "string", "enum": sorted(DECISIONS)})]
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = None
 
 
 class TopicOut(BaseModel):
@@ -300,8 +313,8 @@ class CompleteOut(BaseModel):
 
 class MediaOut(BaseModel):
     id: str
-    kind: str
-    status: str
+    kind: MediaKind
+    status: MediaStatus
     error: str | None = None
     duration_s: float | None = None
     width: int | None = None

@@ -1,4 +1,4 @@
-"""Throughput of `content.screening.Screener.scan` against DESIGN.md's target: at least 5 MB/s of
+"""Throughput of `content.screening.Screener.scan` against its target: at least 5 MB/s of
 Chinese text (UTF-8 bytes) with a 10 000-term dictionary.
 
 Run from the repository root: `python benchmarks/screening_throughput.py`. Prints PASS or FAIL and

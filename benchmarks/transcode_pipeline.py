@@ -1,4 +1,4 @@
-"""Time to ready of the media pipeline against DESIGN.md's target: `process_media` (download,
+"""Time to ready of the media pipeline against its target: `process_media` (download,
 probe, checks, transcode, probe of the outputs, upload, against LocalStorage) takes at most 1.15x
 the time of the bare ffmpeg command making the same renditions, cover and preview from the
 same file.
@@ -20,8 +20,11 @@ from pathlib import Path
 
 import anyio
 
-from content.transcode import MediaRules, build_transcode_job, plan_renditions, process_media
-from infra.ffmpeg import ffmpeg_command, probe
+from content.transcode import process_media
+from content.video_checks import MediaRules
+from content.video_plan import build_transcode_job, plan_renditions
+from infra.ffmpeg import ffmpeg_command
+from infra.media_probe import probe
 from infra.storage.local import LocalStorage
 
 TARGET_RATIO = 1.15

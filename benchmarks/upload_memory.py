@@ -1,8 +1,9 @@
 """The API process's memory while large uploads stream through the local-disk backend.
 
-DESIGN.md's target: "API memory does not grow with file size". With the embedded default (no
-`KEPU_S3_ENDPOINT`) clients PUT their bytes to the API's own signed `/api/v1/storage/...` route,
-which should stream them to disk in blocks. This script checks that it does.
+The target (docs/architecture.md): "API memory does not grow with file size". With the embedded
+default (no `KEPU_S3_ENDPOINT`) clients PUT their bytes to the API's own signed
+`/api/v1/storage/...` route, which should stream them to disk in blocks. This script checks that
+it does.
 
 What it does: it starts `kepu serve --no-workers` on a free port with a throw-away
 `KEPU_DATA_DIR` (SQLite, the bundled Valkey, local disk), creates a creator with `kepu user

@@ -7,10 +7,12 @@ from collections.abc import Iterable
 
 import anyio
 import httpx
+import redis.asyncio as aioredis
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content import passwords, throttle
 from content.errors import (
     Conflict,
     Forbidden,
@@ -30,7 +32,8 @@ ROLES = frozenset(r.value for r in Role)
 REVIEWER_ROLES = frozenset({Role.political_reviewer.value, Role.science_reviewer.value})
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 _DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
-MIN_PASSWORD = 8
+# Disciplines are open (any slug); these are the ones to follow when naming a new one.
+DISCIPLINE_EXAMPLES = ("medicine", "physics", "ecology")
 
 
 def has_role(user: User, *roles: str) -> bool:
@@ -77,12 +80,11 @@ async def create_staff_user(
 ) -> User:
     if not _USERNAME.match(username):
         raise Invalid("username: 3–64 letters, digits, '_', '.' or '-'", field="username")
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(f"password: at least {MIN_PASSWORD} characters", field="password")
     role_list = _clean_roles(roles)
     if Role.science_reviewer.value in role_list and not disciplines:
         raise Invalid("a science reviewer needs at least one discipline", field="disciplines")
     name = clean_text(display_name or username, "display_name", 64, required=True)
+    await passwords.check(password, roles=role_list, personal=[username, name])
     existing = await session.exec(select(User.id).where(User.username == username))
     if existing.first() is not None:
         raise Conflict(f"the username {username!r} is taken", code="user.exists")
@@ -108,6 +110,21 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
     )
     if user is None or not ok or not user.is_active:
         raise Unauthenticated("wrong username or password", code="auth.invalid_credentials")
+    return user
+
+
+async def password_login(
+    session: AsyncSession,
+    redis: aioredis.Redis,
+    settings: Settings,
+    address: str,
+    username: str,
+    password: str,
+) -> User:
+    """A staff login from ``address``, within the limits of content.throttle."""
+    attempt = await throttle.admit_password(redis, settings, address, username)
+    user = await authenticate(session, username, password)
+    await throttle.succeeded(redis, attempt)
     return user
 
 
@@ -146,9 +163,15 @@ async def get_user(session: AsyncSession, user_id: str) -> User:
 
 
 async def wechat_login(
-    session: AsyncSession, http: httpx.AsyncClient, settings: Settings, code: str
+    session: AsyncSession,
+    http: httpx.AsyncClient,
+    redis: aioredis.Redis,
+    settings: Settings,
+    address: str,
+    code: str,
 ) -> tuple[User, bool]:
     """Exchange a mini-program login code with WeChat and return (user, created)."""
+    await throttle.admit_wechat(redis, settings, address)
     try:
         ws = await wechat.jscode2session(http, settings, code)
     except wechat.WechatCodeInvalid as exc:

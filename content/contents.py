@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,14 +15,15 @@ from content import jobs, workflow
 from content.accounts import require_role
 from content.errors import Conflict, Invalid, NotFound
 from content.models import (
+    Action,
     Content,
-    ContentStatus,
     ContentType,
     Media,
     MediaKind,
     ReviewEvent,
     ReviewTask,
     Revision,
+    RevisionState,
     Role,
     Stage,
     TaskStatus,
@@ -32,7 +31,7 @@ from content.models import (
 )
 from content.taxonomy import check_slugs
 from content.text import clean_text as _clean_text
-from content.visibility import can_see_unpublished, is_owner, is_public, is_staff_viewer
+from content.visibility import can_see_unpublished, is_owner, is_public
 from infra.clock import utcnow
 from infra.settings import Settings
 
@@ -66,7 +65,7 @@ class ContentView:
     revision: Revision
     author: User
     findings_visible: bool
-    reviewed_by: list[tuple[str, str]]
+    reviewed_by: list[tuple[Stage, str]]
 
 
 def _clean_references(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -174,85 +173,61 @@ async def create(
     return ContentView(content, revision, owner, True, [])
 
 
+async def working_revision(session: AsyncSession, content: Content) -> Revision:
+    revision = await session.get(Revision, content.working_revision_id)
+    if revision is None:  # every content is created with its first revision
+        raise NotFound("no such content", code="content.not_found")
+    return revision
+
+
 async def _owned(session: AsyncSession, user: User, content_id: str) -> tuple[Content, Revision]:
     content = await session.get(Content, content_id)
     if content is None or not is_owner(user, content):
         raise NotFound("no such content", code="content.not_found")
-    revision = await session.get(Revision, content.working_revision_id)
-    assert revision is not None
-    return content, revision
+    return content, await working_revision(session, content)
 
 
 async def edit(
     session: AsyncSession, settings: Settings, user: User, content_id: str, draft: Draft
 ) -> ContentView:
-    """Edit a draft in place; editing anything submitted starts a new draft revision."""
+    """Edit a draft in place; editing anything decided starts a new draft revision (the
+    workflow's ``edit``), submitted revisions never change."""
     content, revision = await _owned(session, user, content_id)
-    # A rejected item ends there, unless an earlier revision of it is live.
-    editable = content.status not in workflow.ENDED and (
-        revision.state in ("draft", "changes_requested")
-        or (content.status == ContentStatus.published and revision.state != "in_review")
-    )
-    if not editable:
+    in_place = revision.state == RevisionState.draft and content.status not in workflow.ENDED
+    if not in_place and workflow.find(content, revision, Action.edit) is None:
         raise Conflict(
-            f"content that is {content.status.value}"
-            + (" (a revision is in review)" if revision.state == "in_review" else "")
+            f"content that is {content.status}"
+            + (" (a revision is in review)" if revision.state == RevisionState.in_review else "")
             + " cannot be edited",
             code="content.not_editable",
         )
     values = await _validated(session, settings, user, content.type, revision, draft)
-    now = utcnow()
-    if revision.state == "draft":
+    if in_place:
         for key, value in values.items():
             setattr(revision, key, value)
-        revision.updated_at = now
+        revision.updated_at = utcnow()
         session.add(revision)
         await session.flush()
         return ContentView(content, revision, user, True, [])
-    new = Revision(content_id=content.id, number=revision.number + 1, author_id=user.id, **values)
-    try:
-        async with session.begin_nested():
-            session.add(new)
-            await session.flush()
-    except IntegrityError as exc:  # a concurrent edit started revision n+1 first
-        raise Conflict(
-            "this content changed meanwhile; reload and try again", code="workflow.stale"
-        ) from exc
-    result = await session.exec(
-        sa.update(Content)
-        .where(
-            col(Content.id) == content.id,
-            col(Content.working_revision_id) == revision.id,
-        )
-        .values(
-            working_revision_id=new.id,
-            status=workflow.content_status_for(content, "draft"),
-            updated_at=now,
-        )
-    )
-    if result.rowcount != 1:
-        raise Conflict(
-            "this content changed meanwhile; reload and try again", code="workflow.stale"
-        )
-    await session.refresh(content)
+    new = await workflow.apply(session, content, revision, Action.edit, user, values=values)
     return ContentView(content, new, user, True, [])
 
 
 async def submit(session: AsyncSession, user: User, content_id: str) -> ContentView:
     content, revision = await _owned(session, user, content_id)
-    if revision.state == "changes_requested":
+    if revision.state == RevisionState.changes_requested:
         raise Conflict(
             "make the requested changes first (PATCH the content), then submit",
             code="workflow.invalid_state",
         )
-    await workflow.apply(session, content, revision, "submit", user)
+    await workflow.apply(session, content, revision, Action.submit, user)
     jobs.after_commit(session, jobs.MACHINE_REVIEW, revision.id)
     return ContentView(content, revision, user, True, [])
 
 
 async def withdraw(session: AsyncSession, user: User, content_id: str) -> ContentView:
     content, revision = await _owned(session, user, content_id)
-    await workflow.apply(session, content, revision, "withdraw", user)
+    await workflow.apply(session, content, revision, Action.withdraw, user)
     return ContentView(content, revision, user, True, [])
 
 
@@ -262,15 +237,14 @@ async def takedown(session: AsyncSession, admin: User, content_id: str, reason: 
     content = await session.get(Content, content_id)
     if content is None:
         raise NotFound("no such content", code="content.not_found")
-    revision = await session.get(Revision, content.working_revision_id)
-    assert revision is not None
-    await workflow.apply(session, content, revision, "takedown", admin, comment=reason)
+    revision = await working_revision(session, content)
+    await workflow.apply(session, content, revision, Action.takedown, admin, comment=reason)
     return content
 
 
 async def _reviewed_by(
     session: AsyncSession, revision_id: str, stages: tuple[Stage, ...]
-) -> list[tuple[str, str]]:
+) -> list[tuple[Stage, str]]:
     rows = await session.exec(
         select(ReviewTask.stage, User.display_name)
         .join(User, col(User.id) == col(ReviewTask.decided_by))
@@ -281,7 +255,7 @@ async def _reviewed_by(
         )
         .order_by(col(ReviewTask.decided_at))
     )
-    return [(s.value if isinstance(s, Stage) else str(s), name) for s, name in rows.all()]
+    return [(Stage(s), name) for s, name in rows.all()]
 
 
 async def detail(session: AsyncSession, viewer: User | None, content_id: str) -> ContentView:
@@ -290,7 +264,7 @@ async def detail(session: AsyncSession, viewer: User | None, content_id: str) ->
     content = await session.get(Content, content_id)
     if content is None:
         raise NotFound("no such content", code="content.not_found")
-    privileged = can_see_unpublished(viewer, content)
+    privileged = await can_see_unpublished(session, viewer, content)
     revision_id: str | None
     if is_owner(viewer, content):
         revision_id = content.working_revision_id
@@ -298,7 +272,7 @@ async def detail(session: AsyncSession, viewer: User | None, content_id: str) ->
         revision_id = (
             await session.exec(
                 select(Revision.id)
-                .where(Revision.content_id == content.id, Revision.state != "draft")
+                .where(Revision.content_id == content.id, Revision.state != RevisionState.draft)
                 .order_by(col(Revision.number).desc())
                 .limit(1)
             )
@@ -311,7 +285,8 @@ async def detail(session: AsyncSession, viewer: User | None, content_id: str) ->
     if revision is None:
         raise NotFound("no such content", code="content.not_found")
     author = await session.get(User, content.owner_id)
-    assert author is not None
+    if author is None:  # the foreign key rules it out
+        raise NotFound("no such content", code="content.not_found")
     stages = (Stage.political, Stage.science) if privileged else (Stage.science,)
     return ContentView(
         content, revision, author, privileged, await _reviewed_by(session, revision.id, stages)
@@ -322,6 +297,7 @@ async def mine(
     session: AsyncSession, user: User, cursor: str | None, limit: int
 ) -> tuple[list[tuple[Content, Revision, str | None]], str | None]:
     """The owner's contents in every status, newest first, each with the latest review comment."""
+    require_role(user, Role.creator.value)
     query = (
         select(Content, Revision)
         .join(Revision, col(Revision.id) == col(Content.working_revision_id))
@@ -345,24 +321,6 @@ async def mine(
             comments[cid] = comment or ""
     out = [(c, r, comments.get(c.id)) for c, r in page]
     return out, (page[-1][0].id if more and page else None)
-
-
-async def history(
-    session: AsyncSession, viewer: User, content_id: str
-) -> list[tuple[ReviewEvent, User | None]]:
-    """The audit log of a content, oldest first, each event with who took it (None: machine)."""
-    content = await session.get(Content, content_id)
-    if content is None or not (is_owner(viewer, content) or is_staff_viewer(viewer)):
-        raise NotFound("no such content", code="content.not_found")
-    if not can_see_unpublished(viewer, content):
-        raise NotFound("no such content", code="content.not_found")
-    rows = await session.exec(
-        select(ReviewEvent, User)
-        .join(User, col(User.id) == col(ReviewEvent.actor_id), isouter=True)
-        .where(ReviewEvent.content_id == content.id)
-        .order_by(col(ReviewEvent.created_at), col(ReviewEvent.id))
-    )
-    return [(event, actor) for event, actor in rows.all()]
 
 
 async def pin(session: AsyncSession, content_id: str, until: datetime | None) -> Content:

@@ -6,6 +6,7 @@ viewers only ever get the re-encoded copy, which is also far smaller than a came
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -14,21 +15,24 @@ from typing import Any
 
 import anyio
 
-from content.transcode import (
-    COVER_CONTENT_TYPE,
+from content.media_failures import (
     MediaRejected,
-    TransientMediaError,
-    media_key,
+    damaged,
+    from_ffmpeg,
     missing_original,
     storage_call,
 )
-from infra.ffmpeg import FfmpegError, ProbeError, aprobe, run_ffmpeg
+from content.transcode import COVER_CONTENT_TYPE, media_key
+from infra.ffmpeg import FfmpegError, run_ffmpeg
+from infra.media_probe import ProbeError, aprobe
 from infra.storage.base import ObjectNotFound, Storage
 
 IMAGE_FORMATS = {"png_pipe", "jpeg_pipe", "image2", "webp_pipe", "gif", "gif_pipe"}
 MAX_SIDE = 1280  # the longest side viewers get; covers are shown at phone width
 MAX_PIXELS = 50_000_000  # refuse decompression bombs before decoding them in full
 TIMEOUT_S = 120
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,9 @@ async def process_image(
         video = probe.video
         if video is None or not (set(probe.format_names) & IMAGE_FORMATS):
             raise _reject("不是图片 / not a JPEG, PNG, WebP or GIF image", "not_image")
+        if not probe.decoded:
+            # Cut off or damaged (a truncated PNG opens, but no picture comes out of it).
+            raise damaged("image")
         if video.width * video.height > MAX_PIXELS:
             raise _reject(
                 f"图片过大 / the image is {video.width}×{video.height}; at most 50 megapixels",
@@ -81,7 +88,8 @@ async def process_image(
                 timeout_s=TIMEOUT_S,
             )  # fmt: skip
         except FfmpegError as exc:
-            raise TransientMediaError(f"图片处理失败 / image processing failed: {exc}") from exc
+            log.warning("ffmpeg failed on image %s: %s", media_id, exc.stderr.strip())
+            raise from_ffmpeg(exc, "image") from exc
         key = media_key(media_id, "cover.jpg")
         await storage_call(storage.upload_from(cover, key, COVER_CONTENT_TYPE))
     finally:

@@ -80,6 +80,32 @@ class MediaStatus(StrEnum):
     failed = "failed"
 
 
+class RevisionState(StrEnum):
+    """Where one revision is; while ``in_review`` its ``stage`` says which review it is in."""
+
+    draft = "draft"
+    in_review = "in_review"
+    changes_requested = "changes_requested"
+    rejected = "rejected"
+    published = "published"
+    superseded = "superseded"  # was live; a newer revision of the content replaced it
+    withdrawn = "withdrawn"
+
+
+class Action(StrEnum):
+    """What can happen to a content in the review workflow (content/workflow.TRANSITIONS)."""
+
+    submit = "submit"
+    pass_ = "pass"  # noqa: S105 - the machine stage found nothing blocking; not a password
+    block = "block"
+    approve = "approve"
+    reject = "reject"
+    request_changes = "request_changes"
+    edit = "edit"  # a new working revision after a decision
+    withdraw = "withdraw"
+    takedown = "takedown"
+
+
 class User(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
     username: str | None = Field(default=None, unique=True, max_length=64)
@@ -159,8 +185,7 @@ class Revision(SQLModel, table=True):
     content_id: str = Field(foreign_key="content.id", index=True, max_length=26)
     number: int
     author_id: str = Field(foreign_key="user.id", max_length=26)
-    # draft | in_review | changes_requested | rejected | published | superseded | withdrawn
-    state: str = Field(default="draft", max_length=32)
+    state: RevisionState = Field(default=RevisionState.draft, sa_type=_enum(RevisionState))
     stage: Stage | None = Field(default=None, sa_type=_enum(Stage))
     title: str = Field(max_length=200)
     summary: str = Field(default="", max_length=2000)
@@ -209,7 +234,7 @@ class ReviewEvent(SQLModel, table=True):
     revision_id: str | None = Field(default=None, foreign_key="revision.id", max_length=26)
     revision_number: int | None = None
     actor_id: str | None = Field(default=None, foreign_key="user.id", max_length=26)
-    action: str = Field(max_length=32)
+    action: Action = Field(sa_type=_enum(Action))
     stage: str | None = Field(default=None, max_length=16)
     from_status: str = Field(max_length=32)
     to_status: str = Field(max_length=32)

@@ -1,24 +1,144 @@
-"""The durable state of media processing: who is processing what, how far, and the outcome.
+"""Media processing: one attempt and its policy (`run`: what is retried, what fails at once,
+when to give up), and its durable state — who is processing what, how far, and the outcome.
 
-The job (workers/) runs the transcode; every outcome is written here, to the database, so it
-survives the queue forgetting. Revisions waiting in the machine stage for a media item are
-handed back to machine review as soon as it is ready or has failed.
+Every outcome is written to the database, so it survives the queue forgetting. Revisions waiting
+in the machine stage for a media item are handed back to machine review as soon as it is ready
+or has failed.
 """
 
 from __future__ import annotations
 
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import jobs
-from content.models import Media, MediaStatus, Revision, Stage
+from content import images, jobs, transcode
+from content.media_failures import (
+    GAVE_UP_REASON,
+    INTERNAL_REASON,
+    MediaRejected,
+    TransientMediaError,
+)
+from content.models import Media, MediaKind, MediaStatus, Revision, RevisionState, Stage
+from content.video_checks import MediaRules
 from infra.clock import utcnow
+from infra.settings import Settings
+from infra.storage.base import Storage
+
+log = logging.getLogger(__name__)
 
 MAX_REASON = 500
+# Tries of one media item, counted in the database (`start`), before Kepu gives up on it.
+MAX_TRIES = 5
+
+# Runs one piece of work in its own short transaction and commits it (the job's `_write`).
+Writer = Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]
+Progress = Callable[[float], Awaitable[None]]
+
+
+class Outcome(StrEnum):
+    skipped = "skipped"  # ready, failed or gone already: a repeated delivery does nothing
+    ready = "ready"
+    rejected = "rejected"  # the file is the problem; the creator reads why
+    failed = "failed"  # given up on, or a bug; the creator reads a generic reason
+
+
+class RetryLater(Exception):
+    """A transient failure with tries left: run the job again in ``delay_s`` seconds."""
+
+    def __init__(self, delay_s: int) -> None:
+        super().__init__(f"retry in {delay_s} s")
+        self.delay_s = delay_s
+
+
+def retry_delay(tries: int) -> int:
+    """Seconds before the next try of a transient failure: 30 s, 1 min, 2 min, 4 min…"""
+    return int(min(30 * 2 ** (tries - 1), 15 * 60))
+
+
+def _interrupted_reason(times: int) -> str:
+    return (
+        f"处理被中断 {times} 次，请重新上传 / processing was interrupted {times} times; upload "
+        "the file again"
+    )
+
+
+async def run(write: Writer, storage: Storage, settings: Settings, media_id: str) -> Outcome:
+    """One processing attempt of a media item, with its outcome recorded.
+
+    A rejected file fails at once with its reason. A transient failure raises `RetryLater`
+    until the item has had `MAX_TRIES`, then fails with a generic reason. Anything else is a
+    bug: logged with its traceback and failed at once, never retried and never shown.
+    """
+    media = await write(lambda s: start(s, media_id))
+    if media is None:
+        return Outcome.skipped
+    tries: int = media.attempts
+    if tries > MAX_TRIES:  # the earlier tries never finished: they killed their worker
+        await write(lambda s: fail(s, media_id, _interrupted_reason(tries - 1)))
+        return Outcome.failed
+
+    async def on_progress(fraction: float) -> None:
+        await write(lambda s: progress(s, media_id, fraction))
+
+    try:
+        outcome = await _make(storage, settings, media, on_progress)
+    except MediaRejected as exc:
+        log.info("media %s rejected (%s): %s", media_id, exc.code, exc.reason)
+        reason, result = exc.reason, Outcome.rejected
+    except TransientMediaError as exc:
+        if tries < MAX_TRIES:
+            log.warning("media %s try %d failed, will retry: %s", media_id, tries, exc)
+            raise RetryLater(retry_delay(tries)) from exc
+        log.error("media %s failed for good after %d tries: %s", media_id, tries, exc)
+        reason, result = GAVE_UP_REASON, Outcome.failed
+    except Exception:
+        # Deliberately broad: whatever no rule above expected is a bug. Record it once, in
+        # the log with its traceback; the creator sees a generic reason, never the text.
+        log.exception("media %s: unexpected error while processing", media_id)
+        reason, result = INTERNAL_REASON, Outcome.failed
+    else:
+        await write(lambda s: succeed(s, media_id, **outcome))
+        return Outcome.ready
+    await write(lambda s: fail(s, media_id, reason))
+    return result
+
+
+async def _make(
+    storage: Storage, settings: Settings, media: Media, on_progress: Progress
+) -> dict[str, Any]:
+    """Run the pipeline of the media's kind; returns the columns `succeed` records."""
+    workdir = settings.work_dir or Path(tempfile.gettempdir())
+    if media.kind == MediaKind.image:
+        image = await images.process_image(storage, media.object_key, media.id, workdir)
+        return {
+            "width": image.width,
+            "height": image.height,
+            "cover_key": image.cover_key,
+            "source": image.source,
+        }
+    rules = MediaRules(max_seconds=settings.max_video_seconds, max_bytes=settings.max_video_bytes)
+    video = await transcode.process_media(
+        storage, media.object_key, media.id, workdir, rules, on_progress=on_progress
+    )
+    return {
+        "width": video.width,
+        "height": video.height,
+        "cover_key": video.cover_key,
+        "source": video.source,
+        "duration_s": video.duration_s,
+        "rotation": video.rotation,
+        "renditions": [dict(r) for r in video.renditions],
+        "preview_key": video.preview_key,
+    }
 
 
 async def start(session: AsyncSession, media_id: str) -> Media | None:
@@ -55,7 +175,7 @@ async def _wake_waiting_reviews(session: AsyncSession, media_id: str) -> None:
     waiting = await session.exec(
         select(Revision.id).where(
             or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id),
-            Revision.state == "in_review",
+            Revision.state == RevisionState.in_review,
             Revision.stage == Stage.machine,
         )
     )

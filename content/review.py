@@ -8,17 +8,19 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
-from content import workflow
+from content import guards, visibility, workflow
 from content.dictionary import current_screener
 from content.errors import Conflict, Forbidden, Invalid, NotFound
 from content.models import (
+    Action,
     Content,
     Media,
     MediaStatus,
     ReviewTask,
     Revision,
-    Role,
+    RevisionState,
     Stage,
     TaskStatus,
     User,
@@ -27,16 +29,7 @@ from content.screening import blocking
 from content.text import clean_text
 from infra.clock import utcnow
 
-STAGE_ROLE = {
-    Stage.political: Role.political_reviewer.value,
-    Stage.science: Role.science_reviewer.value,
-}
-DECISIONS = {
-    "approve": TaskStatus.approved,
-    "reject": TaskStatus.rejected,
-    "request_changes": TaskStatus.changes_requested,
-}
-MAX_COMMENT = 5000
+MAX_COMMENT = 5000  # characters of a reviewer's comment (the API schema uses it too)
 
 
 @dataclass
@@ -47,10 +40,13 @@ class TaskView:
     author: User
 
 
-def _may_review(user: User, task_stage: Stage, discipline: str) -> bool:
-    if STAGE_ROLE[task_stage] not in user.roles:
-        return False
-    return task_stage != Stage.science or discipline in user.disciplines
+def _with_content() -> Select[ReviewTask, Revision, Content, User]:
+    return (
+        select(ReviewTask, Revision, Content, User)
+        .join(Revision, col(Revision.id) == col(ReviewTask.revision_id))
+        .join(Content, col(Content.id) == col(ReviewTask.content_id))
+        .join(User, col(User.id) == col(Content.owner_id))
+    )
 
 
 async def list_tasks(
@@ -61,34 +57,30 @@ async def list_tasks(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[TaskView], str | None]:
-    """Tasks of ``stage`` (or of every stage the reviewer works) that they may review: never
-    their own content, and science tasks only in their disciplines."""
-    mine = [s for s, role in STAGE_ROLE.items() if role in user.roles]
+    """Tasks of ``stage`` (or of every stage the reviewer works) that are handed to them: open
+    ones the workflow's rules let them decide, and those they decided."""
+    mine = workflow.stages_of(user)
+    if stage is not None and stage not in workflow.STAGE_RULES:
+        raise Invalid(
+            "stage is one of " + ", ".join(workflow.STAGE_RULES) + " (or none: all yours)",
+            field="stage",
+        )
     if stage is not None and stage not in mine:
         raise Forbidden(
-            f"the {stage.value} queue is for {STAGE_ROLE[stage]}s", code="auth.missing_role"
+            f"the {stage} queue is for {workflow.STAGE_RULES[stage].role}s",
+            code="auth.missing_role",
         )
     if not mine:
         raise Forbidden("review queues are for reviewers", code="auth.missing_role")
     stages = [stage] if stage is not None else mine
     query = (
-        select(ReviewTask, Revision, Content, User)
-        .join(Revision, col(Revision.id) == col(ReviewTask.revision_id))
-        .join(Content, col(Content.id) == col(ReviewTask.content_id))
-        .join(User, col(User.id) == col(Content.owner_id))
-        .where(col(ReviewTask.stage).in_(stages), Content.owner_id != user.id)
+        _with_content()
+        .where(col(ReviewTask.stage).in_(stages), visibility.handed_to(user))
         .order_by(col(ReviewTask.id))
         .limit(limit + 1)
     )
     if status is not None:
         query = query.where(ReviewTask.status == status)
-    if Stage.science in stages:
-        query = query.where(
-            or_(
-                col(ReviewTask.stage) != Stage.science,
-                col(ReviewTask.discipline).in_(user.disciplines or [""]),
-            )
-        )
     if cursor:
         query = query.where(col(ReviewTask.id) > cursor)
     rows = [TaskView(*row) for row in (await session.exec(query)).all()]
@@ -97,36 +89,14 @@ async def list_tasks(
 
 
 async def _task_for(session: AsyncSession, user: User, task_id: str) -> TaskView:
-    row = (
-        await session.exec(
-            select(ReviewTask, Revision, Content, User)
-            .join(Revision, col(Revision.id) == col(ReviewTask.revision_id))
-            .join(Content, col(Content.id) == col(ReviewTask.content_id))
-            .join(User, col(User.id) == col(Content.owner_id))
-            .where(ReviewTask.id == task_id)
-        )
-    ).first()
-    # A task outside the reviewer's stage or discipline does not exist for them.
-    if row is None or not _may_review(user, row[0].stage, row[0].discipline):
+    """A task the workflow's rules let ``user`` work on, whatever its status."""
+    row = (await session.exec(_with_content().where(ReviewTask.id == task_id))).first()
+    # A task outside the reviewer's stages does not exist for them.
+    if row is None or not workflow.decides(user, row[0].stage):
         raise NotFound("no such review task", code="review.not_found")
     view = TaskView(*row)
-    if view.content.owner_id == user.id:
-        raise Forbidden("nobody reviews their own content", code="review.self_review")
-    other_approval = (
-        await session.exec(
-            select(ReviewTask.id).where(
-                ReviewTask.revision_id == view.task.revision_id,
-                ReviewTask.id != view.task.id,
-                ReviewTask.decided_by == user.id,
-                ReviewTask.status == TaskStatus.approved,
-            )
-        )
-    ).first()
-    if other_approval is not None:
-        raise Forbidden(
-            "you approved another stage of this revision; a different reviewer must take this one",
-            code="review.same_reviewer",
-        )
+    rule = workflow.STAGE_RULES[view.task.stage]
+    await guards.check(session, user, rule.guards, col(ReviewTask.id) == task_id)
     return view
 
 
@@ -169,16 +139,21 @@ async def claim(session: AsyncSession, user: User, task_id: str, lease_s: int) -
 
 
 async def decide(
-    session: AsyncSession, user: User, task_id: str, decision: str, comment: str | None
+    session: AsyncSession, user: User, task_id: str, decision: Action, comment: str | None
 ) -> TaskView:
-    if decision not in DECISIONS:
-        raise Invalid("decision is approve, reject or request_changes", field="decision")
+    if decision not in workflow.DECISIONS:
+        raise Invalid(
+            "decision is one of " + ", ".join(sorted(workflow.DECISIONS)), field="decision"
+        )
     comment = clean_text(comment, "comment", MAX_COMMENT, required=False) or None
-    if decision != "approve" and not comment:
+    if decision != Action.approve and not comment:
         raise Invalid(
             f"{decision.replace('_', ' ')} needs a comment for the author", field="comment"
         )
+    if comment and len(comment) > MAX_COMMENT:
+        raise Invalid(f"comment: at most {MAX_COMMENT} characters", field="comment")
     view = await _task_for(session, user, task_id)
+    outcome = workflow.decision_outcome(view.task.stage, decision)
     now = utcnow()
     # The single conditional UPDATE is the arbiter: of two racing decisions exactly one matches.
     result = await session.exec(
@@ -188,12 +163,12 @@ async def decide(
             col(ReviewTask.status) == TaskStatus.open,
             _claimable_by(user.id, now),
         )
-        .values(status=DECISIONS[decision], decided_by=user.id, decided_at=now, comment=comment)
+        .values(status=outcome, decided_by=user.id, decided_at=now, comment=comment)
     )
     if result.rowcount != 1:
         raise await _why_not(session, task_id)
     await workflow.apply(session, view.content, view.revision, decision, user, comment=comment)
-    view.task.status, view.task.decided_by, view.task.decided_at = DECISIONS[decision], user.id, now
+    view.task.status, view.task.decided_by, view.task.decided_at = outcome, user.id, now
     view.task.comment = comment
     return view
 
@@ -202,10 +177,11 @@ async def run_machine_stage(session: AsyncSession, revision_id: str) -> str:
     """Screen a revision in the machine stage and move it on. Returns what happened; safe to
     run twice (a revision no longer in the machine stage is left alone)."""
     revision = await session.get(Revision, revision_id)
-    if revision is None or workflow.revision_state(revision) != Stage.machine.value:
+    if revision is None or workflow.revision_state(revision) != Stage.machine:
         return "skipped"
     content = await session.get(Content, revision.content_id)
-    assert content is not None
+    if content is None:  # the foreign key rules it out; nothing to screen then
+        return "skipped"
     # Media must be processed before anyone sees it: wait for it, or stop here if it failed.
     for field, media_id in (
         ("media_id", revision.media_id),
@@ -231,9 +207,9 @@ async def run_machine_stage(session: AsyncSession, revision_id: str) -> str:
     session.add(revision)
     if blocking(findings):
         first = next(f for f in findings if f.severity == "block")
-        await workflow.apply(session, content, revision, "block", None, comment=first.message)
+        await workflow.apply(session, content, revision, Action.block, None, comment=first.message)
         return "blocked"
-    await workflow.apply(session, content, revision, "pass", None)
+    await workflow.apply(session, content, revision, Action.pass_, None)
     return "passed"
 
 
@@ -252,7 +228,7 @@ async def _block_for_media(
         }
     ]
     session.add(revision)
-    await workflow.apply(session, content, revision, "block", None, comment=reason)
+    await workflow.apply(session, content, revision, Action.block, None, comment=reason)
     return "blocked"
 
 
@@ -261,7 +237,7 @@ async def stuck_in_machine_stage(session: AsyncSession, older_than_s: float) -> 
     (their job was lost, or their media is still processing)."""
     rows = await session.exec(
         select(Revision.id).where(
-            Revision.state == "in_review",
+            Revision.state == RevisionState.in_review,
             Revision.stage == Stage.machine,
             col(Revision.submitted_at) < utcnow() - timedelta(seconds=older_than_s),
         )

@@ -25,7 +25,7 @@ from content.models import (
     Upload,
     User,
 )
-from content.visibility import is_public, is_staff_viewer
+from content.visibility import is_public, may_see_media
 from infra.clock import utcnow
 from infra.settings import Settings
 from infra.storage import base as storage_base
@@ -104,7 +104,7 @@ async def start(
     ttl = settings.upload_url_ttl_seconds
     try:
         if size <= settings.multipart_threshold:
-            url = await storage.presign_put(upload.object_key, content_type, ttl)
+            url = await storage.presign_put(upload.object_key, content_type, ttl, max_bytes=size)
             parts: list[tuple[int, str]] = []
         else:
             upload.method = "multipart"
@@ -117,24 +117,35 @@ async def start(
             ]
             url = None
     except storage_base.StorageUnavailable as exc:
-        raise Unavailable("object storage is unreachable; try again shortly") from exc
+        raise _unreachable() from exc
     session.add(upload)
     await session.flush()
     return UploadPlan(upload, url, parts)
 
 
-async def _check_quota(session: AsyncSession, settings: Settings, user: User, size: int) -> None:
+async def used_today(session: AsyncSession, user: User) -> int:
+    """Bytes a creator's uploads of the last day count against the quota: what was stored for
+    completed ones (checked at complete), what may still arrive for open ones (their URLs take
+    no more than declared), nothing for abandoned ones."""
     since = utcnow() - timedelta(days=1)
+    counted = sa.case((col(Upload.status) == "completed", col(Media.size)), else_=col(Upload.size))
     used = (
         await session.exec(
-            select(sa.func.coalesce(sa.func.sum(Upload.size), 0)).where(
+            select(sa.func.coalesce(sa.func.sum(counted), 0))
+            .select_from(Upload)
+            .outerjoin(Media, col(Media.id) == col(Upload.media_id))
+            .where(
                 Upload.owner_id == user.id,
                 col(Upload.created_at) > since,
                 Upload.status != "aborted",
             )
         )
     ).one()
-    if int(used) + size > settings.upload_quota_bytes_per_day:
+    return int(used)
+
+
+async def _check_quota(session: AsyncSession, settings: Settings, user: User, size: int) -> None:
+    if await used_today(session, user) + size > settings.upload_quota_bytes_per_day:
         mib = settings.upload_quota_bytes_per_day // (1024 * 1024)
         raise QuotaExceeded(
             f"this upload would pass your daily quota of {mib} MiB; try again tomorrow",
@@ -176,13 +187,8 @@ async def complete(
         sniff = upload.kind == MediaKind.image and info.size > 0
         head = await storage.read_range(upload.object_key, 0, 32) if sniff else b""
     except storage_base.StorageUnavailable as exc:
-        raise Unavailable("object storage is unreachable; try again shortly") from exc
-    if info.size != upload.size:
-        raise Conflict(
-            f"the stored file has {info.size} bytes but {upload.size} were declared; "
-            "upload it again",
-            code="upload.size_mismatch",
-        )
+        raise _unreachable() from exc
+    await _check_arrived(storage, upload, info)
     media = Media(
         owner_id=user.id,
         kind=upload.kind,
@@ -195,8 +201,6 @@ async def complete(
         media.status, media.error = MediaStatus.failed, "not a JPEG, PNG, WebP or GIF image"
     session.add(media)
     await session.flush()
-    if media.status == MediaStatus.pending:
-        jobs.after_commit(session, jobs.PROCESS_MEDIA, media.id)
     # Two racing completes: only one flips the upload; the loser returns the winner's media.
     result = await session.exec(
         sa.update(Upload)
@@ -205,7 +209,51 @@ async def complete(
     )
     if result.rowcount != 1:
         raise Conflict("this upload is being completed by another request", code="upload.busy")
+    # Out of reach of the upload's URL, which S3 cannot revoke before it expires: a PUT after
+    # this lands beside it and can never change what is processed.
+    media.object_key = f"media/{media.id}/original"
+    try:
+        await storage.move(upload.object_key, media.object_key)
+    except storage_base.StorageUnavailable as exc:
+        raise _unreachable() from exc
+    if media.status == MediaStatus.pending:
+        jobs.after_commit(session, jobs.PROCESS_MEDIA, media.id)
     return media
+
+
+async def _check_arrived(storage: Storage, upload: Upload, info: storage_base.ObjectInfo) -> None:
+    """What arrived must be what was declared; anything else is deleted at once, so it neither
+    lingers in storage nor counts as stored (an S3 URL cannot refuse it on the way in)."""
+    problem: Conflict | None = None
+    if info.size != upload.size:
+        problem = Conflict(
+            f"the stored file has {info.size} bytes but {upload.size} were declared; "
+            "upload it again",
+            code="upload.size_mismatch",
+        )
+    elif upload.method == "PUT" and _media_type(info.content_type) != _media_type(
+        upload.content_type
+    ):
+        problem = Conflict(
+            f"the file was sent as {info.content_type or 'no type'!r} but declared as "
+            f"{upload.content_type!r}; send it with the Content-Type header the upload gave",
+            code="upload.type_mismatch",
+        )
+    if problem is None:
+        return
+    try:
+        await storage.delete(upload.object_key)
+    except storage_base.StorageUnavailable as exc:
+        raise _unreachable() from exc
+    raise problem
+
+
+def _unreachable() -> Unavailable:
+    return Unavailable("object storage is unreachable; try again shortly")
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 async def _finish_multipart(
@@ -245,20 +293,34 @@ async def _finish_multipart(
             ) from exc
 
 
-async def media_for(session: AsyncSession, user: User | None, media_id: str) -> Media:
+@dataclass(frozen=True)
+class MediaView:
+    media: Media
+    private: bool  # seen as its owner or reviewers see it: unpublished, through signed links
+
+
+async def sees_unpublished(session: AsyncSession, user: User | None, media: Media) -> bool:
+    """Whether ``user`` sees ``media`` before it is published, as its owner and the staff it is
+    handed to do, rather than only what the public sees once its content is live."""
+    return user is not None and (
+        media.owner_id == user.id or await may_see_media(session, user, media.id)
+    )
+
+
+async def media_for(session: AsyncSession, user: User | None, media_id: str) -> MediaView:
     """A media item, for its owner, reviewers and admins, or anyone once its content is live."""
     media = await session.get(Media, media_id)
     if media is None:
         raise NotFound("no such media", code="media.not_found")
-    if user is not None and (media.owner_id == user.id or is_staff_viewer(user)):
-        return media
+    if await sees_unpublished(session, user, media):
+        return MediaView(media, private=True)
     live = await session.exec(
         select(Content)
         .join(Revision, col(Revision.id) == col(Content.live_revision_id))
         .where(sa.or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id))
     )
     if any(is_public(c) for c in live.all()):
-        return media
+        return MediaView(media, private=False)
     raise NotFound("no such media", code="media.not_found")
 
 

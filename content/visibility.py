@@ -1,25 +1,75 @@
-"""Who may see what: nobody sees another's drafts, unpublished content only by its owner and the
-people reviewing it, and the public only what is published."""
+"""Who may see what: nobody sees another's drafts; unpublished content only its owner, operators
+and the reviewers the workflow hands it to (or who decided on it); the public only what is
+published."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content import workflow
 from content.accounts import REVIEWER_ROLES
-from content.models import Content, ContentStatus, Role, User
+from content.models import Content, ContentStatus, ReviewTask, Revision, Role, TaskStatus, User
 
 
 def is_owner(user: User | None, content: Content) -> bool:
     return user is not None and user.id == content.owner_id
 
 
+def is_operator(user: User | None) -> bool:
+    """Operators (admins) see every submitted content, its history and its media."""
+    return user is not None and Role.admin in user.roles
+
+
 def is_staff_viewer(user: User | None) -> bool:
-    """Reviewers and admins see submitted work (never drafts) and the review history."""
+    """Reviewers and operators: whatever they may see they get through short-lived signed links.
+    What they may see is ``can_see_unpublished`` / ``may_see_media``'s to say."""
     return user is not None and bool(REVIEWER_ROLES.union({Role.admin.value}) & set(user.roles))
 
 
-def can_see_unpublished(user: User | None, content: Content) -> bool:
+def handed_to(user: User) -> sa.ColumnElement[bool]:
+    """SQL over a ReviewTask joined with its Content: the tasks a reviewer sees — the open ones
+    their stages and disciplines hand them (the workflow's rules), and those they decided."""
+    return or_(
+        sa.and_(col(ReviewTask.status) == TaskStatus.open, workflow.workable(user)),
+        col(ReviewTask.decided_by) == user.id,
+    )
+
+
+async def _handed_any(session: AsyncSession, user: User, where: sa.ColumnElement[bool]) -> bool:
+    if not workflow.stages_of(user):
+        return False
+    found = await session.exec(
+        select(ReviewTask.id)
+        .join(Content, col(Content.id) == col(ReviewTask.content_id))
+        .join(Revision, col(Revision.id) == col(ReviewTask.revision_id))
+        .where(where, handed_to(user))
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def can_see_unpublished(session: AsyncSession, user: User | None, content: Content) -> bool:
+    """Its owner always; operators and the reviewers it is handed to once it was submitted."""
     if is_owner(user, content):
         return True
-    return is_staff_viewer(user) and content.status != ContentStatus.draft
+    if user is None or content.status == ContentStatus.draft:
+        return False
+    return is_operator(user) or await _handed_any(
+        session, user, col(ReviewTask.content_id) == content.id
+    )
+
+
+async def may_see_media(session: AsyncSession, user: User, media_id: str) -> bool:
+    """Unpublished media beyond its owner's: operators, and reviewers handed a revision using it."""
+    if is_operator(user):
+        return True
+    return await _handed_any(
+        session,
+        user,
+        or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id),
+    )
 
 
 def is_public(content: Content) -> bool:

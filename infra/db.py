@@ -42,6 +42,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Run Alembic migrations up to ``revision`` (blocking: call from a thread or the CLI)."""
+    # Before the import: alembic announces each of its plugins at INFO as it loads them, which
+    # is noise on every start.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from alembic import command
     from alembic.config import Config
 
@@ -49,5 +52,4 @@ def upgrade(url: str, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url)
     cfg.attributes["configure_logging"] = False
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(cfg, revision)

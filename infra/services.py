@@ -66,9 +66,11 @@ def _write_engine(url: str) -> AsyncEngine:
 
 @contextlib.asynccontextmanager
 async def open_services(
-    settings: Settings, *, migrate: bool = False, redis: str | None = None
+    settings: Settings, *, storage_route: str, migrate: bool = False, redis: str | None = None
 ) -> AsyncIterator[Services]:
-    """Open every client; ``redis`` is the URL of a Redis already started by the caller."""
+    """Open every client; ``redis`` is the URL of a Redis already started by the caller, and
+    ``storage_route`` the API's path for local-disk storage URLs (see `build_storage`)."""
+    settings.resolved_jwt_secret()  # a data dir we cannot write fails here, not at first login
     url = settings.resolved_database_url()
     if migrate:
         await anyio.to_thread.run_sync(db.upgrade, url)
@@ -81,7 +83,7 @@ async def open_services(
         rurl = redis or stack.enter_context(redis_url(settings))
         client = make_client(rurl)
         stack.push_async_callback(client.aclose)
-        storage = build_storage(settings)
+        storage = build_storage(settings, storage_route=storage_route)
         stack.push_async_callback(storage.aclose)
         try:
             await storage.ensure_bucket()

@@ -7,10 +7,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "please-change", "placeholder"}
+from infra.ratelimit import trusted_proxies
+
+_PLACEHOLDERS = {
+    *("", "changeme", "change-me", "secret", "please-change", "placeholder"),
+    "minioadmin",  # MinIO's out-of-the-box credentials
+}
+MIN_SECRET_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -40,6 +46,7 @@ class Settings(BaseSettings):
     jwt_secret: str | None = None
     jwt_ttl_seconds: int = 7 * 24 * 3600
     storage_secret: str | None = None  # signs local-disk URLs; defaults to the JWT secret
+    _jwt_secret: str | None = PrivateAttr(default=None)  # resolved_jwt_secret(), once
 
     wechat_appid: str | None = None
     wechat_secret: str | None = None
@@ -49,6 +56,19 @@ class Settings(BaseSettings):
     claim_lease_seconds: int = 30 * 60
     login_per_minute: int = 10  # password attempts per address and username
     wechat_login_per_minute: int = 60  # per address (many phones share carrier NAT)
+    # Failed password logins from one address, whatever the usernames (password spraying), per
+    # 15 minutes; past it the address is locked out, twice as long at each lockout that day.
+    login_failures_per_address: int = 20
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, comma separated, or
+    # "*"); empty: none, the peer is the client. Rate limits key on the address this gives.
+    forwarded_allow_ips: str = ""
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        trusted_proxies(value)  # a typo must stop start-up, not silently trust nobody
+        return value
+
     max_request_bytes: int = 2 * 1024 * 1024  # JSON bodies; media goes to storage
     worker_concurrency: int = 4
     worker_idle_timeout_s: float = 60.0
@@ -98,21 +118,34 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
-        if self.mode == "production":
-            missing = [
-                name
-                for name in ("jwt_secret",)
-                if (getattr(self, name) or "").strip().lower() in _PLACEHOLDERS
-            ]
-            if missing:
-                raise ValueError(
-                    "production mode needs real secrets; set "
-                    + ", ".join("KEPU_" + m.upper() for m in missing)
-                    + " (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
-                )
-            if self.jwt_secret and len(self.jwt_secret) < 32:
-                raise ValueError("KEPU_JWT_SECRET must be at least 32 characters in production")
+        if self.mode == "production" and (wrong := self._unusable_secrets()):
+            raise ValueError(
+                "production mode needs real secrets; missing, placeholder or too short: "
+                + "; ".join(wrong)
+                + ". A random one: `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
         return self
+
+    def _unusable_secrets(self) -> list[str]:
+        """Each secret production would run with that is missing, a placeholder or too short."""
+        needed = [("jwt_secret", MIN_SECRET_CHARS, "")]
+        if self.storage_secret is not None:  # unset: local-disk URLs are signed with the JWT one
+            needed.append(("storage_secret", MIN_SECRET_CHARS, ""))
+        if self.s3_endpoint:
+            needed += [
+                (k, 1, "KEPU_S3_ENDPOINT is set") for k in ("s3_access_key", "s3_secret_key")
+            ]
+        if self.wechat_appid:
+            needed.append(("wechat_secret", 1, "KEPU_WECHAT_APPID is set"))
+        wrong = []
+        for name, min_chars, because in needed:
+            value = (getattr(self, name) or "").strip()
+            if value.lower() in _PLACEHOLDERS or len(value) < min_chars:
+                why = [because] if because else []
+                if min_chars > 1:
+                    why.append(f"at least {min_chars} characters")
+                wrong.append(f"KEPU_{name.upper()}" + (f" ({', '.join(why)})" if why else ""))
+        return wrong
 
     @property
     def embedded_redis(self) -> bool:
@@ -133,9 +166,15 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'kepu.sqlite3').resolve()}"
 
     def resolved_jwt_secret(self) -> str:
-        """The configured secret, or in dev mode one generated once and kept in the data dir."""
-        if self.jwt_secret:
-            return self.jwt_secret
+        """The configured secret, or in dev mode one generated once and kept in the data dir.
+
+        Read once (start-up calls it) and remembered: every authenticated request asks for it.
+        """
+        if self._jwt_secret is None:
+            self._jwt_secret = self.jwt_secret or self._generated_jwt_secret()
+        return self._jwt_secret
+
+    def _generated_jwt_secret(self) -> str:
         path = self.data_dir / "jwt-secret"
         if path.exists():
             return path.read_text().strip()

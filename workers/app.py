@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import anyio
 from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
-from content import exposure, images, jobs, processing, review, transcode, uploads
-from content.models import MediaKind, Upload
+from content import exposure, jobs, processing, review, uploads
+from content.models import Upload
 from infra import ffmpeg
 from infra.queue import enqueue_all
 from infra.services import Services
@@ -29,12 +27,6 @@ log = logging.getLogger("kepu.worker")
 STUCK_REVIEW_AFTER_S = 120
 # A video with no sign of progress for this long lost its job (e.g. Redis was emptied).
 STUCK_MEDIA_AFTER_S = 30 * 60
-MEDIA_MAX_TRIES = 5
-
-
-def retry_delay(tries: int) -> int:
-    """Seconds before the next try of a transient failure: 30 s, 1 min, 2 min, 4 min…"""
-    return int(min(30 * 2 ** (tries - 1), 15 * 60))
 
 
 async def _write(services: Services, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -114,65 +106,18 @@ def build_worker(
     @worker.task(
         name=jobs.PROCESS_MEDIA,
         timeout=settings.transcode_timeout_seconds,
-        max_tries=MEDIA_MAX_TRIES + 1,  # our own count (in the database) gives up first
+        max_tries=processing.MAX_TRIES + 1,  # our own count (in the database) gives up first
         ttl=timedelta(days=1),
     )
     async def process_media(media_id: str) -> str:
-        ctx = worker.context
-        media = await _write(ctx, lambda s: processing.start(s, media_id))
-        if media is None:
-            return "skipped"  # already ready or failed: a repeated delivery does nothing
-        tries = media.attempts
-        if tries > MEDIA_MAX_TRIES:
-            reason = f"processing was interrupted {tries - 1} times; upload the video again"
-            await _write(ctx, lambda s: processing.fail(s, media_id, reason))
-            return "failed"
+        async def write(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+            return await _write(worker.context, work)
 
-        async def on_progress(fraction: float) -> None:
-            await _write(ctx, lambda s: processing.progress(s, media_id, fraction))
-
-        rules = transcode.MediaRules(
-            max_seconds=settings.max_video_seconds, max_bytes=settings.max_video_bytes
-        )
-        workdir = settings.work_dir or Path(tempfile.gettempdir())
         try:
-            if media.kind == MediaKind.image:
-                image = await images.process_image(ctx.storage, media.object_key, media_id, workdir)
-                outcome: dict[str, Any] = {
-                    "width": image.width,
-                    "height": image.height,
-                    "cover_key": image.cover_key,
-                    "source": image.source,
-                }
-            else:
-                video = await transcode.process_media(
-                    ctx.storage, media.object_key, media_id, workdir, rules, on_progress=on_progress
-                )
-                outcome = {
-                    "width": video.width,
-                    "height": video.height,
-                    "cover_key": video.cover_key,
-                    "source": video.source,
-                    "duration_s": video.duration_s,
-                    "rotation": video.rotation,
-                    "renditions": [dict(r) for r in video.renditions],
-                    "preview_key": video.preview_key,
-                }
-        except transcode.MediaRejected as exc:
-            rejection = exc.reason
-            await _write(ctx, lambda s: processing.fail(s, media_id, rejection))
-            log.info("media %s rejected: %s", media_id, rejection)
-            return "rejected"
-        except Exception as exc:
-            if tries >= MEDIA_MAX_TRIES:
-                reason = f"processing failed {tries} times; last error: {exc}"
-                await _write(ctx, lambda s: processing.fail(s, media_id, reason))
-                log.error("media %s failed for good: %s", media_id, exc)
-                return "failed"
-            log.warning("media %s try %d failed, will retry: %s", media_id, tries, exc)
-            raise StreaqRetry(delay=retry_delay(tries)) from exc
-        await _write(ctx, lambda s: processing.succeed(s, media_id, **outcome))
-        return "ready"
+            outcome = await processing.run(write, worker.context.storage, settings, media_id)
+        except processing.RetryLater as exc:
+            raise StreaqRetry(delay=exc.delay_s) from exc
+        return outcome.value
 
     @worker.task(name=jobs.SYNC_PUBLIC_MEDIA, timeout=600, max_tries=10, ttl=timedelta(days=1))
     async def sync_public_media(content_id: str) -> int:

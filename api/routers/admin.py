@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
+from api import problems
 from api.deps import CurrentUser, Cursor, Limit, SessionDep
-from api.routers.auth import user_out
+from api.presenters import user_out
 from api.schemas import (
     Page,
     PinIn,
@@ -33,7 +34,12 @@ Admin = Annotated[User, Depends(_admin)]
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses=problems.responses(401, 403, 409, 413, 422),
+)
 async def create_user(body: UserCreate, _admin: Admin, session: SessionDep) -> UserOut:
     user = await accounts.create_staff_user(
         session,
@@ -46,7 +52,11 @@ async def create_user(body: UserCreate, _admin: Admin, session: SessionDep) -> U
     return user_out(user)
 
 
-@router.post("/contents/{content_id}/takedown", response_model=StatusOut)
+@router.post(
+    "/contents/{content_id}/takedown",
+    response_model=StatusOut,
+    responses=problems.responses(401, 403, 404, 409, 413, 422),
+)
 async def takedown(
     content_id: str, body: TakedownIn, admin: Admin, session: SessionDep
 ) -> StatusOut:
@@ -54,7 +64,11 @@ async def takedown(
     return StatusOut(id=content.id, status=content.status.value)
 
 
-@router.post("/contents/{content_id}/pin", response_model=StatusOut)
+@router.post(
+    "/contents/{content_id}/pin",
+    response_model=StatusOut,
+    responses=problems.responses(401, 403, 404, 409, 413, 422),
+)
 async def pin(content_id: str, body: PinIn, admin: Admin, session: SessionDep) -> StatusOut:
     content = await contents.pin(session, content_id, body.until)
     return StatusOut(
@@ -64,13 +78,21 @@ async def pin(content_id: str, body: PinIn, admin: Admin, session: SessionDep) -
     )
 
 
-@router.delete("/contents/{content_id}/pin", response_model=StatusOut)
+@router.delete(
+    "/contents/{content_id}/pin",
+    response_model=StatusOut,
+    responses=problems.responses(401, 403, 404, 409, 422),
+)
 async def unpin(content_id: str, admin: Admin, session: SessionDep) -> StatusOut:
     content = await contents.pin(session, content_id, None)
     return StatusOut(id=content.id, status=content.status.value)
 
 
-@router.get("/screening/terms", response_model=Page[TermOut])
+@router.get(
+    "/screening/terms",
+    response_model=Page[TermOut],
+    responses=problems.responses(401, 403, 422),
+)
 async def list_terms(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[TermOut]:
@@ -90,7 +112,12 @@ async def list_terms(
     )
 
 
-@router.post("/screening/terms", status_code=status.HTTP_201_CREATED, response_model=TermOut)
+@router.post(
+    "/screening/terms",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TermOut,
+    responses=problems.responses(401, 403, 409, 413, 422),
+)
 async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
     t = await dictionary.add_term(session, body.term, body.category, body.severity)
     return TermOut(
@@ -102,7 +129,11 @@ async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
     )
 
 
-@router.delete("/screening/terms/{term_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/screening/terms/{term_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems.responses(401, 403, 404, 422),
+)
 async def delete_term(term_id: str, _admin: Admin, session: SessionDep) -> None:
     await dictionary.delete_term(session, term_id)
 
@@ -118,7 +149,7 @@ def _rumor_out(r: Rumor) -> RumorOut:
     )
 
 
-@router.get("/rumors", response_model=Page[RumorOut])
+@router.get("/rumors", response_model=Page[RumorOut], responses=problems.responses(401, 403, 422))
 async def list_rumors(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[RumorOut]:
@@ -126,12 +157,21 @@ async def list_rumors(
     return Page(items=[_rumor_out(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.post("/rumors", status_code=status.HTTP_201_CREATED, response_model=RumorOut)
+@router.post(
+    "/rumors",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RumorOut,
+    responses=problems.responses(401, 403, 413, 422),
+)
 async def add_rumor(body: RumorIn, _admin: Admin, session: SessionDep) -> RumorOut:
     r = await dictionary.add_rumor(session, body.claim, body.truth, body.keywords, body.source)
     return _rumor_out(r)
 
 
-@router.delete("/rumors/{rumor_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/rumors/{rumor_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems.responses(401, 403, 404, 422),
+)
 async def delete_rumor(rumor_id: str, _admin: Admin, session: SessionDep) -> None:
     await dictionary.delete_rumor(session, rumor_id)

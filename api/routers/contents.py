@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api import presenters
+from api import presenters, problems
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
 from api.schemas import (
-    Author,
     ContentCreate,
     ContentFields,
     ContentOut,
     ContentUpdate,
     ReviewEventOut,
 )
-from content import contents
+from content import contents, history
 from content.contents import Draft
-from content.models import ContentType, User
-from content.review import DECISIONS
+from content.models import ContentType
 
 router = APIRouter(tags=["contents"])
 
@@ -28,7 +26,12 @@ def _draft(body: ContentFields) -> Draft:
     return Draft(**data, given=given)
 
 
-@router.post("/contents", status_code=status.HTTP_201_CREATED, response_model=ContentOut)
+@router.post(
+    "/contents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContentOut,
+    responses=problems.responses(401, 403, 413, 422),
+)
 async def create_content(
     body: ContentCreate, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> ContentOut:
@@ -38,7 +41,11 @@ async def create_content(
     return await presenters.content_detail(session, services, view)
 
 
-@router.patch("/contents/{content_id}", response_model=ContentOut)
+@router.patch(
+    "/contents/{content_id}",
+    response_model=ContentOut,
+    responses=problems.responses(401, 404, 409, 413, 422),
+)
 async def edit_content(
     content_id: str,
     body: ContentUpdate,
@@ -54,6 +61,7 @@ async def edit_content(
     "/contents/{content_id}/submit",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ContentOut,
+    responses=problems.responses(401, 404, 409, 422),
 )
 async def submit_content(
     content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
@@ -62,7 +70,11 @@ async def submit_content(
     return await presenters.content_detail(session, services, view)
 
 
-@router.post("/contents/{content_id}/withdraw", response_model=ContentOut)
+@router.post(
+    "/contents/{content_id}/withdraw",
+    response_model=ContentOut,
+    responses=problems.responses(401, 404, 409, 422),
+)
 async def withdraw_content(
     content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> ContentOut:
@@ -70,7 +82,9 @@ async def withdraw_content(
     return await presenters.content_detail(session, services, view)
 
 
-@router.get("/contents/{content_id}", response_model=ContentOut)
+@router.get(
+    "/contents/{content_id}", response_model=ContentOut, responses=problems.responses(401, 404, 422)
+)
 async def get_content(
     content_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
 ) -> ContentOut:
@@ -78,28 +92,12 @@ async def get_content(
     return await presenters.content_detail(session, services, view)
 
 
-def _author(user: User | None) -> Author | None:
-    return Author(id=user.id, display_name=user.display_name) if user else None
-
-
-@router.get("/contents/{content_id}/reviews", response_model=list[ReviewEventOut])
+@router.get(
+    "/contents/{content_id}/reviews",
+    response_model=list[ReviewEventOut],
+    responses=problems.responses(401, 404, 422),
+)
 async def review_history(
     content_id: str, user: CurrentUser, session: SessionDep
 ) -> list[ReviewEventOut]:
-    events = await contents.history(session, user, content_id)
-    return [
-        ReviewEventOut(
-            id=e.id,
-            revision=e.revision_number,
-            stage=e.stage,
-            action=e.action,
-            decision=e.action if e.action in DECISIONS else None,
-            from_status=e.from_status,
-            to_status=e.to_status,
-            actor=_author(actor),
-            reviewer=_author(actor) if e.action in DECISIONS else None,
-            comment=e.comment,
-            created_at=e.created_at,
-        )
-        for e, actor in events
-    ]
+    return presenters.review_history(await history.of_content(session, user, content_id))

@@ -6,15 +6,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api import presenters
+from api import presenters, problems
 from api.deps import Cursor, Limit, OptionalUser, ServicesDep, SessionDep
-from api.schemas import Card, Page, TopicOut
+from api.schemas import CardOut, Page, TopicOut
 from content import feed, taxonomy
 
 router = APIRouter(tags=["feed"])
 
 
-@router.get("/feed", response_model=Page[Card])
+@router.get("/feed", response_model=Page[CardOut], responses=problems.responses(401, 422))
 async def get_feed(
     session: SessionDep,
     services: ServicesDep,
@@ -24,7 +24,7 @@ async def get_feed(
     audience: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
-) -> Page[Card]:
+) -> Page[CardOut]:
     if topic or audience:
         await taxonomy.check_slugs(
             session, [topic] if topic else [], [audience] if audience else []

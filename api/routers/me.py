@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api import presenters
+from api import presenters, problems
 from api.deps import CurrentUser, Cursor, Limit, ServicesDep, SessionDep
-from api.routers.auth import user_out
 from api.schemas import MyContentOut, Page, UserOut
 from content import contents
-from content.accounts import require_role
-from content.models import Role
 
 router = APIRouter(tags=["me"])
 
 
-@router.get("/me", response_model=UserOut)
+@router.get("/me", response_model=UserOut, responses=problems.responses(401))
 async def me(user: CurrentUser) -> UserOut:
-    return user_out(user)
+    return presenters.user_out(user)
 
 
-@router.get("/me/contents", response_model=Page[MyContentOut])
+@router.get(
+    "/me/contents",
+    response_model=Page[MyContentOut],
+    responses=problems.responses(401, 403, 422),
+)
 async def my_contents(
     user: CurrentUser,
     session: SessionDep,
@@ -28,7 +29,6 @@ async def my_contents(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[MyContentOut]:
-    require_role(user, Role.creator.value)
     rows, next_cursor = await contents.mine(session, user, cursor, limit)
     items = await presenters.my_contents(session, services, rows, user)
     return Page(items=items, next_cursor=next_cursor)

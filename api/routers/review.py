@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from api import presenters
+from api import presenters, problems
 from api.deps import CurrentUser, Cursor, Limit, ServicesDep, SessionDep
 from api.schemas import DecisionIn, Page, TaskOut
 from content import review
@@ -15,12 +15,14 @@ from content.models import Stage, TaskStatus
 router = APIRouter(tags=["review"])
 
 
-@router.get("/review/tasks", response_model=Page[TaskOut])
+@router.get(
+    "/review/tasks", response_model=Page[TaskOut], responses=problems.responses(401, 403, 422)
+)
 async def list_tasks(
     user: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
-    stage: Literal["political", "science"] | None = None,
+    stage: Stage | None = None,
     status: Literal[
         "open", "approved", "rejected", "changes_requested", "cancelled", "all"
     ] = "open",
@@ -30,7 +32,7 @@ async def list_tasks(
     views, next_cursor = await review.list_tasks(
         session,
         user,
-        Stage(stage) if stage else None,
+        stage,
         None if status == "all" else TaskStatus(status),
         cursor,
         limit,
@@ -38,7 +40,11 @@ async def list_tasks(
     return Page(items=await presenters.tasks(session, services, views), next_cursor=next_cursor)
 
 
-@router.post("/review/tasks/{task_id}/claim", response_model=TaskOut)
+@router.post(
+    "/review/tasks/{task_id}/claim",
+    response_model=TaskOut,
+    responses=problems.responses(401, 403, 404, 409, 422),
+)
 async def claim_task(
     task_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> TaskOut:
@@ -46,7 +52,11 @@ async def claim_task(
     return (await presenters.tasks(session, services, [view]))[0]
 
 
-@router.post("/review/tasks/{task_id}/decision", response_model=TaskOut)
+@router.post(
+    "/review/tasks/{task_id}/decision",
+    response_model=TaskOut,
+    responses=problems.responses(401, 403, 404, 409, 413, 422),
+)
 async def decide_task(
     task_id: str,
     body: DecisionIn,

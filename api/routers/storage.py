@@ -1,75 +1,53 @@
 """The local-disk backend's signed upload and download URLs (embedded default only).
 
 With object storage configured this route does not exist: bytes go straight to S3/MinIO. Here
-the API streams them to disk in blocks, so its memory does not grow with the file size.
+the API streams them to disk in blocks, so its memory does not grow with the file size. Every
+refusal is a storage or domain error, turned into problem details by `api.problems`.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 
 from api.deps import ServicesDep
-from api.problems import problem
+from content import local_uploads
 from infra.storage import base
 from infra.storage.local import LocalStorage
+from infra.storage.ranges import check_range
 
+ROUTE = "/storage"
 router = APIRouter(tags=["storage"], include_in_schema=False)
 
 
-def _local(services: ServicesDep) -> LocalStorage | None:
-    return services.storage if isinstance(services.storage, LocalStorage) else None
+def _local(services: ServicesDep) -> LocalStorage:
+    if not isinstance(services.storage, LocalStorage):
+        raise HTTPException(404, "no such route")
+    return services.storage
 
 
-def _refused(exc: base.StorageError) -> Response:
-    if isinstance(exc, base.SignatureExpired):
-        return problem(403, "storage.url_expired", "this signed URL has expired; ask for a new one")
-    if isinstance(exc, base.TooLarge):
-        return problem(413, "storage.too_large", "more bytes than this upload declared")
-    if isinstance(exc, base.UploadNotFound | base.ObjectNotFound):
-        return problem(404, "storage.not_found", "no such upload or object")
-    if isinstance(exc, base.InvalidKey | base.InvalidParts):
-        return problem(400, "storage.bad_request", str(exc))
-    return problem(403, "storage.signature_invalid", "this URL's signature does not match")
-
-
-@router.put("/storage/{key:path}", response_model=None)
+@router.put(ROUTE + "/{key:path}", response_model=None)
 async def put_object(key: str, request: Request, services: ServicesDep) -> Response:
-    storage = _local(services)
-    if storage is None:
-        return problem(404, "not_found", "no such route")
-    try:
-        signed = storage.verify("PUT", key, request.query_params)
-        limit = (
-            services.settings.multipart_part_size
-            if signed.part_number is not None
-            else max(services.settings.max_video_bytes, services.settings.max_image_bytes)
-        )
-        _, etag = await storage.write_stream(
-            key,
-            request.stream(),
-            limit,
-            upload_id=signed.upload_id,
-            part_number=signed.part_number,
-            content_type=signed.content_type,
-        )
-    except base.StorageError as exc:
-        return _refused(exc)
+    etag = await local_uploads.receive(
+        services.read_sessions,
+        _local(services),
+        services.settings,
+        key,
+        request.query_params,
+        request.headers.get("content-type"),
+        request.stream(),
+    )
     return Response(status_code=200, headers={"ETag": f'"{etag}"'})
 
 
-@router.api_route("/storage/{key:path}", methods=["GET", "HEAD"], response_model=None)
+@router.api_route(ROUTE + "/{key:path}", methods=["GET", "HEAD"], response_model=None)
 async def get_object(key: str, request: Request, services: ServicesDep) -> Response:
     storage = _local(services)
-    if storage is None:
-        return problem(404, "not_found", "no such route")
-    try:
-        storage.verify(request.method, key, request.query_params)
-        info = await storage.stat(key)
-    except base.StorageError as exc:
-        return _refused(exc)
+    storage.verify(request.method, key, request.query_params)
+    info = await storage.stat(key)
     if info is None:
-        return problem(404, "storage.not_found", "no such object")
+        raise base.ObjectNotFound(f"no object {key!r}")
+    check_range(request.headers.get("range"), info.size)
     # FileResponse streams from disk in chunks and answers Range requests (video seeking).
     return FileResponse(
         storage.path_of(key),

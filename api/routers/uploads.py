@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from api import problems
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
 from api.schemas import (
     CompleteIn,
@@ -16,12 +17,16 @@ from api.schemas import (
 )
 from content import media, uploads
 from content.models import MediaStatus
-from content.visibility import is_staff_viewer
 
 router = APIRouter(tags=["uploads"])
 
 
-@router.post("/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadOut)
+@router.post(
+    "/uploads",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UploadOut,
+    responses=problems.responses(401, 403, 413, 422, 503),
+)
 async def start_upload(
     body: UploadIn, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> UploadOut:
@@ -46,7 +51,11 @@ async def start_upload(
     )
 
 
-@router.post("/uploads/{upload_id}/complete", response_model=CompleteOut)
+@router.post(
+    "/uploads/{upload_id}/complete",
+    response_model=CompleteOut,
+    responses=problems.responses(401, 404, 409, 413, 422, 503),
+)
 async def complete_upload(
     upload_id: str,
     user: CurrentUser,
@@ -61,20 +70,22 @@ async def complete_upload(
     return CompleteOut(media_id=item.id, status=item.status.value)
 
 
-@router.get("/media/{media_id}", response_model=MediaOut)
+@router.get(
+    "/media/{media_id}", response_model=MediaOut, responses=problems.responses(401, 404, 422)
+)
 async def get_media(
     media_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
 ) -> MediaOut:
-    item = await uploads.media_for(session, user, media_id)
-    private = user is not None and (item.owner_id == user.id or is_staff_viewer(user))
+    view = await uploads.media_for(session, user, media_id)
+    item = view.media
     links = await media.links(
-        session, services.storage, services.settings, [item.id], public=not private
+        session, services.storage, services.settings, [item.id], public=not view.private
     )
     link = links.get(item.id)
     return MediaOut(
         id=item.id,
-        kind=item.kind.value,
-        status=item.status.value,
+        kind=item.kind,
+        status=item.status,
         error=item.error if item.status == MediaStatus.failed else None,
         duration_s=item.duration_s,
         width=item.width,

@@ -10,12 +10,13 @@ from infra.storage.base import (
     Storage,
     StorageError,
     StorageUnavailable,
-    TooLarge,
+    TooManyBytes,
     UploadNotFound,
 )
 from infra.storage.factory import build_storage
-from infra.storage.local import LocalStorage, SignedRequest
+from infra.storage.local import LocalStorage
 from infra.storage.s3 import S3Storage
+from infra.storage.signing import SignedRequest
 
 __all__ = [
     "InvalidKey",
@@ -30,7 +31,7 @@ __all__ = [
     "Storage",
     "StorageError",
     "StorageUnavailable",
-    "TooLarge",
+    "TooManyBytes",
     "UploadNotFound",
     "build_storage",
 ]

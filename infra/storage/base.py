@@ -41,8 +41,28 @@ class InvalidParts(StorageError):
     """The parts named to complete a multipart upload do not match what was uploaded."""
 
 
-class TooLarge(StorageError):
-    """More bytes were sent than the caller allows."""
+class TooManyBytes(StorageError):
+    """A write carried more bytes than its URL (or the caller) allows; nothing was kept."""
+
+
+class WrongContentType(StorageError):
+    """A signed PUT sent with a content type other than the one its URL was signed for."""
+
+
+class UploadClosed(StorageError):
+    """A signed upload URL used after its upload was completed or abandoned."""
+
+
+class InvalidRange(StorageError):
+    """A ``Range`` request header that cannot be parsed (or asks for no bytes)."""
+
+
+class RangeNotSatisfiable(StorageError):
+    """A ``Range`` that starts past the end of the object; ``size`` is the object's size."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"the range starts past the end of the object ({size} bytes)")
+        self.size = size
 
 
 class SignatureInvalid(StorageError):
@@ -67,8 +87,12 @@ class Storage(Protocol):
     loop. Errors are the `StorageError` family above; `StorageUnavailable` means "try later".
     """
 
-    async def presign_put(self, key: str, content_type: str, expires_s: int) -> str:
-        """A URL the client PUTs the whole object to."""
+    async def presign_put(
+        self, key: str, content_type: str, expires_s: int, *, max_bytes: int | None = None
+    ) -> str:
+        """A URL the client PUTs the whole object to. Where the backend can, the URL refuses a
+        body over ``max_bytes`` or of another content type (local disk does; an S3 query-string
+        signature cannot, so the caller checks what arrived)."""
         ...
 
     async def create_multipart(self, key: str, content_type: str) -> str:
@@ -115,6 +139,11 @@ class Storage(Protocol):
 
     async def copy(self, src_key: str, dst_key: str) -> None:
         """Copy an object within the store (server-side where the backend can)."""
+        ...
+
+    async def move(self, src_key: str, dst_key: str) -> None:
+        """Move an object to another key (a rename where the backend can, else copy and
+        delete); `ObjectNotFound` if there is nothing at ``src_key``."""
         ...
 
     async def presign_get(self, key: str, expires_s: int) -> str:

@@ -8,8 +8,12 @@ from infra.storage.local import LocalStorage
 from infra.storage.s3 import S3Storage
 
 
-def build_storage(settings: Settings) -> Storage:
-    """Called once at start-up (the lifespan); the result is shared by every request and job."""
+def build_storage(settings: Settings, *, storage_route: str) -> Storage:
+    """Called once at start-up (the lifespan); the result is shared by every request and job.
+
+    ``storage_route`` is the path where the API serves local-disk storage (its caller, the API,
+    knows its own routes); it is used only without S3.
+    """
     if settings.s3_endpoint:
         if not settings.s3_access_key or not settings.s3_secret_key:
             raise ValueError(
@@ -26,7 +30,7 @@ def build_storage(settings: Settings) -> Storage:
         )
     return LocalStorage(
         settings.data_dir / "media",
-        base_url=settings.public_api_base_url,
+        url_base=settings.public_api_base_url.rstrip("/") + storage_route,
         secret=settings.resolved_storage_secret(),
         public_base_url=settings.public_media_base_url,
     )

@@ -94,9 +94,11 @@ class S3Storage:
 
     # -- signing: local computation, no I/O ------------------------------------------------
 
-    async def presign_put(self, key: str, content_type: str, expires_s: int) -> str:
-        # A query-string signature covers only the host header, so the content type cannot be
-        # pinned here; the uploaded bytes are sniffed before anyone trusts them anyway.
+    async def presign_put(
+        self, key: str, content_type: str, expires_s: int, *, max_bytes: int | None = None
+    ) -> str:
+        # A query-string signature covers only the host header, so neither the content type nor
+        # the size can be pinned here: completing the upload checks what arrived instead.
         return self._presign("PUT", key, expires_s)
 
     async def presign_part(self, key: str, upload_id: str, part_number: int, expires_s: int) -> str:
@@ -230,6 +232,12 @@ class S3Storage:
         await self._run(
             self._client.copy_object, self.bucket, dst_key, CopySource(self.bucket, src_key)
         )
+
+    async def move(self, src_key: str, dst_key: str) -> None:
+        # S3 has no rename. Deleting only after the copy succeeded: a failure in between leaves
+        # both objects, never neither.
+        await self.copy(src_key, dst_key)
+        await self.delete(src_key)
 
     async def delete(self, key: str) -> None:
         check_key(key)

@@ -196,6 +196,52 @@ async def test_short_password_is_422(client: httpx.AsyncClient, services: Servic
     f.assert_problem(await _login(client, new["username"], "short"), 401)
 
 
+@pytest.mark.parametrize(
+    "password",
+    ["        ", "12345678", "{username}", "password1", "iloveyou", "woaini1314", "Password123!"],
+)
+async def test_guessable_password_is_422_weak_password_and_no_account(
+    client: httpx.AsyncClient, services: Services, password: str
+) -> None:
+    admin = await f.person(services, "admin")
+    new = _new_user(roles=["creator"])
+    new["password"] = password.format(username=new["username"])
+    body = f.assert_problem(
+        await client.post("/api/v1/admin/users", json=new, headers=admin.auth),
+        422,
+        "auth.weak_password",
+    )
+    assert body["field"] == "password"
+    # Nothing was written: the name is still free, the weak password logs nobody in.
+    f.assert_problem(await _login(client, new["username"], new["password"]), 401)
+    again = {**new, "password": "mango-7-ridge"}
+    assert (
+        await client.post("/api/v1/admin/users", json=again, headers=admin.auth)
+    ).status_code == 201
+
+
+async def test_staff_accounts_need_a_stronger_password_than_creators(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    admin = await f.person(services, "admin")
+    decent = "tulip-ox-9"  # fine for a creator; too short to guard a reviewer's account
+    creator = await client.post(
+        "/api/v1/admin/users",
+        json=_new_user(roles=["creator"], password=decent),
+        headers=admin.auth,
+    )
+    assert creator.status_code == 201, creator.text
+    for roles in (["political_reviewer"], ["admin"], ["creator", "admin"]):
+        staff = _new_user(roles=roles, password=decent)
+        body = f.assert_problem(
+            await client.post("/api/v1/admin/users", json=staff, headers=admin.auth),
+            422,
+            "auth.weak_password",
+        )
+        assert "12 characters" in body["detail"]
+        f.assert_problem(await _login(client, staff["username"], decent), 401)
+
+
 # -- WeChat mini-program login ---------------------------------------------------------------
 
 
@@ -326,3 +372,15 @@ async def test_cli_unknown_role_exits_nonzero_and_creates_nothing(
     assert done.returncode != 0
     assert "wizard" in done.stderr and "Traceback" not in done.stderr
     f.assert_problem(await _login(client, name, password), 401, "auth.invalid_credentials")
+
+
+async def test_cli_refuses_a_weak_password_and_creates_nothing(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    name = f"cli-{secrets.token_hex(4)}"
+    done = await _kepu(
+        settings, tmp_path, "user", "create", name, "--password", "12345678", "--role", "admin"
+    )
+    assert done.returncode != 0
+    assert "password" in done.stderr and "Traceback" not in done.stderr
+    f.assert_problem(await _login(client, name, "12345678"), 401, "auth.invalid_credentials")

@@ -1,14 +1,23 @@
-"""Abuse limits: oversized request bodies and password guessing."""
+"""Abuse limits: oversized request bodies, password guessing and password spraying."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest
+import redis.asyncio as aioredis
+from fastapi import FastAPI
 
+from content import throttle
+from infra import ratelimit
 from infra.services import Services
+from infra.settings import Settings
 from tests import factories as f
+from tests.conftest import free_port
 
 
 async def test_an_oversized_json_body_is_413_before_it_is_read(
@@ -40,25 +49,149 @@ async def test_an_oversized_chunked_body_is_413_too(
         content=chunks(),
         headers={**creator.auth, "Content-Type": "application/json"},
     )
-    assert resp.status_code == 413
+    f.assert_problem(resp, 413, "request.too_large")
+    mine = (await client.get("/api/v1/me/contents", headers=creator.auth)).json()
+    assert mine["items"] == []
+
+
+# -- logins: guessing one account, spraying many ---------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def from_address(app: FastAPI, host: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests come from ``host``, so limits per address start afresh."""
+    transport = httpx.ASGITransport(app=app, client=(host, 50123))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kepu.test") as c:
+        yield c
+
+
+def _address() -> str:
+    return "10." + ".".join(str(secrets.randbelow(254) + 1) for _ in range(3))
+
+
+async def _login(
+    client: httpx.AsyncClient, username: str, password: str, **headers: str
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/auth/token", data={"username": username, "password": password}, headers=headers
+    )
 
 
 async def test_password_guessing_is_slowed_to_a_few_attempts_a_minute(
-    client: httpx.AsyncClient, services: Services
+    app: FastAPI, services: Services
 ) -> None:
     victim = await f.person(services, "admin")
     limit = services.settings.login_per_minute
-    codes = [
-        (
-            await client.post(
-                "/api/v1/auth/token", data={"username": victim.username, "password": f"guess{i}"}
-            )
-        ).status_code
-        for i in range(limit + 2)
-    ]
-    assert codes[:limit] == [401] * limit
-    assert codes[limit:] == [429, 429]
-    resp = await client.post(
-        "/api/v1/auth/token", data={"username": victim.username, "password": f.PASSWORD}
-    )
-    assert resp.status_code == 429 and int(resp.headers["retry-after"]) > 0
+    async with from_address(app, _address()) as client:
+        answers = [await _login(client, victim.username, f"guess{i}") for i in range(limit + 2)]
+        assert [r.status_code for r in answers[:limit]] == [401] * limit
+        for refused in answers[limit:]:
+            f.assert_problem(refused, 429, "auth.rate_limited")
+        # Even the right password waits: the limit is on trying, not on failing to log in.
+        resp = await _login(client, victim.username, f.PASSWORD)
+        f.assert_problem(resp, 429, "auth.rate_limited")
+        assert int(resp.headers["retry-after"]) > 0
+    # Another address is not held back by this one's guessing.
+    async with from_address(app, _address()) as elsewhere:
+        assert (await _login(elsewhere, victim.username, f.PASSWORD)).status_code == 200
+
+
+async def test_successful_logins_do_not_count_against_the_limit(
+    app: FastAPI, services: Services
+) -> None:
+    who = await f.person(services, "creator")
+    attempts = services.settings.login_per_minute + 5
+    async with from_address(app, _address()) as client:
+        codes = [
+            (await _login(client, who.username, f.PASSWORD)).status_code for _ in range(attempts)
+        ]
+    assert codes == [200] * attempts
+
+
+async def test_spraying_30_usernames_from_one_address_is_refused_before_the_30th(
+    app: FastAPI, services: Services
+) -> None:
+    real = await f.person(services, "political_reviewer")
+    sprayer = _address()
+    async with from_address(app, sprayer) as client:
+        answers = [
+            await _login(client, f"user-{i}-{secrets.token_hex(3)}", "Password123!")
+            for i in range(30)
+        ]
+        codes = [r.status_code for r in answers]
+        first_refusal = codes.index(429)  # raises if every attempt got through
+        assert first_refusal < 29 and set(codes[:first_refusal]) == {401}
+        body = f.assert_problem(answers[first_refusal], 429, "auth.address_locked")
+        assert "try again" in body["detail"]
+        assert int(answers[first_refusal].headers["retry-after"]) > 0
+        assert all(r.status_code == 429 for r in answers[first_refusal:])
+        # Locked out: not even a right password is tried from this address.
+        f.assert_problem(
+            await _login(client, real.username, f.PASSWORD), 429, "auth.address_locked"
+        )
+    # The lockout is this address's alone.
+    async with from_address(app, _address()) as other:
+        assert (await _login(other, real.username, f.PASSWORD)).status_code == 200
+
+
+async def test_each_lockout_of_an_address_lasts_twice_as_long_as_the_one_before(
+    app: FastAPI, services: Services
+) -> None:
+    sprayer = _address()
+    limit = services.settings.login_failures_per_address
+    async with from_address(app, sprayer) as client:
+        for i in range(limit):
+            assert (await _login(client, f"nobody-{i}", "Password123!")).status_code == 401
+        first = await _login(client, "nobody-x", "Password123!")
+        f.assert_problem(first, 429, "auth.address_locked")
+        # The lockout runs out (here: at once), but the address's failures still count.
+        lockout = ratelimit.key(services.settings.redis_prefix, "login-lockout", sprayer)
+        assert await services.redis.delete(lockout) == 1
+        second = await _login(client, "nobody-y", "Password123!")
+        f.assert_problem(second, 429, "auth.address_locked")
+    assert int(second.headers["retry-after"]) == 2 * int(first.headers["retry-after"])
+
+
+async def test_forwarded_for_from_an_untrusted_peer_does_not_hide_the_sprayer(
+    app: FastAPI, services: Services
+) -> None:
+    assert services.settings.forwarded_allow_ips == ""  # the default: no proxy is trusted
+    async with from_address(app, _address()) as client:
+        codes = [
+            (
+                await _login(client, f"user-{i}", "Password123!", **{"X-Forwarded-For": _address()})
+            ).status_code
+            for i in range(services.settings.login_failures_per_address + 1)
+        ]
+    assert codes[-1] == 429
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "client"),
+    [
+        ("10.0.0.5", ["1.2.3.4"], "", "10.0.0.5"),  # nobody trusted: the peer
+        ("10.0.0.5", ["1.2.3.4"], "10.0.0.0/8", "1.2.3.4"),
+        ("10.0.0.5", ["6.6.6.6, 1.2.3.4"], "10.0.0.5", "1.2.3.4"),  # left of it: the client's
+        ("10.0.0.5", ["1.2.3.4", "10.0.0.9"], "10.0.0.0/8", "1.2.3.4"),  # proxies in a chain
+        ("9.9.9.9", ["1.2.3.4"], "10.0.0.0/8", "9.9.9.9"),  # an untrusted peer
+        ("10.0.0.5", [], "*", "10.0.0.5"),  # no header: the peer
+    ],
+)
+def test_the_client_address_believes_only_trusted_proxies(
+    peer: str, forwarded: list[str], trusted: str, client: str
+) -> None:
+    assert ratelimit.client_address(peer, forwarded, trusted) == client
+
+
+async def test_login_limits_admit_everything_when_redis_is_down(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    down = aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        for i in range(settings.login_failures_per_address + 5):
+            attempt = await throttle.admit_password(down, settings, "10.9.9.9", f"user-{i}")
+            await throttle.succeeded(down, attempt)
+        await throttle.admit_wechat(down, settings, "10.9.9.9")
+    finally:
+        await down.aclose()
+    assert "rate limit not checked (Redis unavailable)" in caplog.text

@@ -116,7 +116,12 @@ async def test_pinning_a_draft_is_409(client: httpx.AsyncClient, services: Servi
     resp = await client.post(
         f"/api/v1/admin/contents/{draft['id']}/pin", json={"until": until}, headers=crew.admin.auth
     )
-    assert resp.status_code == 409
+    f.assert_problem(resp, 409, "workflow.invalid_state")
+    # Nothing was pinned: the draft reads as before, and it is in no feed.
+    after = await client.get(f"/api/v1/contents/{draft['id']}", headers=crew.creator.auth)
+    assert after.json()["pinned"] is False and after.json()["status"] == "draft"
+    feed = (await client.get("/api/v1/feed")).json()["items"]
+    assert draft["id"] not in [c["id"] for c in feed]
 
 
 async def test_feed_pages_with_a_cursor_without_repeats(

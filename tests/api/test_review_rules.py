@@ -5,9 +5,33 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from sqlmodel import col, func, select
 
+from content.models import ReviewEvent, ReviewTask, TaskStatus
+from content.review import MAX_COMMENT
 from infra.services import Services
 from tests import factories as f
+
+
+async def assert_untouched(
+    services: Services, task_id: str, claimed_by: str | None = None, decided_by: str | None = None
+) -> None:
+    """Nothing a refused request did stayed: the task is as it was and no decision was logged."""
+    async with services.read_sessions() as session:
+        task = await session.get(ReviewTask, task_id)
+        assert task is not None
+        assert task.claimed_by == claimed_by
+        assert task.decided_by == decided_by
+        assert task.status == (TaskStatus.open if decided_by is None else TaskStatus.approved)
+        decisions = await session.exec(
+            select(func.count())
+            .select_from(ReviewEvent)
+            .where(
+                ReviewEvent.revision_id == task.revision_id,
+                col(ReviewEvent.stage) == task.stage,
+            )
+        )
+        assert decisions.one() == (0 if decided_by is None else 1)
 
 
 async def test_nobody_reviews_their_own_content(
@@ -22,9 +46,9 @@ async def test_nobody_reviews_their_own_content(
     assert await f.task_for(client, both, "political", content["id"]) is None
     # …and addressing it directly is refused.
     claim = await client.post(f"/api/v1/review/tasks/{task['id']}/claim", headers=both.auth)
-    assert claim.status_code == 403 and claim.json()["code"] == "review.self_review"
-    decide = await f.approve(client, both, task["id"])
-    assert decide.status_code == 403
+    f.assert_problem(claim, 403, "review.self_review")
+    f.assert_problem(await f.approve(client, both, task["id"]), 403, "review.self_review")
+    await assert_untouched(services, task["id"])
 
 
 async def test_one_person_cannot_approve_two_stages_of_a_revision(
@@ -37,8 +61,8 @@ async def test_one_person_cannot_approve_two_stages_of_a_revision(
     content_id, task_id = await f.in_political(client, crew)
     assert (await f.approve(client, both, task_id)).status_code == 200
     science = await f.wait_for_task(client, crew.science, "science", content_id)
-    resp = await f.approve(client, both, science["id"])
-    assert resp.status_code == 403 and resp.json()["code"] == "review.same_reviewer"
+    f.assert_problem(await f.approve(client, both, science["id"]), 403, "review.same_reviewer")
+    await assert_untouched(services, science["id"])
     assert (await f.approve(client, crew.science, science["id"])).status_code == 200
 
 
@@ -52,7 +76,9 @@ async def test_science_tasks_go_only_to_reviewers_of_the_discipline(
     science = await f.wait_for_task(client, crew.science, "science", content_id)
     assert await f.task_for(client, physicist, "science", content_id) is None
     resp = await client.post(f"/api/v1/review/tasks/{science['id']}/claim", headers=physicist.auth)
-    assert resp.status_code == 404
+    f.assert_problem(resp, 404, "review.not_found")
+    f.assert_problem(await f.approve(client, physicist, science["id"]), 404, "review.not_found")
+    await assert_untouched(services, science["id"])
 
 
 async def test_political_queue_is_closed_to_people_without_the_role(
@@ -62,7 +88,7 @@ async def test_political_queue_is_closed_to_people_without_the_role(
     resp = await client.get(
         "/api/v1/review/tasks", params={"stage": "political"}, headers=creator.auth
     )
-    assert resp.status_code == 403
+    f.assert_problem(resp, 403, "auth.missing_role")
 
 
 async def test_a_claimed_task_cannot_be_claimed_or_decided_by_another_reviewer(
@@ -74,9 +100,9 @@ async def test_a_claimed_task_cannot_be_claimed_or_decided_by_another_reviewer(
     first = await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=crew.political.auth)
     assert first.status_code == 200
     second = await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=rival.auth)
-    assert second.status_code == 409 and second.json()["code"] == "review.already_claimed"
-    decide = await f.approve(client, rival, task_id)
-    assert decide.status_code == 409 and decide.json()["code"] == "review.already_claimed"
+    f.assert_problem(second, 409, "review.already_claimed")
+    f.assert_problem(await f.approve(client, rival, task_id), 409, "review.already_claimed")
+    await assert_untouched(services, task_id, claimed_by=crew.political.id)
     assert (await f.approve(client, crew.political, task_id)).status_code == 200
 
 
@@ -133,8 +159,8 @@ async def test_deciding_a_closed_task_is_409(client: httpx.AsyncClient, services
     other = await f.person(services, "political_reviewer")
     _, task_id = await f.in_political(client, crew)
     assert (await f.approve(client, crew.political, task_id)).status_code == 200
-    again = await f.approve(client, other, task_id)
-    assert again.status_code == 409 and again.json()["code"] == "review.task_closed"
+    f.assert_problem(await f.approve(client, other, task_id), 409, "review.task_closed")
+    await assert_untouched(services, task_id, decided_by=crew.political.id)
 
 
 async def test_reject_needs_a_comment(client: httpx.AsyncClient, services: Services) -> None:
@@ -145,7 +171,30 @@ async def test_reject_needs_a_comment(client: httpx.AsyncClient, services: Servi
         json={"decision": "reject"},
         headers=crew.political.auth,
     )
-    assert resp.status_code == 422 and resp.json()["field"] == "comment"
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "comment"
+    await assert_untouched(services, task_id)
+
+
+async def test_only_the_workflow_decisions_are_decisions(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    _, task_id = await f.in_political(client, crew)
+    url = f"/api/v1/review/tasks/{task_id}/decision"
+    for body, field in (
+        ({"decision": "submit", "comment": "x"}, "decision"),  # an action, but no decision
+        ({"decision": "publish", "comment": "x"}, "decision"),
+        ({"decision": "reject", "comment": "长" * (MAX_COMMENT + 1)}, "comment"),
+    ):
+        resp = await client.post(url, json=body, headers=crew.political.auth)
+        assert f.assert_problem(resp, 422)["field"] == field, body
+    await assert_untouched(services, task_id)
+    openapi = await client.get("/api/v1/openapi.json")
+    schema = openapi.json()["components"]["schemas"]
+    assert schema["DecisionIn"]["properties"]["decision"]["enum"] == [
+        "approve", "reject", "request_changes",
+    ]  # fmt: skip
+    assert schema["TaskOut"]["properties"]["status"]["$ref"].endswith("/TaskStatus")
 
 
 async def test_the_audit_log_cannot_be_rewritten(

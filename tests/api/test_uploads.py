@@ -4,17 +4,27 @@ and media that stays private until its content is published."""
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infra.ffmpeg import probe
+from api.app import create_app
+from content import exposure, processing, uploads
+from content.models import Media, MediaStatus, Upload, User
+from infra.clock import utcnow
+from infra.media_probe import probe
 from infra.services import Services
+from infra.settings import Settings
+from infra.storage.base import UploadNotFound
 from tests import factories as f
-from tests.conftest import eventually
+from tests.conftest import eventually, serving
 from tests.media_files import png
 
 
@@ -134,12 +144,26 @@ async def test_completing_twice_returns_the_same_media(
     assert first["media_id"] == second["media_id"]
 
 
-async def test_another_users_upload_is_404(client: httpx.AsyncClient, services: Services) -> None:
+async def test_another_users_upload_is_404_and_stays_the_owners(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes
+) -> None:
     owner = await f.person(services, "creator")
     thief = await f.person(services, "creator")
-    plan = (await start(client, owner, 1000)).json()
-    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=thief.auth)
-    assert resp.status_code == 404
+    plan = (await start(client, owner, len(cover_png))).json()
+    async with httpx.AsyncClient() as phone:
+        await phone.put(plan["url"], content=cover_png, headers=plan["headers"])
+    url = f"/api/v1/uploads/{plan['upload_id']}/complete"
+
+    resp = await client.post(url, headers=thief.auth)
+
+    assert resp.status_code == 404 and resp.json()["code"] == "upload.not_found"
+    async with services.read_sessions() as session:
+        upload = await session.get(Upload, plan["upload_id"])
+        assert upload is not None and (upload.status, upload.media_id) == ("pending", None)
+        made = await session.exec(select(Media).where(Media.owner_id == thief.id))
+        assert made.all() == []
+    done = await client.post(url, headers=owner.auth)  # the owner's upload is untouched
+    assert done.status_code == 200, done.text
 
 
 async def test_oversized_image_is_413(client: httpx.AsyncClient, services: Services) -> None:
@@ -180,8 +204,10 @@ async def test_large_upload_is_multipart_and_complete_names_missing_parts(
     parts = [{"part_number": n, "etag": e} for n, e in sorted(etags.items())]
     done = await client.post(url, json={"parts": parts}, headers=creator.auth)
     assert done.status_code == 200, done.text
-    info = await services.storage.stat(f"uploads/{creator.id}/{plan['upload_id']}/original")
+    # The joined object now lives where no upload URL points.
+    info = await services.storage.stat(f"media/{done.json()['media_id']}/original")
     assert info is not None and info.size == size
+    assert await services.storage.stat(f"uploads/{creator.id}/{plan['upload_id']}/original") is None
 
 
 async def test_tampered_presigned_url_is_rejected_by_storage(
@@ -198,13 +224,6 @@ async def test_tampered_presigned_url_is_rejected_by_storage(
 async def test_abandoned_multipart_upload_is_removed_with_its_parts(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    import sqlalchemy as sa
-
-    from content import uploads
-    from content.models import Upload
-    from infra.clock import utcnow
-    from infra.storage.base import UploadNotFound
-
     creator = await f.person(services, "creator")
     part = services.settings.multipart_part_size
     plan = (await start(client, creator, 2 * part + 10, "video/mp4")).json()
@@ -243,3 +262,174 @@ async def test_daily_upload_quota_is_enforced(
         accepted += big
     resp = await start(client, creator, big, "video/mp4")
     assert resp.status_code == 413 and resp.json()["code"] == "upload.quota_exceeded"
+
+
+async def test_more_bytes_than_declared_are_deleted_at_complete_and_never_counted(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes
+) -> None:
+    # An S3 URL cannot refuse them on the way in (local disk does, see test_local_storage).
+    creator = await f.person(services, "creator")
+    plan = (await start(client, creator, 10)).json()
+    async with httpx.AsyncClient() as phone:
+        put = await phone.put(plan["url"], content=cover_png, headers=plan["headers"])
+        assert put.status_code == 200
+    key = f"uploads/{creator.id}/{plan['upload_id']}/original"
+    assert await services.storage.stat(key) is not None
+
+    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+
+    assert resp.status_code == 409 and resp.json()["code"] == "upload.size_mismatch"
+    assert await services.storage.stat(key) is None  # nothing kept
+    async with services.read_sessions() as session:
+        assert await uploads.used_today(session, await _user(session, creator)) == 10
+        upload = await session.get(Upload, plan["upload_id"])
+        assert upload is not None and upload.media_id is None
+
+
+async def test_a_file_sent_as_another_type_is_deleted_at_complete(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes
+) -> None:
+    creator = await f.person(services, "creator")
+    plan = (await start(client, creator, len(cover_png))).json()
+    async with httpx.AsyncClient() as phone:
+        await phone.put(plan["url"], content=cover_png, headers={"Content-Type": "text/html"})
+
+    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+
+    assert resp.status_code == 409 and resp.json()["code"] == "upload.type_mismatch"
+    key = f"uploads/{creator.id}/{plan['upload_id']}/original"
+    assert await services.storage.stat(key) is None
+
+
+async def test_quota_counts_stored_bytes_of_completed_uploads_and_nothing_of_abandoned_ones(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes
+) -> None:
+    creator = await f.person(services, "creator")
+    media_id = await upload_image(client, creator, cover_png)
+    open_plan = (await start(client, creator, 1000)).json()
+    stored = await services.storage.stat(f"media/{media_id}/original")
+    assert stored is not None
+    async with services.write_sessions() as session:
+        user = await _user(session, creator)
+        # What was stored, plus what the open upload may still bring.
+        assert await uploads.used_today(session, user) == stored.size + 1000
+        upload = await session.get(Upload, open_plan["upload_id"])
+        assert upload is not None and await uploads.clean_up(session, services.storage, upload)
+        await session.commit()
+        assert await uploads.used_today(session, user) == stored.size
+
+
+async def test_a_put_after_complete_cannot_change_what_is_processed(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes
+) -> None:
+    creator = await f.person(services, "creator")
+    plan = (await start(client, creator, len(cover_png))).json()
+    async with httpx.AsyncClient() as phone:
+        await phone.put(plan["url"], content=cover_png, headers=plan["headers"])
+        done = await client.post(
+            f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth
+        )
+        media_id = done.json()["media_id"]
+        # S3 cannot revoke a presigned URL: the swap lands, but beside what is processed.
+        swap = b"<html><script>alert(1)</script></html>".ljust(len(cover_png), b" ")
+        await phone.put(plan["url"], content=swap, headers=plan["headers"])
+
+    async with services.read_sessions() as session:
+        media = await session.get(Media, media_id)
+        assert media is not None and media.object_key == f"media/{media_id}/original"
+    assert await services.storage.read_range(media.object_key, 0, 8) == cover_png[:8]
+    # Even processing it again (a retry) reads the original bytes.
+    async with services.write_sessions() as session:
+        await session.exec(
+            sa.update(Media).where(col(Media.id) == media_id).values(status=MediaStatus.pending)
+        )
+        await session.commit()
+    async with services.read_sessions() as session:
+        write = _writer(services)
+        outcome = await processing.run(write, services.storage, services.settings, media_id)
+        assert outcome == processing.Outcome.ready
+        again = await session.get(Media, media_id)
+        assert again is not None and (again.width, again.height) == (2000, 1500)
+
+
+async def test_a_truncated_png_fails_on_its_first_try_with_a_reason_the_creator_can_read(
+    client: httpx.AsyncClient, services: Services, cover_png: bytes
+) -> None:
+    creator = await f.person(services, "creator")
+    media_id = await upload_image(client, creator, cover_png[: len(cover_png) // 3])
+
+    async def settled() -> dict[str, Any] | None:
+        m: dict[str, Any] = (
+            await client.get(f"/api/v1/media/{media_id}", headers=creator.auth)
+        ).json()
+        return m if m["status"] in ("ready", "failed") else None
+
+    media: dict[str, Any] = await eventually(settled)  # type: ignore[assignment]
+    assert media["status"] == "failed" and media["attempts"] == 1
+    assert "damaged" in media["error"] and "图片" in media["error"]
+    assert "@" not in media["error"] and "chunk" not in media["error"]  # no ffmpeg stderr
+
+
+async def test_takedown_through_the_app_deletes_the_public_cdn_copies(
+    settings: Settings, services: Services, cover_png: bytes
+) -> None:
+    # An app of its own with a CDN configured, on a queue of its own, so its jobs (publishing
+    # copies, takedown deleting them) run with that setting.
+    cdn = settings.model_copy(
+        update={
+            "public_media_base_url": "https://cdn.example",
+            "queue_name": f"{settings.queue_name}-cdn",
+        }
+    )
+    async with serving(create_app(cdn)) as client:
+        crew = await f.crew(services)
+        media_id = await upload_image(client, crew.creator, cover_png)
+
+        async def ready() -> bool:
+            m = (await client.get(f"/api/v1/media/{media_id}", headers=crew.creator.auth)).json()
+            return bool(m["status"] == "ready")
+
+        await eventually(ready)
+        content_id = await f.publish(client, crew, cover_media_id=media_id)
+
+        async def copied() -> list[str] | None:
+            async with services.read_sessions() as session:
+                media = await session.get(Media, media_id, populate_existing=True)
+                assert media is not None
+                if not media.public_prefix:
+                    return None
+                return [f"{media.public_prefix}/{k}" for k in exposure.media_keys(media)]
+
+        public: list[str] = await eventually(copied)  # type: ignore[assignment]
+        for key in public:
+            assert await services.storage.stat(key) is not None
+        shown = (await f.get(client, None, content_id)).json()
+        assert shown["cover_url"].startswith("https://cdn.example/public/")
+
+        resp = await client.post(
+            f"/api/v1/admin/contents/{content_id}/takedown",
+            json={"reason": "封面有误"},
+            headers=crew.admin.auth,
+        )
+        assert resp.status_code == 200
+
+        async def gone() -> bool:
+            return all([await services.storage.stat(key) is None for key in public])
+
+        await eventually(gone)
+
+
+def _writer(services: Services) -> processing.Writer:
+    async def write(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        async with services.write_sessions() as session:
+            result = await work(session)
+            await session.commit()
+        return result
+
+    return write
+
+
+async def _user(session: AsyncSession, who: f.Person) -> User:
+    user = await session.get(User, who.id)
+    assert user is not None
+    return user

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from content.images import MAX_SIDE, process_image
-from content.transcode import MediaRejected
-from infra.ffmpeg import probe
+from content.media_failures import MediaRejected
+from infra.media_probe import probe
 from infra.storage.local import LocalStorage
 from tests.media_files import jpeg_with_orientation, png, video
 

@@ -16,19 +16,11 @@ from pathlib import Path
 import av
 import pytest
 
-from content.transcode import (
-    MediaRejected,
-    MediaRules,
-    ProcessResult,
-    RenditionSpec,
-    TransientMediaError,
-    build_transcode_job,
-    plan_renditions,
-    process_media,
-    transcode,
-    validate,
-)
-from infra.ffmpeg import ProbeResult, VideoInfo, probe
+from content.media_failures import MediaRejected, TransientMediaError
+from content.transcode import ProcessResult, process_media, transcode
+from content.video_checks import MediaRules, validate
+from content.video_plan import RenditionSpec, build_transcode_job, plan_renditions
+from infra.media_probe import ProbeResult, VideoInfo, probe
 from infra.storage.base import StorageUnavailable
 from infra.storage.local import LocalStorage
 from tests import media_files

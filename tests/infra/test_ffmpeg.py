@@ -17,7 +17,8 @@ import anyio
 import pytest
 
 from infra import ffmpeg
-from infra.ffmpeg import FfmpegError, FfmpegTimeout, ProbeError, probe, run_ffmpeg
+from infra.ffmpeg import FfmpegError, FfmpegTimeout, run_ffmpeg
+from infra.media_probe import ProbeError, aprobe, probe
 from tests import media_files
 
 # An ffmpeg that would run forever: a test source with no end, encoded to nowhere.
@@ -197,7 +198,7 @@ def test_probe_refuses_a_playlist_posing_as_a_video(media: Path) -> None:
 async def test_aprobe_runs_in_a_thread(media: Path) -> None:
     path = media_files.video(media / "async.mp4", 160, 90, 0.5)
 
-    assert (await ffmpeg.aprobe(path)) == probe(path)
+    assert (await aprobe(path)) == probe(path)
 
 
 # -- running ---------------------------------------------------------------------------------

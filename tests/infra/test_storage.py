@@ -31,15 +31,17 @@ from infra.storage import (
     SignatureInvalid,
     Storage,
     StorageUnavailable,
-    TooLarge,
+    TooManyBytes,
     UploadNotFound,
     build_storage,
 )
-from infra.storage.base import MIN_PART_SIZE
-from infra.storage.local import ROUTE_PREFIX
+from infra.storage.base import MIN_PART_SIZE, InvalidRange, RangeNotSatisfiable
+from infra.storage.ranges import check_range
 from tests.s3server import S3ServerInfo, remove_bucket
 
+ROUTE_PREFIX = "/somewhere/storage"  # wherever the caller serves the storage route
 LOCAL_BASE_URL = "http://testserver"
+LOCAL_URL = LOCAL_BASE_URL + ROUTE_PREFIX
 BAD_KEYS = ["../escape", "a/../../b", "/etc/passwd", "a//b", "", "a/./b", ".multipart/x", "a\\b"]
 
 
@@ -61,7 +63,7 @@ async def s3_storage(s3: S3ServerInfo) -> AsyncIterator[S3Storage]:
 
 @pytest.fixture
 async def local_storage(tmp_path: Path) -> LocalStorage:
-    storage = LocalStorage(tmp_path / "media", LOCAL_BASE_URL, secrets.token_urlsafe(32))
+    storage = LocalStorage(tmp_path / "media", LOCAL_URL, secrets.token_urlsafe(32))
     await storage.ensure_bucket()
     return storage
 
@@ -241,6 +243,24 @@ async def test_delete_is_idempotent(storage: Storage, http: httpx.AsyncClient) -
     assert await storage.stat("k/gone") is None
 
 
+async def test_move_keeps_bytes_etag_and_type_under_the_new_key_only(
+    storage: Storage, http: httpx.AsyncClient
+) -> None:
+    data = os.urandom(5000)
+    url = await storage.presign_put("uploads/u/1/original", "video/mp4", 60)
+    etag = await put(storage, http, url, data, content_type="video/mp4")
+
+    await storage.move("uploads/u/1/original", "media/m/original")
+
+    assert await storage.stat("uploads/u/1/original") is None
+    info = await storage.stat("media/m/original")
+    assert info is not None and (info.size, info.etag) == (len(data), etag)
+    assert info.content_type == "video/mp4"
+    assert await storage.read_range("media/m/original", 0, 5000) == data
+    with pytest.raises(ObjectNotFound):
+        await storage.move("uploads/u/1/original", "media/m/again")
+
+
 async def test_presigned_get_serves_the_bytes(storage: Storage, http: httpx.AsyncClient) -> None:
     data = os.urandom(3000)
     await put(storage, http, await storage.presign_put("k/cover.jpg", "image/jpeg", 60), data)
@@ -406,12 +426,18 @@ async def test_local_verify_accepts_an_untouched_url(local_storage: LocalStorage
 
 @pytest.mark.parametrize(
     "field, value",
-    [("sig", "0" * 64), ("expires", "9999999999"), ("content_type", "text/html")],
+    [
+        ("sig", "0" * 64),
+        ("expires", "9999999999"),
+        ("content_type", "text/html"),
+        ("max_bytes", "999999999"),
+    ],
 )
 async def test_local_verify_rejects_a_changed_query_parameter(
     local_storage: LocalStorage, field: str, value: str
 ) -> None:
-    key, query = _local_route_args(await local_storage.presign_put("k/x", "video/mp4", 60))
+    url = await local_storage.presign_put("k/x", "video/mp4", 60, max_bytes=1000)
+    key, query = _local_route_args(url)
 
     with pytest.raises(SignatureInvalid):
         local_storage.verify("PUT", key, {**query, field: value})
@@ -448,7 +474,7 @@ async def test_local_verify_rejects_a_url_without_a_signature(
 
 async def test_local_verify_rejects_an_expired_url(tmp_path: Path) -> None:
     now = [1_800_000_000.0]
-    storage = LocalStorage(tmp_path, LOCAL_BASE_URL, "s" * 32, clock=lambda: now[0])
+    storage = LocalStorage(tmp_path, LOCAL_URL, "s" * 32, clock=lambda: now[0])
     key, query = _local_route_args(await storage.presign_put("k/x", "video/mp4", 60))
     now[0] += 61
 
@@ -457,8 +483,8 @@ async def test_local_verify_rejects_an_expired_url(tmp_path: Path) -> None:
 
 
 async def test_local_verify_rejects_a_url_signed_with_another_secret(tmp_path: Path) -> None:
-    signer = LocalStorage(tmp_path, LOCAL_BASE_URL, "one secret")
-    checker = LocalStorage(tmp_path, LOCAL_BASE_URL, "another secret")
+    signer = LocalStorage(tmp_path, LOCAL_URL, "one secret")
+    checker = LocalStorage(tmp_path, LOCAL_URL, "another secret")
     key, query = _local_route_args(await signer.presign_put("k/x", "video/mp4", 60))
 
     with pytest.raises(SignatureInvalid):
@@ -473,10 +499,10 @@ def test_local_verify_rejects_keys_that_leave_the_root(
         local_storage.verify("GET", key, {"method": "GET", "expires": "1", "sig": "x"})
 
 
-async def test_local_write_stream_past_max_bytes_raises_too_large_and_stores_nothing(
+async def test_local_write_stream_past_max_bytes_raises_too_many_bytes_and_stores_nothing(
     local_storage: LocalStorage,
 ) -> None:
-    with pytest.raises(TooLarge):
+    with pytest.raises(TooManyBytes):
         await local_storage.write_stream("k/huge", _chunks(os.urandom(3 * 1024 * 1024)), 1000)
 
     assert await local_storage.stat("k/huge") is None
@@ -514,18 +540,55 @@ async def test_local_open_read_streams_a_range(local_storage: LocalStorage) -> N
     assert b"".join(blocks) == data[10:2_500_010]
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "bytes",
+        "items=0-1",
+        "bytes=",
+        "bytes=abc",
+        "bytes=5-2",
+        "bytes=-",
+        "bytes=+1-2",
+        "bytes=0-1,x",
+    ],
+)
+def test_a_malformed_range_is_refused(header: str) -> None:
+    with pytest.raises(InvalidRange):
+        check_range(header, 1000)
+
+
+@pytest.mark.parametrize("header", ["bytes=1000-", "bytes=5000-6000", "bytes=-0", "bytes=0-1,999-"])
+def test_a_range_past_the_end_is_not_satisfiable(header: str) -> None:
+    with pytest.raises(RangeNotSatisfiable) as caught:
+        check_range(header, 999)
+    assert caught.value.size == 999
+
+
+@pytest.mark.parametrize(
+    "header", [None, "bytes=0-99", "bytes=990-5000", "bytes=-50", "bytes=0-1, 5-9", "BYTES=1-"]
+)
+def test_a_servable_range_passes(header: str | None) -> None:
+    check_range(header, 1000)
+
+
 # -- factory -----------------------------------------------------------------------------------
 
 
-def test_build_storage_is_local_under_the_data_dir_without_an_s3_endpoint(
+async def test_build_storage_is_local_under_the_data_dir_without_an_s3_endpoint(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(data_dir=tmp_path, storage_secret="s" * 32)
+    settings = Settings(
+        data_dir=tmp_path, storage_secret="s" * 32, public_api_base_url="https://kepu.example/"
+    )
 
-    storage = build_storage(settings)
+    storage = build_storage(settings, storage_route=ROUTE_PREFIX)
 
     assert isinstance(storage, LocalStorage)
     assert storage.root == tmp_path / "media"
+    # Its URLs point where the caller serves the route, under the API's public address.
+    url = await storage.presign_get("k/x", 60)
+    assert url.startswith(f"https://kepu.example{ROUTE_PREFIX}/k/x?")
 
 
 def test_build_storage_is_s3_when_an_endpoint_is_set(tmp_path: Path) -> None:
@@ -537,7 +600,7 @@ def test_build_storage_is_s3_when_an_endpoint_is_set(tmp_path: Path) -> None:
         public_media_base_url="https://cdn.example.com/media/",
     )
 
-    storage = build_storage(settings)
+    storage = build_storage(settings, storage_route=ROUTE_PREFIX)
 
     assert isinstance(storage, S3Storage)
     assert storage.public_url("renditions/x/720p.mp4") == (

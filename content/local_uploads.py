@@ -1,0 +1,69 @@
+"""Bytes sent to the local-disk storage route (the embedded default; with S3 they never reach
+the API). A signed PUT writes only while its upload is open: once completed or abandoned, the
+same URL is refused, so nobody can swap what was, or will be, processed. It carries at most
+the declared size and only the declared content type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Mapping
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content.errors import Conflict
+from content.models import Upload
+from infra.settings import Settings
+from infra.storage.local import LocalStorage
+from infra.storage.signing import check_content_type
+
+_KEY_SHAPE = ("uploads", None, None, "original")  # uploads/<owner>/<upload id>/original
+
+
+async def receive(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: LocalStorage,
+    settings: Settings,
+    key: str,
+    query: Mapping[str, str],
+    content_type: str | None,
+    body: AsyncIterable[bytes],
+) -> str:
+    """Check a PUT to a signed URL and store its body; returns the ETag. Raises the storage
+    errors of a bad URL, a wrong content type or too many bytes, and `Conflict`
+    ``upload.closed`` when the upload no longer takes bytes."""
+    signed = storage.verify("PUT", key, query)
+    if signed.part_number is None:
+        check_content_type(signed, content_type)
+    # A short session of its own: the body may take minutes to arrive and must not hold a
+    # database connection meanwhile.
+    async with sessions() as session:
+        await _require_open(session, key)
+    if signed.part_number is not None:
+        limit = settings.multipart_part_size
+    elif signed.max_bytes is not None:
+        limit = signed.max_bytes
+    else:  # a URL signed without a size (not issued for uploads): the largest upload allowed
+        limit = max(settings.max_video_bytes, settings.max_image_bytes)
+    _, etag = await storage.write_stream(
+        key,
+        body,
+        limit,
+        upload_id=signed.upload_id,
+        part_number=signed.part_number,
+        content_type=signed.content_type,
+    )
+    return etag
+
+
+async def _require_open(session: AsyncSession, key: str) -> None:
+    segments = key.split("/")
+    upload = None
+    if len(segments) == len(_KEY_SHAPE) and segments[0] == "uploads":
+        upload = await session.get(Upload, segments[2])
+    if upload is None or upload.object_key != key or upload.status != "pending":
+        raise Conflict(
+            "this upload is complete or has expired, so its URL takes no more bytes; start a "
+            "new upload to send another file",
+            code="upload.closed",
+        )

@@ -1,0 +1,96 @@
+"""The `kepu` command as a newcomer meets it: `--help` that says what to type, and a password
+that can be typed at a hidden prompt instead of on the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from content import accounts
+from content.errors import Unauthenticated
+from content.models import Role
+from infra import db
+from infra.settings import get_settings
+
+PASSWORD = "a long pass phrase"
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CliRunner]:
+    """A runner on a throw-away SQLite data dir, whatever KEPU_ variables the shell has."""
+    for name in [n for n in os.environ if n.startswith("KEPU_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("KEPU_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("COLUMNS", "250")  # one line per option, whatever the terminal
+    monkeypatch.chdir(tmp_path)  # no .env from the repository
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def _can_log_in(username: str, password: str) -> bool:
+    async def check() -> bool:
+        engine = db.make_engine(get_settings().resolved_database_url())
+        try:
+            async with db.make_sessionmaker(engine)() as session:
+                await accounts.authenticate(session, username, password)
+                return True
+        except Unauthenticated:
+            return False
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(check())
+
+
+def test_user_create_help_lists_the_roles_and_example_disciplines(cli: CliRunner) -> None:
+    done = cli.invoke(app, ["user", "create", "--help"])
+    assert done.exit_code == 0, done.output
+    for role in Role:
+        assert role.value in done.output
+    for discipline in accounts.DISCIPLINE_EXAMPLES:
+        assert discipline in done.output
+    assert "omit it to be asked" in done.output
+
+
+def test_user_create_asks_for_the_password_twice_when_it_is_not_given(cli: CliRunner) -> None:
+    done = cli.invoke(
+        app, ["user", "create", "alice", "--role", "creator"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert done.exit_code == 0, done.output
+    assert PASSWORD not in done.output  # hidden while typed
+    assert "created user alice" in done.output
+    assert _can_log_in("alice", PASSWORD)
+
+
+def test_user_create_creates_nobody_when_the_two_passwords_differ(cli: CliRunner) -> None:
+    done = cli.invoke(
+        app, ["user", "create", "bob", "--role", "admin"], input=f"{PASSWORD}\nanother one\n"
+    )
+    assert done.exit_code != 0
+    assert "do not match" in done.output
+    assert not (Path("var") / "kepu.sqlite3").exists() or not _can_log_in("bob", PASSWORD)
+
+
+def test_user_create_takes_the_password_from_the_command_line_without_asking(
+    cli: CliRunner,
+) -> None:
+    done = cli.invoke(
+        app, ["user", "create", "carol", "--role", "admin", "--password", PASSWORD], input=""
+    )
+    assert done.exit_code == 0, done.output
+    assert "Password" not in done.output
+    assert _can_log_in("carol", PASSWORD)
+
+
+def test_user_create_refuses_an_unknown_role_by_listing_the_known_ones(cli: CliRunner) -> None:
+    done = cli.invoke(app, ["user", "create", "dave", "--role", "wizard", "--password", PASSWORD])
+    assert done.exit_code != 0
+    assert "wizard" in done.output and "political_reviewer" in done.output
+    assert not (Path("var") / "kepu.sqlite3").exists()  # refused before touching anything
