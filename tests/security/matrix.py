@@ -35,13 +35,14 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PATCH",  f"{P}/contents/{{content_id}}"):          row("draft_edit",         "401  404  200  404  404  404  404  404"),
     ("POST",   f"{P}/contents/{{content_id}}/submit"):   row("draft",              "401  404  202  404  404  404  404  404"),
     ("POST",   f"{P}/contents/{{content_id}}/withdraw"): row("published",          "401  404  200  404  404  404  404  404"),
-    # Issue 11 item 4 (reviewers read only what their stage and discipline hand them) turns the
-    # science columns of the next two lines, and the reviewers' columns of /media, into 404.
-    ("GET",    f"{P}/contents/{{content_id}}"):          row("political",          "404  404  200  404  200  200  200  200"),
-    ("GET",    f"{P}/contents/{{content_id}}/reviews"):  row("political",          "401  404  200  404  200  200  200  200"),
+    # Reviewers read what their stage and discipline hand them: in the political stage, the
+    # political reviewer; science reviewers only once it reaches theirs.
+    ("GET",    f"{P}/contents/{{content_id}}"):          row("political",          "404  404  200  404  200  404  404  200"),
+    ("GET",    f"{P}/contents/{{content_id}}/reviews"):  row("political",          "401  404  200  404  200  404  404  200"),
     ("POST",   f"{P}/uploads"):                          row("new_upload",         "401  403  201  201  403  403  403  403"),
     ("POST",   f"{P}/uploads/{{upload_id}}/complete"):   row("upload",             "401  404  409  404  404  404  404  404"),
-    ("GET",    f"{P}/media/{{media_id}}"):               row("media",              "404  404  200  404  200  200  200  200"),
+    # Media attached to no content: its owner and operators only.
+    ("GET",    f"{P}/media/{{media_id}}"):               row("media",              "404  404  200  404  404  404  404  200"),
     ("GET",    f"{P}/review/tasks"):                     row("nothing",            "401  403  403  403  200  200  200  403"),
     ("POST",   f"{P}/review/tasks/{{task_id}}/claim"):   row("political_task",     "401  404  404  404  200  404  404  404"),
     ("POST",   f"{P}/review/tasks/{{task_id}}/decision"):row("political_decision", "401  404  404  404  200  404  404  404"),
@@ -72,5 +73,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET",    f"{P}/docs"):                             row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    "/docs/oauth2-redirect"):                 row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    "/redoc"):                                row("nothing",            "200  200  200  200  200  200  200  200"),
+}
+# fmt: on
+
+# The same routes on targets in other states, where who may see it changes with the state.
+# fmt: off
+VARIANTS: dict[tuple[str, str, str], str] = {
+    #                                                    builder        anon view crea othr poli sci  sci2 admn
+    ("GET", f"{P}/contents/{{content_id}}",             "draft"):     "404  404  200  404  404  404  404  404",
+    ("GET", f"{P}/contents/{{content_id}}",             "science"):   "404  404  200  404  404  200  404  200",
+    ("GET", f"{P}/contents/{{content_id}}",             "published"): "200  200  200  200  200  200  200  200",
+    ("GET", f"{P}/contents/{{content_id}}/reviews",     "draft"):     "401  404  200  404  404  404  404  404",
+    ("GET", f"{P}/contents/{{content_id}}/reviews",     "science"):   "401  404  200  404  404  200  404  200",
 }
 # fmt: on

@@ -134,6 +134,15 @@ async def political_decision(w: World) -> Req:
 
 
 @builder
+async def science(w: World) -> Req:
+    """A content whose political stage the helpers approved: in its science stage."""
+    content_id, task_id = await f.in_political(w.client, w.crew)
+    assert (await f.approve(w.client, w.helpers.political, task_id)).status_code == 200
+    await f.wait_for_task(w.client, w.helpers.science, "science", content_id)
+    return Req({"content_id": content_id})
+
+
+@builder
 async def published(w: World) -> Req:
     return Req({"content_id": await f.publish(w.client, w.crew)})
 
