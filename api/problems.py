@@ -156,6 +156,12 @@ def _with_problem_schemas(app: FastAPI) -> None:
         components = document.setdefault("components", {}).setdefault("schemas", {})
         components.update(schema.pop("$defs", {}))
         components[ProblemDetails.__name__] = schema
+        # A body that cannot be read at all (not UTF-8, a broken form) is refused with 400 by
+        # the framework before any route runs: every route that takes a body can answer it.
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                if "requestBody" in operation:
+                    operation["responses"].setdefault("400", responses(400)[400])
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]

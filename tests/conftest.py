@@ -40,21 +40,28 @@ def wechat_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-async def pg_url() -> AsyncIterator[str]:
-    name = f"kepu_test_{RUN}"
+@contextlib.asynccontextmanager
+async def scratch_database(name: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database on the machine's server, dropped afterwards; yields its URL."""
     conn = await asyncpg.connect(PG_ADMIN_URL)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    conn = await asyncpg.connect(PG_ADMIN_URL)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
-        await conn.close()
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def pg_url() -> AsyncIterator[str]:
+    async with scratch_database(f"kepu_test_{RUN}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

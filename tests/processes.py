@@ -9,11 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
 from infra.settings import Settings
+from tests.conftest import free_port
 
 KEPU = Path(sys.executable).parent / "kepu"
 
@@ -107,6 +109,19 @@ def kill(proc: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+
+
+@contextlib.contextmanager
+def running_api(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
+    """A server on a free loopback port for the duration; yields its base URL."""
+    port = free_port()
+    proc = start_api(env, port, workers=workers)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, proc)
+        yield url
+    finally:
+        stop(proc)
 
 
 class ApiServer:

@@ -12,26 +12,19 @@ import pytest
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port
-from tests.processes import kepu_env, start_api, stop, wait_ready
+from tests.processes import kepu_env, running_api
 
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[str]:
     """`uvicorn --workers 3` on the test database: separate processes, separate pools."""
-    port = free_port()
     env = kepu_env(
         settings,
         KEPU_MODE="production",  # no migrations at start: the test session ran them
         KEPU_RUN_EMBEDDED_WORKER="false",
     )
-    proc = start_api(env, port, workers=3)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, proc)
+    with running_api(env, workers=3) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 async def test_racing_decisions_across_processes_exactly_one_wins(

@@ -15,9 +15,8 @@ import pytest
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port
 from tests.faults.traffic import Tally, check_database, reader, writer
-from tests.processes import kepu_env, start_api, stop, wait_ready
+from tests.processes import kepu_env, running_api
 
 CREATORS, WRITERS_EACH, READERS = 3, 3, 4
 SECONDS = 6.0
@@ -25,14 +24,8 @@ SECONDS = 6.0
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[str]:
-    port = free_port()
-    proc = start_api(kepu_env(settings, KEPU_RUN_EMBEDDED_WORKER="false"), port, workers=2)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, proc)
+    with running_api(kepu_env(settings, KEPU_RUN_EMBEDDED_WORKER="false"), workers=2) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 async def test_mixed_load_loses_and_doubles_no_acknowledged_write(

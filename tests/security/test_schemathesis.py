@@ -14,7 +14,6 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import schemathesis
@@ -23,8 +22,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from infra.settings import Settings
-from tests.conftest import PG_ADMIN_URL, free_port
-from tests.processes import KEPU, kepu_env, start_api, stop, wait_ready
+from tests.conftest import scratch_database
+from tests.processes import KEPU, kepu_env, running_api
 
 MAX_EXAMPLES = 5
 # Invalid requests are refused before anyone's rights matter: two principals are enough.
@@ -40,18 +39,8 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 async def st_database() -> AsyncIterator[str]:
-    name = f"kepu_st_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    conn = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with scratch_database(f"kepu_st_{secrets.token_hex(4)}") as url:
+        yield url
 
 
 def _user(env: dict[str, str], username: str, password: str, *args: str) -> None:
@@ -82,11 +71,7 @@ def st_server(
         KEPU_WECHAT_SECRET=str(settings.wechat_secret),
         KEPU_WECHAT_BASE_URL=settings.wechat_base_url,
     )
-    port = free_port()
-    proc = start_api(env, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, proc)
+    with running_api(env) as url:
         password = secrets.token_urlsafe(24)
         roles = {
             "creator": ["--role", "creator"],
@@ -103,8 +88,6 @@ def st_server(
             ).json()["access_token"]
             headers[who] = {"Authorization": f"Bearer {token}"}
         yield url, headers
-    finally:
-        stop(proc)
 
 
 @pytest.fixture(scope="module")

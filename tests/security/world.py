@@ -187,22 +187,22 @@ def _upload_body() -> dict[str, Any]:
     return {"filename": "cover.png", "content_type": "image/png", "size": 1000}
 
 
+async def _made_by_admin(w: World, path: str, body: Any) -> str:
+    resp = await w.client.post(path, json=body, headers=w.helpers.admin.auth)
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["id"])
+
+
 @builder
 async def term(w: World) -> Req:
-    resp = await w.client.post(
-        "/api/v1/admin/screening/terms", json=(await new_term(w)).json, headers=w.helpers.admin.auth
-    )
-    assert resp.status_code == 201, resp.text
-    return Req({"term_id": resp.json()["id"]})
+    body = (await new_term(w)).json
+    return Req({"term_id": await _made_by_admin(w, "/api/v1/admin/screening/terms", body)})
 
 
 @builder
 async def rumor(w: World) -> Req:
-    resp = await w.client.post(
-        "/api/v1/admin/rumors", json=(await new_rumor(w)).json, headers=w.helpers.admin.auth
-    )
-    assert resp.status_code == 201, resp.text
-    return Req({"rumor_id": resp.json()["id"]})
+    body = (await new_rumor(w)).json
+    return Req({"rumor_id": await _made_by_admin(w, "/api/v1/admin/rumors", body)})
 
 
 @builder
