@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from content.models import (
     Action,
@@ -18,7 +25,7 @@ from content.models import (
     TaskStatus,
 )
 from content.review import MAX_COMMENT
-from content.workflow import DECISIONS
+from content.workflow import DECISIONS, STAGE_RULES
 
 T = TypeVar("T")
 Slug = Annotated[str, StringConstraints(max_length=64)]
@@ -210,6 +217,24 @@ class TaskOut(BaseModel):
     content: TaskContent
 
 
+# The human review stages (content.workflow.STAGE_RULES); the service refuses the machine stage.
+ReviewStage = Annotated[Stage, WithJsonSchema({"type": "string", "enum": list(STAGE_RULES)})]
+
+
+def _task_filter(value: str) -> str:
+    if value not in {*TaskStatus, "all"}:
+        raise ValueError(f"one of {', '.join(TaskStatus)} or all")
+    return value
+
+
+# A task status, or "all".
+TaskFilter = Annotated[
+    str,
+    AfterValidator(_task_filter),
+    WithJsonSchema({"type": "string", "enum": [*TaskStatus, "all"]}),
+]
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # The workflow's decisions (content.workflow.DECISIONS); the service refuses other actions.
@@ -308,7 +333,7 @@ class CompleteIn(BaseModel):
 
 class CompleteOut(BaseModel):
     media_id: str
-    status: str
+    status: MediaStatus
 
 
 class MediaOut(BaseModel):

@@ -215,11 +215,6 @@ async def edit(
 
 async def submit(session: AsyncSession, user: User, content_id: str) -> ContentView:
     content, revision = await _owned(session, user, content_id)
-    if revision.state == RevisionState.changes_requested:
-        raise Conflict(
-            "make the requested changes first (PATCH the content), then submit",
-            code="workflow.invalid_state",
-        )
     await workflow.apply(session, content, revision, Action.submit, user)
     jobs.after_commit(session, jobs.MACHINE_REVIEW, revision.id)
     return ContentView(content, revision, user, True, [])

@@ -9,7 +9,6 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import workflow
-from content.accounts import REVIEWER_ROLES
 from content.models import Content, ContentStatus, ReviewTask, Revision, Role, TaskStatus, User
 
 
@@ -20,12 +19,6 @@ def is_owner(user: User | None, content: Content) -> bool:
 def is_operator(user: User | None) -> bool:
     """Operators (admins) see every submitted content, its history and its media."""
     return user is not None and Role.admin in user.roles
-
-
-def is_staff_viewer(user: User | None) -> bool:
-    """Reviewers and operators: whatever they may see they get through short-lived signed links.
-    What they may see is ``can_see_unpublished`` / ``may_see_media``'s to say."""
-    return user is not None and bool(REVIEWER_ROLES.union({Role.admin.value}) & set(user.roles))
 
 
 def handed_to(user: User) -> sa.ColumnElement[bool]:

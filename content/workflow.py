@@ -220,9 +220,12 @@ def _refuse_state(content: Content, revision: Revision, action: Action) -> Confl
             f"this content was {content.status.replace('_', ' ')}; it cannot change any more",
             code="workflow.invalid_state",
         )
+    hint = ""
+    if action == Action.submit and find(content, revision, Action.edit) is not None:
+        hint = "; make your changes first (PATCH the content), then submit"
     return Conflict(
         f"cannot {action.replace('_', ' ')} content that is {content.status}"
-        f" (revision at {revision_state(revision)})",
+        f" (revision at {revision_state(revision)}){hint}",
         code="workflow.invalid_state",
     )
 

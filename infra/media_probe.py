@@ -1,6 +1,6 @@
 """What a media file really contains, read from its bytes with PyAV (the file name and the
 declared type are never consulted): containers, streams, duration, whether it decodes and
-whether it was cut off. Nothing here knows what Kepu accepts; `content.video_checks` does.
+whether it was cut off. Nothing here knows what Kepu accepts; `content.media.video_checks` does.
 """
 
 from __future__ import annotations

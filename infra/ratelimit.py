@@ -69,9 +69,11 @@ def address_subject(address: str) -> str:
 # -- counters and lockouts -------------------------------------------------------------------
 
 
-def key(prefix: str, limit: str, *subject: str) -> str:
-    """The Redis key of one limit for one subject (an address, an address and a username)."""
-    return ":".join((prefix, "rl", limit, *(s[:128] for s in subject)))
+def key(prefix: str, limit: str, address: str, *more: str) -> str:
+    """The Redis key of one limit for an address (and, say, a username). The address is the
+    key's hash tag, so every limit on one address lives in one Redis Cluster slot and can be
+    counted in one transaction."""
+    return ":".join((prefix, "rl", f"{{{address[:64]}}}", limit, *(m[:128] for m in more)))
 
 
 async def count(client: aioredis.Redis, *windows: tuple[str, int]) -> list[tuple[int, int]] | None:
@@ -90,13 +92,18 @@ async def count(client: aioredis.Redis, *windows: tuple[str, int]) -> list[tuple
     return [(int(replies[i]), max(int(replies[i + 2]), 1)) for i in range(0, len(replies), 3)]
 
 
+# A key whose window ran out meanwhile is gone: decrementing it would leave a -1 for ever.
+_UNCOUNT = """
+for _, name in ipairs(KEYS) do
+    if redis.call('EXISTS', name) == 1 then redis.call('DECR', name) end
+end
+"""
+
+
 async def uncount(client: aioredis.Redis, *keys: str) -> None:
     """Take back one hit from each key (an attempt that turned out not to count)."""
     try:
-        async with client.pipeline(transaction=True) as pipe:
-            for name in keys:
-                pipe.decr(name)
-            await pipe.execute()
+        await client.eval(_UNCOUNT, len(keys), *keys)
     except (RedisError, OSError) as exc:
         log.warning("rate limit not updated (Redis unavailable): %s", exc)
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import accounts
+from content import accounts, contents
+from content.contents import ContentView, Draft
+from content.models import ContentType, Media, MediaKind, User
 from infra.security import issue_token
 from infra.services import Services
+from infra.settings import Settings
 from tests.conftest import eventually
 
 PASSWORD = "correct horse battery"
@@ -182,3 +190,68 @@ def assert_problem(resp: httpx.Response, status: int, code: str | None = None) -
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+async def in_science(client: httpx.AsyncClient, crew: Crew) -> tuple[str, str]:
+    """An article its political reviewer approved; returns (content id, its science task id)."""
+    content_id, task_id = await in_political(client, crew)
+    assert (await approve(client, crew.political, task_id)).status_code == 200
+    task = await wait_for_task(client, crew.science, "science", content_id)
+    return content_id, str(task["id"])
+
+
+async def draft_in_session(session: AsyncSession, settings: Settings, owner_id: str) -> ContentView:
+    """A draft article written straight through the service, in ``session`` (not committed)."""
+    owner = await session.get(User, owner_id)
+    assert owner is not None
+    fields = {k: v for k, v in article().items() if k != "type"}
+    return await contents.create(session, settings, owner, ContentType.article, Draft(**fields))
+
+
+async def stored_media(
+    services: Services, owner: Person, source: Path, kind: MediaKind, content_type: str
+) -> str:
+    """A media item whose original ``source`` is in storage, pending, as if just uploaded."""
+    key = f"uploads/{owner.id}/{secrets.token_hex(8)}/original"
+    await services.storage.upload_from(source, key, content_type)
+    stored = await services.storage.stat(key)
+    assert stored is not None
+    async with services.write_sessions() as session:
+        media = Media(
+            owner_id=owner.id,
+            kind=kind,
+            object_key=key,
+            content_type=content_type,
+            size=stored.size,
+        )
+        session.add(media)
+        await session.commit()
+        return media.id
+
+
+def writer(
+    services: Services,
+) -> Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]:
+    """Runs one piece of work in its own committed transaction, as a job's writes do."""
+
+    async def write(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        async with services.write_sessions() as session:
+            result = await work(session)
+            await session.commit()
+        return result
+
+    return write
+
+
+def random_address() -> str:
+    """A client address of its own, so per-address limits (logins) start afresh for a test."""
+    return "10." + ".".join(str(secrets.randbelow(254) + 1) for _ in range(3))
+
+
+@contextlib.asynccontextmanager
+async def from_address(app: FastAPI, host: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the running app whose requests come from ``host``. Tests that fail many
+    logins use one, so the shared client's address (127.0.0.1) is never locked out."""
+    transport = httpx.ASGITransport(app=app, client=(host, 50123))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kepu.test") as c:
+        yield c

@@ -75,7 +75,7 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], within: float = 60.0) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], within: float = 90.0) -> None:
     deadline = time.monotonic() + within
     while True:
         try:

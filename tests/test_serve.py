@@ -104,6 +104,7 @@ def test_kepu_serve_starts_on_embedded_defaults_and_stops_cleanly_on_sigterm(
     assert ready.json()["checks"] == {"database": "ok", "redis": "ok", "storage": "ok"}
     topics = httpx.get(f"http://127.0.0.1:{server.port}/api/v1/topics").json()
     assert {"slug": "emergency", "name": "应急避险"} in topics  # migrated and seeded
+    assert "alembic" not in server.output()  # migrating is not news on every start
     valkey_pid = _valkey_pid(data_dir)
 
     server.proc.send_signal(signal.SIGTERM)

@@ -12,7 +12,8 @@ import anyio
 from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
-from content import exposure, jobs, processing, review, uploads
+from content import jobs, review
+from content.media import exposure, processing, uploads
 from content.models import Upload
 from infra import ffmpeg
 from infra.queue import enqueue_all

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 
 from api import presenters, problems
 from api.deps import CurrentUser, Cursor, Limit, ServicesDep, SessionDep
-from api.schemas import DecisionIn, Page, TaskOut
+from api.schemas import DecisionIn, Page, ReviewStage, TaskFilter, TaskOut
 from content import review
-from content.models import Stage, TaskStatus
+from content.models import TaskStatus
 
 router = APIRouter(tags=["review"])
 
@@ -22,10 +20,8 @@ async def list_tasks(
     user: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
-    stage: Stage | None = None,
-    status: Literal[
-        "open", "approved", "rejected", "changes_requested", "cancelled", "all"
-    ] = "open",
+    stage: ReviewStage | None = None,
+    status: TaskFilter = TaskStatus.open,
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[TaskOut]:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 
 from api.deps import ServicesDep
-from content import local_uploads
+from content.media import local_uploads
 from infra.storage import base
 from infra.storage.local import LocalStorage
 from infra.storage.ranges import check_range

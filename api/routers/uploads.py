@@ -15,7 +15,8 @@ from api.schemas import (
     UploadIn,
     UploadOut,
 )
-from content import media, uploads
+from content import media
+from content.media import uploads
 from content.models import MediaStatus
 
 router = APIRouter(tags=["uploads"])
@@ -67,7 +68,7 @@ async def complete_upload(
     item = await uploads.complete(
         session, services.storage, services.settings, user, upload_id, parts
     )
-    return CompleteOut(media_id=item.id, status=item.status.value)
+    return CompleteOut(media_id=item.id, status=item.status)
 
 
 @router.get(

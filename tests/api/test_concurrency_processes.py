@@ -23,6 +23,7 @@ def server(settings: Settings) -> Iterator[str]:
         KEPU_MODE="production",  # no migrations at start: the test session ran them
         KEPU_RUN_EMBEDDED_WORKER="false",
     )
+    # Three processes import the app at once; on a loaded machine that takes a while.
     with running_api(env, workers=3) as url:
         yield url
 

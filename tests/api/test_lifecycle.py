@@ -139,7 +139,7 @@ async def test_request_changes_then_resubmit_goes_through_review_as_a_new_revisi
     assert mine["items"][0]["latest_comment"] == "请补充数据来源"
 
     again = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    assert again.status_code == 409  # edit first
+    assert "PATCH" in f.assert_problem(again, 409, "workflow.invalid_state")["detail"]  # edit first
 
     edited = await client.patch(
         f"/api/v1/contents/{content['id']}",
@@ -147,6 +147,15 @@ async def test_request_changes_then_resubmit_goes_through_review_as_a_new_revisi
         headers=crew.creator.auth,
     )
     assert edited.status_code == 200 and edited.json()["revision"] == 2
+    assert edited.json()["status"] == "draft"
+    history = await client.get(
+        f"/api/v1/contents/{content['id']}/reviews", headers=crew.creator.auth
+    )
+    edit = history.json()[-1]  # the new working revision is a workflow transition too
+    assert (edit["action"], edit["from_status"], edit["to_status"], edit["revision"]) == (
+        "edit", "changes_requested", "draft", 2,
+    )  # fmt: skip
+    assert edit["actor"]["id"] == crew.creator.id and edit["decision"] is None
     resp = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
     assert resp.status_code == 202
     task2 = await f.wait_for_task(client, crew.political, "political", content["id"])

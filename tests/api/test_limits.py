@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -57,18 +56,6 @@ async def test_an_oversized_chunked_body_is_413_too(
 # -- logins: guessing one account, spraying many ---------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def from_address(app: FastAPI, host: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A client whose requests come from ``host``, so limits per address start afresh."""
-    transport = httpx.ASGITransport(app=app, client=(host, 50123))
-    async with httpx.AsyncClient(transport=transport, base_url="http://kepu.test") as c:
-        yield c
-
-
-def _address() -> str:
-    return "10." + ".".join(str(secrets.randbelow(254) + 1) for _ in range(3))
-
-
 async def _login(
     client: httpx.AsyncClient, username: str, password: str, **headers: str
 ) -> httpx.Response:
@@ -82,7 +69,7 @@ async def test_password_guessing_is_slowed_to_a_few_attempts_a_minute(
 ) -> None:
     victim = await f.person(services, "admin")
     limit = services.settings.login_per_minute
-    async with from_address(app, _address()) as client:
+    async with f.from_address(app, f.random_address()) as client:
         answers = [await _login(client, victim.username, f"guess{i}") for i in range(limit + 2)]
         assert [r.status_code for r in answers[:limit]] == [401] * limit
         for refused in answers[limit:]:
@@ -92,7 +79,7 @@ async def test_password_guessing_is_slowed_to_a_few_attempts_a_minute(
         f.assert_problem(resp, 429, "auth.rate_limited")
         assert int(resp.headers["retry-after"]) > 0
     # Another address is not held back by this one's guessing.
-    async with from_address(app, _address()) as elsewhere:
+    async with f.from_address(app, f.random_address()) as elsewhere:
         assert (await _login(elsewhere, victim.username, f.PASSWORD)).status_code == 200
 
 
@@ -101,7 +88,7 @@ async def test_successful_logins_do_not_count_against_the_limit(
 ) -> None:
     who = await f.person(services, "creator")
     attempts = services.settings.login_per_minute + 5
-    async with from_address(app, _address()) as client:
+    async with f.from_address(app, f.random_address()) as client:
         codes = [
             (await _login(client, who.username, f.PASSWORD)).status_code for _ in range(attempts)
         ]
@@ -112,8 +99,8 @@ async def test_spraying_30_usernames_from_one_address_is_refused_before_the_30th
     app: FastAPI, services: Services
 ) -> None:
     real = await f.person(services, "political_reviewer")
-    sprayer = _address()
-    async with from_address(app, sprayer) as client:
+    sprayer = f.random_address()
+    async with f.from_address(app, sprayer) as client:
         answers = [
             await _login(client, f"user-{i}-{secrets.token_hex(3)}", "Password123!")
             for i in range(30)
@@ -130,16 +117,16 @@ async def test_spraying_30_usernames_from_one_address_is_refused_before_the_30th
             await _login(client, real.username, f.PASSWORD), 429, "auth.address_locked"
         )
     # The lockout is this address's alone.
-    async with from_address(app, _address()) as other:
+    async with f.from_address(app, f.random_address()) as other:
         assert (await _login(other, real.username, f.PASSWORD)).status_code == 200
 
 
 async def test_each_lockout_of_an_address_lasts_twice_as_long_as_the_one_before(
     app: FastAPI, services: Services
 ) -> None:
-    sprayer = _address()
+    sprayer = f.random_address()
     limit = services.settings.login_failures_per_address
-    async with from_address(app, sprayer) as client:
+    async with f.from_address(app, sprayer) as client:
         for i in range(limit):
             assert (await _login(client, f"nobody-{i}", "Password123!")).status_code == 401
         first = await _login(client, "nobody-x", "Password123!")
@@ -156,10 +143,12 @@ async def test_forwarded_for_from_an_untrusted_peer_does_not_hide_the_sprayer(
     app: FastAPI, services: Services
 ) -> None:
     assert services.settings.forwarded_allow_ips == ""  # the default: no proxy is trusted
-    async with from_address(app, _address()) as client:
+    async with f.from_address(app, f.random_address()) as client:
         codes = [
             (
-                await _login(client, f"user-{i}", "Password123!", **{"X-Forwarded-For": _address()})
+                await _login(
+                    client, f"user-{i}", "Password123!", **{"X-Forwarded-For": f.random_address()}
+                )
             ).status_code
             for i in range(services.settings.login_failures_per_address + 1)
         ]
@@ -195,3 +184,21 @@ async def test_login_limits_admit_everything_when_redis_is_down(
     finally:
         await down.aclose()
     assert "rate limit not checked (Redis unavailable)" in caplog.text
+
+
+async def test_a_success_after_the_window_ran_out_leaves_no_negative_count(
+    services: Services,
+) -> None:
+    address = f.random_address()
+    attempt = await throttle.admit_password(services.redis, services.settings, address, "x")
+    assert len(attempt.counted) == 2
+    await services.redis.delete(*attempt.counted)  # the window ran out before the login ended
+    await throttle.succeeded(services.redis, attempt)
+    assert await services.redis.exists(*attempt.counted) == 0
+
+
+def test_an_ipv6_client_is_limited_by_its_64_as_one_address() -> None:
+    one = ratelimit.address_subject("2001:db8:1:2:aaaa::1")
+    assert one == ratelimit.address_subject("2001:db8:1:2:ffff:ffff:ffff:fffe")
+    assert one != ratelimit.address_subject("2001:db8:1:3::1")
+    assert ratelimit.address_subject("10.1.2.3") == "10.1.2.3"

@@ -61,6 +61,7 @@ async def test_one_person_cannot_approve_two_stages_of_a_revision(
     content_id, task_id = await f.in_political(client, crew)
     assert (await f.approve(client, both, task_id)).status_code == 200
     science = await f.wait_for_task(client, crew.science, "science", content_id)
+    assert await f.task_for(client, both, "science", content_id) is None  # not handed to them
     f.assert_problem(await f.approve(client, both, science["id"]), 403, "review.same_reviewer")
     await assert_untouched(services, science["id"])
     assert (await f.approve(client, crew.science, science["id"])).status_code == 200
@@ -71,14 +72,12 @@ async def test_science_tasks_go_only_to_reviewers_of_the_discipline(
 ) -> None:
     crew = await f.crew(services)
     physicist = await f.person(services, "science_reviewer", disciplines=("physics",))
-    content_id, task_id = await f.in_political(client, crew)
-    assert (await f.approve(client, crew.political, task_id)).status_code == 200
-    science = await f.wait_for_task(client, crew.science, "science", content_id)
+    content_id, science_id = await f.in_science(client, crew)
     assert await f.task_for(client, physicist, "science", content_id) is None
-    resp = await client.post(f"/api/v1/review/tasks/{science['id']}/claim", headers=physicist.auth)
+    resp = await client.post(f"/api/v1/review/tasks/{science_id}/claim", headers=physicist.auth)
     f.assert_problem(resp, 404, "review.not_found")
-    f.assert_problem(await f.approve(client, physicist, science["id"]), 404, "review.not_found")
-    await assert_untouched(services, science["id"])
+    f.assert_problem(await f.approve(client, physicist, science_id), 404, "review.not_found")
+    await assert_untouched(services, science_id)
 
 
 async def test_political_queue_is_closed_to_people_without_the_role(
@@ -244,3 +243,16 @@ async def test_racing_edits_of_a_published_content_start_one_new_revision(
     codes = [r.status_code for r in responses]
     assert 500 not in codes and codes.count(200) >= 1, [r.text for r in responses]
     assert {r.json()["revision"] for r in responses if r.status_code == 200} == {2}
+
+
+async def test_the_queue_has_only_the_human_stages(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    for params in ({"stage": "machine"}, {"stage": "bogus"}, {"status": "bogus"}):
+        resp = await client.get("/api/v1/review/tasks", params=params, headers=crew.political.auth)
+        assert f.assert_problem(resp, 422)["field"] in params, params
+    everything = await client.get(
+        "/api/v1/review/tasks", params={"status": "all"}, headers=crew.political.auth
+    )
+    assert everything.status_code == 200

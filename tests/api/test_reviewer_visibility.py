@@ -42,9 +42,7 @@ async def test_the_science_stage_hands_an_article_only_to_experts_of_its_discipl
 ) -> None:
     crew = await f.crew(services)
     physicist = await f.person(services, "science_reviewer", disciplines=("physics",))
-    content_id, task_id = await f.in_political(client, crew)
-    assert (await f.approve(client, crew.political, task_id)).status_code == 200
-    await f.wait_for_task(client, crew.science, "science", content_id)
+    content_id, _ = await f.in_science(client, crew)
     assert await _sees(client, crew.science, content_id)
     assert not await _sees(client, physicist, content_id)
 

@@ -4,7 +4,6 @@ and media that stays private until its content is published."""
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
-from content import exposure, processing, uploads
+from content.media import exposure, processing, uploads
 from content.models import Media, MediaStatus, Upload, User
 from infra.clock import utcnow
 from infra.media_probe import probe
@@ -345,7 +344,7 @@ async def test_a_put_after_complete_cannot_change_what_is_processed(
         )
         await session.commit()
     async with services.read_sessions() as session:
-        write = _writer(services)
+        write = f.writer(services)
         outcome = await processing.run(write, services.storage, services.settings, media_id)
         assert outcome == processing.Outcome.ready
         again = await session.get(Media, media_id)
@@ -417,16 +416,6 @@ async def test_takedown_through_the_app_deletes_the_public_cdn_copies(
             return all([await services.storage.stat(key) is None for key in public])
 
         await eventually(gone)
-
-
-def _writer(services: Services) -> processing.Writer:
-    async def write(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-        async with services.write_sessions() as session:
-            result = await work(session)
-            await session.commit()
-        return result
-
-    return write
 
 
 async def _user(session: AsyncSession, who: f.Person) -> User:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from content import exposure
+from content.media import exposure
 from content.models import Media
 from infra.services import Services
 from tests import factories as f

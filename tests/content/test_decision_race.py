@@ -15,9 +15,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import contents, review
-from content.contents import Draft
 from content.errors import DomainError
-from content.models import Action, ContentType, ReviewEvent, ReviewTask, TaskStatus, User
+from content.models import Action, ReviewEvent, ReviewTask, TaskStatus, User
 from infra.services import Services
 from tests import factories as f
 
@@ -28,12 +27,8 @@ DECISIONS = [Action.approve, Action.reject, Action.request_changes] * 2
 async def _task_in_political(services: Services, owner_id: str) -> tuple[str, str]:
     """A submitted article past the machine stage: (content id, its political task id)."""
     async with services.write_sessions() as session:
-        owner = await session.get(User, owner_id)
-        assert owner is not None
-        fields = {k: v for k, v in f.article().items() if k != "type"}
-        view = await contents.create(
-            session, services.settings, owner, ContentType.article, Draft(**fields)
-        )
+        view = await f.draft_in_session(session, services.settings, owner_id)
+        owner = view.author
         await contents.submit(session, owner, view.content.id)
         assert await review.run_machine_stage(session, view.revision.id) == "passed"
         task_id = (

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from content.images import MAX_SIDE, process_image
-from content.media_failures import MediaRejected
+from content.media.failures import MediaRejected
+from content.media.images import MAX_SIDE, process_image
 from infra.media_probe import probe
 from infra.storage.local import LocalStorage
 from tests.media_files import jpeg_with_orientation, png, video
@@ -60,3 +60,15 @@ async def test_a_video_uploaded_as_a_cover_is_refused(
     with pytest.raises(MediaRejected) as caught:
         await process_image(storage, key, "m4", tmp_path)
     assert caught.value.code == "not_image"
+
+
+async def test_a_truncated_png_is_refused_as_damaged(storage: LocalStorage, tmp_path: Path) -> None:
+    whole = png(tmp_path / "whole.png", 640, 480)
+    (tmp_path / "cut.png").write_bytes(whole[: len(whole) // 2])
+    key = await _stored(storage, tmp_path / "cut.png", "uploads/u/5/original")
+
+    with pytest.raises(MediaRejected) as caught:
+        await process_image(storage, key, "m5", tmp_path)
+
+    assert caught.value.code == "corrupt"
+    assert "damaged" in caught.value.reason and "图片" in caught.value.reason

@@ -16,10 +16,10 @@ from pathlib import Path
 import av
 import pytest
 
-from content.media_failures import MediaRejected, TransientMediaError
-from content.transcode import ProcessResult, process_media, transcode
-from content.video_checks import MediaRules, validate
-from content.video_plan import RenditionSpec, build_transcode_job, plan_renditions
+from content.media.failures import MediaRejected, TransientMediaError
+from content.media.transcode import ProcessResult, process_media, transcode
+from content.media.video_checks import MediaRules, validate
+from content.media.video_plan import RenditionSpec, build_transcode_job, plan_renditions
 from infra.media_probe import ProbeResult, VideoInfo, probe
 from infra.storage.base import StorageUnavailable
 from infra.storage.local import LocalStorage

@@ -20,7 +20,6 @@ from content.errors import DomainError
 from content.models import (
     Action,
     Content,
-    ContentType,
     ReviewEvent,
     ReviewTask,
     Revision,
@@ -28,6 +27,7 @@ from content.models import (
     User,
 )
 from infra.services import Services
+from infra.settings import Settings
 from tests import factories as f
 
 # Who acts. "owner" also holds both reviewer roles (in medicine), so the self-review rule is
@@ -187,17 +187,14 @@ REVISION_VALUES: dict[str, Any] = {
 }
 
 
-async def _reach(session: AsyncSession, users: dict[str, User | None], state: str) -> str:
+async def _reach(
+    session: AsyncSession, settings: Settings, users: dict[str, User | None], state: str
+) -> str:
     """The id of a content of ``users['owner']`` in ``state``."""
     owner = users["owner"]
     assert owner is not None
-    content = Content(type=ContentType.article, owner_id=owner.id)
-    revision = Revision(content_id=content.id, number=1, author_id=owner.id, **REVISION_VALUES)
-    content.working_revision_id = revision.id
-    session.add(content)
-    await session.flush()
-    session.add(revision)
-    await session.flush()
+    view = await f.draft_in_session(session, settings, owner.id)
+    content, revision = view.content, view.revision
     for action, who in PATHS[state]:
         actor = users[who]
         if action in DECIDED and actor is not None:
@@ -241,12 +238,12 @@ async def _count_events(session: AsyncSession, content_id: str) -> int:
 
 @pytest.mark.parametrize("state", list(PATHS))
 async def test_every_action_by_every_actor(
-    session: AsyncSession, people: dict[str, str], state: str
+    session: AsyncSession, services: Services, people: dict[str, str], state: str
 ) -> None:
     users: dict[str, User | None] = {MACHINE: None}
     for name, user_id in people.items():
         users[name] = await session.get(User, user_id)
-    content_id = await _reach(session, users, state)
+    content_id = await _reach(session, services.settings, users, state)
     failures: list[str] = []
     for action in Action:
         for actor in users:

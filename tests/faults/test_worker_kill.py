@@ -62,23 +62,12 @@ async def test_transcode_whose_worker_is_killed_runs_again_and_completes(
     owner = await f.person(services, "creator")
     source = tmp_path / "long.mp4"
     video(source, 1920, 1080, seconds=20)
-    key = f"uploads/{owner.id}/{secrets.token_hex(8)}/original"
-    await services.storage.upload_from(source, key, "video/mp4")
-    async with services.write_sessions() as session:
-        media = Media(
-            owner_id=owner.id,
-            kind=MediaKind.video,
-            object_key=key,
-            content_type="video/mp4",
-            size=source.stat().st_size,
-        )
-        session.add(media)
-        await session.commit()
+    media_id = await f.stored_media(services, owner, source, MediaKind.video, "video/mp4")
     producer = make_producer(
         settings.model_copy(update={"queue_name": queue}), str(settings.redis_url)
     )
     async with producer:
-        await producer.enqueue_unsafe(jobs.PROCESS_MEDIA, media.id)
+        await producer.enqueue_unsafe(jobs.PROCESS_MEDIA, media_id)
 
     log = tmp_path / "workers.log"
     first = _start_worker(settings, queue, log)
@@ -86,7 +75,7 @@ async def test_transcode_whose_worker_is_killed_runs_again_and_completes(
 
     async def state() -> Media | None:
         async with services.read_sessions() as session:
-            row = await session.get(Media, media.id)
+            row = await session.get(Media, media_id)
             return row if row and row.status == MediaStatus.processing and row.progress else None
 
     await eventually(state, within=60)
@@ -97,7 +86,7 @@ async def test_transcode_whose_worker_is_killed_runs_again_and_completes(
 
     async def done() -> Media | None:
         async with services.read_sessions() as session:
-            row = await session.get(Media, media.id)
+            row = await session.get(Media, media_id)
             return row if row and row.status in (MediaStatus.ready, MediaStatus.failed) else None
 
     final: Media = await eventually(done, within=120)  # type: ignore[assignment]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.exposure import public_key
+from content.media.exposure import public_key
 from content.models import Media, MediaKind, MediaStatus
 from infra.settings import Settings
 from infra.storage.base import Storage

@@ -1,9 +1,10 @@
 """The download → ffmpeg → upload pipeline of a video: `process_media` takes an original from
-object storage, checks it (`content.video_checks`), runs the planned ffmpeg job
-(`content.video_plan`) and uploads the renditions, cover and preview.
+object storage, checks it (`content.media.video_checks`), runs the planned ffmpeg job
+(`content.media.video_plan`) and uploads the renditions, cover and preview.
 
-Free of the database and of HTTP: the job's policy (`content.processing`) records the outcome.
-Failures are `MediaRejected` (final) or `TransientMediaError` (retry), see `content.media_failures`.
+Free of the database and of HTTP: the job's policy (`content.media.processing`) records the
+outcome. Failures are `MediaRejected` (final) or `TransientMediaError` (retry), see
+`content.media.failures`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any, TypedDict
 
 import anyio.to_thread
 
-from content.media_failures import from_ffmpeg, missing_original, storage_call
-from content.video_checks import (
+from content.media.failures import from_ffmpeg, missing_original, storage_call
+from content.media.video_checks import (
     MediaRules,
     check_size,
     container_of,
@@ -27,7 +28,7 @@ from content.video_checks import (
     validate,
     video_of,
 )
-from content.video_plan import (
+from content.media.video_plan import (
     RenditionSpec,
     build_transcode_job,
     plan_renditions,

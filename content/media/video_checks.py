@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from content.media_failures import MediaRejected
+from content.media.failures import MediaRejected
 from infra.media_probe import ProbeError, ProbeResult, VideoInfo
 
 MIN_SIDE = 32

@@ -20,15 +20,16 @@ import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import images, jobs, transcode
-from content.media_failures import (
+from content import jobs
+from content.media import images, transcode
+from content.media.failures import (
     GAVE_UP_REASON,
     INTERNAL_REASON,
     MediaRejected,
     TransientMediaError,
 )
+from content.media.video_checks import MediaRules
 from content.models import Media, MediaKind, MediaStatus, Revision, RevisionState, Stage
-from content.video_checks import MediaRules
 from infra.clock import utcnow
 from infra.settings import Settings
 from infra.storage.base import Storage

@@ -15,14 +15,14 @@ from typing import Any
 
 import anyio
 
-from content.media_failures import (
+from content.media.failures import (
     MediaRejected,
     damaged,
     from_ffmpeg,
     missing_original,
     storage_call,
 )
-from content.transcode import COVER_CONTENT_TYPE, media_key
+from content.media.transcode import COVER_CONTENT_TYPE, media_key
 from infra.ffmpeg import FfmpegError, run_ffmpeg
 from infra.media_probe import ProbeError, aprobe
 from infra.storage.base import ObjectNotFound, Storage

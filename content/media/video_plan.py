@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from content.video_checks import video_of
-from infra.media_probe import ProbeResult, VideoInfo
+from content.media.video_checks import video_of
+from infra.media_probe import AudioInfo, ProbeResult, VideoInfo
 
 # The ladder, by the short side (so a portrait 720x1280 is "720p"). Bit rates are caps
 # (-maxrate) on constant-quality encoding: simple pictures come out smaller, busy ones never
@@ -193,7 +193,7 @@ def build_transcode_job(
         renditions.append((spec, path))
         args += ["-map", f"[out{i}]", *_x264(spec, gop)]
         if probe.audio is not None:
-            args += ["-map", f"0:{probe.audio.index}", *_aac(probe, spec.audio_bitrate)]
+            args += ["-map", f"0:{probe.audio.index}", *_aac(probe.audio, spec.audio_bitrate)]
         args += _mp4_tail(path)
     cover = out / "cover.jpg"
     args += ["-map", "[outcover]", "-frames:v", "1", "-update", "1"]
@@ -237,11 +237,10 @@ def _x264(spec: RenditionSpec, gop: int) -> list[str]:
     ]  # fmt: skip
 
 
-def _aac(probe: ProbeResult, bitrate: int) -> list[str]:
-    assert probe.audio is not None
-    channels = min(max(probe.audio.channels, 1), 2)  # surround to stereo; mono stays mono
+def _aac(audio: AudioInfo, bitrate: int) -> list[str]:
+    channels = min(max(audio.channels, 1), 2)  # surround to stereo; mono stays mono
     args = ["-c:a", "aac", "-b:a", str(min(bitrate, 64_000 * channels)), "-ac", str(channels)]
-    if probe.audio.sample_rate > 48_000:
+    if audio.sample_rate > 48_000:
         args += ["-ar", "48000"]
     return args
 
