@@ -98,5 +98,5 @@ async def test_transcode_whose_worker_is_killed_runs_again_and_completes(
     # item is one it records, once.
     recorded = [str(r["key"]) for r in final.renditions]
     recorded += [k for k in (final.cover_key, final.preview_key) if k]
-    stored = await asyncio.to_thread(_objects_under, s3, settings.s3_bucket, f"media/{media.id}/")
+    stored = await asyncio.to_thread(_objects_under, s3, settings.s3_bucket, f"media/{media_id}/")
     assert sorted(stored) == sorted(recorded), (stored, recorded)
