@@ -1,9 +1,11 @@
-"""The ``kepu`` command: serve, worker, db upgrade, user create."""
+"""The ``kepu`` command: serve, worker, db upgrade, user create, screening import."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,6 +26,8 @@ db_app = typer.Typer(help="Database tasks.")
 user_app = typer.Typer(help="Accounts.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+screening_app = typer.Typer(help="The screening dictionary and rumor library.")
+app.add_typer(screening_app, name="screening")
 
 
 def _settings() -> Settings:
@@ -175,3 +179,67 @@ def user_create(
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"created user {username} ({user_id}) with roles {', '.join(r.value for r in role)}")
+
+
+@screening_app.command("import")
+def screening_import(
+    path: Annotated[Path, typer.Argument(help="CSV file; see docs/screening.md for columns")],
+    rumors: Annotated[bool, typer.Option("--rumors", help="import rumors, not terms")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="write nothing; show what recent submissions would get"),
+    ] = False,
+    recent: Annotated[int, typer.Option(help="recent submissions the dry run re-screens")] = 200,
+) -> None:
+    """Import screening terms (or rumors) from CSV: bad rows and duplicates are reported, the
+    rest imported; every process uses the new list from its next screening on."""
+    from content import screening_import as imports
+
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url())
+    columns = imports.RUMOR_COLUMNS if rumors else imports.TERM_COLUMNS
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = imports.read_rows(handle, columns)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        typer.secho(f"cannot read {path}: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    except DomainError as exc:
+        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+
+    async def _import() -> imports.ImportReport:
+        engine = db.make_engine(settings.resolved_database_url())
+        run = imports.import_rumors if rumors else imports.import_terms
+        try:
+            async with db.make_sessionmaker(engine)() as session:
+                await seed(session)
+                with typer.progressbar(length=len(rows), label="importing") as bar:
+                    report = await run(
+                        session, rows, dry_run=dry_run, recent=recent, progress=bar.update
+                    )
+                    if not dry_run:
+                        await session.commit()
+                return report
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(_import())
+    for line, why in report.bad:
+        typer.secho(f"line {line}: refused: {why}", fg=typer.colors.YELLOW, err=True)
+    for line, why in report.duplicates:
+        typer.secho(f"line {line}: duplicate: {why}", fg=typer.colors.YELLOW, err=True)
+    verb = "would import" if dry_run else "imported"
+    typer.echo(
+        f"{report.rows} rows: {verb} {report.added}, {len(report.duplicates)} duplicates, "
+        f"{len(report.bad)} refused"
+    )
+    if dry_run:
+        typer.echo(
+            f"re-screened {report.checked} recent submissions; {len(report.changes)} change:"
+        )
+        for change in report.changes:
+            excerpts = "、".join(f"「{f.excerpt}」({f.check}, {f.severity})"
+                                for f in change.new_findings)  # fmt: skip
+            typer.echo(f"  {change.content_id} 《{change.title}》 {change.before} → "
+                       f"{change.after}: {excerpts}")  # fmt: skip

@@ -153,6 +153,8 @@ class FindingOut(BaseModel):
     excerpt: str
     message: str
     category: str | None = None
+    ref: str | None = None  # what produced it (a rumor of the library)
+    dictionary_version: int | None = None  # the screening dictionary that produced it
 
 
 class ContentOut(CardOut):
@@ -252,6 +254,7 @@ class TermIn(BaseModel):
     term: Annotated[str, StringConstraints(max_length=200)]
     category: Annotated[str, StringConstraints(max_length=64)]
     severity: Literal["block", "warn", "info"]
+    pinyin: bool = False  # also match its pinyin spelling and homophones
 
 
 class TermOut(BaseModel):
@@ -260,6 +263,7 @@ class TermOut(BaseModel):
     category: str
     severity: str
     created_at: datetime
+    pinyin: bool = False
 
 
 class RumorIn(BaseModel):

@@ -145,10 +145,12 @@ def free_port() -> int:
 
 
 class Server:
-    """`kepu serve --no-workers` on a fresh data directory; stopped (and cleaned) on exit."""
+    """`kepu serve --no-workers` (or with them) on a fresh data directory; stopped (and
+    cleaned) on exit."""
 
-    def __init__(self, name: str, extra_env: dict[str, str]) -> None:
+    def __init__(self, name: str, extra_env: dict[str, str], *, workers: bool = False) -> None:
         self.name = name
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         # No spaces: the bundled Valkey's config file cannot take a data dir containing one.
@@ -177,7 +179,8 @@ class Server:
     def _start(self) -> None:
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
-                [str(KEPU), "serve", "--port", str(self.port), "--no-workers"],
+                [str(KEPU), "serve", "--port", str(self.port)]
+                + ([] if self.workers else ["--no-workers"]),
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -1,48 +1,192 @@
 """The screening dictionary and the rumor library that operators keep, and the screener built
-from them (rebuilt only when either changes)."""
+from them.
+
+Every change bumps one version number in the database. Each process (API or worker) keeps the
+screener it built with the version it was built from, and reads the version — one primary-key
+lookup — before each screening: a change takes effect for the next screening in every process at
+once, without a restart, and the findings name the version that produced them.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Conflict, Invalid, NotFound
-from content.models import Rumor, ScreeningTerm, Severity
-from content.screening import RumorSpec, Screener, TermSpec, normalize
+from content.models import Rumor, ScreeningTerm, ScreeningVersion, Severity
+from content.screening import Finding, RumorSpec, Screener, TermSpec, normalize, required_groups
+from content.screening.fold import HAN_RE
+from content.second_opinion import SecondOpinion
+from infra.clock import utcnow
 
-_CATEGORY_MAX = 32
+TERM_MAX = 100
+CATEGORY_MAX = 32
+KEYWORDS_MAX = 20
+KEYWORD_MAX = 50
 
 
 @dataclass
 class _Cache:
-    version: tuple[object, ...] | None = None
+    version: int | None = None
     screener: Screener | None = None
 
 
 _cache = _Cache()
 
 
-async def _version(session: AsyncSession) -> tuple[object, ...]:
-    terms = (await session.exec(select(func.count(), func.max(ScreeningTerm.created_at)))).one()
-    rumors = (await session.exec(select(func.count(), func.max(Rumor.created_at)))).one()
-    return (*terms, *rumors)
+async def dictionary_version(session: AsyncSession) -> int:
+    row = await session.get(ScreeningVersion, 1, populate_existing=True)
+    return row.version if row is not None else 0
+
+
+async def bump_version(session: AsyncSession) -> int:
+    """Mark the dictionary changed; the new version is visible to others at commit."""
+    result = await session.exec(
+        sa.update(ScreeningVersion)
+        .where(col(ScreeningVersion.id) == 1)
+        .values(version=col(ScreeningVersion.version) + 1, updated_at=utcnow())
+    )
+    if result.rowcount == 0:  # a database created without the migration's row
+        session.add(ScreeningVersion(id=1, version=1))
+        await session.flush()
+    return await dictionary_version(session)
+
+
+def term_spec(row: ScreeningTerm) -> TermSpec:
+    return TermSpec(row.term, row.category, row.severity.value, pinyin=row.pinyin)
+
+
+def rumor_spec(row: Rumor) -> RumorSpec:
+    return RumorSpec(row.claim, list(row.keywords), row.truth, row.source, ref=row.id)
 
 
 async def current_screener(session: AsyncSession) -> Screener:
-    version = await _version(session)
+    version = await dictionary_version(session)
     if _cache.screener is None or _cache.version != version:
         terms = (await session.exec(select(ScreeningTerm))).all()
         rumors = (await session.exec(select(Rumor))).all()
         _cache.screener = Screener(
-            [TermSpec(t.term, t.category, t.severity.value) for t in terms],
-            [RumorSpec(r.claim, list(r.keywords), r.truth) for r in rumors],
+            [term_spec(t) for t in terms], [rumor_spec(r) for r in rumors], version=version
         )
         _cache.version = version
     return _cache.screener
+
+
+async def screen(
+    session: AsyncSession,
+    fields: Mapping[str, str | None],
+    *,
+    has_references: bool | None = None,
+    markdown: tuple[str, ...] = ("body",),
+    second_opinion: SecondOpinion | None = None,
+    openid: str | None = None,
+) -> list[Finding]:
+    """Screen any named texts (a revision's fields, a comment, a report's detail) with the
+    current dictionary, and with WeChat's check when given one (it needs the author's openid)."""
+    screener = await current_screener(session)
+    findings = screener.scan(fields, has_references=has_references, markdown=markdown)
+    if second_opinion is not None:
+        findings += await second_opinion.findings(fields, openid, screener.version)
+    return findings
+
+
+def _refuse_control_characters(value: str, field: str, code: str) -> None:
+    # NUL and other control characters: invisible, break some databases and terminals, and
+    # make two entries that look the same differ.
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value):
+        raise Invalid(f"{field} contains a control character (such as NUL)", field=field, code=code)
+
+
+@dataclass(frozen=True)
+class TermInput:
+    """A term that passed validation, with the key it is matched by."""
+
+    term: str
+    category: str
+    severity: Severity
+    pinyin: bool
+    key: str
+
+
+def validate_term(term: str, category: str, severity: str, pinyin: bool = False) -> TermInput:
+    """A term an operator entered, checked; raises `Invalid` with a stable code."""
+    _refuse_control_characters(term, "term", "term.control_character")
+    _refuse_control_characters(category, "category", "term.control_character")
+    term, category = term.strip(), category.strip()
+    if not term or len(term) > TERM_MAX:
+        raise Invalid(f"term: 1–{TERM_MAX} characters", field="term", code="term.length")
+    key = normalize(term)
+    if not key:
+        raise Invalid(
+            "the term has nothing to match once punctuation, symbols and spaces are ignored",
+            field="term",
+            code="term.nothing_to_match",
+        )
+    if not category or len(category) > CATEGORY_MAX:
+        raise Invalid(
+            f"category: 1–{CATEGORY_MAX} characters", field="category", code="term.category"
+        )
+    if severity not in Severity.__members__:
+        raise Invalid("severity is block, warn or info", field="severity", code="term.severity")
+    if pinyin and (HAN_RE.fullmatch(key) is None or len(key) < 3):
+        raise Invalid(
+            "pinyin and homophone matching is for terms of three or more Chinese characters "
+            "(shorter ones have too many innocent homophones)",
+            field="pinyin",
+            code="term.pinyin_too_short",
+        )
+    return TermInput(term, category, Severity(severity), pinyin, key)
+
+
+async def _variant_of(session: AsyncSession, entry: TermInput) -> ScreeningTerm | None:
+    return (await session.exec(select(ScreeningTerm).where(ScreeningTerm.key == entry.key))).first()
+
+
+def _refuse_duplicate(entry: TermInput, existing: ScreeningTerm) -> None:
+    if existing.term == entry.term:
+        raise Conflict(f"the term {entry.term!r} is already in the dictionary", code="term.exists")
+    raise Invalid(
+        f"the term {entry.term!r} matches exactly what {existing.term!r} already matches "
+        "(they differ only in case, width, traditional/simplified form or separators)",
+        field="term",
+        code="term.variant_exists",
+        existing_id=existing.id,
+    )
+
+
+async def add_term(
+    session: AsyncSession, term: str, category: str, severity: str, pinyin: bool = False
+) -> ScreeningTerm:
+    entry = validate_term(term, category, severity, pinyin)
+    existing = await _variant_of(session, entry)
+    if existing is not None:
+        _refuse_duplicate(entry, existing)
+    row = ScreeningTerm(
+        term=entry.term,
+        category=entry.category,
+        severity=entry.severity,
+        key=entry.key,
+        pinyin=entry.pinyin,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError as exc:  # entered at the same moment by someone else
+        existing = await _variant_of(session, entry)
+        if existing is not None:
+            _refuse_duplicate(entry, existing)
+        raise Conflict(
+            f"the term {entry.term!r} is already in the dictionary", code="term.exists"
+        ) from exc
+    await bump_version(session)
+    return row
 
 
 async def list_terms(
@@ -56,33 +200,12 @@ async def list_terms(
     return page, (page[-1].id if len(rows) > limit and page else None)
 
 
-async def add_term(session: AsyncSession, term: str, category: str, severity: str) -> ScreeningTerm:
-    term, category = term.strip(), category.strip()
-    if not term or len(term) > 100:
-        raise Invalid("term: 1–100 characters", field="term")
-    if not normalize(term):
-        raise Invalid("term has nothing to match once punctuation is ignored", field="term")
-    if not category or len(category) > _CATEGORY_MAX:
-        raise Invalid(f"category: 1–{_CATEGORY_MAX} characters", field="category")
-    if severity not in Severity.__members__:
-        raise Invalid("severity is block, warn or info", field="severity")
-    row = ScreeningTerm(term=term, category=category, severity=Severity(severity))
-    try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            f"the term {term!r} is already in the dictionary", code="term.exists"
-        ) from exc
-    return row
-
-
 async def delete_term(session: AsyncSession, term_id: str) -> None:
     row = await session.get(ScreeningTerm, term_id)
     if row is None:
         raise NotFound("no such term", code="term.not_found")
     await session.delete(row)
+    await bump_version(session)
 
 
 async def list_rumors(
@@ -96,20 +219,54 @@ async def list_rumors(
     return page, (page[-1].id if len(rows) > limit and page else None)
 
 
-async def add_rumor(
-    session: AsyncSession, claim: str, truth: str, keywords: list[str], source: str | None
-) -> Rumor:
+def validate_rumor(
+    claim: str, truth: str, keywords: list[str], source: str | None
+) -> tuple[str, str, list[str], str | None]:
+    """A rumor an operator entered, checked; raises `Invalid` with a stable code. Without
+    keywords, the claim must hold at least two words that carry meaning to recognise it by."""
+    for name, value in (("claim", claim), ("truth", truth), ("source", source or "")):
+        _refuse_control_characters(value, name, "rumor.control_character")
+    for word in keywords:
+        _refuse_control_characters(word, "keywords", "rumor.control_character")
     claim, truth = claim.strip(), truth.strip()
     words = [k.strip() for k in keywords if k.strip()]
     if not claim or len(claim) > 500:
-        raise Invalid("claim: 1–500 characters", field="claim")
+        raise Invalid("claim: 1–500 characters", field="claim", code="rumor.claim")
+    if not normalize(claim):
+        raise Invalid("the claim has no words in it", field="claim", code="rumor.claim")
     if not truth or len(truth) > 5000:
-        raise Invalid("truth: 1–5000 characters", field="truth")
-    if len(words) > 20 or any(len(k) > 50 for k in words):
-        raise Invalid("keywords: at most 20, each at most 50 characters", field="keywords")
-    row = Rumor(claim=claim, truth=truth, keywords=words, source=(source or "").strip() or None)
+        raise Invalid("truth: 1–5000 characters", field="truth", code="rumor.truth")
+    if len(words) > KEYWORDS_MAX or any(len(k) > KEYWORD_MAX for k in words):
+        raise Invalid(
+            f"keywords: at most {KEYWORDS_MAX}, each at most {KEYWORD_MAX} characters",
+            field="keywords",
+            code="rumor.keywords",
+        )
+    if any(not normalize(alt) for k in words for alt in k.split("|")):
+        raise Invalid(
+            "a keyword has nothing to match once punctuation and spaces are ignored",
+            field="keywords",
+            code="rumor.keywords",
+        )
+    groups, _ = required_groups(RumorSpec(claim, words, truth))
+    if len(groups) < 2:
+        raise Invalid(
+            "give at least two keywords: the claim alone has fewer than two words that carry "
+            "meaning, and one word would flag every text that mentions it",
+            field="keywords",
+            code="rumor.no_keywords",
+        )
+    return claim, truth, words, (source or "").strip() or None
+
+
+async def add_rumor(
+    session: AsyncSession, claim: str, truth: str, keywords: list[str], source: str | None
+) -> Rumor:
+    claim, truth, words, source = validate_rumor(claim, truth, keywords, source)
+    row = Rumor(claim=claim, truth=truth, keywords=words, source=source)
     session.add(row)
     await session.flush()
+    await bump_version(session)
     return row
 
 
@@ -118,3 +275,4 @@ async def delete_rumor(session: AsyncSession, rumor_id: str) -> None:
     if row is None:
         raise NotFound("no such rumor", code="rumor.not_found")
     await session.delete(row)
+    await bump_version(session)

@@ -1,23 +1,204 @@
-"""Jobs a service asks for. They are enqueued only after the commit that makes their input
-visible (the session dependency and the workers flush them), so a job never sees stale rows."""
+"""Jobs a service asks for, and the outbox that makes sure they run.
+
+``after_commit`` writes the job as a row of the outbox in the caller's transaction, so the job
+exists exactly when the change that needs it does. After the commit it is enqueued (the session
+dependency and the workers flush ``take_pending``), so a job never sees stale rows. A worker
+marks the row taken when it starts the job, beats on it while it runs and deletes it when the
+job is done; the relay enqueues again whatever was not taken in time or whose worker went quiet.
+The queue may forget a job; the outbox does not (docs/jobs.md).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content.models import JobOutbox
+from infra.clock import utcnow
+from infra.queue import Job
 
 MACHINE_REVIEW = "machine_review"
 PROCESS_MEDIA = "process_media"
 SYNC_PUBLIC_MEDIA = "sync_public_media"
 
+# A running job's worker touches its row this often; a row taken but not touched for
+# STALE_AFTER_S lost its worker (killed, or the queue forgot the job) and is relayed again.
+HEARTBEAT_EVERY_S = 10.0
+STALE_AFTER_S = 4 * HEARTBEAT_EVERY_S
+# Relays of a job nobody takes back off (after, 2×after, 4×after… up to 64×after) and stop
+# after MAX_RELAYS, so a job no worker can run does not flood the queue; /readyz shows it.
+MAX_RELAYS = 20
+_BACKOFF_CAP = 6
+
 _KEY = "kepu.jobs_after_commit"
+_TASK_PREFIX = "job-"
+
+
+def task_id(outbox_id: str, relays: int) -> str:
+    """The queue's id for one delivery of an outbox row (each relay is a new one)."""
+    return f"{_TASK_PREFIX}{outbox_id}-{relays}"
+
+
+def outbox_id_of(queue_task_id: str) -> str | None:
+    """The outbox row a queue task belongs to; None for jobs enqueued without one (cron)."""
+    if not queue_task_id.startswith(_TASK_PREFIX):
+        return None
+    return queue_task_id[len(_TASK_PREFIX) :].rpartition("-")[0] or None
 
 
 def after_commit(session: AsyncSession, name: str, *args: Any) -> None:
-    session.info.setdefault(_KEY, []).append((name, args))
+    """Ask for job ``name(*args)`` once this session's transaction commits (and only then)."""
+    row = JobOutbox(name=name, args=list(args), subject=str(args[0]) if args else "")
+    session.add(row)
+    session.info.setdefault(_KEY, []).append(Job(name, args, task_id(row.id, 0)))
 
 
-def take_pending(session: AsyncSession) -> list[tuple[str, tuple[Any, ...]]]:
-    jobs: list[tuple[str, tuple[Any, ...]]] = session.info.pop(_KEY, [])
+def take_pending(session: AsyncSession) -> list[Job]:
+    """The jobs asked for in this session, to enqueue now that it has committed."""
+    jobs: list[Job] = session.info.pop(_KEY, [])
     return jobs
+
+
+async def take(session: AsyncSession, outbox_id: str, delivery: str) -> bool:
+    """Mark the row taken by this delivery. False when there is nothing to do: the job is done
+    (row gone) or another delivery of it is running and alive (a relayed duplicate)."""
+    now = utcnow()
+    result = await session.exec(
+        sa.update(JobOutbox)
+        .where(
+            col(JobOutbox.id) == outbox_id,
+            sa.or_(
+                col(JobOutbox.taken_by).is_(None),
+                col(JobOutbox.taken_by) == delivery,  # the queue redelivering the same one
+                col(JobOutbox.heartbeat_at) < now - timedelta(seconds=STALE_AFTER_S),
+            ),
+        )
+        .values(taken_by=delivery, taken_at=now, heartbeat_at=now)
+    )
+    return bool(result.rowcount == 1)
+
+
+async def beat(session: AsyncSession, deliveries: dict[str, str]) -> None:
+    """Show that these running jobs (outbox id → delivery) are alive."""
+    if not deliveries:
+        return
+    now = utcnow()
+    for outbox_id, delivery in deliveries.items():
+        await session.exec(
+            sa.update(JobOutbox)
+            .where(col(JobOutbox.id) == outbox_id, col(JobOutbox.taken_by) == delivery)
+            .values(heartbeat_at=now)
+        )
+
+
+async def release(session: AsyncSession, outbox_id: str, delivery: str, due_in_s: float) -> None:
+    """The job will run again in ``due_in_s`` (a retry): expect it to be taken by then."""
+    await session.exec(
+        sa.update(JobOutbox)
+        .where(col(JobOutbox.id) == outbox_id, col(JobOutbox.taken_by) == delivery)
+        .values(
+            taken_by=None,
+            taken_at=None,
+            heartbeat_at=None,
+            due_at=utcnow() + timedelta(seconds=max(due_in_s, 0.0)),
+        )
+    )
+
+
+async def done(session: AsyncSession, outbox_id: str) -> None:
+    await session.exec(sa.delete(JobOutbox).where(col(JobOutbox.id) == outbox_id))
+
+
+def _overdue(now: datetime, after_s: float, quiet_s: float = STALE_AFTER_S) -> Any:
+    """Rows not taken ``after_s`` past their due time, or taken but quiet for ``quiet_s``."""
+    return sa.or_(
+        sa.and_(
+            col(JobOutbox.taken_by).is_(None),
+            col(JobOutbox.due_at) < now - timedelta(seconds=after_s),
+        ),
+        sa.and_(
+            col(JobOutbox.taken_by).is_not(None),
+            col(JobOutbox.heartbeat_at) < now - timedelta(seconds=quiet_s),
+        ),
+    )
+
+
+async def overdue(session: AsyncSession, after_s: float, limit: int = 100) -> list[JobOutbox]:
+    """Rows due for a relay: not taken ``after_s`` (doubling with each relay) past their due
+    time, or taken by a worker that went quiet."""
+    now = utcnow()
+    rows = await session.exec(
+        select(JobOutbox)
+        .where(_overdue(now, after_s), col(JobOutbox.relays) < MAX_RELAYS)
+        .order_by(col(JobOutbox.due_at))
+        .limit(limit)
+    )
+    return [
+        row
+        for row in rows.all()
+        if row.taken_by is not None
+        or row.due_at <= now - timedelta(seconds=after_s * 2 ** min(row.relays, _BACKOFF_CAP))
+    ]
+
+
+async def claim(session: AsyncSession, rows: list[JobOutbox], after_s: float) -> list[Job]:
+    """Claim ``rows`` for relaying. Each claim is a conditional UPDATE on the relay count, so
+    of several workers relaying at once exactly one enqueues a given row."""
+    now = utcnow()
+    claimed: list[Job] = []
+    for row in rows:
+        seen = row.relays
+        result = await session.exec(
+            sa.update(JobOutbox)
+            .where(
+                col(JobOutbox.id) == row.id,
+                col(JobOutbox.relays) == seen,
+                _overdue(now, after_s),
+            )
+            .values(relays=seen + 1, due_at=now, taken_by=None, taken_at=None, heartbeat_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(Job(row.name, tuple(row.args), task_id(row.id, seen + 1)))
+    return claimed
+
+
+async def live_subjects(session: AsyncSession, name: str, subjects: list[str]) -> set[str]:
+    """Which of ``subjects`` have a job ``name`` in the outbox (the relay looks after those)."""
+    if not subjects:
+        return set()
+    rows = await session.exec(
+        select(JobOutbox.subject).where(
+            JobOutbox.name == name, col(JobOutbox.subject).in_(subjects)
+        )
+    )
+    return set(rows.all())
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Jobs not taken by a worker within the threshold (workers down, or all busy)."""
+
+    waiting: int
+    oldest_s: float
+
+
+async def backlog(session: AsyncSession, older_than_s: float) -> Backlog:
+    now = utcnow()
+    waiting_since = sa.case(
+        (col(JobOutbox.taken_by).is_(None), col(JobOutbox.due_at)),
+        else_=col(JobOutbox.heartbeat_at),
+    )
+    result = await session.exec(
+        select(func.count(), func.min(waiting_since)).where(
+            _overdue(now, older_than_s, max(older_than_s, STALE_AFTER_S))
+        )
+    )
+    count, oldest = result.one()
+    oldest_s = (now - oldest).total_seconds() if oldest is not None else 0.0
+    return Backlog(waiting=int(count), oldest_s=round(max(oldest_s, 0.0), 1))

@@ -248,6 +248,23 @@ class ScreeningTerm(SQLModel, table=True):
     category: str = Field(max_length=32)
     severity: Severity = Field(sa_type=_enum(Severity))
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    # The term as screening matches it (case, width, traditional/simplified, separators folded):
+    # unique, so "Falun Gong" and "falun gong" cannot both be entered. Null only for rows that
+    # collided when the column was added.
+    key: str | None = Field(default=None, max_length=200, sa_column_kwargs={"unique": True})
+    # Also match its pinyin spelling and homophones (terms of three or more Chinese characters).
+    pinyin: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class ScreeningVersion(SQLModel, table=True):
+    """One row: the version of the screening dictionary and rumor library, bumped by every change,
+    so every API and worker process notices a change before its next screening."""
+
+    __tablename__ = "screening_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
 class Rumor(SQLModel, table=True):
@@ -301,4 +318,24 @@ class Upload(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16, index=True)  # pending|completed|aborted
     media_id: str | None = Field(default=None, foreign_key="media.id", max_length=26)
     expires_at: datetime = Field(sa_type=TZ)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class JobOutbox(SQLModel, table=True):
+    """A job some change needs, written in the same transaction as that change (the database,
+    not the queue, is the truth). Relayed to the queue after the commit, marked when a worker
+    takes it, deleted when it is done; see content/jobs.py and docs/jobs.md."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    name: str = Field(max_length=64)
+    args: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subject: str = Field(default="", max_length=64, index=True)  # the id the job is about
+    # When a worker should have taken it by (enqueued, or due again after a retry delay).
+    due_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(TZ, nullable=False, index=True)
+    )
+    relays: int = 0  # how many times the relay enqueued it again
+    taken_by: str | None = Field(default=None, max_length=64)  # the delivery (queue task id)
+    taken_at: datetime | None = _ts(nullable=True)
+    heartbeat_at: datetime | None = _ts(nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.models import Audience, ScreeningTerm, Severity, Topic
-from content.screening import DEFAULT_TERMS
+from content.dictionary import bump_version
+from content.models import Audience, Rumor, ScreeningTerm, Severity, Topic
+from content.screening import DEFAULT_RUMORS, DEFAULT_TERMS, normalize
 from content.taxonomy import AUDIENCES, TOPICS
 
 
@@ -19,10 +20,27 @@ async def seed(session: AsyncSession) -> None:
     for pos, (slug, name) in enumerate(AUDIENCES):
         if slug not in have_audiences:
             session.add(Audience(slug=slug, name=name, position=pos))
-    # The default dictionary is seeded once; after that operators own it (deleting a default
-    # term must stick), so only an empty dictionary is filled.
+    # The default dictionary and rumor library are seeded once each; after that operators own
+    # them (deleting a default entry must stick), so only an empty table is filled.
+    changed = False
     if (await session.exec(select(ScreeningTerm.id).limit(1))).first() is None:
         session.add_all(
-            ScreeningTerm(term=t.term, category=t.category, severity=Severity(t.severity))
+            ScreeningTerm(
+                term=t.term,
+                category=t.category,
+                severity=Severity(t.severity),
+                key=normalize(t.term),
+                pinyin=t.pinyin,
+            )
             for t in DEFAULT_TERMS
         )
+        changed = True
+    if (await session.exec(select(Rumor.id).limit(1))).first() is None:
+        session.add_all(
+            Rumor(claim=claim, truth=truth, keywords=list(keywords), source=source)
+            for _, claim, keywords, truth, source in DEFAULT_RUMORS
+        )
+        changed = True
+    if changed:
+        await session.flush()
+        await bump_version(session)

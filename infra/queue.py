@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ def make_producer(settings: Settings, redis_url: str) -> Worker[Any]:
     )
 
 
+@dataclass(frozen=True)
+class Job:
+    """One job to enqueue: the registered name, its arguments and, when the outbox tracks it,
+    the queue's task id for this delivery (otherwise the queue picks one)."""
+
+    name: str
+    args: tuple[Any, ...] = ()
+    task_id: str | None = None
+
+
 class JobQueue:
     """Enqueues jobs by name. streaq keeps its scripts in Redis (Redis Functions); a Redis that
     restarted without its data has lost them, so they are loaded again and the enqueue retried
@@ -38,15 +49,21 @@ class JobQueue:
     def __init__(self, producer: Worker[Any]) -> None:
         self._producer = producer
 
-    async def enqueue(self, name: str, *args: Any) -> None:
+    async def enqueue(self, name: str, *args: Any, task_id: str | None = None) -> None:
         try:
-            await self._producer.enqueue_unsafe(name, *args)
+            await self._task(name, args, task_id)
         except ResponseError as exc:
             if "function" not in str(exc).lower():
                 raise
             code = await anyio.to_thread.run_sync(_LUA.read_text)
             self._producer._lib = await Streaq(self._producer.redis, code=code, replace=True)
-            await self._producer.enqueue_unsafe(name, *args)
+            await self._task(name, args, task_id)
+
+    async def _task(self, name: str, args: tuple[Any, ...], task_id: str | None) -> None:
+        task = self._producer.enqueue_unsafe(name, *args)
+        if task_id is not None:
+            task.id = task_id  # a task id already queued is not queued twice (SET NX)
+        await task
 
 
 @contextlib.asynccontextmanager
@@ -55,11 +72,11 @@ async def job_queue(settings: Settings, redis_url: str) -> AsyncIterator[JobQueu
         yield JobQueue(producer)
 
 
-async def enqueue_all(queue: JobQueue, jobs: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+async def enqueue_all(queue: JobQueue, jobs: Iterable[Job]) -> None:
     """Enqueue after a commit. A failure is logged, not raised: the data is committed, and the
-    workers' sweep finds work whose job was lost (the database, not the queue, is the truth)."""
-    for name, args in jobs:
+    workers' outbox relay enqueues it again within seconds (the database is the truth)."""
+    for job in jobs:
         try:
-            await queue.enqueue(name, *args)
+            await queue.enqueue(job.name, *job.args, task_id=job.task_id)
         except Exception:
-            log.exception("could not enqueue %s%r; the periodic sweep will pick it up", name, args)
+            log.exception("could not enqueue %s%r; the outbox relay will retry", job.name, job.args)

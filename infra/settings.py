@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     wechat_secret: str | None = None
     wechat_base_url: str = "https://api.weixin.qq.com"
     wechat_timeout_s: float = 5.0
+    # Ask WeChat's content-security check (msgSecCheck v2) for a second opinion in screening.
+    wechat_seccheck: bool = False
 
     claim_lease_seconds: int = 30 * 60
     login_per_minute: int = 10  # password attempts per address and username
@@ -73,6 +75,10 @@ class Settings(BaseSettings):
     worker_concurrency: int = 4
     worker_idle_timeout_s: float = 60.0
     run_embedded_worker: bool = True
+    # A job in the outbox no worker took this long after it was due is enqueued again, and one
+    # waiting longer than job_alert_after_s shows in /readyz and /metrics (docs/jobs.md).
+    job_relay_after_s: float = 10.0
+    job_alert_after_s: float = 120.0
 
     upload_url_ttl_seconds: int = 3600
     download_url_ttl_seconds: int = 900

@@ -1,10 +1,13 @@
-"""WeChat mini-program login: exchange a ``wx.login`` code for the user's openid
-(``jscode2session``). The base URL is configurable so tests talk to a local stub server."""
+"""WeChat's server APIs: mini-program login, exchanging a ``wx.login`` code for the user's openid
+(``jscode2session``), and the content-security check of text (``msgSecCheck`` v2). The base URL
+is configurable so tests talk to a local stub server."""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -42,6 +45,19 @@ class WechatSession:
     unionid: str | None
 
 
+def _answer(resp: httpx.Response) -> dict[str, Any]:
+    """WeChat's JSON answer (labelled text/plain), or `WechatUnavailable`."""
+    if resp.status_code >= 500:
+        raise WechatUnavailable(f"WeChat answered HTTP {resp.status_code}")
+    try:
+        data = resp.json()
+    except ValueError as exc:
+        raise WechatUnavailable("WeChat answered with something that is not JSON") from exc
+    if not isinstance(data, dict):
+        raise WechatUnavailable("WeChat answered with something that is not an object")
+    return data
+
+
 async def jscode2session(http: httpx.AsyncClient, settings: Settings, code: str) -> WechatSession:
     if not settings.wechat_appid or not settings.wechat_secret:
         raise WechatUnavailable(
@@ -60,12 +76,7 @@ async def jscode2session(http: httpx.AsyncClient, settings: Settings, code: str)
         )
     except httpx.HTTPError as exc:
         raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
-    if resp.status_code >= 500:
-        raise WechatUnavailable(f"WeChat answered HTTP {resp.status_code}")
-    try:
-        data = resp.json()
-    except ValueError as exc:
-        raise WechatUnavailable("WeChat answered with something that is not JSON") from exc
+    data = _answer(resp)
     errcode = int(data.get("errcode") or 0)
     if errcode in _INVALID_CODE:
         raise WechatCodeInvalid(data.get("errmsg") or "invalid code", errcode)
@@ -81,3 +92,101 @@ async def jscode2session(http: httpx.AsyncClient, settings: Settings, code: str)
         raise WechatUnavailable("WeChat's answer had no openid")
     # session_key is deliberately dropped: Kepu never decrypts user data, so it never keeps it.
     return WechatSession(openid=openid, unionid=data.get("unionid"))
+
+
+# --- content security (msgSecCheck v2): a second opinion on text -----------------------------
+
+# errcodes of an access token WeChat no longer accepts: fetch a new one and try once more.
+_STALE_TOKEN = {40001, 40014, 42001}
+# msgSecCheck takes at most this many characters of content per call.
+SECCHECK_MAX_CHARS = 2500
+
+
+@dataclass
+class AccessToken:
+    """The mini-program's access token for server APIs, fetched when missing or expired. One per
+    process: every call that needs it shares it."""
+
+    value: str | None = None
+    expires_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class SecVerdict:
+    """WeChat's verdict on a text: `suggest` is pass, review or risky; `label` its category
+    (100 normal, 10001 ads, 20001 politics, 20002 porn, 20003 abuse, 20006 crime, 20008 fraud,
+    20012 vulgar, 20013 copyright, 21000 other); `keywords` the words its rules matched."""
+
+    suggest: str
+    label: int
+    keywords: tuple[str, ...]
+
+
+async def access_token(
+    http: httpx.AsyncClient, settings: Settings, cache: AccessToken, *, fresh: bool = False
+) -> str:
+    if not settings.wechat_appid or not settings.wechat_secret:
+        raise WechatUnavailable("WeChat is not configured: set KEPU_WECHAT_APPID and _SECRET")
+    if not fresh and cache.value and cache.expires_at > time.monotonic():
+        return cache.value
+    try:
+        resp = await http.get(
+            settings.wechat_base_url.rstrip("/") + "/cgi-bin/token",
+            params={
+                "grant_type": "client_credential",
+                "appid": settings.wechat_appid,
+                "secret": settings.wechat_secret,
+            },
+            timeout=settings.wechat_timeout_s,
+        )
+    except httpx.HTTPError as exc:
+        raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
+    data = _answer(resp)
+    token = data.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise WechatUnavailable(
+            data.get("errmsg") or "no access token", int(data.get("errcode") or 0)
+        )
+    # Renewed a few minutes early, so a call never carries a token that expires on the way.
+    cache.value = token
+    cache.expires_at = time.monotonic() + max(60, int(data.get("expires_in") or 7200) - 300)
+    return token
+
+
+async def msg_sec_check(
+    http: httpx.AsyncClient,
+    settings: Settings,
+    cache: AccessToken,
+    *,
+    content: str,
+    openid: str,
+    scene: int = 3,  # 1 profile, 2 comment, 3 forum post, 4 social log
+) -> SecVerdict:
+    """WeChat's content-security check (version 2) of at most SECCHECK_MAX_CHARS characters."""
+    body = {"content": content[:SECCHECK_MAX_CHARS], "version": 2, "scene": scene, "openid": openid}
+    for attempt in range(2):
+        token = await access_token(http, settings, cache, fresh=attempt > 0)
+        try:
+            resp = await http.post(
+                settings.wechat_base_url.rstrip("/") + "/wxa/msg_sec_check",
+                params={"access_token": token},
+                json=body,
+                timeout=settings.wechat_timeout_s,
+            )
+        except httpx.HTTPError as exc:
+            raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
+        data = _answer(resp)
+        errcode = int(data.get("errcode") or 0)
+        if errcode in _STALE_TOKEN and attempt == 0:
+            continue
+        if errcode:
+            raise WechatUnavailable(data.get("errmsg") or "msgSecCheck failed", errcode)
+        result = data.get("result") or {}
+        keywords = tuple(
+            str(d["keyword"])
+            for d in data.get("detail") or []
+            if isinstance(d, dict) and d.get("keyword")
+        )
+        return SecVerdict(str(result.get("suggest") or "pass"), int(result.get("label") or 100),
+                          keywords)  # fmt: skip
+    raise WechatUnavailable("WeChat refused a fresh access token")

@@ -94,3 +94,31 @@ def test_user_create_refuses_an_unknown_role_by_listing_the_known_ones(cli: CliR
     assert done.exit_code != 0
     assert "wizard" in done.output and "political_reviewer" in done.output
     assert not (Path("var") / "kepu.sqlite3").exists()  # refused before touching anything
+
+
+def test_screening_import_reports_bad_rows_imports_the_rest_and_a_dry_run_writes_nothing(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "terms.csv"
+    csv_file.write_text(
+        "term,category,severity,pinyin\n"
+        "灵能水疗,fraud,warn,\n"
+        "！！！,fraud,warn,\n"  # nothing to match
+        "灵能水疗,fraud,block,\n"  # the same term again
+        "量子灵修术,pseudoscience,warn,yes\n",
+        encoding="utf-8",
+    )
+    dry = cli.invoke(app, ["screening", "import", str(csv_file), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "4 rows: would import 2, 1 duplicates, 1 refused" in dry.output
+    assert "line 3: refused: term.nothing_to_match" in dry.output
+    assert "line 4: duplicate" in dry.output
+    done = cli.invoke(app, ["screening", "import", str(csv_file)])
+    assert done.exit_code == 0, done.output
+    assert "4 rows: imported 2, 1 duplicates, 1 refused" in done.output
+    again = cli.invoke(app, ["screening", "import", str(csv_file)])
+    assert "imported 0, 3 duplicates" in again.output  # the first import was written once
+    missing = tmp_path / "bad.csv"
+    missing.write_text("word,severity\n好,warn\n", encoding="utf-8")
+    refused = cli.invoke(app, ["screening", "import", str(missing)])
+    assert refused.exit_code == 1 and "missing: term, category" in refused.output

@@ -1,13 +1,18 @@
-"""A local stand-in for WeChat's jscode2session endpoint (we cannot reach WeChat from tests).
+"""A local stand-in for WeChat's server APIs (we cannot reach WeChat from tests).
 
-Codes steer its answers: ``ok-<id>`` → openid ``o-<id>``; ``used`` → 40163; ``bad`` → 40029;
-``limit`` → 45011; ``busy`` → -1; ``crash`` → HTTP 502; ``slow`` → answers after 3 s.
+jscode2session: codes steer its answers: ``ok-<id>`` → openid ``o-<id>``; ``used`` → 40163;
+``bad`` → 40029; ``limit`` → 45011; ``busy`` → -1; ``crash`` → HTTP 502; ``slow`` → after 3 s.
+
+cgi-bin/token hands out a new access token each time; msg_sec_check accepts only the newest
+(40001 otherwise). Content steers its verdict: ``RISKY<word>`` → risky, politics (20001), keyword
+``<word>``; ``REVIEW`` → review, fraud (20008); ``CRASH`` → HTTP 502; anything else passes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -25,13 +30,51 @@ _ERRORS = {
 }
 
 
+_tokens = {"issued": 0}
+_RISKY_RE = re.compile(r"RISKY(\w+)")
+
+
 class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *_args: object) -> None:  # keep test output quiet
         pass
 
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path != "/wxa/msg_sec_check":
+            self._send(404, {"errcode": 404, "errmsg": "not found"})
+            return
+        if q.get("access_token") != f"token-{_tokens['issued']}":
+            self._send(200, {"errcode": 40001, "errmsg": "invalid credential"})
+            return
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        if body.get("version") != 2 or not body.get("openid"):
+            self._send(200, {"errcode": 47001, "errmsg": "data format error"})
+            return
+        content = str(body.get("content", ""))
+        risky = _RISKY_RE.search(content)
+        if "CRASH" in content:
+            self._send(502, {"errmsg": "bad gateway"})
+        elif risky:
+            detail = [{"strategy": "keyword", "errcode": 0, "suggest": "risky", "label": 20001,
+                       "keyword": risky.group(1)}]  # fmt: skip
+            self._send(200, {"errcode": 0, "result": {"suggest": "risky", "label": 20001},
+                             "detail": detail})  # fmt: skip
+        elif "REVIEW" in content:
+            self._send(200, {"errcode": 0, "result": {"suggest": "review", "label": 20008}})
+        else:
+            self._send(200, {"errcode": 0, "result": {"suggest": "pass", "label": 100}})
+
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/cgi-bin/token":
+            if q.get("appid") != APPID or q.get("secret") != SECRET:
+                self._send(200, {"errcode": 40125, "errmsg": "invalid appsecret"})
+                return
+            _tokens["issued"] += 1
+            self._send(200, {"access_token": f"token-{_tokens['issued']}", "expires_in": 7200})
+            return
         if url.path != "/sns/jscode2session":
             self._send(404, {"errcode": 404, "errmsg": "not found"})
             return

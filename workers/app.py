@@ -20,14 +20,16 @@ from infra.queue import enqueue_all
 from infra.services import Services
 from infra.settings import Settings
 from infra.storage.base import StorageError
+from workers.outbox import Outbox
 
 log = logging.getLogger("kepu.worker")
 
-# Work in the machine stage for longer than this without moving on gets its job enqueued again
-# (an enqueue that failed after commit, or Redis lost its data).
+# Work in the machine stage for longer than this without moving on, and with no job in the
+# outbox (the relay looks after those), gets a job again.
 STUCK_REVIEW_AFTER_S = 120
-# A video with no sign of progress for this long lost its job (e.g. Redis was emptied).
-STUCK_MEDIA_AFTER_S = 30 * 60
+# Media pending or processing with no sign of life (no progress, no outbox job taken or beating)
+# for this long gets a job again. A live transcode beats on its outbox row, so it is not re-run.
+STUCK_MEDIA_AFTER_S = 60
 
 
 async def _write(services: Services, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -45,19 +47,28 @@ async def sweep_once(
     review_after_s: float = STUCK_REVIEW_AFTER_S,
     media_after_s: float = STUCK_MEDIA_AFTER_S,
 ) -> dict[str, int]:
-    """Re-enqueue work whose job was lost and remove abandoned uploads. Run once a minute
-    across all workers (a streaq cron fires once, whatever the number of workers)."""
+    """Give work with no job (none in the outbox either: from before it existed, or given up
+    on) a job again, and remove abandoned uploads. Run once a minute across all workers (a
+    streaq cron fires once, whatever the number of workers)."""
     async with services.read_sessions() as session:
         revisions = await review.stuck_in_machine_stage(session, review_after_s)
         media = await processing.stuck(session, media_after_s)
         abandoned = await uploads.abandoned(
             session, services.settings.abandoned_upload_grace_seconds
         )
-    await enqueue_all(
-        services.queue,
-        [(jobs.MACHINE_REVIEW, (r,)) for r in revisions]
-        + [(jobs.PROCESS_MEDIA, (m,)) for m in media],
-    )
+        looked_after = await jobs.live_subjects(session, jobs.MACHINE_REVIEW, revisions)
+        revisions = [r for r in revisions if r not in looked_after]
+        looked_after = await jobs.live_subjects(session, jobs.PROCESS_MEDIA, media)
+        media = [m for m in media if m not in looked_after]
+
+    async def ask_again(s: AsyncSession) -> None:
+        for revision_id in revisions:
+            jobs.after_commit(s, jobs.MACHINE_REVIEW, revision_id)
+        for media_id in media:
+            jobs.after_commit(s, jobs.PROCESS_MEDIA, media_id)
+
+    if revisions or media:
+        await _write(services, ask_again)
     cleaned = 0
     for upload in abandoned:
 
@@ -83,18 +94,23 @@ def build_worker(
     handle_signals: bool = True,
 ) -> Worker[Services]:
     ffmpeg.set_max_concurrent(settings.ffmpeg_concurrency)
+    outbox = Outbox(_write, settings.job_relay_after_s)
     worker: Worker[Services] = Worker(
         redis_url=redis_url,
         queue_name=settings.queue_name,
         concurrency=settings.worker_concurrency,
         idle_timeout=settings.worker_idle_timeout_s,
-        lifespan=services,
+        lifespan=outbox.lifespan(services),
         handle_signals=handle_signals,
     )
     if not handle_signals:
         # streaq 7.2 stores handle_signals but installs its SIGINT/SIGTERM receiver anyway,
         # which takes the signals from the server it is embedded in (uvicorn never stops).
         worker.signal_handler = _leave_signals_alone  # type: ignore[method-assign,assignment]
+
+    marks_outbox = worker.middleware(
+        outbox.middleware(lambda: marks_outbox.context, lambda: worker.context)
+    )
 
     @worker.task(name=jobs.MACHINE_REVIEW, timeout=300, max_tries=5, ttl=timedelta(days=1))
     async def machine_review(revision_id: str) -> str:

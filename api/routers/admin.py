@@ -22,7 +22,7 @@ from api.schemas import (
     UserOut,
 )
 from content import accounts, contents, dictionary
-from content.models import Role, Rumor, User
+from content.models import Role, Rumor, ScreeningTerm, User
 
 
 async def _admin(user: CurrentUser) -> User:
@@ -97,18 +97,17 @@ async def list_terms(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[TermOut]:
     rows, next_cursor = await dictionary.list_terms(session, cursor, limit)
-    return Page(
-        items=[
-            TermOut(
-                id=t.id,
-                term=t.term,
-                category=t.category,
-                severity=t.severity.value,
-                created_at=t.created_at,
-            )
-            for t in rows
-        ],
-        next_cursor=next_cursor,
+    return Page(items=[_term_out(t) for t in rows], next_cursor=next_cursor)
+
+
+def _term_out(t: ScreeningTerm) -> TermOut:
+    return TermOut(
+        id=t.id,
+        term=t.term,
+        category=t.category,
+        severity=t.severity.value,
+        created_at=t.created_at,
+        pinyin=t.pinyin,
     )
 
 
@@ -119,14 +118,8 @@ async def list_terms(
     responses=problems.responses(401, 403, 409, 413, 422),
 )
 async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
-    t = await dictionary.add_term(session, body.term, body.category, body.severity)
-    return TermOut(
-        id=t.id,
-        term=t.term,
-        category=t.category,
-        severity=t.severity.value,
-        created_at=t.created_at,
-    )
+    t = await dictionary.add_term(session, body.term, body.category, body.severity, body.pinyin)
+    return _term_out(t)
 
 
 @router.delete(

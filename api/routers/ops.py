@@ -5,20 +5,29 @@ address or an exception (those go to the log); metrics need a token, or are off 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from api import problems
-from api.deps import ServicesDep, SettingsDep
+from api.deps import ServicesDep
+from content import jobs
 from infra import readiness
+from infra.services import Services
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["ops"])
 _bearer = HTTPBearer(auto_error=False)
+JOBS_WAITING = Gauge(
+    "kepu_jobs_waiting", "Jobs no worker took within KEPU_JOB_ALERT_AFTER_S (outbox rows)"
+)
+JOBS_OLDEST_WAIT = Gauge("kepu_jobs_oldest_wait_seconds", "How long the oldest such job waits")
 
 
 @router.get("/healthz")
@@ -37,7 +46,26 @@ async def readyz(services: ServicesDep) -> Response:
             headers={"Retry-After": "5"},
             down=down,
         )
-    return JSONResponse({"status": "ready", "checks": dict.fromkeys(readiness.CHECKS, "ok")})
+    # Jobs waiting for a worker do not make this instance unready (it serves the API), so they
+    # are reported, not failed on: see the README's "Jobs waiting for a worker".
+    checks = dict.fromkeys(readiness.CHECKS, "ok")
+    return JSONResponse({"status": "ready", "checks": checks, "jobs": await _jobs(services)})
+
+
+async def _jobs(services: Services) -> dict[str, float | int] | None:
+    """Jobs no worker took within the threshold (also set as gauges); None if not countable."""
+    threshold = services.settings.job_alert_after_s
+    try:
+        async with services.read_sessions() as session:
+            backlog = await asyncio.wait_for(
+                jobs.backlog(session, threshold), readiness.CHECK_TIMEOUT_S
+            )
+    except Exception:  # a slow count must not turn a probe or a scrape into an error
+        log.warning("could not count jobs waiting for a worker", exc_info=True)
+        return None
+    JOBS_WAITING.set(backlog.waiting)
+    JOBS_OLDEST_WAIT.set(backlog.oldest_s)
+    return {"waiting": backlog.waiting, "oldest_s": backlog.oldest_s, "threshold_s": threshold}
 
 
 @router.get(
@@ -47,12 +75,12 @@ async def readyz(services: ServicesDep) -> Response:
     responses=problems.responses(401, 404),
 )
 async def metrics(
-    settings: SettingsDep,
+    services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Response:
-    token = settings.metrics_token
+    token = services.settings.metrics_token
     if token is None:
-        if settings.mode == "production":
+        if services.settings.mode == "production":
             return problems.problem(404, "not_found", "no such route")
     elif credentials is None or not secrets.compare_digest(
         credentials.credentials.encode(), token.encode()
@@ -63,4 +91,5 @@ async def metrics(
             "metrics need Authorization: Bearer <KEPU_METRICS_TOKEN>",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    await _jobs(services)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,138 @@
+"""Scientific-accuracy checks on normalised text: absolute and exaggerated health and efficacy
+claims (in the spirit of the advertising law's ban on absolute terms and guaranteed cures), and the
+science statements that call for references.
+
+Claims are patterns, not a word list: each names a kind of promise (a cure for good, no risk at
+all, the best or the first, a guaranteed result …) and the phrasings it takes. They run over the
+normalised text (simplified, lower case, punctuation and spaces gone, so "100%有效" reads
+"100有效"). A claim denied or distanced just before it (无法根治, 所谓根治, 没有零风险) is not one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = ["CLAIMS", "SCIENCE_MARKERS", "ClaimKind", "find_claims"]
+
+_H = "[\u4e00-\u9fff]"  # one Chinese character
+_N = "(?:\\d+|[一二两三四五六七八九十百千]+)"  # a number, in digits or in words
+_EFFECT = "(?:有效|治愈|治好|痊愈|根治|根除|康复|见效|安全|成功|无毒|无害|天然|消失|长高|瘦)"
+_PRODUCT = "(?:药|丸|片|胶囊|茶|液|霜|粉|膏|贴|仪|产品|保健品|疗法|偏方|秘方|配方|疗效|神器|补品)"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimKind:
+    """A kind of absolute claim and what the creator should write instead.
+
+    Every match of `pattern` contains one of `anchors`: the screener finds the anchors in its
+    one pass over the text and runs the pattern only around them (a pattern of many alternatives
+    run over a whole text reads a few MB/s, too slow for the dictionary's throughput target).
+    """
+
+    name: str
+    pattern: str
+    advice: str
+    anchors: str  # separated by spaces
+
+    @property
+    def anchor_words(self) -> list[str]:
+        return self.anchors.split()
+
+
+CLAIMS: Final[tuple[ClaimKind, ...]] = (
+    ClaimKind(
+        "cure",
+        f"根治|根除|断根|除根|药到病除|彻底(?:治愈|治好|痊愈|根除|康复|消除)"
+        f"|一次(?:治愈|治好|根治|见效)|(?:治愈|治好)(?:所有|一切|各种)"
+        f"|(?:永不|永远不|绝不|再也不|不再|终身不|一辈子不){_H}{{0,2}}(?:复发|反弹|生病|得病|得癌)"
+        f"|终身不用{_H}{{0,2}}(?:吃药|服药|打针)|告别(?:胰岛素|降压药|药物|吃药)",
+        "疾病能否治愈因人而异，请删除「根治」「永不复发」一类的保证，改为有依据、有限定的说法",
+        "根治 根除 断根 除根 药到病除 彻底 一次 所有 一切 各种 复发 反弹 生病 得病 得癌"
+        " 吃药 服药 打针 告别",
+    ),
+    ClaimKind(
+        "panacea",
+        f"包治|包好|治百病|百病全消|百病不侵|万能药|神药|神效|奇效|灵丹妙药"
+        f"|对(?:各种|所有|一切|任何){_H}{{1,6}}(?:都|均)?有效|人人适用|老少皆宜",
+        "没有一种药或产品对所有疾病、所有人都有效，请删除这类宣称，写明适用范围",
+        "包治 包好 治百病 百病 万能药 神药 神效 奇效 灵丹妙药 有效 人人适用 老少皆宜",
+    ),
+    ClaimKind(
+        "no_risk",
+        "(?:无|零|毫无|绝无|没有任何|无任何|没有一点|不含任何|没有丝毫)"
+        "(?:副作用|毒副作用|不良反应|风险|伤害|依赖)|绝对安全|安全无害|无毒无害",
+        "任何药物和疗法都可能有风险或副作用，请删除「零风险」「无副作用」一类的说法，如实说明可能的风险",
+        "副作用 不良反应 风险 伤害 依赖 绝对安全 安全无害 无毒无害",
+    ),
+    ClaimKind(
+        "guarantee",
+        f"(?:100|百分之百|百分之一百|百分百){_H}{{0,2}}{_EFFECT}"
+        f"|(?:有效率|治愈率|成功率|痊愈率){_H}{{0,2}}(?:100|9\\d)"
+        f"|保证{_H}{{0,6}}{_EFFECT}|保你|无效退款|不见效{_H}{{0,2}}退款",
+        "效果不能打包票，请删除百分之百有效、保证治愈等说法；如有数据，请注明出处和研究条件",
+        "100 百分之百 百分之一百 百分百 有效率 治愈率 成功率 痊愈率 保证 保你 退款",
+    ),
+    ClaimKind(
+        "superlative",
+        f"(?:最|史上最|世界上最)(?:有效|好|佳|安全|强|快|先进|权威|灵|神奇){_H}{{0,4}}{_PRODUCT}"
+        f"|(?:全国|国内|全球|世界|行业|销量|疗效|效果|全网|亚洲)第一"
+        f"(?!批|个|颗|位|次|名|步|时间|座|条|家|所|代|届|例|台|部|架|艘|款|只|项|期)",
+        "「最」「第一」等绝对化用语不能用来宣传药品、保健品和疗法，请改为客观、可核实的表述",
+        "最有效 最好 最佳 最安全 最强 最快 最先进 最权威 最灵 最神奇 第一",
+    ),
+    ClaimKind(
+        "fast_result",
+        f"立竿见影|(?:立刻|立即|马上|当天|当场)(?:见效|痊愈|治好|恢复正常)"
+        f"|{_N}(?:天|日|周|个月|分钟|小时)(?:见效|治愈|痊愈|根治|根除|治好|康复|瘦{_N})"
+        f"|不打针不吃药|不节食不运动|不用(?:吃药|打针|手术)(?:就|也)?能"
+        f"|(?:效果|疗效|效力)是{_H}{{1,6}}的{_N}倍|强{_N}倍",
+        "疗效和见效时间因人而异，请删除「几天见效」「强百倍」一类的夸大说法",
+        "立竿见影 见效 痊愈 治好 恢复正常 治愈 根治 根除 康复 瘦 不打针不吃药 不节食不运动 不用 倍",
+    ),
+)
+
+_CLAIM_RE: Final = re.compile("|".join(f"(?P<{k.name}>{k.pattern})" for k in CLAIMS))
+_BY_NAME: Final = {k.name: k for k in CLAIMS}
+
+# Denials and distancing just before a claim: the text talks about the claim, it does not make it.
+_DENIED_RE: Final = re.compile(
+    "(?:无法|不能|不可能|难以|没法|不会|并非|不是|没有|不存在|并不|谈不上|所谓|宣称|号称|声称|"
+    "自称|警惕|谨防|别信|不要相信|不要轻信|切勿相信|虚假|世上没有)"
+    f"{_H}{{0,4}}$"
+)
+_DENIAL_WINDOW: Final = 12
+
+# Words that state a scientific finding; with a percentage, they call for references.
+SCIENCE_MARKERS: Final[tuple[str, ...]] = (
+    "研究表明", "研究发现", "研究显示", "研究证实", "实验证明", "实验表明", "试验表明", "数据显示",
+    "数据表明", "据统计", "统计显示", "调查显示", "科学家", "临床试验", "百分之",
+)  # fmt: skip
+
+
+# How far a claim reaches before and after its anchor, in normalised characters, with room to
+# spare (the longest, 「效果是化疗的10倍」, ends in its anchor a dozen characters after its start).
+_REACH: Final = 16
+
+
+def find_claims(norm: str, anchors: Iterable[int]) -> list[tuple[int, int, ClaimKind]]:
+    """(start, end, kind) of each absolute claim in normalised text, denied ones left out.
+    `anchors`: where the anchors of `CLAIMS` stand in `norm`."""
+    windows: list[tuple[int, int]] = []
+    for at in sorted(anchors):
+        lo, hi = max(0, at - _REACH), at + _REACH + 8  # 8: the longest anchor
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    found: list[tuple[int, int, ClaimKind]] = []
+    for lo, hi in windows:
+        for match in _CLAIM_RE.finditer(norm, lo, hi):
+            start = match.start()
+            if _DENIED_RE.search(norm, max(0, start - _DENIAL_WINDOW), start):
+                continue
+            assert match.lastgroup is not None
+            found.append((start, match.end(), _BY_NAME[match.lastgroup]))
+    return found

@@ -1,0 +1,291 @@
+"""The screener: every check over the named fields of one piece of content in a few passes, and
+the findings it reports, with offsets into each field's source text.
+
+Pure Python, no I/O: the caller loads the dictionary and the rumor library and builds a `Screener`
+once; a built `Screener` is immutable and can be shared between threads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from content.markdown import Visible, visible_text
+from content.screening.claims import CLAIMS, SCIENCE_MARKERS, ClaimKind
+from content.screening.findings import SEVERITY_RANK, Check, Finding
+from content.screening.fold import (
+    HAN_RE,
+    fold,
+    homophone_spellings,
+    normalize,
+    pinyin_key,
+)
+from content.screening.hits import (
+    ALLOW,
+    ANCHOR,
+    CLAIM,
+    HOMOPHONE,
+    KEYWORD,
+    NEGATE,
+    REFUTE,
+    SCIENCE,
+    TERM,
+    FieldHits,
+    Tables,
+    automaton,
+)
+from content.screening.rumors import (
+    NEGATION_CUES,
+    REFUTING_CUES,
+    RumorSpec,
+    required_groups,
+)
+from content.screening.terms import DEFAULT_ALLOW, TermSpec
+
+__all__ = ["Screener"]
+
+_PERCENT_RE: Final = re.compile(r"\d\s*[%％‰]")
+_MIN_PINYIN_LETTERS: Final = 6  # shorter pinyin spellings hide inside ordinary Latin words
+
+
+_Span = tuple[int, int]
+_EXCERPT: Final = "\x00"  # where a message names the excerpt
+_EXCERPT_Q: Final = f"「{_EXCERPT}」"
+
+
+@dataclass
+class _Field:
+    """What one field holds, before the content as a whole decides the severities."""
+
+    findings: list[Finding] = field(default_factory=list)
+    refutable: list[int] = field(default_factory=list)  # findings a refuting title turns to info
+    science: bool = False
+    refutes: bool = False  # the field holds a refuting word anywhere
+
+
+class Screener:
+    """Scans named text fields against a dictionary, built-in checks and a rumor library.
+
+    A field is read as rendered and folded (case, width, traditional → simplified, separators
+    dropped). Everything Chinese — terms and their homophone spellings, rumor keywords, claim
+    anchors, refuting words — is matched in one Aho-Corasick pass over its Chinese characters only,
+    so letters, digits or emoji slipped between them hide nothing; keys with other characters
+    (Falun Gong, HPV, pinyin spellings) in a second pass over the stretches around such characters.
+    Keys whose normalised form is empty are ignored; a dictionary match lying wholly inside a match
+    of an `allow` phrase is not reported.
+    """
+
+    def __init__(
+        self,
+        terms: Iterable[TermSpec],
+        rumors: Iterable[RumorSpec] = (),
+        *,
+        allow: Iterable[str] = DEFAULT_ALLOW,
+        version: int | None = None,
+    ) -> None:
+        self.version = version
+        han: dict[str, list[tuple[int, int]]] = {}
+        mixed: dict[str, list[tuple[int, int]]] = {}
+
+        def add(key: str, kind: int, index: int) -> None:
+            # Keys of Chinese characters only are matched in the Chinese projection of a text,
+            # where nothing of another script can stand between their characters; the others
+            # (Falun Gong, HPV, 5G) in the full normalised text.
+            if key:
+                keys = han if HAN_RE.fullmatch(key) else mixed
+                keys.setdefault(key, []).append((kind, index))
+
+        # The same term can reach the dictionary twice (traditional and simplified, or with and
+        # without a space); it is one term and reported once, with its most severe entry.
+        by_key: dict[str, TermSpec] = {}
+        for spec in terms:
+            key = normalize(spec.term)
+            kept = by_key.get(key)
+            if key and (
+                kept is None or SEVERITY_RANK[spec.severity] > SEVERITY_RANK[kept.severity]
+            ):
+                by_key[key] = spec
+        self._terms: list[TermSpec] = list(by_key.values())
+        for index, (key, spec) in enumerate(by_key.items()):
+            add(key, TERM, index)
+            if spec.pinyin and HAN_RE.fullmatch(key) and len(key) >= 3:
+                for spelling in homophone_spellings(key):
+                    add(spelling, HOMOPHONE, index)
+                spelt = pinyin_key(key)
+                if len(spelt) >= _MIN_PINYIN_LETTERS:
+                    add(spelt, HOMOPHONE, index)
+        for index, phrase in enumerate(allow):
+            add(normalize(phrase), ALLOW, index)
+        for claim in CLAIMS:
+            for word in claim.anchor_words:
+                add(normalize(word), ANCHOR, 0)
+        for index, marker in enumerate(SCIENCE_MARKERS):
+            add(normalize(marker), SCIENCE, index)
+        for index, cue in enumerate(REFUTING_CUES):
+            add(normalize(cue), REFUTE, index)
+        self._negations = [normalize(cue) for cue in NEGATION_CUES]
+        for index, cue in enumerate(self._negations):
+            add(cue, NEGATE, index)
+
+        self._rumors: list[RumorSpec] = list(rumors)
+        self._rumor_claims = [normalize(r.claim) for r in self._rumors]
+        self._rumor_need: list[int] = []
+        self._rumor_groups: list[list[set[int]]] = []  # rumor → its groups' keyword ids
+        self._keyword_groups: list[list[tuple[int, int]]] = []  # keyword id → (rumor, group)
+        keyword_ids: dict[str, int] = {}
+        for index, rumor in enumerate(self._rumors):
+            add(self._rumor_claims[index], CLAIM, index)
+            groups, need = required_groups(rumor)
+            self._rumor_need.append(need)
+            self._rumor_groups.append([set() for _ in groups])
+            for group_no, group in enumerate(groups):
+                for word in group:
+                    key = normalize(word)
+                    if not key:
+                        continue
+                    if key not in keyword_ids:
+                        keyword_ids[key] = len(keyword_ids)
+                        self._keyword_groups.append([])
+                        add(key, KEYWORD, keyword_ids[key])
+                    self._keyword_groups[keyword_ids[key]].append((index, group_no))
+                    self._rumor_groups[index][group_no].add(keyword_ids[key])
+
+        self._tables = Tables(
+            han=automaton(han),
+            mixed=automaton(mixed),
+            mixed_reach=max(map(len, mixed), default=0),
+            keyword_groups=self._keyword_groups,
+            rumor_groups=self._rumor_groups,
+            rumor_need=self._rumor_need,
+            negations=self._negations,
+        )
+
+    def scan(
+        self,
+        fields: Mapping[str, str | None],
+        *,
+        has_references: bool | None = None,
+        markdown: Collection[str] = ("body",),
+    ) -> list[Finding]:
+        """Findings for each named field, sorted by field (in the given order), then position.
+
+        Fields named in `markdown` are read as rendered. `has_references`: whether the content
+        cites references. When None, it is taken from a "references" field if one is given;
+        without one (a comment), references are not checked. A rumor or a claim near refuting
+        words, or in content whose title refutes, is a debunking text: an `info` hint only.
+        """
+        if has_references is None and "references" in fields:
+            has_references = bool((fields["references"] or "").strip())
+        scanned = {
+            name: self._scan_field(name, text, name in markdown)
+            for name, text in fields.items()
+            if text
+        }
+        title = scanned.get("title")
+        title_refutes = title is not None and title.refutes
+        findings: list[Finding] = []
+        science = False
+        for name, result in scanned.items():
+            refutable = set(result.refutable) if title_refutes else set()
+            findings += [
+                _as_info(f) if i in refutable else f for i, f in enumerate(result.findings)
+            ]
+            science = science or (name != "references" and result.science)
+        if has_references is False and science:
+            findings.append(
+                Finding(
+                    check=Check.references,
+                    severity="info",
+                    field="references",
+                    start=0,
+                    end=0,
+                    excerpt="",
+                    message="文中有科学性陈述（如「研究表明」、百分比数据），但没有列出参考文献，"
+                    "请补充来源",
+                    dictionary_version=self.version,
+                )
+            )
+        order = {name: rank for rank, name in enumerate(fields)}
+        findings.sort(
+            key=lambda f: (order.get(f.field, len(order)), f.start, f.end, f.check, f.message)
+        )
+        return findings
+
+    def _scan_field(self, name: str, text: str, is_markdown: bool) -> _Field:
+        visible = visible_text(text) if is_markdown else Visible(text)
+        folded = fold(visible.text)
+        hits = FieldHits(self._tables, visible, folded)
+        result = _Field(science=_PERCENT_RE.search(visible.text) is not None)
+        result.science = result.science or hits.science
+        result.refutes = bool(hits.refutes)
+
+        def finding(
+            vis: _Span,
+            check: Check,
+            severity: str,
+            message: str,
+            category: str | None = None,
+            ref: str | None = None,
+        ) -> None:
+            start, end = visible.source_span(*vis)
+            excerpt = text[start:end]
+            message = message.replace(_EXCERPT, excerpt)
+            result.findings.append(
+                Finding(check, severity, name, start, end, excerpt, message, category, ref,
+                        self.version)
+            )  # fmt: skip
+
+        for positions, index, homophone in hits.terms():
+            spec = self._terms[index]
+            severity = spec.severity
+            how = "含有"
+            if homophone:
+                # A homophone may be an innocent word: a reviewer looks, nothing blocks at once.
+                severity = min(severity, "warn", key=SEVERITY_RANK.__getitem__)
+                how = "疑似用谐音或拼音写出了"
+            message = (
+                f"{_EXCERPT_Q}{how}敏感词「{spec.term}」（类别：{spec.category}），"
+                "请删除或改写这部分内容"
+            )
+            vis = (positions[0], positions[-1] + 1)
+            finding(vis, Check.dictionary, severity, message, category=spec.category)
+
+        def flagged(span: _Span, check: Check, refuted: bool, message: str, hint: str,
+                    ref: str | None = None) -> None:  # fmt: skip
+            vis = hits.visible_span(*span)
+            if refuted:
+                finding(vis, check, "info", hint, ref=ref)
+            else:
+                result.refutable.append(len(result.findings))
+                finding(vis, check, "warn", message, ref=ref)
+
+        for span, kind_of in hits.claims():
+            hint = _EXCERPT_Q + "是绝对化的健康宣称，这里看起来是在批驳它；请确认上下文写清了事实"
+            flagged(span, Check.health_claim, hits.refuted(span), _claim_message(kind_of), hint)
+
+        for index, span in hits.rumors().items():
+            rumor = self._rumors[index]
+            source = f"（来源：{rumor.source}）" if rumor.source else ""
+            flagged(
+                span, Check.rumor, hits.refuted(span, own=self._rumor_claims[index]),
+                f"与已知谣言「{rumor.claim}」相符。经核实：{rumor.truth}{source}"
+                "请删除或改正这部分内容；如果是在辟谣，请写明真相。",
+                f"这里提到了已知谣言「{rumor.claim}」，看起来是在辟谣。请确认写清了真相："
+                f"{rumor.truth}{source}",
+                rumor.ref,
+            )  # fmt: skip
+        return result
+
+
+def _claim_message(kind: ClaimKind) -> str:
+    return _EXCERPT_Q + "是绝对化或夸大的健康宣称。" + kind.advice
+
+
+def _as_info(finding: Finding) -> Finding:
+    hint = "标题表明这是辟谣内容，此处仅作提示：" + finding.message
+    return Finding(
+        finding.check, "info", finding.field, finding.start, finding.end, finding.excerpt, hint,
+        finding.category, finding.ref, finding.dictionary_version,
+    )  # fmt: skip

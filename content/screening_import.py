@@ -1,0 +1,218 @@
+"""Bulk import of screening terms and rumors from CSV, and the dry run that shows what a new list
+would change on recent submissions before anything is written.
+
+Terms CSV: a header row with `term,category,severity` and optionally `pinyin` (1/true/yes/是).
+Rumors CSV: `claim,truth,keywords,source`, keywords separated by `;` (alternatives by `|`).
+Bad rows and duplicates are reported with their line numbers; the rest is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content.dictionary import (
+    TermInput,
+    bump_version,
+    current_screener,
+    rumor_spec,
+    term_spec,
+    validate_rumor,
+    validate_term,
+)
+from content.errors import Invalid
+from content.models import Revision, Rumor, ScreeningTerm
+from content.screening import Finding, RumorSpec, Screener, TermSpec
+
+CHUNK = 500  # rows written per flush; the progress callback is called after each
+TERM_COLUMNS = ("term", "category", "severity")
+RUMOR_COLUMNS = ("claim", "truth", "keywords")
+_TRUE = {"1", "true", "yes", "y", "是"}
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Change:
+    """How one recent submission would be judged with the new list."""
+
+    revision_id: str
+    content_id: str
+    title: str
+    before: str  # "block", "warn" or "pass"
+    after: str
+    new_findings: list[Finding]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    added: int = 0
+    duplicates: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+    bad: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+    checked: int = 0  # recent submissions screened again (dry run)
+    changes: list[Change] = field(default_factory=list)
+
+
+def read_rows(handle: TextIO, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) of each data row; raises `Invalid` if the header lacks a column."""
+    reader = csv.DictReader(handle)
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    if missing:
+        raise Invalid(
+            f"the CSV header must name {', '.join(columns)}; missing: {', '.join(missing)}",
+            code="import.header",
+        )
+    return [(reader.line_num, {k: (v or "") for k, v in row.items() if k}) for row in reader]
+
+
+async def import_terms(
+    session: AsyncSession,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    dry_run: bool = False,
+    recent: int = 200,
+    progress: Progress | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    existing = {
+        key: term
+        for key, term in (await session.exec(select(ScreeningTerm.key, ScreeningTerm.term))).all()
+        if key
+    }
+    seen: dict[str, int] = {}
+    accepted: list[TermInput] = []
+    for line, row in rows:
+        report.rows += 1
+        try:
+            entry = validate_term(
+                row.get("term", ""),
+                row.get("category", ""),
+                row.get("severity", "").strip(),
+                row.get("pinyin", "").strip().lower() in _TRUE,
+            )
+        except Invalid as exc:
+            report.bad.append((line, f"{exc.code}: {exc.message}"))
+            continue
+        if entry.key in existing:
+            report.duplicates.append((line, f"{entry.term!r}: already in the dictionary as "
+                                            f"{existing[entry.key]!r}"))  # fmt: skip
+        elif entry.key in seen:
+            report.duplicates.append((line, f"{entry.term!r}: same as line {seen[entry.key]}"))
+        else:
+            seen[entry.key] = line
+            accepted.append(entry)
+    if dry_run:
+        new = [TermSpec(e.term, e.category, e.severity.value, e.pinyin) for e in accepted]
+        await _impact(session, report, new, [], recent)
+    rows_out = [
+        ScreeningTerm(term=e.term, category=e.category, severity=e.severity, key=e.key,
+                      pinyin=e.pinyin)
+        for e in accepted
+    ]  # fmt: skip
+    return await _write(session, report, rows_out, dry_run, progress)
+
+
+async def import_rumors(
+    session: AsyncSession,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    dry_run: bool = False,
+    recent: int = 200,
+    progress: Progress | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    claims = set((await session.exec(select(Rumor.claim))).all())
+    accepted: list[Rumor] = []
+    for line, row in rows:
+        report.rows += 1
+        keywords = [k for k in row.get("keywords", "").split(";") if k.strip()]
+        try:
+            claim, truth, words, source = validate_rumor(
+                row.get("claim", ""), row.get("truth", ""), keywords, row.get("source")
+            )
+        except Invalid as exc:
+            report.bad.append((line, f"{exc.code}: {exc.message}"))
+            continue
+        if claim in claims:
+            report.duplicates.append((line, f"{claim!r}: already in the library"))
+            continue
+        claims.add(claim)
+        accepted.append(Rumor(claim=claim, truth=truth, keywords=words, source=source))
+    if dry_run:
+        new = [RumorSpec(r.claim, r.keywords, r.truth, r.source) for r in accepted]
+        await _impact(session, report, [], new, recent)
+    return await _write(session, report, accepted, dry_run, progress)
+
+
+async def _write(
+    session: AsyncSession,
+    report: ImportReport,
+    rows: Sequence[ScreeningTerm | Rumor],
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportReport:
+    """Add the accepted rows in chunks (nothing on a dry run) and mark the dictionary changed."""
+    if dry_run:
+        report.added = len(rows)
+        return report
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        session.add_all(chunk)
+        await session.flush()
+        report.added += len(chunk)
+        if progress:
+            progress(len(chunk))
+    if rows:
+        await bump_version(session)
+    return report
+
+
+def _verdict(findings: list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    return "block" if "block" in severities else "warn" if "warn" in severities else "pass"
+
+
+async def _impact(
+    session: AsyncSession,
+    report: ImportReport,
+    terms: list[TermSpec],
+    rumors: list[RumorSpec],
+    recent: int,
+) -> None:
+    """Screen the most recent submissions with the current list and with the new one."""
+    before = await current_screener(session)
+    all_terms = [term_spec(t) for t in (await session.exec(select(ScreeningTerm))).all()]
+    all_rumors = [rumor_spec(r) for r in (await session.exec(select(Rumor))).all()]
+    after = Screener([*all_terms, *terms], [*all_rumors, *rumors], version=before.version)
+    revisions = (
+        await session.exec(
+            select(Revision)
+            .where(col(Revision.submitted_at).is_not(None))
+            .order_by(col(Revision.submitted_at).desc())
+            .limit(recent)
+        )
+    ).all()
+    for revision in revisions:
+        fields = {
+            "title": revision.title,
+            "summary": revision.summary,
+            "body": revision.body or "",
+            "references": "\n".join(r.get("title", "") for r in revision.references),
+        }
+        has_references = bool(revision.references)
+        old = before.scan(fields, has_references=has_references)
+        new = after.scan(fields, has_references=has_references)
+        report.checked += 1
+        known = {(f.check, f.field, f.start, f.end, f.severity) for f in old}
+        added = [f for f in new if (f.check, f.field, f.start, f.end, f.severity) not in known]
+        if _verdict(old) != _verdict(new) or added:
+            report.changes.append(
+                Change(revision.id, revision.content_id, revision.title, _verdict(old),
+                       _verdict(new), added)
+            )  # fmt: skip
