@@ -240,7 +240,7 @@ async def new_rumor(w: World) -> Req:
         json={
             "claim": f"谣言{secrets.token_hex(3)}",
             "truth": "真相",
-            "keywords": [f"矩阵{secrets.token_hex(3)}"],
+            "keywords": [f"矩阵{secrets.token_hex(3)}", f"测试{secrets.token_hex(3)}"],
         }
     )
 
