@@ -8,12 +8,23 @@ from collections.abc import AsyncIterator
 
 import anyio
 from fastapi import FastAPI, Response
+from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.feedcache import feed_runtime
-from api.middleware import BodyLimit, RequestContext
-from api.routers import admin, auth, contents, feed, me, ops, review, storage, uploads
-from api.routers import interactions as interactions_router
+from api.middleware import BodyLimit, RequestContext, SecurityHeaders
+from api.routers import (
+    admin,
+    auth,
+    contents,
+    feed,
+    interactions,
+    me,
+    ops,
+    review,
+    storage,
+    uploads,
+)
 from content.seed import seed
 from infra.logging import configure as configure_logging
 from infra.services import Services, open_services, unreachable
@@ -105,10 +116,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, limit=settings.max_request_bytes, exempt_prefix=f"{STORAGE_ROUTE}/"
     )
+    if settings.cors_origin_list:
+        # Only the configured origins (the mini-program's web views, the console); no
+        # credentials by cookie across origins: the API takes bearer tokens.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+            expose_headers=["X-Request-Id", "Retry-After", "ETag"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
-    for module in (auth, me, contents, uploads, review, feed, admin, ops, storage):
+    for module in (auth, me, contents, uploads, review, feed, interactions, admin, ops, storage):
         app.include_router(module.router, prefix=API_PREFIX)
-    app.include_router(interactions_router.router, prefix=API_PREFIX)
     # Probes also answer at the root, where load balancers look for them.
     app.include_router(ops.router)
     if settings.benchmark_routes:

@@ -133,3 +133,36 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    """Headers every answer carries: `nosniff`, so a browser never runs a JSON or media answer as
+    script or HTML; and a `Cache-Control` default where the route set none — `private, no-store`
+    when the request carried credentials (a personal answer must not land in a shared cache),
+    `no-store` otherwise (a takedown must not outlive itself in a cache). Routes that may be
+    cached (public feed pages) set their own header and keep it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_headers = dict(scope["headers"])
+        personal = b"authorization" in request_headers or b"cookie" in request_headers
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                if b"cache-control" not in names:
+                    headers.append(
+                        (b"cache-control", b"private, no-store" if personal else b"no-store")
+                    )
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

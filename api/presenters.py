@@ -64,6 +64,11 @@ async def _links(
     return await media.links(session, services.storage, services.settings, ids, public=public)
 
 
+def _html(services: Services, body: str | None) -> str | None:
+    """The body as viewers get it: sanitised HTML, images only from our published media."""
+    return render(body, [services.settings.public_media_base_url or ""]) if body else None
+
+
 def _is_pinned(content: Content) -> bool:
     return content.pinned_until is not None and content.pinned_until > utcnow()
 
@@ -87,8 +92,10 @@ async def content_detail(
         **card.model_dump(),
         status=content.status,
         review_stage=_stage(rev),
-        body=rev.body,
-        body_html=render(rev.body) if rev.body else None,
+        # The Markdown source only for those who edit or review it; the public reads the
+        # sanitised HTML (the source may hold raw HTML a careless client would run).
+        body=rev.body if view.findings_visible else None,
+        body_html=_html(services, rev.body),
         references=[schemas.Reference(**r) for r in rev.references],
         play=[schemas.Rendition(**r) for r in video.renditions] if video else [],
         media_id=rev.media_id,
@@ -147,7 +154,7 @@ async def tasks(
                 content=schemas.TaskContent(
                     **card.model_dump(),
                     body=rev.body,
-                    body_html=render(rev.body) if rev.body else None,
+                    body_html=_html(services, rev.body),
                     references=[schemas.Reference(**r) for r in rev.references],
                     play=[schemas.Rendition(**r) for r in video.renditions] if video else [],
                     discipline=rev.discipline,

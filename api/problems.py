@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from content.errors import (
@@ -29,6 +30,9 @@ from infra.storage import base as storage
 
 log = logging.getLogger("kepu.api")
 _CHARACTER_NOT_IN_REPERTOIRE = "22021"  # PostgreSQL's SQLSTATE for NUL in text
+# SQLSTATEs of a server going away or not yet back: connection exceptions (class 08), and
+# admin shutdown, crash shutdown, "the database system is starting up" (57P01–57P03).
+_SERVER_GONE = ("08", "57P01", "57P02", "57P03")
 
 STATUS: dict[type[DomainError], int] = {
     Invalid: 422,
@@ -152,6 +156,12 @@ def _with_problem_schemas(app: FastAPI) -> None:
         components = document.setdefault("components", {}).setdefault("schemas", {})
         components.update(schema.pop("$defs", {}))
         components[ProblemDetails.__name__] = schema
+        # A body that cannot be read at all (not UTF-8, a broken form) is refused with 400 by
+        # the framework before any route runs: every route that takes a body can answer it.
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                if "requestBody" in operation:
+                    operation["responses"].setdefault("400", responses(400)[400])
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -253,7 +263,32 @@ async def _database(_request: Request, exc: Exception) -> ProblemResponse:
             "invalid_text",
             "the input contains a character that cannot be stored (such as NUL); remove it",
         )
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    if (
+        exc.connection_invalidated
+        or isinstance(exc, DBInterfaceError)
+        or (sqlstate and sqlstate.startswith(_SERVER_GONE))
+    ):
+        # The database went away mid-request (restart, failover): the pool reconnects on the
+        # next checkout (pre-ping); this request is refused, never half-done.
+        return _dependency_down(exc)
     raise exc
+
+
+def _dependency_down(exc: Exception) -> ProblemResponse:
+    log.warning("a dependency is unreachable: %s: %s", type(exc).__name__, exc)
+    return problem(
+        503,
+        "dependency.down",
+        "a service Kepu depends on is unreachable right now; try again shortly",
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _unreachable(_request: Request, exc: Exception) -> ProblemResponse:
+    # Refused or reset connections (the database not accepting connections while it restarts)
+    # are an outage, not a bug: 503 with Retry-After; the log keeps the address.
+    return _dependency_down(exc)
 
 
 async def _storage(request: Request, exc: Exception) -> ProblemResponse:
@@ -285,5 +320,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(ConnectionError, _unreachable)
     app.add_exception_handler(storage.StorageError, _storage)
     app.add_exception_handler(Exception, _unexpected)

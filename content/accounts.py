@@ -23,6 +23,7 @@ from content.errors import (
     Unavailable,
 )
 from content.models import Role, User
+from content.text import clean_text
 from infra import wechat
 from infra.security import hash_password, verify_password
 from infra.settings import Settings
@@ -82,9 +83,7 @@ async def create_staff_user(
     role_list = _clean_roles(roles)
     if Role.science_reviewer.value in role_list and not disciplines:
         raise Invalid("a science reviewer needs at least one discipline", field="disciplines")
-    name = (display_name or username).strip()
-    if not name or len(name) > 64:
-        raise Invalid("display_name: 1–64 characters", field="display_name")
+    name = clean_text(display_name or username, "display_name", 64, required=True)
     await passwords.check(password, roles=role_list, personal=[username, name])
     existing = await session.exec(select(User.id).where(User.username == username))
     if existing.first() is not None:

@@ -31,6 +31,7 @@ from content.models import (
     User,
 )
 from content.taxonomy import check_slugs
+from content.text import clean_text as _clean_text
 from content.visibility import can_see_unpublished, is_owner, is_public
 from infra.clock import utcnow
 from infra.settings import Settings
@@ -66,17 +67,6 @@ class ContentView:
     author: User
     findings_visible: bool
     reviewed_by: list[tuple[Stage, str]]
-
-
-def _clean_text(value: str | None, name: str, limit: int, *, required: bool) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise Invalid(f"{name} must not be empty", field=name)
-    if "\x00" in text:  # PostgreSQL cannot store it, and no writer means it
-        raise Invalid(f"{name} contains a NUL character; remove it", field=name)
-    if len(text) > limit:
-        raise Invalid(f"{name} is {len(text)} characters; at most {limit}", field=name)
-    return text
 
 
 def _clean_references(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:

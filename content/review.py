@@ -26,6 +26,7 @@ from content.models import (
     User,
 )
 from content.screening import blocking
+from content.text import clean_text
 from infra.clock import utcnow
 
 MAX_COMMENT = 5000  # characters of a reviewer's comment (the API schema uses it too)
@@ -144,7 +145,7 @@ async def decide(
         raise Invalid(
             "decision is one of " + ", ".join(sorted(workflow.DECISIONS)), field="decision"
         )
-    comment = (comment or "").strip() or None
+    comment = clean_text(comment, "comment", MAX_COMMENT, required=False) or None
     if decision != Action.approve and not comment:
         raise Invalid(
             f"{decision.replace('_', ' ')} needs a comment for the author", field="comment"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from contextvars import ContextVar
+from urllib.parse import parse_qsl, urlencode
 
 import structlog
 
@@ -18,6 +20,39 @@ def _add_request_id(
     if rid is not None:
         event.setdefault("request_id", rid)
     return event
+
+
+# Query parameters that make a URL a credential: presigned S3 (X-Amz-Signature, -Credential,
+# -Security-Token) and our own signed storage URLs. A log line is read by more people than the
+# URL was meant for, and a signed URL works for anyone who holds it until it expires.
+_SECRET_PARAM = re.compile(r"signature|credential|security-token|token|^sig$|^key$", re.I)
+_SIGNED_ROUTE = "/storage/"
+REDACTED = "REDACTED"
+
+
+def redact_url(path: str) -> str:
+    """``path`` (with its query) as it may be logged: a signed storage route loses its whole
+    query, any other URL the values of parameters that carry a signature or a token."""
+    base, sep, query = path.partition("?")
+    if not sep:
+        return path
+    if _SIGNED_ROUTE in base:
+        return f"{base}?{REDACTED}"
+    pairs = [
+        (k, REDACTED if _SECRET_PARAM.search(k) else v)
+        for k, v in parse_qsl(query, keep_blank_values=True)
+    ]
+    return f"{base}?{urlencode(pairs, safe='/:')}"
+
+
+class _RedactAccessLog(logging.Filter):
+    """uvicorn's access log writes the path with its query; signatures must not reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_url(args[2]), *args[3:])
+        return True
 
 
 def configure(level: str = "INFO", as_json: bool = False) -> None:
@@ -52,3 +87,6 @@ def configure(level: str = "INFO", as_json: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _RedactAccessLog) for f in access.filters):
+        access.addFilter(_RedactAccessLog())

@@ -114,6 +114,17 @@ class Settings(BaseSettings):
     # Adds GET /api/v1/_bench/bare (a constant body) for benchmarks/feed_throughput.py only.
     benchmark_routes: bool = False
 
+    # /metrics: with a token, only `Authorization: Bearer <token>` reads it; without one it is
+    # served in dev mode (the embedded default on loopback) and not at all in production.
+    metrics_token: str | None = None
+    # Origins allowed to call the API from a browser (comma-separated, e.g. the console's);
+    # empty: no CORS headers at all, so browsers on other origins cannot read answers.
+    cors_origins: str = ""
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
     @model_validator(mode="after")
     def _embedded_redis_needs_a_plain_path(self) -> Settings:
         # The bundled Valkey's config file cannot carry a directory with white space in it.

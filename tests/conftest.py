@@ -40,21 +40,28 @@ def wechat_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-async def pg_url() -> AsyncIterator[str]:
-    name = f"kepu_test_{RUN}"
+@contextlib.asynccontextmanager
+async def scratch_database(name: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database on the machine's server, dropped afterwards; yields its URL."""
     conn = await asyncpg.connect(PG_ADMIN_URL)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    conn = await asyncpg.connect(PG_ADMIN_URL)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
-        await conn.close()
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def pg_url() -> AsyncIterator[str]:
+    async with scratch_database(f"kepu_test_{RUN}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -159,23 +166,3 @@ async def eventually(check: object, within: float = 15.0, interval: float = 0.1)
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within}s (last: {result!r})")
         await asyncio.sleep(interval)
-
-
-def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
-    """The environment of a Kepu process (server or worker) on the test session's services."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
-    env.update(
-        KEPU_DATA_DIR=str(settings.data_dir),
-        KEPU_DATABASE_URL=str(settings.database_url),
-        KEPU_REDIS_URL=str(settings.redis_url),
-        KEPU_REDIS_PREFIX=settings.redis_prefix,
-        KEPU_QUEUE_NAME=settings.queue_name,
-        KEPU_S3_ENDPOINT=str(settings.s3_endpoint),
-        KEPU_S3_ACCESS_KEY=str(settings.s3_access_key),
-        KEPU_S3_SECRET_KEY=str(settings.s3_secret_key),
-        KEPU_S3_BUCKET=settings.s3_bucket,
-        KEPU_S3_REGION=settings.s3_region,
-        KEPU_JWT_SECRET=str(settings.jwt_secret),
-    )
-    env.update({f"KEPU_{k.upper()}": v for k, v in overrides.items()})
-    return env

@@ -249,3 +249,46 @@ def _failure(message: str, workdir: Path) -> str:
     except OSError:
         tail = ""
     return f"{message}; last output:\n{tail}"
+
+
+class RestartableSeaweedFS:
+    """A SeaweedFS a fault test may stop and start again: same ports, same data directory, so
+    what was stored before the stop is there after the start."""
+
+    def __init__(self, workdir: Path, region: str = "us-east-1") -> None:
+        self.workdir, self.region = workdir, region
+        self.access_key = "kepu" + secrets.token_hex(8)
+        self.secret_key = secrets.token_urlsafe(30)
+        self.config = workdir / "s3.json"
+        self.config.write_text(json.dumps(_identities(self.access_key, self.secret_key)))
+        self.ports = _free_ports(8)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def info(self) -> S3ServerInfo:
+        return S3ServerInfo(
+            f"127.0.0.1:{self.ports[0]}", self.access_key, self.secret_key, self.region, 0.0
+        )
+
+    def start(self) -> None:
+        self.process = _start(find_weed(), self.workdir, self.config, self.ports)
+        if not _wait_ready(
+            self.process, self.ports[0], self.access_key, self.secret_key, self.region
+        ):
+            raise RuntimeError(_failure("SeaweedFS exited during start-up", self.workdir))
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process, self.ports)
+            self.process = None
+
+
+@contextlib.contextmanager
+def restartable_seaweedfs() -> Iterator[RestartableSeaweedFS]:
+    with tempfile.TemporaryDirectory(prefix="kepu-seaweedfs-") as tmp:
+        server = RestartableSeaweedFS(Path(tmp))
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

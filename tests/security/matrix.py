@@ -1,0 +1,89 @@
+"""The authorization matrix: every route of the app × every principal → the expected status.
+
+One line per route. Columns, in order: anonymous, viewer, creator (owns the target),
+other_creator, political, science (the target's discipline), science_other, admin. The builder
+(tests/security/world.py) makes the row's target: the ids in the path and the body. A route the
+app serves without a line here fails tests/security/test_authz_matrix.py, listing it.
+
+404 where a stranger asks about something that exists is the contract (no existence leaks).
+"""
+
+# ruff: noqa: E501  (a table reads best one route per line)
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Row(NamedTuple):
+    builder: str
+    expected: tuple[int, ...]
+
+
+def row(builder: str, statuses: str) -> Row:
+    return Row(builder, tuple(int(s) for s in statuses.split()))
+
+
+P = "/api/v1"
+# fmt: off
+MATRIX: dict[tuple[str, str], Row] = {
+    #                                                        builder               anon view crea othr poli sci  sci2 admn
+    ("POST",   f"{P}/auth/token"):                       row("incomplete_login",   "422  422  422  422  422  422  422  422"),
+    ("POST",   f"{P}/auth/wechat"):                      row("empty_wechat",       "422  422  422  422  422  422  422  422"),
+    ("GET",    f"{P}/me"):                               row("nothing",            "401  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/me/contents"):                      row("nothing",            "401  403  200  200  403  403  403  403"),
+    ("POST",   f"{P}/contents"):                         row("new_content",        "401  403  201  201  403  403  403  403"),
+    ("PATCH",  f"{P}/contents/{{content_id}}"):          row("draft_edit",         "401  404  200  404  404  404  404  404"),
+    ("POST",   f"{P}/contents/{{content_id}}/submit"):   row("draft",              "401  404  202  404  404  404  404  404"),
+    ("POST",   f"{P}/contents/{{content_id}}/withdraw"): row("published",          "401  404  200  404  404  404  404  404"),
+    # Reviewers read what their stage and discipline hand them: in the political stage, the
+    # political reviewer; science reviewers only once it reaches theirs.
+    ("GET",    f"{P}/contents/{{content_id}}"):          row("political",          "404  404  200  404  200  404  404  200"),
+    ("GET",    f"{P}/contents/{{content_id}}/reviews"):  row("political",          "401  404  200  404  200  404  404  200"),
+    ("POST",   f"{P}/uploads"):                          row("new_upload",         "401  403  201  201  403  403  403  403"),
+    ("POST",   f"{P}/uploads/{{upload_id}}/complete"):   row("upload",             "401  404  409  404  404  404  404  404"),
+    # Media attached to no content: its owner and operators only.
+    ("GET",    f"{P}/media/{{media_id}}"):               row("media",              "404  404  200  404  404  404  404  200"),
+    ("GET",    f"{P}/review/tasks"):                     row("nothing",            "401  403  403  403  200  200  200  403"),
+    ("POST",   f"{P}/review/tasks/{{task_id}}/claim"):   row("political_task",     "401  404  404  404  200  404  404  404"),
+    ("POST",   f"{P}/review/tasks/{{task_id}}/decision"):row("political_decision", "401  404  404  404  200  404  404  404"),
+    ("GET",    f"{P}/feed"):                             row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/topics"):                           row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/audiences"):                        row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("POST",   f"{P}/admin/users"):                      row("new_user",           "401  403  403  403  403  403  403  201"),
+    ("POST",   f"{P}/admin/contents/{{content_id}}/takedown"): row("published_takedown", "401  403  403  403  403  403  403  200"),
+    ("POST",   f"{P}/admin/contents/{{content_id}}/pin"):      row("published_pin",      "401  403  403  403  403  403  403  200"),
+    ("DELETE", f"{P}/admin/contents/{{content_id}}/pin"):      row("pinned",             "401  403  403  403  403  403  403  200"),
+    ("GET",    f"{P}/admin/screening/terms"):            row("nothing",            "401  403  403  403  403  403  403  200"),
+    ("POST",   f"{P}/admin/screening/terms"):            row("new_term",           "401  403  403  403  403  403  403  201"),
+    ("DELETE", f"{P}/admin/screening/terms/{{term_id}}"):row("term",               "401  403  403  403  403  403  403  204"),
+    ("GET",    f"{P}/admin/rumors"):                     row("nothing",            "401  403  403  403  403  403  403  200"),
+    ("POST",   f"{P}/admin/rumors"):                     row("new_rumor",          "401  403  403  403  403  403  403  201"),
+    ("DELETE", f"{P}/admin/rumors/{{rumor_id}}"):        row("rumor",              "401  403  403  403  403  403  403  204"),
+    ("GET",    f"{P}/healthz"):                          row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/readyz"):                           row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/metrics"):                          row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    "/healthz"):                              row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    "/readyz"):                               row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    "/metrics"):                              row("nothing",            "200  200  200  200  200  200  200  200"),
+    # The local-disk backend's signed URLs (a signature, not a principal, decides); with object
+    # storage configured, as here, they do not exist. tests/infra/test_storage.py covers them.
+    ("PUT",    f"{P}/storage/{{key:path}}"):             row("storage_key",        "404  404  404  404  404  404  404  404"),
+    ("GET",    f"{P}/storage/{{key:path}}"):             row("storage_key",        "404  404  404  404  404  404  404  404"),
+    ("GET",    f"{P}/openapi.json"):                     row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/docs"):                             row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    "/docs/oauth2-redirect"):                 row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    "/redoc"):                                row("nothing",            "200  200  200  200  200  200  200  200"),
+}
+# fmt: on
+
+# The same routes on targets in other states, where who may see it changes with the state.
+# fmt: off
+VARIANTS: dict[tuple[str, str, str], str] = {
+    #                                                    builder        anon view crea othr poli sci  sci2 admn
+    ("GET", f"{P}/contents/{{content_id}}",             "draft"):     "404  404  200  404  404  404  404  404",
+    ("GET", f"{P}/contents/{{content_id}}",             "science"):   "404  404  200  404  404  200  404  200",
+    ("GET", f"{P}/contents/{{content_id}}",             "published"): "200  200  200  200  200  200  200  200",
+    ("GET", f"{P}/contents/{{content_id}}/reviews",     "draft"):     "401  404  200  404  404  404  404  404",
+    ("GET", f"{P}/contents/{{content_id}}/reviews",     "science"):   "401  404  200  404  404  200  404  200",
+}
+# fmt: on

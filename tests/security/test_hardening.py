@@ -1,0 +1,259 @@
+"""The smaller holes of the attack report, shut: invisible titles, NUL in free text, the Markdown
+source and outside images kept from the public, what ops endpoints say, response headers, and
+signatures kept out of the access log."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from api.app import create_app
+from content.markdown import render
+from infra.services import Services
+from infra.settings import Settings
+from tests import factories as f
+from tests.conftest import free_port, serving
+
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+async def _my_content_ids(client: httpx.AsyncClient, who: f.Person) -> list[str]:
+    resp = await client.get("/api/v1/me/contents", params={"limit": 50}, headers=who.auth)
+    return [c["id"] for c in resp.json()["items"]]
+
+
+# -- free text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["title", "summary"])
+@pytest.mark.parametrize("text", [ZERO_WIDTH, f" {ZERO_WIDTH}\u3000 ", "\u3164\u2800"])
+async def test_title_or_summary_of_only_invisible_characters_is_422_naming_it(
+    client: httpx.AsyncClient, services: Services, field: str, text: str
+) -> None:
+    creator = await f.person(services, "creator")
+    resp = await client.post(
+        "/api/v1/contents", json=f.article(**{field: text}), headers=creator.auth
+    )
+    body = f.assert_problem(resp, 422)
+    assert body["field"] == field
+    assert await _my_content_ids(client, creator) == []
+
+
+async def test_editing_a_title_to_zero_width_spaces_is_422_and_keeps_the_old_title(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    creator = await f.person(services, "creator")
+    content = await f.create(client, creator)
+    resp = await client.patch(
+        f"/api/v1/contents/{content['id']}", json={"title": ZERO_WIDTH}, headers=creator.auth
+    )
+    assert f.assert_problem(resp, 422)["field"] == "title"
+    assert (await f.get(client, creator, content["id"])).json()["title"] == content["title"]
+
+
+async def test_a_title_with_a_zero_width_joiner_inside_visible_text_is_kept(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    creator = await f.person(services, "creator")
+    content = await f.create(client, creator, title="科普\u200d知识")
+    assert content["title"] == "科普\u200d知识"
+
+
+async def test_nul_in_display_name_is_422_and_creates_nobody(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    admin = await f.person(services, "admin")
+    username = f"staff-{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(24)
+    resp = await client.post(
+        "/api/v1/admin/users",
+        json={
+            "username": username,
+            "password": password,
+            "display_name": "张\x00老师",
+            "roles": ["political_reviewer"],
+        },
+        headers=admin.auth,
+    )
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "display_name"
+    login = await client.post(
+        "/api/v1/auth/token", data={"username": username, "password": password}
+    )
+    assert login.status_code == 401  # no such account was written
+
+
+async def test_nul_in_a_review_comment_is_422_and_leaves_the_task_open(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content_id, task_id = await f.in_political(client, crew)
+    resp = await client.post(
+        f"/api/v1/review/tasks/{task_id}/decision",
+        json={"decision": "reject", "comment": "不\x00通过"},
+        headers=crew.political.auth,
+    )
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "comment"
+    assert await f.task_for(client, crew.political, "political", content_id) is not None
+
+
+# -- what the public reads -------------------------------------------------------------------
+
+
+async def test_anonymous_viewers_get_sanitised_html_never_the_markdown_source(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    markdown = (
+        "研究表明，勤洗手有用。\n\n<script>alert(1)</script>\n\n![px](https://evil.example/p.gif)"
+    )
+    content_id = await f.publish(client, crew, body=markdown)
+
+    public = (await f.get(client, None, content_id)).json()
+    viewer = await f.person(services, "viewer")
+    signed_in = (await f.get(client, viewer, content_id)).json()
+    for shown in (public, signed_in):
+        assert shown["body"] is None
+        assert "研究表明" in shown["body_html"]
+        assert "<script" not in shown["body_html"]
+        assert "evil.example" not in shown["body_html"]  # no tracking pixel
+    assert (await f.get(client, crew.creator, content_id)).json()["body"] == markdown
+    assert (await f.get(client, crew.science, content_id)).json()["body"] == markdown
+
+
+def test_images_are_kept_only_from_our_own_media_base() -> None:
+    base = "https://cdn.kepu.example/public/"
+    html = render(
+        "![ours](https://cdn.kepu.example/public/t/cover.jpg)"
+        "![lookalike](https://cdn.kepu.example.evil.org/public/p.gif)"
+        "![other path](https://cdn.kepu.example/private/x.jpg)"
+        '<img src="//evil.example/p.gif"><img src="http://cdn.kepu.example/public/x.jpg">',
+        [base],
+    )
+    assert html.count("src=") == 1
+    assert 'src="https://cdn.kepu.example/public/t/cover.jpg"' in html
+    assert "src=" not in render("![x](https://cdn.kepu.example/public/a.jpg)")  # no base: none
+
+
+# -- operations endpoints --------------------------------------------------------------------
+
+
+@pytest.fixture
+async def storage_down(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        settings.model_copy(
+            update={
+                "s3_endpoint": f"127.0.0.1:{free_port()}",
+                "queue_name": f"kepu-sec-{secrets.token_hex(4)}",
+                "run_embedded_worker": False,
+            }
+        )
+    )
+    async with serving(app) as client:
+        yield client
+
+
+async def test_readyz_names_the_component_only(storage_down: httpx.AsyncClient) -> None:
+    resp = await storage_down.get("/readyz")
+    body = f.assert_problem(resp, 503, "dependency.down")
+    assert body["down"] == ["storage"]
+    text = resp.text
+    for leak in ("127.0.0.1", "Error", "Exception", "Traceback", ":/", "/var"):
+        assert leak not in text, text
+
+
+@contextlib.asynccontextmanager
+async def _app_with(settings: Settings, **update: object) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        settings.model_copy(
+            update={
+                "queue_name": f"kepu-sec-{secrets.token_hex(4)}",
+                "run_embedded_worker": False,
+                **update,
+            }
+        )
+    )
+    async with serving(app) as client:
+        yield client
+
+
+async def test_metrics_need_the_token_when_one_is_set(settings: Settings) -> None:
+    token = secrets.token_urlsafe(24)
+    async with _app_with(settings, metrics_token=token) as client:
+        f.assert_problem(await client.get("/metrics"), 401, "auth.required")
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        f.assert_problem(wrong, 401, "auth.required")
+        ok = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200 and "kepu_http_requests_total" in ok.text
+
+
+async def test_metrics_are_not_served_in_production_without_a_token(settings: Settings) -> None:
+    async with _app_with(settings, mode="production") as client:
+        f.assert_problem(await client.get("/metrics"), 404, "not_found")
+        assert "kepu_http" not in (await client.get("/api/v1/metrics")).text
+
+
+# -- response headers ------------------------------------------------------------------------
+
+
+async def test_every_answer_says_nosniff_and_personal_answers_are_not_stored(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    viewer = await f.person(services, "viewer")
+    me = await client.get("/api/v1/me", headers=viewer.auth)
+    assert me.headers["x-content-type-options"] == "nosniff"
+    assert me.headers["cache-control"] == "private, no-store"
+    missing = await client.get("/api/v1/contents/nope")
+    assert missing.headers["x-content-type-options"] == "nosniff"
+    assert "no-store" in missing.headers["cache-control"]
+
+
+async def test_no_cors_headers_unless_origins_are_configured(client: httpx.AsyncClient) -> None:
+    resp = await client.get("/api/v1/topics", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in resp.headers
+
+
+async def test_configured_origins_get_cors_and_others_do_not(settings: Settings) -> None:
+    console = "https://console.kepu.example"
+    async with _app_with(settings, cors_origins=f"{console}, https://m.kepu.example") as client:
+        ok = await client.get("/api/v1/topics", headers={"Origin": console})
+        assert ok.headers["access-control-allow-origin"] == console
+        other = await client.get("/api/v1/topics", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        preflight = await client.options(
+            "/api/v1/contents",
+            headers={
+                "Origin": console,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == console
+
+
+# -- logs ------------------------------------------------------------------------------------
+
+
+def test_access_log_never_carries_a_signature(
+    app: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    access = logging.getLogger("uvicorn.access")
+    line = '%s - "%s %s HTTP/%s" %d'
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        access.info(line, "127.0.0.1:5", "PUT", "/api/v1/storage/u/k?exp=9&sig=SECRET1", "1.1", 200)
+        access.info(
+            line,
+            "127.0.0.1:5",
+            "GET",
+            "/kepu/k?X-Amz-Credential=SECRET2&X-Amz-Signature=SECRET3&partNumber=2",
+            "1.1",
+            200,
+        )
+    text = caplog.text
+    assert "SECRET" not in text
+    assert "/api/v1/storage/u/k" in text and "partNumber=2" in text
