@@ -319,6 +319,8 @@ class Upload(SQLModel, table=True):
     media_id: str | None = Field(default=None, foreign_key="media.id", max_length=26)
     expires_at: datetime = Field(sa_type=TZ)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    # When the sweep cleared the upload key for good (its URL long dead); never swept again.
+    swept_at: datetime | None = Field(default=None, sa_type=TZ, index=True)
 
 
 class ReactionKind(StrEnum):

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
 from content import jobs, review
-from content.media import exposure, processing, uploads
+from content.media import exposure, processing, upload_sweep
 from content.models import Upload
 from infra import ffmpeg
 from infra.queue import enqueue_all
@@ -48,14 +48,14 @@ async def sweep_once(
     media_after_s: float = STUCK_MEDIA_AFTER_S,
 ) -> dict[str, int]:
     """Give work with no job (none in the outbox either: from before it existed, or given up
-    on) a job again, and remove abandoned uploads. Run once a minute across all workers (a
-    streaq cron fires once, whatever the number of workers)."""
+    on) a job again, and remove what uploads left in storage. Run once a minute across all
+    workers (a streaq cron fires once, whatever the number of workers)."""
     async with services.read_sessions() as session:
         revisions = await review.stuck_in_machine_stage(session, review_after_s)
         media = await processing.stuck(session, media_after_s)
-        abandoned = await uploads.abandoned(
-            session, services.settings.abandoned_upload_grace_seconds
-        )
+        grace = services.settings.abandoned_upload_grace_seconds
+        abandoned = await upload_sweep.abandoned(session, grace)
+        spent = await upload_sweep.spent(session, grace)
         looked_after = await jobs.live_subjects(session, jobs.MACHINE_REVIEW, revisions)
         revisions = [r for r in revisions if r not in looked_after]
         looked_after = await jobs.live_subjects(session, jobs.PROCESS_MEDIA, media)
@@ -73,13 +73,22 @@ async def sweep_once(
     for upload in abandoned:
 
         async def clean(s: AsyncSession, u: Upload = upload) -> bool:
-            return await uploads.clean_up(s, services.storage, u)
+            return await upload_sweep.clean_up(s, services.storage, u)
 
         try:
             cleaned += await _write(services, clean)
         except Exception:
             log.exception("could not clean up upload %s; the next sweep retries", upload.id)
-    return {"reviews": len(revisions), "media": len(media), "uploads": cleaned}
+    # Bytes PUT to the keys of completed uploads: their URLs are dead now, so this is once.
+    cleared = await upload_sweep.clear(services.storage, spent)
+    if cleared:
+        await _write(services, lambda s: upload_sweep.mark_swept(s, cleared))
+    return {
+        "reviews": len(revisions),
+        "media": len(media),
+        "uploads": cleaned,
+        "upload_keys": len(cleared),
+    }
 
 
 async def _leave_signals_alone(_scope: object) -> None:

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content import jobs
 from content.accounts import require_role
 from content.errors import Conflict, Invalid, NotFound, QuotaExceeded, TooLarge, Unavailable
+from content.media.transcode import media_key
 from content.models import (
     Content,
     Media,
@@ -175,24 +176,30 @@ async def complete(
     if upload.status != "pending" or utcnow() > too_late:
         raise Conflict("this upload has expired; start a new one", code="upload.closed")
     try:
-        if upload.method == "multipart":
-            await _finish_multipart(storage, upload, parts)
-        info = await storage.stat(upload.object_key)
-        if info is None:
-            raise Conflict(
-                "nothing was uploaded yet: PUT the bytes to the signed URL first",
-                code="upload.incomplete",
-            )
+        source, info = await _arrived(storage, upload, parts)
         # Images are sniffed at once (a quick, clear refusal); videos are probed by the worker.
         sniff = upload.kind == MediaKind.image and info.size > 0
-        head = await storage.read_range(upload.object_key, 0, 32) if sniff else b""
+        head = await storage.read_range(source, 0, 32) if sniff else b""
     except storage_base.StorageUnavailable as exc:
         raise _unreachable() from exc
-    await _check_arrived(storage, upload, info)
+    await _check_arrived(storage, upload, source, info)
+    # Two racing completes: only one flips the upload; the loser is told to try again, and then
+    # gets the winner's media. Flipped before the media row exists, as its id is the upload's.
+    result = await session.exec(
+        sa.update(Upload)
+        .where(col(Upload.id) == upload.id, col(Upload.status) == "pending")
+        .values(status="completed")
+    )
+    if result.rowcount != 1:
+        raise Conflict("this upload is being completed by another request", code="upload.busy")
+    # The media's id is the upload's, so where its bytes go is known before they move: a retry
+    # after a failed commit finds them there (see `_arrived`), and the sweep removes them if
+    # the upload is never completed.
     media = Media(
+        id=upload.id,
         owner_id=user.id,
         kind=upload.kind,
-        object_key=upload.object_key,
+        object_key=original_key(upload.id),
         content_type=upload.content_type,
         size=info.size,
     )
@@ -201,27 +208,53 @@ async def complete(
         media.status, media.error = MediaStatus.failed, "not a JPEG, PNG, WebP or GIF image"
     session.add(media)
     await session.flush()
-    # Two racing completes: only one flips the upload; the loser returns the winner's media.
-    result = await session.exec(
-        sa.update(Upload)
-        .where(col(Upload.id) == upload.id, col(Upload.status) == "pending")
-        .values(status="completed", media_id=media.id)
+    await session.exec(
+        sa.update(Upload).where(col(Upload.id) == upload.id).values(media_id=media.id)
     )
-    if result.rowcount != 1:
-        raise Conflict("this upload is being completed by another request", code="upload.busy")
-    # Out of reach of the upload's URL, which S3 cannot revoke before it expires: a PUT after
-    # this lands beside it and can never change what is processed.
-    media.object_key = f"media/{media.id}/original"
-    try:
-        await storage.move(upload.object_key, media.object_key)
-    except storage_base.StorageUnavailable as exc:
-        raise _unreachable() from exc
+    if source != media.object_key:
+        # Out of reach of the upload's URL, which S3 cannot revoke before it expires: a PUT
+        # after this lands beside it and can never change what is processed.
+        try:
+            await storage.move(source, media.object_key)
+        except storage_base.StorageUnavailable as exc:
+            raise _unreachable() from exc
     if media.status == MediaStatus.pending:
         jobs.after_commit(session, jobs.PROCESS_MEDIA, media.id)
     return media
 
 
-async def _check_arrived(storage: Storage, upload: Upload, info: storage_base.ObjectInfo) -> None:
+def original_key(media_id: str) -> str:
+    """Where a media item's original is kept: a key no upload URL points at."""
+    return media_key(media_id, "original")
+
+
+async def _arrived(
+    storage: Storage, upload: Upload, parts: list[tuple[int, str]] | None
+) -> tuple[str, storage_base.ObjectInfo]:
+    """Where the upload's bytes are, and what they are. At the upload key as a rule; at the
+    media key when an earlier complete moved them there and its transaction then failed to
+    commit (the upload still pending). Bytes PUT again since win: the upload is still open."""
+    info = await storage.stat(upload.object_key)
+    if info is None:
+        moved = await storage.stat(original_key(upload.id))
+        if moved is not None:
+            return original_key(upload.id), moved
+        if upload.method == "multipart":
+            await _finish_multipart(storage, upload, parts)
+            info = await storage.stat(upload.object_key)
+    # (A multipart upload already joined by an earlier call whose transaction did not commit
+    # is at the upload key: nothing left to join.)
+    if info is None:
+        raise Conflict(
+            "nothing was uploaded yet: PUT the bytes to the signed URL first",
+            code="upload.incomplete",
+        )
+    return upload.object_key, info
+
+
+async def _check_arrived(
+    storage: Storage, upload: Upload, key: str, info: storage_base.ObjectInfo
+) -> None:
     """What arrived must be what was declared; anything else is deleted at once, so it neither
     lingers in storage nor counts as stored (an S3 URL cannot refuse it on the way in)."""
     problem: Conflict | None = None
@@ -242,7 +275,7 @@ async def _check_arrived(storage: Storage, upload: Upload, info: storage_base.Ob
     if problem is None:
         return
     try:
-        await storage.delete(upload.object_key)
+        await storage.delete(key)
     except storage_base.StorageUnavailable as exc:
         raise _unreachable() from exc
     raise problem
@@ -262,8 +295,6 @@ async def _finish_multipart(
     if upload.s3_upload_id is None or upload.part_size is None:
         raise Conflict("this upload was not started as a multipart upload", code="upload.closed")
     expected = math.ceil(upload.size / upload.part_size)
-    if await storage.stat(upload.object_key) is not None:
-        return  # completed in storage by an earlier call whose transaction did not commit
     try:
         listed = await storage.list_parts(upload.object_key, upload.s3_upload_id)
     except storage_base.UploadNotFound as exc:
@@ -323,29 +354,3 @@ async def media_for(session: AsyncSession, user: User | None, media_id: str) -> 
     if any(is_public(c) for c in live.all()):
         return MediaView(media, private=False)
     raise NotFound("no such media", code="media.not_found")
-
-
-async def abandoned(session: AsyncSession, grace_s: int, limit: int = 200) -> list[Upload]:
-    """Uploads never completed whose URLs expired more than ``grace_s`` ago."""
-    cutoff = utcnow() - timedelta(seconds=grace_s)
-    rows = await session.exec(
-        select(Upload)
-        .where(Upload.status == "pending", col(Upload.expires_at) < cutoff)
-        .order_by(col(Upload.expires_at))
-        .limit(limit)
-    )
-    return list(rows.all())
-
-
-async def clean_up(session: AsyncSession, storage: Storage, upload: Upload) -> bool:
-    """Remove what an abandoned upload left in storage (parts included), then close it.
-    Storage first: if it fails the row stays pending and the next sweep tries again."""
-    if upload.method == "multipart" and upload.s3_upload_id:
-        await storage.abort_multipart(upload.object_key, upload.s3_upload_id)
-    await storage.delete(upload.object_key)
-    result = await session.exec(
-        sa.update(Upload)
-        .where(col(Upload.id) == upload.id, col(Upload.status) == "pending")
-        .values(status="aborted")
-    )
-    return result.rowcount == 1

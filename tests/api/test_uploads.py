@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
-from content.media import exposure, processing, uploads
+from content.media import exposure, processing, upload_sweep, uploads
 from content.models import Media, MediaStatus, Upload, User
 from infra.clock import utcnow
 from infra.media_probe import probe
@@ -239,9 +239,11 @@ async def test_abandoned_multipart_upload_is_removed_with_its_parts(
         await session.commit()
         row = await session.get(Upload, plan["upload_id"])
         assert row is not None and row.s3_upload_id
-        stale = await uploads.abandoned(session, services.settings.abandoned_upload_grace_seconds)
+        stale = await upload_sweep.abandoned(
+            session, services.settings.abandoned_upload_grace_seconds
+        )
         assert plan["upload_id"] in [u.id for u in stale]
-        assert await uploads.clean_up(session, services.storage, row)
+        assert await upload_sweep.clean_up(session, services.storage, row)
         await session.commit()
     with pytest.raises(UploadNotFound):
         await services.storage.list_parts(row.object_key, row.s3_upload_id)
@@ -313,7 +315,7 @@ async def test_quota_counts_stored_bytes_of_completed_uploads_and_nothing_of_aba
         # What was stored, plus what the open upload may still bring.
         assert await uploads.used_today(session, user) == stored.size + 1000
         upload = await session.get(Upload, open_plan["upload_id"])
-        assert upload is not None and await uploads.clean_up(session, services.storage, upload)
+        assert upload is not None and await upload_sweep.clean_up(session, services.storage, upload)
         await session.commit()
         assert await uploads.used_today(session, user) == stored.size
 
