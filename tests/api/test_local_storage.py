@@ -5,18 +5,25 @@ upload is complete, and every refusal (bad Range included) is problem details wi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col
 
 from api.app import create_app
+from content.models import Upload
+from infra.clock import utcnow
 from infra.services import Services
 from infra.storage.local import LocalStorage
 from tests import factories as f
 from tests.conftest import embedded_settings, eventually, serving
 from tests.media_files import png
+from workers.app import sweep_once
 
 Embedded = tuple[httpx.AsyncClient, Services]
 
@@ -144,3 +151,40 @@ async def test_a_tampered_or_unknown_url_is_problem_details(embedded: Embedded) 
     f.assert_problem(missing, 404, "storage.not_found")
     tampered = await client.get(_route(url).replace("sig=", "sig=0"))
     f.assert_problem(tampered, 403, "storage.signature_invalid")
+
+
+async def test_bytes_that_slip_in_after_complete_are_swept_once_the_url_is_dead(
+    embedded: Embedded, image: bytes, tmp_path: Path
+) -> None:
+    client, services = embedded
+    creator = await f.person(services, "creator")
+    plan = await _completed(client, creator, image)
+    media_key, key = f"media/{plan['media_id']}/original", _upload_key(creator, plan)
+    again = await client.put(_route(plan["url"]), content=image[::-1], headers=plan["headers"])
+    f.assert_problem(again, 409, "upload.closed")
+    # A PUT that passed the open check just before complete, and finished writing after it.
+    late = tmp_path / "late.png"
+    late.write_bytes(image[::-1])
+    await services.storage.upload_from(late, key, "image/png")
+    async with services.write_sessions() as session:  # its URL expired a day ago
+        await session.exec(
+            sa.update(Upload)
+            .where(col(Upload.id) == plan["upload_id"])
+            .values(expires_at=utcnow() - timedelta(days=1))
+        )
+        await session.commit()
+
+    swept = await sweep_once(services, review_after_s=10**6, media_after_s=10**6)
+
+    assert swept["upload_keys"] >= 1
+    assert await services.storage.stat(key) is None
+    original = await services.storage.stat(media_key)
+    assert original is not None and original.size == len(image)
+    assert await services.storage.read_range(media_key, 0, 8) == image[:8]
+    async with services.read_sessions() as session:
+        upload = await session.get(Upload, plan["upload_id"])
+        assert upload is not None and upload.swept_at is not None
+
+
+def _upload_key(who: f.Person, plan: dict[str, Any]) -> str:
+    return f"uploads/{who.id}/{plan['upload_id']}/original"
