@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     multipart_part_size: int = 8 * 1024 * 1024
     multipart_threshold: int = 16 * 1024 * 1024
     upload_quota_bytes_per_day: int = 10 * 1024 * 1024 * 1024
-    # Uploads never completed are removed (with their parts) this long after their URLs expire.
+    # This long after an upload's URL expires, what it left in storage is removed: an upload
+    # never completed (with its parts), bytes PUT to a completed one's key.
     abandoned_upload_grace_seconds: int = 3600
     ffmpeg_concurrency: int = 1
     transcode_timeout_seconds: int = 3 * 3600

@@ -2,7 +2,8 @@
 links that expose it.
 
 - `uploads` — signed upload URLs, quotas, completing an upload; `local_uploads` — bytes sent to
-  the local-disk storage route.
+  the local-disk storage route; `upload_sweep` — what uploads leave in storage, removed once
+  their URLs are dead.
 - `processing` — one processing attempt and its policy (retry, reject, give up), and its state.
 - `video_checks` (what a video must be), `video_plan` (the ffmpeg run planned for it),
   `transcode` (the download → ffmpeg → upload pipeline), `images` (cover images); `failures`
