@@ -273,4 +273,3 @@ class Screener:
 
 def _claim_message(kind: ClaimKind) -> str:
     return _EXCERPT_Q + "是绝对化或夸大的健康宣称。" + kind.advice
-
