@@ -7,11 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 
 import anyio
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 
 from api import problems
+from api.feedcache import feed_runtime
 from api.middleware import BodyLimit, RequestContext
 from api.routers import admin, auth, contents, feed, me, ops, review, storage, uploads
+from api.routers import interactions as interactions_router
 from content.seed import seed
 from infra.logging import configure as configure_logging
 from infra.services import Services, open_services, unreachable
@@ -80,9 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Dev mode (the embedded default) migrates by itself; production runs `kepu db upgrade`.
-        async with _opened(settings) as services:
+        async with _opened(settings) as services, feed_runtime(services) as feeds_runtime:
             await _seed(services)
             app.state.services = services
+            app.state.feeds = feeds_runtime
             if not settings.run_embedded_worker:
                 yield
                 return
@@ -105,6 +108,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContext)
     for module in (auth, me, contents, uploads, review, feed, admin, ops, storage):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(interactions_router.router, prefix=API_PREFIX)
     # Probes also answer at the root, where load balancers look for them.
     app.include_router(ops.router)
+    if settings.benchmark_routes:
+        _add_benchmark_routes(app)
     return app
+
+
+def _add_benchmark_routes(app: FastAPI) -> None:
+    """A constant body of a given size, the baseline benchmarks/feed_throughput.py compares
+    the feed against (same app, same middleware, nothing else)."""
+    bodies: dict[int, bytes] = {}
+
+    @app.get(f"{API_PREFIX}/_bench/bare/{{size}}", include_in_schema=False)
+    async def bare(size: int) -> Response:
+        body = bodies.get(size)
+        if body is None:
+            body = bodies.setdefault(size, b'{"items":"' + b"x" * max(size - 12, 0) + b'"}')
+        return Response(body, media_type="application/json")

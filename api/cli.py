@@ -243,3 +243,31 @@ def screening_import(
                                 for f in change.new_findings)  # fmt: skip
             typer.echo(f"  {change.content_id} 《{change.title}》 {change.before} → "
                        f"{change.after}: {excerpts}")  # fmt: skip
+
+
+feeds_app = typer.Typer(help="Feeds in Redis.")
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("rebuild")
+def feeds_rebuild() -> None:
+    """Refill every feed in Redis from the database (after Redis lost its data)."""
+    from api.app import STORAGE_ROUTE
+    from workers.feeds import rebuild_feeds
+
+    settings = _settings()
+
+    async def _rebuild() -> int:
+        with redis_url(settings) as url:
+            opening = open_services(settings, storage_route=STORAGE_ROUTE, redis=url)
+            async with opening as services:
+                with typer.progressbar(length=1, label="rebuilding feeds") as bar:
+
+                    def progress(done: int, total: int) -> None:
+                        bar.length = total
+                        bar.update(done - bar.pos)
+
+                    return await rebuild_feeds(services, progress)
+
+    count = asyncio.run(_rebuild())
+    typer.echo(f"feeds rebuilt: {count} published items")

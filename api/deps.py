@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import jobs
+from content import feeds, jobs
 from content.accounts import get_active_user
 from content.errors import Unauthenticated
 from content.models import User
@@ -38,10 +39,12 @@ def get_settings(services: ServicesDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[AsyncSession]:
+@contextlib.asynccontextmanager
+async def session_scope(request: Request, services: Services) -> AsyncIterator[AsyncSession]:
     """One session per request: committed when the handler returns (before the response is
     built, so a failed commit is an error response, not a lost write), rolled back on error.
-    Jobs the services asked for are enqueued after the commit."""
+    Jobs the services asked for are enqueued after the commit, and the feeds brought in line
+    (on every API process) before the response goes out."""
     maker = services.read_sessions if request.method in _READ_METHODS else services.write_sessions
     async with maker() as session:
         try:
@@ -51,6 +54,14 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
             raise
         await session.commit()
         await enqueue_all(services.queue, jobs.take_pending(session))
+        pending = feeds.take_pending(session)
+        if pending:
+            await request.app.state.feeds.after_commit(pending)
+
+
+async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    async with session_scope(request, services) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -7,10 +7,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api import schemas
 from content import media
 from content.contents import ContentView
-from content.feed import Card
+from content.feeds import Card, FeedPage, stats_of
 from content.history import Entry
 from content.markdown import render
-from content.models import Content, Revision, Stage, User
+from content.models import Content, ContentStats, Revision, Stage, User
 from content.review import TaskView
 from content.workflow import revision_state
 from infra.clock import utcnow
@@ -33,6 +33,7 @@ def _card(
     author: User,
     links: dict[str, media.MediaLinks],
     pinned: bool,
+    stats: ContentStats | None = None,
 ) -> schemas.CardOut:
     cover = links.get(revision.cover_media_id or "") or links.get(revision.media_id or "")
     video = links.get(revision.media_id or "")
@@ -48,7 +49,7 @@ def _card(
         author=schemas.Author(id=author.id, display_name=author.display_name),
         published_at=content.published_at,
         pinned=pinned,
-        stats=schemas.Stats(),
+        stats=card_stats(stats),
     )
 
 
@@ -71,7 +72,7 @@ async def cards(
     session: AsyncSession, services: Services, items: list[Card]
 ) -> list[schemas.CardOut]:
     links = await _links(session, services, [c.revision for c in items], public=True)
-    return [_card(c.content, c.revision, c.author, links, c.pinned) for c in items]
+    return [_card(c.content, c.revision, c.author, links, c.pinned, c.stats) for c in items]
 
 
 async def content_detail(
@@ -79,7 +80,8 @@ async def content_detail(
 ) -> schemas.ContentOut:
     rev, content = view.revision, view.content
     links = await _links(session, services, [rev], public=not view.findings_visible)
-    card = _card(content, rev, view.author, links, _is_pinned(content))
+    stats = await stats_of(session, content.id)
+    card = _card(content, rev, view.author, links, _is_pinned(content), stats)
     video = links.get(rev.media_id or "")
     return schemas.ContentOut(
         **card.model_dump(),
@@ -176,3 +178,32 @@ def review_history(entries: list[Entry]) -> list[schemas.ReviewEventOut]:
         )
         for e in entries
     ]
+
+
+def card_stats(stats: ContentStats | None) -> schemas.Stats:
+    if stats is None:
+        return schemas.Stats()
+    return schemas.Stats(
+        views=stats.views,
+        likes=stats.likes,
+        favorites=stats.favorites,
+        shares=stats.shares,
+        comments=stats.comments,
+    )
+
+
+def stats_out(content_id: str, stats: ContentStats) -> schemas.StatsOut:
+    return schemas.StatsOut(
+        **card_stats(stats).model_dump(),
+        content_id=content_id,
+        viewers=stats.viewers,
+        completion_rate=round(stats.completions / stats.viewers, 4) if stats.viewers else None,
+    )
+
+
+async def feed_page(session: AsyncSession, services: Services, page: FeedPage) -> bytes:
+    """A feed page as the bytes sent to every viewer (cached as they are, so serialised once)."""
+    body = schemas.Page[schemas.CardOut](
+        items=await cards(session, services, page.cards), next_cursor=page.next_cursor
+    )
+    return body.model_dump_json().encode()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import secrets
 import statistics
@@ -126,8 +127,9 @@ def run_server(kind: str, ticks: int) -> list[float]:
 
 
 def percentile(values: list[float], p: float) -> float:
+    """Nearest rank: the smallest value with at least p % of the values at or below it."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1)]
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def main() -> int:
@@ -146,7 +148,8 @@ def main() -> int:
         print(
             f"{verdict} {kind}: {len(latencies)} submissions over {args.ticks} minute ticks "
             f"(offsets {OFFSETS[0]}–{OFFSETS[-1]} s after each): p50 {p50:.3f} s, "
-            f"p99 {p99:.3f} s, max {max(latencies):.3f} s, never {lost} "
+            f"p99 {p99:.3f} s, max {max(latencies):.3f} s, never {lost}; slowest "
+            f"{', '.join(f'{v:.3f}' for v in sorted(latencies)[-3:])} "
             f"(target p99 < {TARGET_P99_S} s)",
             flush=True,
         )

@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import jobs, workflow
+from content import feeds, jobs, workflow
 from content.accounts import require_role
+from content.dates import as_utc
 from content.errors import Conflict, Invalid, NotFound
 from content.models import (
     Action,
@@ -334,8 +335,7 @@ async def pin(session: AsyncSession, content_id: str, until: datetime | None) ->
     if content is None:
         raise NotFound("no such content", code="content.not_found")
     if until is not None:
-        if until.tzinfo is None:
-            raise Invalid("until needs a time zone, e.g. 2026-12-01T00:00:00+08:00", field="until")
+        until = as_utc(until, "until", code="pin.invalid_until")
         if until <= utcnow():
             raise Invalid("until must be in the future", field="until")
         if not is_public(content):
@@ -344,4 +344,5 @@ async def pin(session: AsyncSession, content_id: str, until: datetime | None) ->
     content.updated_at = utcnow()
     session.add(content)
     await session.flush()
+    feeds.after_commit_sync(session, content.id)
     return content

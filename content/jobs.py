@@ -25,6 +25,8 @@ from infra.queue import Job
 MACHINE_REVIEW = "machine_review"
 PROCESS_MEDIA = "process_media"
 SYNC_PUBLIC_MEDIA = "sync_public_media"
+FEED_REBUILD = "feed_rebuild"
+FLUSH_COUNTERS = "flush_counters"
 
 # A running job's worker touches its row this often; a row taken but not touched for
 # STALE_AFTER_S lost its worker (killed, or the queue forgot the job) and is relayed again.

@@ -321,6 +321,64 @@ class Upload(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
+class ReactionKind(StrEnum):
+    like = "like"
+    favorite = "favorite"
+
+
+class ContentStats(SQLModel, table=True):
+    """Counters of one content. Likes and favourites change in the same transaction as their
+    rows (so they are exact); views and shares arrive in batches from the Redis buffer."""
+
+    content_id: str = Field(foreign_key="content.id", primary_key=True, max_length=26)
+    views: int = Field(default=0, sa_type=sa.BigInteger)
+    viewers: int = 0  # distinct people who reported watching
+    completions: int = 0  # distinct viewers who watched at least 90 %
+    watched_s: float = 0.0  # total seconds watched, all views
+    likes: int = 0
+    favorites: int = 0
+    shares: int = Field(default=0, sa_type=sa.BigInteger)
+    comments: int = 0
+    # The rank on the hot feed (content/feeds/ranking.py), kept here for the database fallback.
+    hot_score: float = Field(default=0.0, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Reaction(SQLModel, table=True):
+    """A like or a favourite: one row per person, content and kind (the key makes it idempotent)."""
+
+    user_id: str = Field(foreign_key="user.id", primary_key=True, max_length=26)
+    content_id: str = Field(foreign_key="content.id", primary_key=True, index=True, max_length=26)
+    kind: ReactionKind = Field(primary_key=True, sa_type=_enum(ReactionKind))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Follow(SQLModel, table=True):
+    follower_id: str = Field(foreign_key="user.id", primary_key=True, max_length=26)
+    creator_id: str = Field(foreign_key="user.id", primary_key=True, index=True, max_length=26)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class ContentViewer(SQLModel, table=True):
+    """What one person watched of one content: the furthest point, and whether they finished."""
+
+    content_id: str = Field(foreign_key="content.id", primary_key=True, max_length=26)
+    user_id: str = Field(foreign_key="user.id", primary_key=True, max_length=26)
+    views: int = 0
+    watched_s: float = 0.0  # the furthest point reached
+    completed: bool = False
+    first_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    last_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class FlushedBatch(SQLModel, table=True):
+    """A batch of buffered views and shares already written: a batch flushed again (its worker
+    died between the commit and the Redis cleanup) is recognised and skipped."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    flushed_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
 class JobOutbox(SQLModel, table=True):
     """A job some change needs, written in the same transaction as that change (the database,
     not the queue, is the truth). Relayed to the queue after the commit, marked when a worker

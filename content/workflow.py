@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import guards, jobs
+from content import feeds, guards, jobs
 from content.errors import Conflict, Forbidden
 from content.guards import Guard
 from content.models import (
@@ -406,6 +406,7 @@ async def _enter(
             )
         await _index_live(session, content.id, revision)
         jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
+        await feeds.on_published(session, content.id, content.published_at or now)
         return {"live_revision_id": revision.id, "published_at": content.published_at or now}
     return {}
 
@@ -445,4 +446,5 @@ async def _end_content(
         revision.state, revision.stage = RevisionState.withdrawn, None
     await _index_live(session, content.id, None)
     jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
+    feeds.after_commit_sync(session, content.id)
     return {"live_revision_id": None, "removed_reason": reason}

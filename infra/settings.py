@@ -101,6 +101,19 @@ class Settings(BaseSettings):
     max_summary_chars: int = Field(default=300)
     max_body_chars: int = Field(default=100_000)
 
+    # Feeds (docs/feeds.md). A page lives this long in a process's near-cache: how stale its
+    # counters may be (publish, takedown and pins invalidate it at once).
+    feed_cache_ttl_s: float = 5.0
+    feed_cache_entries: int = 4096
+    # How long a takedown or publish waits for every API process to drop its cached pages.
+    feed_invalidate_wait_s: float = 1.0
+    # Views and shares wait in Redis at most about this long before a job writes them.
+    counter_flush_s: int = 5
+    interactions_per_minute: int = 120  # likes, follows, views… per user
+    interactions_per_minute_per_address: int = 600  # … and per client address
+    # Adds GET /api/v1/_bench/bare (a constant body) for benchmarks/feed_throughput.py only.
+    benchmark_routes: bool = False
+
     @model_validator(mode="after")
     def _embedded_redis_needs_a_plain_path(self) -> Settings:
         # The bundled Valkey's config file cannot carry a directory with white space in it.

@@ -159,3 +159,23 @@ async def eventually(check: object, within: float = 15.0, interval: float = 0.1)
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within}s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
+    """The environment of a Kepu process (server or worker) on the test session's services."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
+    env.update(
+        KEPU_DATA_DIR=str(settings.data_dir),
+        KEPU_DATABASE_URL=str(settings.database_url),
+        KEPU_REDIS_URL=str(settings.redis_url),
+        KEPU_REDIS_PREFIX=settings.redis_prefix,
+        KEPU_QUEUE_NAME=settings.queue_name,
+        KEPU_S3_ENDPOINT=str(settings.s3_endpoint),
+        KEPU_S3_ACCESS_KEY=str(settings.s3_access_key),
+        KEPU_S3_SECRET_KEY=str(settings.s3_secret_key),
+        KEPU_S3_BUCKET=settings.s3_bucket,
+        KEPU_S3_REGION=settings.s3_region,
+        KEPU_JWT_SECRET=str(settings.jwt_secret),
+    )
+    env.update({f"KEPU_{k.upper()}": v for k, v in overrides.items()})
+    return env

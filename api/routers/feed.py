@@ -1,38 +1,99 @@
-"""What viewers browse: the feed, topics and audiences."""
+"""What viewers browse: the feed, topics and audiences.
+
+A feed page is served from this process's near-cache as the very bytes built for the first
+request that asked for it (no session, no query, no serialisation on a hit); a miss reads the
+order from Redis and the cards from the database (api/feedcache.py, content/feeds)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from api import presenters, problems
-from api.deps import Cursor, Limit, OptionalUser, ServicesDep, SessionDep
+from api.deps import Cursor, Limit, SessionDep, session_scope
+from api.etags import etag_of, respond
+from api.feedcache import CachedPage, FeedRuntime
 from api.schemas import CardOut, Page, TopicOut
-from content import feed, taxonomy
+from content import feeds, taxonomy
+from content.accounts import get_active_user
+from content.errors import Unauthenticated
+from infra.clock import utcnow
+from infra.security import TokenError, read_token
+from infra.services import Services
 
 router = APIRouter(tags=["feed"])
 
 
-@router.get("/feed", response_model=Page[CardOut], responses=problems.responses(401, 422))
+def _token_user(request: Request, services: Services) -> str | None:
+    """The user id of a bearer token, if one is sent (checked: a bad token is 401)."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    try:
+        return read_token(token, services.settings.resolved_jwt_secret())
+    except TokenError as exc:
+        raise Unauthenticated(str(exc)) from exc
+
+
+@router.get(
+    "/feed",
+    response_model=Page[CardOut],
+    responses=problems.responses(401, 422),
+    # The token is read by hand (a hit must not pay for dependencies): say so to clients.
+    openapi_extra={"security": [{"HTTPBearer": []}]},
+)
 async def get_feed(
-    session: SessionDep,
-    services: ServicesDep,
-    _user: OptionalUser,
-    tab: Literal["latest"] = "latest",
+    request: Request,
+    tab: feeds.Tab = feeds.Tab.latest,
     topic: Annotated[str | None, Query(max_length=64)] = None,
     audience: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
-) -> Page[CardOut]:
-    if topic or audience:
-        await taxonomy.check_slugs(
-            session, [topic] if topic else [], [audience] if audience else []
-        )
-    items, next_cursor = await feed.latest(
-        session, topic=topic, audience=audience, cursor=cursor, limit=limit
-    )
-    return Page(items=await presenters.cards(session, services, items), next_cursor=next_cursor)
+) -> Response:
+    state = request.app.state
+    services: Services = state.services
+    runtime: FeedRuntime = state.feeds
+    user_id = _token_user(request, services)
+    if tab != feeds.Tab.following:
+        user_id = None  # the shared page: the same bytes for everyone
+    elif user_id is None:
+        raise Unauthenticated("the following tab is yours: log in first", code="auth.required")
+    key = (tab, topic or None, audience or None, cursor, limit, user_id)
+    page = runtime.cache.get(key)
+    if page is None:
+        query = feeds.FeedQuery(tab, topic or None, audience or None, cursor, limit, user_id)
+
+        async def build() -> tuple[CachedPage, float]:
+            return await _build(request, services, runtime, query)
+
+        page = await runtime.cache.get_or_build(key, build)
+    return respond(request, page.body, page.etag, private=user_id is not None)
+
+
+async def _build(
+    request: Request, services: Services, runtime: FeedRuntime, query: feeds.FeedQuery
+) -> tuple[CachedPage, float]:
+    async with session_scope(request, services) as session:
+        if query.topic or query.audience:
+            await taxonomy.check_slugs(
+                session,
+                [query.topic] if query.topic else [],
+                [query.audience] if query.audience else [],
+            )
+        if query.user_id:
+            await get_active_user(session, query.user_id)
+        page = await feeds.page(session, services.redis, runtime.keys, query)
+        body = await presenters.feed_page(session, services, page)
+    ttl = services.settings.feed_cache_ttl_s
+    now = utcnow()
+    for card in page.cards:  # a pin ending must show at once
+        if card.pinned and card.content.pinned_until:
+            ttl = min(ttl, (card.content.pinned_until - now).total_seconds())
+    return CachedPage(body, etag_of(body)), ttl
 
 
 @router.get("/topics", response_model=list[TopicOut])

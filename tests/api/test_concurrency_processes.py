@@ -4,7 +4,6 @@ worker processes in front of PostgreSQL: exactly one decision wins."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -15,7 +14,7 @@ import pytest
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port
+from tests.conftest import free_port, process_env
 
 
 def _spawn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -42,20 +41,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 async def server(settings: Settings) -> AsyncIterator[str]:
     """`uvicorn --workers 3` on the test database: separate processes, separate pools."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
-    env.update(
-        KEPU_DATA_DIR=str(settings.data_dir),
-        KEPU_DATABASE_URL=str(settings.database_url),
-        KEPU_REDIS_URL=str(settings.redis_url),
-        KEPU_QUEUE_NAME=settings.queue_name,
-        KEPU_S3_ENDPOINT=str(settings.s3_endpoint),
-        KEPU_S3_ACCESS_KEY=str(settings.s3_access_key),
-        KEPU_S3_SECRET_KEY=str(settings.s3_secret_key),
-        KEPU_S3_BUCKET=settings.s3_bucket,
-        KEPU_JWT_SECRET=str(settings.jwt_secret),
-        KEPU_MODE="production",  # no migrations at start: the test session ran them
-        KEPU_RUN_EMBEDDED_WORKER="false",
-        KEPU_LOG_LEVEL="WARNING",
+    env = process_env(
+        settings,
+        mode="production",  # no migrations at start: the test session ran them
+        run_embedded_worker="false",
+        log_level="WARNING",
     )
     proc = _spawn(env, port)
     url = f"http://127.0.0.1:{port}"

@@ -19,27 +19,12 @@ from infra.queue import make_producer
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually
+from tests.conftest import eventually, process_env
 from tests.media_files import video
 
 
 def _worker_env(settings: Settings, queue: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
-    env.update(
-        KEPU_DATA_DIR=str(settings.data_dir),
-        KEPU_DATABASE_URL=str(settings.database_url),
-        KEPU_REDIS_URL=str(settings.redis_url),
-        KEPU_QUEUE_NAME=queue,
-        KEPU_S3_ENDPOINT=str(settings.s3_endpoint),
-        KEPU_S3_ACCESS_KEY=str(settings.s3_access_key),
-        KEPU_S3_SECRET_KEY=str(settings.s3_secret_key),
-        KEPU_S3_BUCKET=settings.s3_bucket,
-        KEPU_S3_REGION=settings.s3_region,
-        KEPU_JWT_SECRET=str(settings.jwt_secret),
-        KEPU_WORKER_IDLE_TIMEOUT_S="3",
-        KEPU_LOG_LEVEL="INFO",
-    )
-    return env
+    return process_env(settings, queue_name=queue, worker_idle_timeout_s="3", log_level="INFO")
 
 
 @pytest.fixture

@@ -1,0 +1,80 @@
+"""This process's cache of feed pages (pre-serialised bytes) and its link to the others: a
+takedown, publish or pin anywhere empties it everywhere before the call that caused it returns."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Hashable
+from dataclasses import dataclass
+
+from content import feeds
+from infra.invalidation import Listener, broadcast
+from infra.nearcache import NearCache
+from infra.services import Services
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    body: bytes
+    etag: str
+
+
+@dataclass
+class FeedRuntime:
+    services: Services
+    keys: feeds.FeedKeys
+    cache: NearCache[CachedPage]
+
+    async def invalidate(self, what: str) -> None:
+        self._drop(what)  # this process at once, even if Redis is unreachable
+        await broadcast(
+            self.services.redis,
+            self.keys.invalidations,
+            what,
+            self.services.settings.feed_invalidate_wait_s,
+        )
+
+    def _drop(self, what: str) -> None:
+        if what == feeds.EVERYTHING:
+            self.cache.clear()
+        else:
+            self.cache.clear(match=lambda key: _user_of(key) == what)
+
+    def _state(self, subscribed: bool) -> None:
+        # Messages may have been missed while unsubscribed: start empty either way.
+        self.cache.enabled = subscribed
+        self.cache.clear()
+
+    async def after_commit(self, pending: feeds.Pending) -> None:
+        await feeds.run(
+            pending,
+            self.services.read_sessions,
+            self.services.redis,
+            self.keys,
+            self.invalidate,
+        )
+
+
+def _user_of(key: Hashable) -> str | None:
+    if isinstance(key, tuple) and key and isinstance(key[-1], str):
+        return feeds.user_entry(key[-1])
+    return None
+
+
+@contextlib.asynccontextmanager
+async def feed_runtime(services: Services) -> AsyncIterator[FeedRuntime]:
+    settings = services.settings
+    runtime = FeedRuntime(
+        services,
+        feeds.FeedKeys(settings.redis_prefix),
+        NearCache(settings.feed_cache_entries, settings.feed_cache_ttl_s),
+    )
+    listener = Listener(services.redis, runtime.keys.invalidations, runtime._drop, runtime._state)
+    task = asyncio.create_task(listener.run(), name="feed-invalidations")
+    try:
+        yield runtime
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

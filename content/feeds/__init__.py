@@ -1,0 +1,40 @@
+"""Feeds: latest (global, per topic, per audience), hot and following, read from Redis sorted
+sets with the database as the truth and the fallback. See docs/feeds.md."""
+
+from content.feeds.cards import Card, load, stats_of
+from content.feeds.cursors import Position
+from content.feeds.hooks import (
+    EVERYTHING,
+    Pending,
+    after_commit_forget_user,
+    after_commit_sync,
+    on_published,
+    run,
+    take_pending,
+    user_entry,
+)
+from content.feeds.keys import FeedKeys, Tab
+from content.feeds.order import rebuild, sync
+from content.feeds.reading import FeedPage, FeedQuery, page
+
+__all__ = [
+    "EVERYTHING",
+    "Card",
+    "FeedKeys",
+    "FeedPage",
+    "FeedQuery",
+    "Pending",
+    "Position",
+    "Tab",
+    "after_commit_forget_user",
+    "after_commit_sync",
+    "load",
+    "on_published",
+    "page",
+    "rebuild",
+    "run",
+    "stats_of",
+    "sync",
+    "take_pending",
+    "user_entry",
+]

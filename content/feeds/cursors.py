@@ -1,0 +1,80 @@
+"""Cursors: where the previous page ended, as (score, id) of its last item.
+
+A page continues strictly after that pair in the order (score desc, id desc), so items published
+meanwhile (higher scores) never shift later pages: no duplicates, no gaps. ``latest`` and
+``following`` score by publication time and write it as an ISO date; ``hot`` writes its score.
+A cursor is opaque to clients; anything this API did not give out is a 422, never a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from content.dates import as_utc
+from content.errors import Invalid
+from content.feeds.keys import Tab
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_ID = 64
+CODE = "feed.bad_cursor"
+
+
+@dataclass(frozen=True)
+class Position:
+    score: float
+    id: str
+
+
+def micros(when: datetime) -> float:
+    """A publication time as a sorted-set score: exact (microseconds fit a double's 53 bits)."""
+    return float((when - _EPOCH) // timedelta(microseconds=1))
+
+
+def from_micros(score: float) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(score))
+
+
+def encode(tab: Tab, position: Position) -> str:
+    if tab == Tab.hot:
+        data: list[object] = ["hot", position.score, position.id]
+    else:
+        data = [from_micros(position.score).isoformat(), position.id]
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _bad(why: str = "cursor is not one this API gave out") -> Invalid:
+    return Invalid(why, field="cursor", code=CODE)
+
+
+def decode(tab: Tab, cursor: str) -> Position:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise _bad() from exc
+    if not isinstance(data, list) or not data or not isinstance(data[-1], str):
+        raise _bad()
+    content_id = data[-1]
+    if not content_id or len(content_id) > _MAX_ID:
+        raise _bad()
+    if tab == Tab.hot:
+        if len(data) != 3 or data[0] != "hot" or not isinstance(data[1], int | float):
+            raise _bad("this cursor belongs to another tab; start from the first page")
+        score = float(data[1])
+        if not math.isfinite(score) or abs(score) > 1e12:
+            raise _bad()
+        return Position(score, content_id)
+    if len(data) != 2 or not isinstance(data[0], str):
+        raise _bad("this cursor belongs to another tab; start from the first page")
+    try:
+        when = datetime.fromisoformat(data[0])
+    except ValueError as exc:
+        raise _bad() from exc
+    when = as_utc(when, "cursor", code=CODE)
+    return Position(micros(when), content_id)

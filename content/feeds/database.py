@@ -1,0 +1,76 @@
+"""Feeds straight from the database: the fallback while Redis is down or was emptied (slower,
+still correct), with the same cursors as the Redis path so paging can cross between them."""
+
+from __future__ import annotations
+
+from sqlmodel import and_, col, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content.feeds.cards import Card, is_pinned, published_cards_query
+from content.feeds.cursors import Position, from_micros, micros
+from content.feeds.keys import Tab
+from content.models import Content, ContentAudience, ContentStats, ContentTopic, Follow
+from infra.clock import utcnow
+
+
+async def page(
+    session: AsyncSession,
+    tab: Tab,
+    *,
+    topic: str | None,
+    audience: str | None,
+    after: Position | None,
+    limit: int,
+    follower_id: str | None = None,
+) -> tuple[list[Card], list[Card], Position | None]:
+    """(pinned cards, cards, the position to continue from)."""
+    now = utcnow()
+    base = published_cards_query()
+    if topic:
+        base = base.join(ContentTopic, col(ContentTopic.content_id) == col(Content.id)).where(
+            ContentTopic.topic_slug == topic
+        )
+    if audience:
+        base = base.join(ContentAudience, col(ContentAudience.content_id) == col(Content.id)).where(
+            ContentAudience.audience_slug == audience
+        )
+    pinned: list[Card] = []
+    is_pin = and_(col(Content.pinned_until).is_not(None), col(Content.pinned_until) > now)
+    if tab == Tab.latest:
+        if after is None:
+            rows = await session.exec(
+                base.where(is_pin).order_by(col(Content.pinned_until).desc(), col(Content.id))
+            )
+            pinned = [Card(c, r, u, True, s) for c, r, u, s in rows.all()]
+        base = base.where(~is_pin)
+    if tab == Tab.following:
+        followed = select(Follow.creator_id).where(Follow.follower_id == follower_id)
+        base = base.where(col(Content.owner_id).in_(followed))
+    if tab == Tab.hot:
+        score = func.coalesce(col(ContentStats.hot_score), 0.0)
+        query = base.order_by(score.desc(), col(Content.id).desc())
+        if after is not None:
+            query = query.where(
+                or_(score < after.score, and_(score == after.score, col(Content.id) < after.id))
+            )
+    else:
+        query = base.order_by(col(Content.published_at).desc(), col(Content.id).desc())
+        if after is not None:
+            when = from_micros(after.score)
+            query = query.where(
+                or_(
+                    col(Content.published_at) < when,
+                    and_(col(Content.published_at) == when, col(Content.id) < after.id),
+                )
+            )
+    found = (await session.exec(query.limit(limit + 1))).all()
+    cards = [Card(c, r, u, is_pinned(c, now), s) for c, r, u, s in found[:limit]]
+    more = len(found) > limit and bool(cards)
+    return pinned, cards, (position(tab, cards[-1]) if more else None)
+
+
+def position(tab: Tab, card: Card) -> Position:
+    if tab == Tab.hot:
+        return Position(card.stats.hot_score if card.stats else 0.0, card.content.id)
+    assert card.content.published_at is not None
+    return Position(micros(card.content.published_at), card.content.id)

@@ -1,0 +1,148 @@
+"""Likes, favourites and follows: database rows whose keys make them idempotent, with counters
+that change in the same transaction (so they stay exact however many requests race), and the
+write limits every interaction shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+import sqlalchemy as sa
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content import feeds
+from content.errors import Invalid, NotFound, RateLimited
+from content.feeds.ranking import hot_score
+from content.models import Content, ContentStats, Follow, Reaction, ReactionKind, Role, User
+from content.visibility import is_public
+from infra.clock import utcnow
+from infra.ratelimit import over_limit
+from infra.upsert import insert_for
+
+RATE_WINDOW_S = 60
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_user: int
+    per_address: int
+
+
+async def check_rate(
+    redis: aioredis.Redis, keys: feeds.FeedKeys, limits: Limits, user_id: str, address: str
+) -> None:
+    """One write by ``user_id`` from ``address``; RateLimited past either limit a minute."""
+    for who, limit in ((f"u:{user_id}", limits.per_user), (f"ip:{address}", limits.per_address)):
+        wait = await over_limit(redis, keys.rate(who), limit, RATE_WINDOW_S)
+        if wait is not None:
+            raise RateLimited(
+                f"too many likes, follows or views in a minute; wait {wait} s",
+                retry_after=wait,
+                code="interaction.rate_limited",
+            )
+
+
+async def published(session: AsyncSession, content_id: str) -> Content:
+    """The content, if the public may see it now: taken-down or draft content is 404."""
+    content = await session.get(Content, content_id)
+    if content is None or not is_public(content):
+        raise NotFound("no such content", code="content.not_found")
+    return content
+
+
+async def bump(session: AsyncSession, content: Content, **deltas: int | float) -> ContentStats:
+    """Add ``deltas`` to a content's counters atomically and re-rank it; returns the counters."""
+    table = ContentStats.__table__  # type: ignore[attr-defined]
+    stmt = insert_for(session, ContentStats).values(content_id=content.id, **deltas)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["content_id"],
+        set_={name: table.c[name] + value for name, value in deltas.items()}
+        | {"updated_at": utcnow()},
+    )
+    await session.exec(stmt)
+    stats = (
+        await session.exec(
+            select(ContentStats)
+            .where(ContentStats.content_id == content.id)
+            .execution_options(populate_existing=True)
+        )
+    ).one()
+    assert content.published_at is not None
+    stats.hot_score = hot_score(stats, content.published_at)
+    await session.exec(
+        sa.update(ContentStats)
+        .where(col(ContentStats.content_id) == content.id)
+        .values(hot_score=stats.hot_score)
+    )
+    # The hot rank in Redis follows after the commit; cached pages pick up counters within
+    # their short life, so a like does not invalidate every process's pages.
+    feeds.after_commit_sync(session, content.id, invalidate=False)
+    return stats
+
+
+async def react(
+    session: AsyncSession, user: User, content_id: str, kind: ReactionKind, on: bool
+) -> ContentStats:
+    """Like/favourite (``on``) or take it back; repeating either changes nothing."""
+    content = await published(session, content_id)
+    if on:
+        stmt = insert_for(session, Reaction).values(
+            user_id=user.id, content_id=content.id, kind=kind, created_at=utcnow()
+        )
+        result = await session.exec(stmt.on_conflict_do_nothing())
+    else:
+        result = await session.exec(
+            sa.delete(Reaction).where(
+                col(Reaction.user_id) == user.id,
+                col(Reaction.content_id) == content.id,
+                col(Reaction.kind) == kind,
+            )
+        )
+    changed = result.rowcount == 1
+    field = f"{kind.value}s"
+    if changed:
+        return await bump(session, content, **{field: 1 if on else -1})
+    stats = await feeds.stats_of(session, content.id)
+    return stats or ContentStats(content_id=content.id)
+
+
+async def mine(session: AsyncSession, user: User, content_ids: list[str]) -> dict[str, set[str]]:
+    """What ``user`` did to each of ``content_ids``: the kinds of their reactions."""
+    out: dict[str, set[str]] = {i: set() for i in content_ids}
+    if content_ids:
+        rows = await session.exec(
+            select(Reaction.content_id, Reaction.kind).where(
+                Reaction.user_id == user.id, col(Reaction.content_id).in_(content_ids)
+            )
+        )
+        for content_id, kind in rows.all():
+            out[content_id].add(ReactionKind(kind).value)
+    return out
+
+
+async def follow(session: AsyncSession, user: User, creator_id: str, on: bool) -> int:
+    """Follow (``on``) or unfollow a creator; idempotent. Returns their follower count."""
+    creator = await session.get(User, creator_id)
+    if creator is None or not creator.is_active:
+        raise NotFound("no such user", code="user.not_found")
+    if on:
+        if creator.id == user.id:
+            raise Invalid("you cannot follow yourself", field="id", code="follow.self")
+        if Role.creator.value not in creator.roles:
+            raise Invalid("only creators can be followed", field="id", code="follow.not_creator")
+        stmt = insert_for(session, Follow).values(
+            follower_id=user.id, creator_id=creator.id, created_at=utcnow()
+        )
+        await session.exec(stmt.on_conflict_do_nothing())
+    else:
+        await session.exec(
+            sa.delete(Follow).where(
+                col(Follow.follower_id) == user.id, col(Follow.creator_id) == creator.id
+            )
+        )
+    feeds.after_commit_forget_user(session, user.id)
+    count = await session.exec(
+        select(func.count()).select_from(Follow).where(Follow.creator_id == creator.id)
+    )
+    return int(count.one())
