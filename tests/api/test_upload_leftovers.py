@@ -12,9 +12,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.errors import Conflict
 from content.media import upload_sweep, uploads
 from content.models import Media, Upload, User
 from infra.clock import utcnow
@@ -215,3 +216,43 @@ async def test_media_kept_at_its_upload_key_from_before_the_move_is_never_swept(
     assert await services.storage.read_range(key, 0, 8) == image[:8]
     upload, _ = await _row(services, plan.upload.id)
     assert upload.swept_at is not None  # looked at once, and never again
+
+
+async def test_a_complete_racing_one_not_yet_committed_is_told_to_retry_and_gets_its_media(
+    services: Services, image: bytes
+) -> None:
+    creator = await f.person(services, "creator")
+    plan = await _start(services, creator, image)
+    upload_id = plan.upload.id
+    async with services.write_sessions() as first:
+        await uploads.complete(
+            first, services.storage, services.settings, await _user(first, creator), upload_id, None
+        )
+        # The second arrives while the first has moved the bytes but not committed yet.
+        second = asyncio.create_task(_complete(services, creator, upload_id, commit_fails=False))
+        await _waiting_for_a_lock(services)
+        await first.commit()
+    with pytest.raises(Conflict) as refused:
+        await second
+    assert refused.value.code == "upload.busy"
+
+    assert await _complete(services, creator, upload_id, commit_fails=False) == upload_id
+    async with services.read_sessions() as session:
+        made = await session.exec(select(Media).where(col(Media.owner_id) == creator.id))
+        assert [m.id for m in made.all()] == [upload_id]
+
+
+async def _waiting_for_a_lock(services: Services) -> None:
+    """Return once another connection to this database waits for a row lock (the barrier)."""
+    for _ in range(200):
+        async with services.engine.connect() as conn:
+            waiting = await conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the second complete never waited for the first")
