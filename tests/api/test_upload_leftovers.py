@@ -103,6 +103,27 @@ async def _row(svc: Services, upload_id: str) -> tuple[Upload, Media | None]:
         return upload, await session.get(Media, upload_id)
 
 
+async def _completed(svc: Services, data: bytes) -> tuple[uploads.UploadPlan, str]:
+    """A creator's upload sent and completed; with the id of the media it became."""
+    creator = await f.person(svc, "creator")
+    plan = await _start(svc, creator, data)
+    return plan, await _complete(svc, creator, plan.upload.id, commit_fails=False)
+
+
+async def _crashed(svc: Services, who: f.Person, data: bytes) -> tuple[uploads.UploadPlan, str]:
+    """An upload whose complete moved the bytes, then failed to commit; with the key they are at."""
+    plan = await _start(svc, who, data)
+    with pytest.raises(_CommitFailed):
+        await _complete(svc, who, plan.upload.id, commit_fails=True)
+    # The crash window: the bytes sit at the media key, the upload is still pending.
+    moved = f"media/{plan.upload.id}/original"
+    assert await svc.storage.stat(plan.upload.object_key) is None
+    assert await svc.storage.stat(moved) is not None
+    upload, media = await _row(svc, plan.upload.id)
+    assert (upload.status, upload.media_id, media) == ("pending", None, None)
+    return plan, moved
+
+
 async def _after_expiry(plan: uploads.UploadPlan) -> None:
     """Wait until the upload's URL has expired and the grace has passed."""
     swept_from = plan.upload.expires_at + timedelta(seconds=GRACE + 0.2)
@@ -116,9 +137,7 @@ async def _sweep(svc: Services) -> dict[str, int]:
 async def test_bytes_put_again_after_complete_are_swept_once_the_url_is_dead(
     short: Services, image: bytes
 ) -> None:
-    creator = await f.person(short, "creator")
-    plan = await _start(short, creator, image)
-    media_id = await _complete(short, creator, plan.upload.id, commit_fails=False)
+    plan, media_id = await _completed(short, image)
     assert plan.url is not None
     # S3 cannot revoke the URL: a bigger file lands at the upload key after complete.
     stray = b"<html><script>alert(1)</script></html>" * 1000
@@ -148,17 +167,7 @@ async def test_a_complete_whose_commit_failed_after_the_move_is_finished_by_a_re
     client: httpx.AsyncClient, services: Services, image: bytes
 ) -> None:
     creator = await f.person(services, "creator")
-    plan = await _start(services, creator, image)
-    moved = f"media/{plan.upload.id}/original"
-
-    with pytest.raises(_CommitFailed):
-        await _complete(services, creator, plan.upload.id, commit_fails=True)
-
-    # The crash window: the bytes sit at the media key, the upload is still pending.
-    assert await services.storage.stat(plan.upload.object_key) is None
-    assert await services.storage.stat(moved) is not None
-    upload, media = await _row(services, plan.upload.id)
-    assert (upload.status, upload.media_id, media) == ("pending", None, None)
+    plan, moved = await _crashed(services, creator, image)
 
     media_id = await _complete(services, creator, plan.upload.id, commit_fails=False)
 
@@ -176,12 +185,7 @@ async def test_a_complete_whose_commit_failed_after_the_move_is_finished_by_a_re
 async def test_bytes_moved_by_a_complete_that_never_committed_are_swept(
     short: Services, image: bytes
 ) -> None:
-    creator = await f.person(short, "creator")
-    plan = await _start(short, creator, image)
-    moved = f"media/{plan.upload.id}/original"
-    with pytest.raises(_CommitFailed):
-        await _complete(short, creator, plan.upload.id, commit_fails=True)
-    assert await short.storage.stat(moved) is not None
+    plan, moved = await _crashed(short, await f.person(short, "creator"), image)
 
     await _after_expiry(plan)
     swept = await _sweep(short)
@@ -197,9 +201,7 @@ async def test_media_kept_at_its_upload_key_from_before_the_move_is_never_swept(
     services: Services, image: bytes
 ) -> None:
     # Media completed before originals moved to media/<id>/original still use the upload key.
-    creator = await f.person(services, "creator")
-    plan = await _start(services, creator, image)
-    media_id = await _complete(services, creator, plan.upload.id, commit_fails=False)
+    plan, media_id = await _completed(services, image)
     key = plan.upload.object_key
     await services.storage.copy(f"media/{media_id}/original", key)
     async with services.write_sessions() as session:
