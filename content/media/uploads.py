@@ -163,7 +163,8 @@ async def complete(
     parts: list[tuple[int, str]] | None,
 ) -> Media:
     """Check the object really arrived with the declared size and make it a media item.
-    Idempotent: completing a completed upload returns the same media."""
+    Idempotent: completing a completed upload returns the same media, and completing again
+    after a commit that failed finishes with the media id the first attempt had."""
     upload = await session.get(Upload, upload_id)
     if upload is None or upload.owner_id != user.id:
         raise NotFound("no such upload", code="upload.not_found")
@@ -242,8 +243,8 @@ async def _arrived(
         if upload.method == "multipart":
             await _finish_multipart(storage, upload, parts)
             info = await storage.stat(upload.object_key)
-    # (A multipart upload already joined by an earlier call whose transaction did not commit
-    # is at the upload key: nothing left to join.)
+    # (A multipart upload joined by an earlier call whose transaction did not commit is at the
+    # upload key already: nothing left to join.)
     if info is None:
         raise Conflict(
             "nothing was uploaded yet: PUT the bytes to the signed URL first",
