@@ -181,12 +181,20 @@ async def msg_sec_check(
             continue
         if errcode:
             raise WechatUnavailable(data.get("errmsg") or "msgSecCheck failed", errcode)
-        result = data.get("result") or {}
-        keywords = tuple(
-            str(d["keyword"])
-            for d in data.get("detail") or []
-            if isinstance(d, dict) and d.get("keyword")
-        )
-        return SecVerdict(str(result.get("suggest") or "pass"), int(result.get("label") or 100),
-                          keywords)  # fmt: skip
+        try:
+            return _verdict(data)
+        except (AttributeError, TypeError, ValueError) as exc:  # a shape we do not know
+            raise WechatUnavailable(f"msgSecCheck answered oddly: {exc}") from exc
     raise WechatUnavailable("WeChat refused a fresh access token")
+
+
+def _verdict(data: dict[str, Any]) -> SecVerdict:
+    result = data.get("result") or {}
+    keywords = tuple(
+        str(d["keyword"])
+        for d in data.get("detail") or []
+        if isinstance(d, dict) and d.get("keyword")
+    )
+    return SecVerdict(
+        str(result.get("suggest") or "pass"), int(result.get("label") or 100), keywords
+    )

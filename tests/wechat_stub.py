@@ -5,7 +5,8 @@ jscode2session: codes steer its answers: ``ok-<id>`` → openid ``o-<id>``; ``us
 
 cgi-bin/token hands out a new access token each time; msg_sec_check accepts only the newest
 (40001 otherwise). Content steers its verdict: ``RISKY<word>`` → risky, politics (20001), keyword
-``<word>``; ``REVIEW`` → review, fraud (20008); ``CRASH`` → HTTP 502; anything else passes.
+``<word>``; ``REVIEW`` → review, fraud (20008); ``CRASH`` → HTTP 502; ``SLOW`` → passes after
+0.15 s; anything else passes.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         content = str(body.get("content", ""))
         risky = _RISKY_RE.search(content)
+        if "SLOW" in content:
+            time.sleep(0.15)
         if "CRASH" in content:
             self._send(502, {"errmsg": "bad gateway"})
         elif risky:

@@ -15,6 +15,8 @@ from streaq import StreaqRetry, Worker
 from content import jobs, review
 from content.media import exposure, processing, uploads
 from content.models import Upload
+from content.screening import Finding
+from content.second_opinion import SecondOpinion
 from infra import ffmpeg
 from infra.queue import enqueue_all
 from infra.services import Services
@@ -112,11 +114,28 @@ def build_worker(
         outbox.middleware(lambda: marks_outbox.context, lambda: worker.context)
     )
 
+    opinion: SecondOpinion | None = None
+
+    def second_opinion() -> SecondOpinion:
+        """WeChat's check, one per run of the worker (its access token is shared by all jobs)."""
+        nonlocal opinion
+        ctx = worker.context
+        if opinion is None or opinion.http is not ctx.http:
+            opinion = SecondOpinion(ctx.http, ctx.settings)
+        return opinion
+
     @worker.task(name=jobs.MACHINE_REVIEW, timeout=300, max_tries=5, ttl=timedelta(days=1))
     async def machine_review(revision_id: str) -> str:
-        outcome: str = await _write(
-            worker.context, lambda s: review.run_machine_stage(s, revision_id)
-        )
+        ctx = worker.context
+        wechat: list[Finding] = []
+        if second_opinion().enabled:
+            # Asked outside the stage's transaction, so a slow WeChat holds no lock; it never
+            # fails the stage (see SecondOpinion.findings).
+            async with ctx.read_sessions() as session:
+                waiting = await review.texts_for_second_opinion(session, revision_id)
+            if waiting is not None:
+                wechat = await second_opinion().findings(*waiting)
+        outcome: str = await _write(ctx, lambda s: review.run_machine_stage(s, revision_id, wechat))
         log.info("machine review of %s: %s", revision_id, outcome)
         return outcome
 

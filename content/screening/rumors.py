@@ -84,7 +84,7 @@ def required_groups(spec: RumorSpec) -> tuple[list[list[str]], int]:
 # Words that refute: a rumor or a claim with one of these near it is being debunked.
 REFUTING_CUES: Final = (
     "辟谣", "谣言", "谣传", "误区", "误解", "不实", "伪科学", "科学依据", "没有证据", "毫无关系",
-    "无关", "纯属", "编造", "不靠谱", "不可取", "别再信", "不可信", "被否定", "真相", "错误",
+    "无关", "纯属", "编造", "不靠谱", "不可取", "别再信", "不可信", "被否定", "错误",
     "假的", "骗局", "无稽之谈", "虚假", "站不住脚", "澄清", "并不", "并非", "并没有",
 )  # fmt: skip
 # Plain negations refute only close by, and not when the rumor itself says them

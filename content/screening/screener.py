@@ -60,9 +60,7 @@ class _Field:
     """What one field holds, before the content as a whole decides the severities."""
 
     findings: list[Finding] = field(default_factory=list)
-    refutable: list[int] = field(default_factory=list)  # findings a refuting title turns to info
     science: bool = False
-    refutes: bool = False  # the field holds a refuting word anywhere
 
 
 class Screener:
@@ -173,8 +171,9 @@ class Screener:
 
         Fields named in `markdown` are read as rendered. `has_references`: whether the content
         cites references. When None, it is taken from a "references" field if one is given;
-        without one (a comment), references are not checked. A rumor or a claim near refuting
-        words, or in content whose title refutes, is a debunking text: an `info` hint only.
+        without one (a comment), references are not checked. A rumor or a claim with refuting
+        words near it is being debunked: an `info` hint only. Refuting words elsewhere (in the
+        title, say) change nothing, or a spreader would title a post 「真相：…」 to pass.
         """
         if has_references is None and "references" in fields:
             has_references = bool((fields["references"] or "").strip())
@@ -183,15 +182,10 @@ class Screener:
             for name, text in fields.items()
             if text
         }
-        title = scanned.get("title")
-        title_refutes = title is not None and title.refutes
         findings: list[Finding] = []
         science = False
         for name, result in scanned.items():
-            refutable = set(result.refutable) if title_refutes else set()
-            findings += [
-                _as_info(f) if i in refutable else f for i, f in enumerate(result.findings)
-            ]
+            findings += result.findings
             science = science or (name != "references" and result.science)
         if has_references is False and science:
             findings.append(
@@ -219,7 +213,6 @@ class Screener:
         hits = FieldHits(self._tables, visible, folded)
         result = _Field(science=_PERCENT_RE.search(visible.text) is not None)
         result.science = result.science or hits.science
-        result.refutes = bool(hits.refutes)
 
         def finding(
             vis: _Span,
@@ -258,7 +251,6 @@ class Screener:
             if refuted:
                 finding(vis, check, "info", hint, ref=ref)
             else:
-                result.refutable.append(len(result.findings))
                 finding(vis, check, "warn", message, ref=ref)
 
         for span, kind_of in hits.claims():
@@ -281,11 +273,3 @@ class Screener:
 
 def _claim_message(kind: ClaimKind) -> str:
     return _EXCERPT_Q + "是绝对化或夸大的健康宣称。" + kind.advice
-
-
-def _as_info(finding: Finding) -> Finding:
-    hint = "标题表明这是辟谣内容，此处仅作提示：" + finding.message
-    return Finding(
-        finding.check, "info", finding.field, finding.start, finding.end, finding.excerpt, hint,
-        finding.category, finding.ref, finding.dictionary_version,
-    )  # fmt: skip

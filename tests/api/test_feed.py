@@ -205,3 +205,33 @@ async def test_kepu_feeds_rebuild_refills_redis_from_the_database(
     assert done.returncode == 0, done.stderr
     assert "feeds rebuilt:" in done.stdout
     assert await services.redis.zscore(latest, content_id) is not None
+
+
+async def test_a_page_of_cards_costs_the_same_queries_whatever_its_length(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    from sqlalchemy import event
+
+    from api import presenters
+
+    crew = await f.crew(services)
+    for _ in range(3):
+        await f.publish(client, crew, topics=["rumor-debunk"])
+    keys = feeds.FeedKeys(services.settings.redis_prefix)
+    if not await services.redis.exists(keys.built):  # this test alone: feeds not built yet
+        await rebuild_feeds(services)
+
+    async def statements(limit: int) -> int:
+        seen: list[str] = []
+        async with services.read_sessions() as session:
+            conn = await session.connection()
+            event.listen(
+                conn.sync_connection, "before_cursor_execute", lambda *a: seen.append(a[2])
+            )
+            query = feeds.FeedQuery(feeds.Tab.latest, topic="rumor-debunk", limit=limit)
+            page = await feeds.page(session, services.redis, keys, query)
+            await presenters.feed_page(session, services, page)
+            assert len(page.cards) == limit and page.from_redis
+        return len(seen)
+
+    assert await statements(1) == await statements(3)  # no query per card

@@ -84,8 +84,23 @@ def test_a_debunking_text_gets_an_info_hint_pointing_at_the_library_entry() -> N
     assert "辟谣" in rumor.message
 
 
-def test_a_refuting_title_makes_the_whole_content_a_debunking_text() -> None:
-    fields = {"title": "科学辟谣：大蒜与新冠", "body": "网上说多吃大蒜可以预防新冠。"}
+def test_a_refuting_title_does_not_excuse_a_rumor_spread_in_the_body() -> None:
+    # A spreader's trick: a debunking-sounding title over a body that states the rumor as fact.
+    library = Screener([], [RumorSpec(c, k, t, s) for _, c, k, t, s in DEFAULT_RUMORS])
+    for title in ("真相：隔夜菜到底能不能吃", "科学辟谣：关于剩菜"):
+        fields = {"title": title, "body": "隔夜菜会产生大量亚硝酸盐，吃了会致癌，快转给家人！"}
+        [rumor] = of(library.scan(fields), "rumor")
+        assert (rumor.field, rumor.severity) == ("body", "warn"), title
+        assert rumor.excerpt.startswith("隔夜菜")
+
+
+def test_a_title_that_spreads_a_rumor_under_the_word_truth_is_warned() -> None:
+    [rumor] = of(Screener([], [GARLIC]).scan({"title": "真相：吃大蒜能预防新冠"}), "rumor")
+    assert rumor.severity == "warn"
+
+
+def test_a_debunk_refuting_next_to_each_statement_of_the_rumor_gets_hints_only() -> None:
+    fields = {"title": "科学辟谣：大蒜与新冠", "body": "网上说多吃大蒜可以预防新冠，这是谣言。"}
     rumors = of(Screener([], [GARLIC]).scan(fields), "rumor")
     assert [(r.field, r.severity) for r in rumors] == [("title", "info"), ("body", "info")]
 

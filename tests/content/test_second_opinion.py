@@ -3,9 +3,12 @@ verdicts become findings, a stale token is renewed, and screening goes on withou
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
-from content.second_opinion import SecondOpinion
+from content.screening import Finding
+from content.second_opinion import UNAVAILABLE_MESSAGE, SecondOpinion
 from infra.settings import Settings
 from infra.wechat import AccessToken
 
@@ -42,14 +45,47 @@ async def test_a_stale_access_token_is_renewed_once(settings: Settings) -> None:
     assert finding.excerpt == "词" and opinion.token.value != "token-from-yesterday"
 
 
-async def test_screening_goes_on_when_wechat_is_off_down_or_the_author_has_no_openid(
+async def test_nothing_is_asked_when_wechat_is_off_or_the_author_has_no_openid(
     settings: Settings,
 ) -> None:
     async with httpx.AsyncClient() as http:
         assert await _opinion(settings, http, on=False).findings({"body": "RISKY词"}, "o-1") == []
         assert await _opinion(settings, http).findings({"body": "RISKY词"}, None) == []
-        assert await _opinion(settings, http).findings({"body": "CRASH RISKY词"}, "o-1") == []
+
+
+def _says_unavailable(finding: Finding, field: str) -> bool:
+    return (finding.check, finding.severity, finding.field, finding.start, finding.end) == (
+        "wechat",
+        "info",
+        field,
+        0,
+        0,
+    ) and finding.message == UNAVAILABLE_MESSAGE
+
+
+async def test_when_wechat_is_down_screening_goes_on_with_a_hint_that_it_was_not_asked(
+    settings: Settings,
+) -> None:
+    async with httpx.AsyncClient() as http:
+        fields = {"title": "RISKY坏词", "body": "CRASH RISKY词"}
+        title, gone = await _opinion(settings, http).findings(fields, "o-1", version=2)
+        assert (title.field, title.severity, title.excerpt) == ("title", "warn", "坏词")
+        assert _says_unavailable(gone, "body") and gone.dictionary_version == 2
         down = settings.model_copy(
             update={"wechat_seccheck": True, "wechat_base_url": "http://127.0.0.1:9"}
         )
-        assert await SecondOpinion(http, down).findings({"body": "RISKY词"}, "o-1") == []
+        [gone] = await SecondOpinion(http, down).findings({"body": "RISKY词"}, "o-1")
+        assert _says_unavailable(gone, "body")
+
+
+async def test_a_slow_wechat_is_given_up_on_within_its_budget(settings: Settings) -> None:
+    # Each part answers within the call timeout, but twenty of them take longer than the budget.
+    slow = settings.model_copy(update={"wechat_seccheck": True, "wechat_timeout_s": 0.25})
+    body = ("SLOW" + "正文" * 1248) * 20
+    async with httpx.AsyncClient() as http:
+        opinion = SecondOpinion(http, slow)
+        started = time.monotonic()
+        [gone] = await opinion.findings({"body": body}, "o-1")
+        took = time.monotonic() - started
+    assert _says_unavailable(gone, "body")
+    assert opinion.budget_s <= took < opinion.budget_s + 0.5

@@ -1,6 +1,6 @@
 """feeds and interactions: counters, likes and favourites, follows, viewers, flushed batches
 
-Revision ID: 0004
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-26 10:47:10.845102
 """
@@ -14,7 +14,7 @@ import infra.dbtypes
 from alembic import op
 
 
-revision: str = '0004'
+revision: str = '0006'
 down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
