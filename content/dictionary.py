@@ -37,7 +37,9 @@ KEYWORD_MAX = 50
 
 @dataclass
 class _Cache:
-    version: int | None = None
+    # The database the screener was built from, and its dictionary version: versions count per
+    # database, so two databases used by one process (tests, tools) must not share a screener.
+    key: tuple[str, int] | None = None
     screener: Screener | None = None
 
 
@@ -74,17 +76,24 @@ def rumor_spec(row: Rumor) -> RumorSpec:
 
 async def current_screener(session: AsyncSession) -> Screener:
     version = await dictionary_version(session)
-    if _cache.screener is not None and _cache.version == version:
+    key = (_database_of(session), version)
+    if _cache.screener is not None and _cache.key == key:
         return _cache.screener
     async with _building:
         # Whoever held the lock before may have built this very version.
-        if _cache.screener is None or _cache.version != version:
+        if _cache.screener is None or _cache.key != key:
             terms = [term_spec(t) for t in (await session.exec(select(ScreeningTerm))).all()]
             rumors = [rumor_spec(r) for r in (await session.exec(select(Rumor))).all()]
             build = partial(Screener, terms, rumors, version=version)
             _cache.screener = await anyio.to_thread.run_sync(build)
-            _cache.version = version
+            _cache.key = key
         return _cache.screener
+
+
+def _database_of(session: AsyncSession) -> str:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, sa.Engine) else bind.engine
+    return engine.url.render_as_string(hide_password=True)
 
 
 async def screen(

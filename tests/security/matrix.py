@@ -53,6 +53,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST",   f"{P}/admin/contents/{{content_id}}/takedown"): row("published_takedown", "401  403  403  403  403  403  403  200"),
     ("POST",   f"{P}/admin/contents/{{content_id}}/pin"):      row("published_pin",      "401  403  403  403  403  403  403  200"),
     ("DELETE", f"{P}/admin/contents/{{content_id}}/pin"):      row("pinned",             "401  403  403  403  403  403  403  200"),
+    # Interactions (viewers of published content; anyone signed in).
+    ("POST",   f"{P}/contents/{{content_id}}/like"):     row("published",          "401  200  200  200  200  200  200  200"),
+    ("DELETE", f"{P}/contents/{{content_id}}/like"):     row("published",          "401  200  200  200  200  200  200  200"),
+    ("POST",   f"{P}/contents/{{content_id}}/favorite"): row("published",          "401  200  200  200  200  200  200  200"),
+    ("DELETE", f"{P}/contents/{{content_id}}/favorite"): row("published",          "401  200  200  200  200  200  200  200"),
+    ("POST",   f"{P}/contents/{{content_id}}/share"):    row("published",          "401  202  202  202  202  202  202  202"),
+    ("POST",   f"{P}/contents/{{content_id}}/views"):    row("published_view",     "401  202  202  202  202  202  202  202"),
+    ("POST",   f"{P}/users/{{user_id}}/follow"):         row("creator_user",       "401  200  422  200  200  200  200  200"),
+    ("DELETE", f"{P}/users/{{user_id}}/follow"):         row("creator_user",       "401  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/me/interactions"):                  row("published_ids",      "401  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/admin/screening/terms"):            row("nothing",            "401  403  403  403  403  403  403  200"),
     ("POST",   f"{P}/admin/screening/terms"):            row("new_term",           "401  403  403  403  403  403  403  201"),
     ("DELETE", f"{P}/admin/screening/terms/{{term_id}}"):row("term",               "401  403  403  403  403  403  403  204"),
@@ -85,5 +95,7 @@ VARIANTS: dict[tuple[str, str, str], str] = {
     ("GET", f"{P}/contents/{{content_id}}",             "published"): "200  200  200  200  200  200  200  200",
     ("GET", f"{P}/contents/{{content_id}}/reviews",     "draft"):     "401  404  200  404  404  404  404  404",
     ("GET", f"{P}/contents/{{content_id}}/reviews",     "science"):   "401  404  200  404  404  200  404  200",
+    ("POST", f"{P}/contents/{{content_id}}/like",       "draft"):     "401  404  404  404  404  404  404  404",
+    ("POST", f"{P}/contents/{{content_id}}/share",      "political"): "401  404  404  404  404  404  404  404",
 }
 # fmt: on

