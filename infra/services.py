@@ -64,6 +64,19 @@ def _write_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def _snapshot_reads(engine: AsyncEngine) -> AsyncEngine:
+    """Read sessions see one snapshot from their first statement to their end. A detail reads
+    its content and its revision in separate statements; under PostgreSQL's default (a snapshot
+    per statement) a decision committed between them showed the content's old status with the
+    revision's new stage. Read-only work never fails under REPEATABLE READ; writes stay on the
+    default isolation, where racing conditional UPDATEs are settled by their row counts.
+    (SQLite's read sessions run their SELECTs outside a transaction: the same skew remains
+    possible there, for a moment, on the single-process embedded default.)"""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ")
+    return engine
+
+
 @contextlib.asynccontextmanager
 async def open_services(
     settings: Settings, *, storage_route: str, migrate: bool = False, redis: str | None = None
@@ -94,7 +107,7 @@ async def open_services(
         yield Services(
             settings=settings,
             engine=engine,
-            read_sessions=db.make_sessionmaker(engine),
+            read_sessions=db.make_sessionmaker(_snapshot_reads(engine)),
             write_sessions=db.make_sessionmaker(write_engine),
             redis_url=rurl,
             redis=client,
