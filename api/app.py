@@ -129,12 +129,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
-    for module in (auth, me, contents, uploads, review, feed, interactions, admin, ops, storage):
+    if settings.benchmark_routes:  # beside the feed, so both pay the same routing
+        _add_benchmark_routes(app)
+    # Starlette tries routes in order: what viewers call most (feeds, details) comes first,
+    # which measurably speeds a cached feed page (each route passed is a regex match).
+    for module in (feed, contents, interactions, auth, me, uploads, review, admin, ops, storage):
         app.include_router(module.router, prefix=API_PREFIX)
     # Probes also answer at the root, where load balancers look for them.
     app.include_router(ops.router)
-    if settings.benchmark_routes:
-        _add_benchmark_routes(app)
     return app
 
 

@@ -215,8 +215,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        raise SystemExit(f"cannot read wrk's latency {text!r}")
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def wrk(pid: int, url: str, duration: int, connections: int, token: str | None = None) -> Result:
@@ -228,8 +231,9 @@ def wrk(pid: int, url: str, duration: int, connections: int, token: str | None =
     cpu = cpu_seconds(pid) - cpu
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    # The latency distribution's own lines (a "+/- Stdev" column may also end in "50%").
+    p50 = re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1)  # type: ignore[union-attr]
     if "Non-2xx" in out:
         raise SystemExit(f"errors from {url}:\n{out}")
     return Result(rps, _ms(p50), _ms(p99), cpu / max(requests, 1) * 1e6)
