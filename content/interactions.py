@@ -17,7 +17,7 @@ from content.feeds.ranking import hot_score
 from content.models import Content, ContentStats, Follow, Reaction, ReactionKind, Role, User
 from content.visibility import is_public
 from infra.clock import utcnow
-from infra.ratelimit import over_limit
+from infra.ratelimit import address_subject, over_limit
 from infra.upsert import insert_for
 
 RATE_WINDOW_S = 60
@@ -33,7 +33,9 @@ async def check_rate(
     redis: aioredis.Redis, keys: feeds.FeedKeys, limits: Limits, user_id: str, address: str
 ) -> None:
     """One write by ``user_id`` from ``address``; RateLimited past either limit a minute."""
-    for who, limit in ((f"u:{user_id}", limits.per_user), (f"ip:{address}", limits.per_address)):
+    # Addresses count as the login limits count them (an IPv6 client by its /64).
+    by_address = f"ip:{address_subject(address)}"
+    for who, limit in ((f"u:{user_id}", limits.per_user), (by_address, limits.per_address)):
         wait = await over_limit(redis, keys.rate(who), limit, RATE_WINDOW_S)
         if wait is not None:
             raise RateLimited(

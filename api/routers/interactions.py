@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
 from api import presenters, problems
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import ClientAddress, CurrentUser, ServicesDep, SessionDep
 from api.schemas import AcceptedOut, FollowOut, MyInteraction, MyInteractions, StatsOut, ViewIn
 from content import counters, interactions
 from content.feeds import FeedKeys
@@ -19,19 +19,18 @@ router = APIRouter(tags=["interactions"])
 _WRITE = problems.responses(401, 404, 422, 429)
 
 
-async def _limited(request: Request, services: Services, user: User) -> FeedKeys:
+async def _limited(address: str, services: Services, user: User) -> FeedKeys:
     keys = FeedKeys(services.settings.redis_prefix)
     limits = interactions.Limits(
         services.settings.interactions_per_minute,
         services.settings.interactions_per_minute_per_address,
     )
-    address = request.client.host if request.client else "unknown"
     await interactions.check_rate(services.redis, keys, limits, user.id, address)
     return keys
 
 
 async def _react(
-    request: Request,
+    address: ClientAddress,
     session: SessionDep,
     services: ServicesDep,
     user: User,
@@ -39,37 +38,53 @@ async def _react(
     kind: ReactionKind,
     on: bool,
 ) -> StatsOut:
-    await _limited(request, services, user)
+    await _limited(address, services, user)
     stats = await interactions.react(session, user, content_id, kind, on)
     return presenters.stats_out(content_id, stats)
 
 
 @router.post("/contents/{content_id}/like", response_model=StatsOut, responses=_WRITE)
 async def like(
-    content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+    content_id: str,
+    address: ClientAddress,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> StatsOut:
-    return await _react(request, session, services, user, content_id, ReactionKind.like, True)
+    return await _react(address, session, services, user, content_id, ReactionKind.like, True)
 
 
 @router.delete("/contents/{content_id}/like", response_model=StatsOut, responses=_WRITE)
 async def unlike(
-    content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+    content_id: str,
+    address: ClientAddress,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> StatsOut:
-    return await _react(request, session, services, user, content_id, ReactionKind.like, False)
+    return await _react(address, session, services, user, content_id, ReactionKind.like, False)
 
 
 @router.post("/contents/{content_id}/favorite", response_model=StatsOut, responses=_WRITE)
 async def favorite(
-    content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+    content_id: str,
+    address: ClientAddress,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> StatsOut:
-    return await _react(request, session, services, user, content_id, ReactionKind.favorite, True)
+    return await _react(address, session, services, user, content_id, ReactionKind.favorite, True)
 
 
 @router.delete("/contents/{content_id}/favorite", response_model=StatsOut, responses=_WRITE)
 async def unfavorite(
-    content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+    content_id: str,
+    address: ClientAddress,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> StatsOut:
-    return await _react(request, session, services, user, content_id, ReactionKind.favorite, False)
+    return await _react(address, session, services, user, content_id, ReactionKind.favorite, False)
 
 
 @router.post(
@@ -79,9 +94,13 @@ async def unfavorite(
     responses=_WRITE,
 )
 async def share(
-    content_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+    content_id: str,
+    address: ClientAddress,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> AcceptedOut:
-    keys = await _limited(request, services, user)
+    keys = await _limited(address, services, user)
     await counters.record_share(session, services.redis, keys, user.id, content_id)
     return AcceptedOut(content_id=content_id)
 
@@ -95,12 +114,12 @@ async def share(
 async def view(
     content_id: str,
     body: ViewIn,
-    request: Request,
+    address: ClientAddress,
     user: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
 ) -> AcceptedOut:
-    keys = await _limited(request, services, user)
+    keys = await _limited(address, services, user)
     await counters.record_view(
         session, services.redis, keys, user.id, content_id, body.watched_s, body.duration_s
     )
@@ -108,30 +127,38 @@ async def view(
 
 
 async def _follow(
-    request: Request,
+    address: ClientAddress,
     session: SessionDep,
     services: ServicesDep,
     user: User,
     creator_id: str,
     on: bool,
 ) -> FollowOut:
-    await _limited(request, services, user)
+    await _limited(address, services, user)
     followers = await interactions.follow(session, user, creator_id, on)
     return FollowOut(creator_id=creator_id, following=on, followers=followers)
 
 
 @router.post("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
 async def follow(
-    user_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+    user_id: str,
+    address: ClientAddress,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> FollowOut:
-    return await _follow(request, session, services, user, user_id, True)
+    return await _follow(address, session, services, user, user_id, True)
 
 
 @router.delete("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
 async def unfollow(
-    user_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+    user_id: str,
+    address: ClientAddress,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> FollowOut:
-    return await _follow(request, session, services, user, user_id, False)
+    return await _follow(address, session, services, user, user_id, False)
 
 
 @router.get(
