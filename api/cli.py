@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from content import accounts, passwords
+from content import accounts
 from content.errors import DomainError
 from content.models import Role
 from content.seed import seed
@@ -137,7 +137,7 @@ def user_create(
             prompt=True,
             hide_input=True,
             confirmation_prompt=True,
-            help=f"at least {passwords.STAFF.min_chars} characters for staff; omit it to be "
+            help=f"at least {accounts.STAFF.min_chars} characters for staff; omit it to be "
             "asked (hidden, twice) instead of leaving it in the shell's history",
         ),
     ],
@@ -193,14 +193,14 @@ def screening_import(
 ) -> None:
     """Import screening terms (or rumors) from CSV: bad rows and duplicates are reported, the
     rest imported; every process uses the new list from its next screening on."""
-    from content import screening_import as imports
+    from content import screening
 
     settings = _settings()
     db.upgrade(settings.resolved_database_url())
-    columns = imports.RUMOR_COLUMNS if rumors else imports.TERM_COLUMNS
+    columns = screening.RUMOR_COLUMNS if rumors else screening.TERM_COLUMNS
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = imports.read_rows(handle, columns)
+            rows = screening.read_rows(handle, columns)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         typer.secho(f"cannot read {path}: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
@@ -208,9 +208,9 @@ def screening_import(
         typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
 
-    async def _import() -> imports.ImportReport:
+    async def _import() -> screening.ImportReport:
         engine = db.make_engine(settings.resolved_database_url())
-        run = imports.import_rumors if rumors else imports.import_terms
+        run = screening.import_rumors if rumors else screening.import_terms
         try:
             async with db.make_sessionmaker(engine)() as session:
                 await seed(session)

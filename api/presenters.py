@@ -6,13 +6,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
 from content import media
-from content.contents import ContentView
 from content.feeds import Card, FeedPage, stats_of
-from content.history import Entry
-from content.markdown import render
+from content.items import ContentView
+from content.kit import render
 from content.models import Content, ContentStats, Revision, Stage, User
-from content.review import TaskView
-from content.workflow import revision_state
+from content.review import HistoryEntry, TaskView, revision_state
 from infra.clock import utcnow
 from infra.services import Services
 
@@ -168,7 +166,7 @@ def _author(user: User | None) -> schemas.Author | None:
     return schemas.Author(id=user.id, display_name=user.display_name) if user else None
 
 
-def review_history(entries: list[Entry]) -> list[schemas.ReviewEventOut]:
+def review_history(entries: list[HistoryEntry]) -> list[schemas.ReviewEventOut]:
     return [
         schemas.ReviewEventOut(
             id=e.id,

@@ -24,8 +24,7 @@ from content.models import (
     Stage,
     TaskStatus,
 )
-from content.review import MAX_COMMENT
-from content.workflow import DECISIONS, STAGE_RULES
+from content.review import DECISIONS, MAX_COMMENT, STAGE_RULES
 
 T = TypeVar("T")
 Slug = Annotated[str, StringConstraints(max_length=64)]

@@ -20,9 +20,7 @@ from pathlib import Path
 
 import anyio
 
-from content.media.transcode import process_media
-from content.media.video_checks import MediaRules
-from content.media.video_plan import build_transcode_job, plan_renditions
+from content.media import MediaRules, build_transcode_job, plan_renditions, process_media
 from infra.ffmpeg import ffmpeg_command
 from infra.media_probe import probe
 from infra.storage.local import LocalStorage

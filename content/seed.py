@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.dictionary import bump_version
+from content.kit import AUDIENCES, TOPICS
 from content.models import Audience, Rumor, ScreeningTerm, Severity, Topic
-from content.screening import DEFAULT_RUMORS, DEFAULT_TERMS, normalize
-from content.taxonomy import AUDIENCES, TOPICS
+from content.screening import DEFAULT_RUMORS, DEFAULT_TERMS, bump_version, normalize
 
 
 async def seed(session: AsyncSession) -> None:

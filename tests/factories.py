@@ -13,8 +13,8 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import accounts, contents
-from content.contents import ContentView, Draft
+from content import accounts, items
+from content.items import ContentView, Draft
 from content.models import ContentType, Media, MediaKind, User
 from infra.security import issue_token
 from infra.services import Services
@@ -205,7 +205,7 @@ async def draft_in_session(session: AsyncSession, settings: Settings, owner_id: 
     owner = await session.get(User, owner_id)
     assert owner is not None
     fields = {k: v for k, v in article().items() if k != "type"}
-    return await contents.create(session, settings, owner, ContentType.article, Draft(**fields))
+    return await items.create(session, settings, owner, ContentType.article, Draft(**fields))
 
 
 async def stored_media(

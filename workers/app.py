@@ -12,11 +12,9 @@ import anyio
 from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
-from content import jobs, review
-from content.media import exposure, processing, upload_sweep
+from content import jobs, media, review
 from content.models import Upload
-from content.screening import Finding
-from content.second_opinion import SecondOpinion
+from content.screening import Finding, SecondOpinion
 from infra import ffmpeg
 from infra.queue import enqueue_all
 from infra.services import Services
@@ -54,40 +52,40 @@ async def sweep_once(
     workers (a streaq cron fires once, whatever the number of workers)."""
     async with services.read_sessions() as session:
         revisions = await review.stuck_in_machine_stage(session, review_after_s)
-        media = await processing.stuck(session, media_after_s)
+        waiting_media = await media.stuck_media(session, media_after_s)
         grace = services.settings.abandoned_upload_grace_seconds
-        abandoned = await upload_sweep.abandoned(session, grace)
-        spent = await upload_sweep.spent(session, grace)
+        abandoned = await media.abandoned_uploads(session, grace)
+        spent = await media.spent_uploads(session, grace)
         looked_after = await jobs.live_subjects(session, jobs.MACHINE_REVIEW, revisions)
         revisions = [r for r in revisions if r not in looked_after]
-        looked_after = await jobs.live_subjects(session, jobs.PROCESS_MEDIA, media)
-        media = [m for m in media if m not in looked_after]
+        looked_after = await jobs.live_subjects(session, jobs.PROCESS_MEDIA, waiting_media)
+        waiting_media = [m for m in waiting_media if m not in looked_after]
 
     async def ask_again(s: AsyncSession) -> None:
         for revision_id in revisions:
             jobs.after_commit(s, jobs.MACHINE_REVIEW, revision_id)
-        for media_id in media:
+        for media_id in waiting_media:
             jobs.after_commit(s, jobs.PROCESS_MEDIA, media_id)
 
-    if revisions or media:
+    if revisions or waiting_media:
         await _write(services, ask_again)
     cleaned = 0
     for upload in abandoned:
 
         async def clean(s: AsyncSession, u: Upload = upload) -> bool:
-            return await upload_sweep.clean_up(s, services.storage, u)
+            return await media.clean_up_upload(s, services.storage, u)
 
         try:
             cleaned += await _write(services, clean)
         except Exception:
             log.exception("could not clean up upload %s; the next sweep retries", upload.id)
     # Bytes PUT to the keys of completed uploads: their URLs are dead now, so this is once.
-    cleared = await upload_sweep.clear(services.storage, spent)
+    cleared = await media.clear_spent(services.storage, spent)
     if cleared:
-        await _write(services, lambda s: upload_sweep.mark_swept(s, cleared))
+        await _write(services, lambda s: media.mark_swept(s, cleared))
     return {
         "reviews": len(revisions),
-        "media": len(media),
+        "media": len(waiting_media),
         "uploads": cleaned,
         "upload_keys": len(cleared),
     }
@@ -151,7 +149,7 @@ def build_worker(
     @worker.task(
         name=jobs.PROCESS_MEDIA,
         timeout=settings.transcode_timeout_seconds,
-        max_tries=processing.MAX_TRIES + 1,  # our own count (in the database) gives up first
+        max_tries=media.MAX_PROCESSING_TRIES + 1,  # our own count (in the database) gives up first
         ttl=timedelta(days=1),
     )
     async def process_media(media_id: str) -> str:
@@ -159,8 +157,8 @@ def build_worker(
             return await _write(worker.context, work)
 
         try:
-            outcome = await processing.run(write, worker.context.storage, settings, media_id)
-        except processing.RetryLater as exc:
+            outcome = await media.process(write, worker.context.storage, settings, media_id)
+        except media.RetryLater as exc:
             raise StreaqRetry(delay=exc.delay_s) from exc
         return outcome.value
 
@@ -169,7 +167,7 @@ def build_worker(
         ctx = worker.context
         try:
             changed: int = await _write(
-                ctx, lambda s: exposure.sync(s, ctx.storage, settings, content_id)
+                ctx, lambda s: media.sync_public_copies(s, ctx.storage, settings, content_id)
             )
         except StorageError as exc:
             tries = sync_public_media.context.tries

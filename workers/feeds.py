@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from content import counters, feeds
+from content import engagement, feeds
 from infra.invalidation import broadcast
 from infra.services import Services
 
@@ -27,13 +27,13 @@ async def flush_counters(services: Services) -> int:
     changed. A batch leaves Redis only after the transaction recording it committed."""
     keys = _keys(services)
     changed = 0
-    for batch_id in await counters.claim(services.redis, keys):
-        events = await counters.read_batch(services.redis, keys, batch_id)
+    for batch_id in await engagement.claim_batches(services.redis, keys):
+        events = await engagement.read_batch(services.redis, keys, batch_id)
         async with services.write_sessions() as session:
-            changed += await counters.apply(session, batch_id, events)
+            changed += await engagement.apply_batch(session, batch_id, events)
             await session.commit()
             pending = feeds.take_pending(session)
-        await counters.release(services.redis, keys, batch_id)
+        await engagement.release_batch(services.redis, keys, batch_id)
         # New counters move items on the hot feed; pages pick them up within their short life.
         await feeds.run(
             pending, services.read_sessions, services.redis, keys, lambda _what: _noop()

@@ -21,7 +21,7 @@ from api.schemas import (
     UserCreate,
     UserOut,
 )
-from content import accounts, contents, dictionary
+from content import accounts, items, screening
 from content.models import Role, Rumor, ScreeningTerm, User
 
 
@@ -60,7 +60,7 @@ async def create_user(body: UserCreate, _admin: Admin, session: SessionDep) -> U
 async def takedown(
     content_id: str, body: TakedownIn, admin: Admin, session: SessionDep
 ) -> StatusOut:
-    content = await contents.takedown(session, admin, content_id, body.reason)
+    content = await items.takedown(session, admin, content_id, body.reason)
     return StatusOut(id=content.id, status=content.status.value)
 
 
@@ -70,7 +70,7 @@ async def takedown(
     responses=problems.responses(401, 403, 404, 409, 413, 422),
 )
 async def pin(content_id: str, body: PinIn, admin: Admin, session: SessionDep) -> StatusOut:
-    content = await contents.pin(session, content_id, body.until)
+    content = await items.pin(session, content_id, body.until)
     return StatusOut(
         id=content.id,
         status=content.status.value,
@@ -84,7 +84,7 @@ async def pin(content_id: str, body: PinIn, admin: Admin, session: SessionDep) -
     responses=problems.responses(401, 403, 404, 409, 422),
 )
 async def unpin(content_id: str, admin: Admin, session: SessionDep) -> StatusOut:
-    content = await contents.pin(session, content_id, None)
+    content = await items.pin(session, content_id, None)
     return StatusOut(id=content.id, status=content.status.value)
 
 
@@ -96,7 +96,7 @@ async def unpin(content_id: str, admin: Admin, session: SessionDep) -> StatusOut
 async def list_terms(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[TermOut]:
-    rows, next_cursor = await dictionary.list_terms(session, cursor, limit)
+    rows, next_cursor = await screening.list_terms(session, cursor, limit)
     return Page(items=[_term_out(t) for t in rows], next_cursor=next_cursor)
 
 
@@ -118,7 +118,7 @@ def _term_out(t: ScreeningTerm) -> TermOut:
     responses=problems.responses(401, 403, 409, 413, 422),
 )
 async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
-    t = await dictionary.add_term(session, body.term, body.category, body.severity, body.pinyin)
+    t = await screening.add_term(session, body.term, body.category, body.severity, body.pinyin)
     return _term_out(t)
 
 
@@ -128,7 +128,7 @@ async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
     responses=problems.responses(401, 403, 404, 422),
 )
 async def delete_term(term_id: str, _admin: Admin, session: SessionDep) -> None:
-    await dictionary.delete_term(session, term_id)
+    await screening.delete_term(session, term_id)
 
 
 def _rumor_out(r: Rumor) -> RumorOut:
@@ -146,7 +146,7 @@ def _rumor_out(r: Rumor) -> RumorOut:
 async def list_rumors(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[RumorOut]:
-    rows, next_cursor = await dictionary.list_rumors(session, cursor, limit)
+    rows, next_cursor = await screening.list_rumors(session, cursor, limit)
     return Page(items=[_rumor_out(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -157,7 +157,7 @@ async def list_rumors(
     responses=problems.responses(401, 403, 413, 422),
 )
 async def add_rumor(body: RumorIn, _admin: Admin, session: SessionDep) -> RumorOut:
-    r = await dictionary.add_rumor(session, body.claim, body.truth, body.keywords, body.source)
+    r = await screening.add_rumor(session, body.claim, body.truth, body.keywords, body.source)
     return _rumor_out(r)
 
 
@@ -167,4 +167,4 @@ async def add_rumor(body: RumorIn, _admin: Admin, session: SessionDep) -> RumorO
     responses=problems.responses(401, 403, 404, 422),
 )
 async def delete_rumor(rumor_id: str, _admin: Admin, session: SessionDep) -> None:
-    await dictionary.delete_rumor(session, rumor_id)
+    await screening.delete_rumor(session, rumor_id)

@@ -13,8 +13,8 @@ from api.schemas import (
     ContentUpdate,
     ReviewEventOut,
 )
-from content import contents, history
-from content.contents import Draft
+from content import items, review
+from content.items import Draft
 from content.models import ContentType
 
 router = APIRouter(tags=["contents"])
@@ -35,7 +35,7 @@ def _draft(body: ContentFields) -> Draft:
 async def create_content(
     body: ContentCreate, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> ContentOut:
-    view = await contents.create(
+    view = await items.create(
         session, services.settings, user, ContentType(body.type), _draft(body)
     )
     return await presenters.content_detail(session, services, view)
@@ -53,7 +53,7 @@ async def edit_content(
     session: SessionDep,
     services: ServicesDep,
 ) -> ContentOut:
-    view = await contents.edit(session, services.settings, user, content_id, _draft(body))
+    view = await items.edit(session, services.settings, user, content_id, _draft(body))
     return await presenters.content_detail(session, services, view)
 
 
@@ -66,7 +66,7 @@ async def edit_content(
 async def submit_content(
     content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> ContentOut:
-    view = await contents.submit(session, user, content_id)
+    view = await items.submit(session, user, content_id)
     return await presenters.content_detail(session, services, view)
 
 
@@ -78,7 +78,7 @@ async def submit_content(
 async def withdraw_content(
     content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> ContentOut:
-    view = await contents.withdraw(session, user, content_id)
+    view = await items.withdraw(session, user, content_id)
     return await presenters.content_detail(session, services, view)
 
 
@@ -92,7 +92,7 @@ async def get_content(
     session: SessionDep,
     services: ServicesDep,
 ) -> Response:
-    view = await contents.detail(session, user, content_id)
+    view = await items.detail(session, user, content_id)
     out = await presenters.content_detail(session, services, view)
     return etags.json_response(request, out, private=user is not None)
 
@@ -105,4 +105,4 @@ async def get_content(
 async def review_history(
     content_id: str, user: CurrentUser, session: SessionDep
 ) -> list[ReviewEventOut]:
-    return presenters.review_history(await history.of_content(session, user, content_id))
+    return presenters.review_history(await review.history(session, user, content_id))

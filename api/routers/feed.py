@@ -15,7 +15,7 @@ from api.deps import Cursor, Limit, SessionDep, session_scope
 from api.etags import etag_of, respond
 from api.feedcache import CachedPage, FeedRuntime
 from api.schemas import CardOut, Page, TopicOut
-from content import feeds, taxonomy
+from content import feeds, kit
 from content.accounts import get_active_user
 from content.errors import Unauthenticated
 from infra.clock import utcnow
@@ -79,7 +79,7 @@ async def _build(
 ) -> tuple[CachedPage, float]:
     async with session_scope(request, services) as session:
         if query.topic or query.audience:
-            await taxonomy.check_slugs(
+            await kit.check_slugs(
                 session,
                 [query.topic] if query.topic else [],
                 [query.audience] if query.audience else [],
@@ -98,9 +98,9 @@ async def _build(
 
 @router.get("/topics", response_model=list[TopicOut])
 async def topics(session: SessionDep) -> list[TopicOut]:
-    return [TopicOut(slug=t.slug, name=t.name) for t in await taxonomy.list_topics(session)]
+    return [TopicOut(slug=t.slug, name=t.name) for t in await kit.list_topics(session)]
 
 
 @router.get("/audiences", response_model=list[TopicOut])
 async def audiences(session: SessionDep) -> list[TopicOut]:
-    return [TopicOut(slug=a.slug, name=a.name) for a in await taxonomy.list_audiences(session)]
+    return [TopicOut(slug=a.slug, name=a.name) for a in await kit.list_audiences(session)]

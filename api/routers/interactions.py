@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, status
 from api import presenters, problems
 from api.deps import ClientAddress, CurrentUser, ServicesDep, SessionDep
 from api.schemas import AcceptedOut, FollowOut, MyInteraction, MyInteractions, StatsOut, ViewIn
-from content import counters, interactions
+from content import engagement
 from content.feeds import FeedKeys
 from content.models import ReactionKind, User
 from infra.services import Services
@@ -21,11 +21,11 @@ _WRITE = problems.responses(401, 404, 422, 429)
 
 async def _limited(address: str, services: Services, user: User) -> FeedKeys:
     keys = FeedKeys(services.settings.redis_prefix)
-    limits = interactions.Limits(
+    limits = engagement.Limits(
         services.settings.interactions_per_minute,
         services.settings.interactions_per_minute_per_address,
     )
-    await interactions.check_rate(services.redis, keys, limits, user.id, address)
+    await engagement.check_rate(services.redis, keys, limits, user.id, address)
     return keys
 
 
@@ -39,7 +39,7 @@ async def _react(
     on: bool,
 ) -> StatsOut:
     await _limited(address, services, user)
-    stats = await interactions.react(session, user, content_id, kind, on)
+    stats = await engagement.react(session, user, content_id, kind, on)
     return presenters.stats_out(content_id, stats)
 
 
@@ -101,7 +101,7 @@ async def share(
     services: ServicesDep,
 ) -> AcceptedOut:
     keys = await _limited(address, services, user)
-    await counters.record_share(session, services.redis, keys, user.id, content_id)
+    await engagement.record_share(session, services.redis, keys, user.id, content_id)
     return AcceptedOut(content_id=content_id)
 
 
@@ -120,7 +120,7 @@ async def view(
     services: ServicesDep,
 ) -> AcceptedOut:
     keys = await _limited(address, services, user)
-    await counters.record_view(
+    await engagement.record_view(
         session, services.redis, keys, user.id, content_id, body.watched_s, body.duration_s
     )
     return AcceptedOut(content_id=content_id)
@@ -135,7 +135,7 @@ async def _follow(
     on: bool,
 ) -> FollowOut:
     await _limited(address, services, user)
-    followers = await interactions.follow(session, user, creator_id, on)
+    followers = await engagement.follow(session, user, creator_id, on)
     return FollowOut(creator_id=creator_id, following=on, followers=followers)
 
 
@@ -169,7 +169,7 @@ async def my_interactions(
     session: SessionDep,
     ids: Annotated[list[str], Query(max_length=50, description="content ids of a feed page")],
 ) -> MyInteractions:
-    kinds = await interactions.mine(session, user, ids)
+    kinds = await engagement.mine(session, user, ids)
     return MyInteractions(
         items=[
             MyInteraction(

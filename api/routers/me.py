@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api import presenters, problems
 from api.deps import CurrentUser, Cursor, Limit, ServicesDep, SessionDep
 from api.schemas import MyContentOut, Page, UserOut
-from content import contents
+from content import items
 
 router = APIRouter(tags=["me"])
 
@@ -29,6 +29,7 @@ async def my_contents(
     cursor: Cursor = None,
     limit: Limit = 20,
 ) -> Page[MyContentOut]:
-    rows, next_cursor = await contents.mine(session, user, cursor, limit)
-    items = await presenters.my_contents(session, services, rows, user)
-    return Page(items=items, next_cursor=next_cursor)
+    rows, next_cursor = await items.mine(session, user, cursor, limit)
+    return Page(
+        items=await presenters.my_contents(session, services, rows, user), next_cursor=next_cursor
+    )

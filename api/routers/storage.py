@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 
 from api.deps import ServicesDep
-from content.media import local_uploads
+from content import media
 from infra.storage import base
 from infra.storage.local import LocalStorage
 from infra.storage.ranges import check_range
@@ -28,7 +28,7 @@ def _local(services: ServicesDep) -> LocalStorage:
 
 @router.put(ROUTE + "/{key:path}", response_model=None)
 async def put_object(key: str, request: Request, services: ServicesDep) -> Response:
-    etag = await local_uploads.receive(
+    etag = await media.receive_upload(
         services.read_sessions,
         _local(services),
         services.settings,

@@ -16,7 +16,6 @@ from api.schemas import (
     UploadOut,
 )
 from content import media
-from content.media import uploads
 from content.models import MediaStatus
 
 router = APIRouter(tags=["uploads"])
@@ -31,7 +30,7 @@ router = APIRouter(tags=["uploads"])
 async def start_upload(
     body: UploadIn, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> UploadOut:
-    plan = await uploads.start(
+    plan = await media.start_upload(
         session,
         services.storage,
         services.settings,
@@ -65,7 +64,7 @@ async def complete_upload(
     body: CompleteIn | None = None,
 ) -> CompleteOut:
     parts = [(p.part_number, p.etag) for p in body.parts] if body and body.parts else None
-    item = await uploads.complete(
+    item = await media.complete_upload(
         session, services.storage, services.settings, user, upload_id, parts
     )
     return CompleteOut(media_id=item.id, status=item.status)
@@ -77,7 +76,7 @@ async def complete_upload(
 async def get_media(
     media_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
 ) -> MediaOut:
-    view = await uploads.media_for(session, user, media_id)
+    view = await media.media_for(session, user, media_id)
     item = view.media
     links = await media.links(
         session, services.storage, services.settings, [item.id], public=not view.private

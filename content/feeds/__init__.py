@@ -15,6 +15,7 @@ from content.feeds.hooks import (
 )
 from content.feeds.keys import FeedKeys, Tab
 from content.feeds.order import rebuild, sync
+from content.feeds.ranking import hot_score
 from content.feeds.reading import FeedPage, FeedQuery, page
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Tab",
     "after_commit_forget_user",
     "after_commit_sync",
+    "hot_score",
     "load",
     "on_published",
     "page",

@@ -15,9 +15,9 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from content.dates import as_utc
 from content.errors import Invalid
 from content.feeds.keys import Tab
+from content.kit import as_utc
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_ID = 64

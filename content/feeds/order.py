@@ -22,8 +22,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content.feeds import cursors
 from content.feeds.keys import ORDERED_TABS, FeedKeys, Tab, scope
 from content.feeds.ranking import hot_score
+from content.kit import AUDIENCES, TOPICS
 from content.models import Content, ContentStats, ContentStatus, Revision
-from content.taxonomy import AUDIENCES, TOPICS
 from infra.clock import utcnow
 from infra.ids import new_id
 

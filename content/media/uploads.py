@@ -26,7 +26,7 @@ from content.models import (
     Upload,
     User,
 )
-from content.visibility import is_public, may_see_media
+from content.review import is_public, may_see_media
 from infra.clock import utcnow
 from infra.settings import Settings
 from infra.storage import base as storage_base

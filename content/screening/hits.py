@@ -11,7 +11,7 @@ from typing import Final
 
 import ahocorasick
 
-from content.markdown import Visible
+from content.kit import Visible
 from content.screening.claims import ClaimKind, find_claims
 from content.screening.fold import NOT_HAN_RE, Folded, HanMap, byte_to_char, han_norm
 from content.screening.rumors import close_together

@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from content.markdown import Visible, visible_text
+from content.kit import Visible, visible_text
 from content.screening.claims import CLAIMS, SCIENCE_MARKERS, ClaimKind
 from content.screening.findings import SEVERITY_RANK, Check, Finding
 from content.screening.fold import (

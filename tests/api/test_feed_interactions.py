@@ -182,7 +182,7 @@ async def test_views_and_shares_are_buffered_then_counted_with_completion(
 async def test_a_batch_left_by_a_killed_flush_is_written_once(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    from content import counters
+    from content import engagement
     from content.feeds import FeedKeys
 
     crew = await f.crew(services)
@@ -191,10 +191,10 @@ async def test_a_batch_left_by_a_killed_flush_is_written_once(
     await client.post(f"{API}/contents/{content_id}/share", headers=fan.auth)
     keys = FeedKeys(services.settings.redis_prefix)
     # A flush that wrote its batch and died before cleaning Redis up…
-    for batch_id in await counters.claim(services.redis, keys):
-        events = await counters.read_batch(services.redis, keys, batch_id)
+    for batch_id in await engagement.claim_batches(services.redis, keys):
+        events = await engagement.read_batch(services.redis, keys, batch_id)
         async with services.write_sessions() as session:
-            await counters.apply(session, batch_id, events)
+            await engagement.apply_batch(session, batch_id, events)
             await session.commit()
     # …is finished by the next one without counting the batch again.
     await flush_counters(services)

@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
-from content import throttle
+from content import accounts
 from infra import ratelimit
 from infra.services import Services
 from infra.settings import Settings
@@ -178,9 +178,9 @@ async def test_login_limits_admit_everything_when_redis_is_down(
     down = aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
     try:
         for i in range(settings.login_failures_per_address + 5):
-            attempt = await throttle.admit_password(down, settings, "10.9.9.9", f"user-{i}")
-            await throttle.succeeded(down, attempt)
-        await throttle.admit_wechat(down, settings, "10.9.9.9")
+            attempt = await accounts.admit_password(down, settings, "10.9.9.9", f"user-{i}")
+            await accounts.login_succeeded(down, attempt)
+        await accounts.admit_wechat(down, settings, "10.9.9.9")
     finally:
         await down.aclose()
     assert "rate limit not checked (Redis unavailable)" in caplog.text
@@ -190,10 +190,10 @@ async def test_a_success_after_the_window_ran_out_leaves_no_negative_count(
     services: Services,
 ) -> None:
     address = f.random_address()
-    attempt = await throttle.admit_password(services.redis, services.settings, address, "x")
+    attempt = await accounts.admit_password(services.redis, services.settings, address, "x")
     assert len(attempt.counted) == 2
     await services.redis.delete(*attempt.counted)  # the window ran out before the login ended
-    await throttle.succeeded(services.redis, attempt)
+    await accounts.login_succeeded(services.redis, attempt)
     assert await services.redis.exists(*attempt.counted) == 0
 
 

@@ -8,7 +8,7 @@ import secrets
 import httpx
 import pytest
 
-from content.second_opinion import UNAVAILABLE_MESSAGE
+from content.screening.second_opinion import UNAVAILABLE_MESSAGE
 from infra.services import Services
 from tests import factories as f
 

@@ -9,9 +9,8 @@ import secrets
 import httpx
 from sqlmodel import col, func, select
 
-from content import dictionary
-from content import screening_import as imports
 from content.models import Rumor, ScreeningTerm
+from content.screening import dictionary, imports
 from infra.services import Services
 from tests import factories as f
 

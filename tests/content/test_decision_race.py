@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import contents, review
+from content import items, review
 from content.errors import DomainError
 from content.models import Action, ReviewEvent, ReviewTask, TaskStatus, User
 from infra.services import Services
@@ -29,7 +29,7 @@ async def _task_in_political(services: Services, owner_id: str) -> tuple[str, st
     async with services.write_sessions() as session:
         view = await f.draft_in_session(session, services.settings, owner_id)
         owner = view.author
-        await contents.submit(session, owner, view.content.id)
+        await items.submit(session, owner, view.content.id)
         assert await review.run_machine_stage(session, view.revision.id) == "passed"
         task_id = (
             await session.exec(

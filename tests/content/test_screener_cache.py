@@ -9,8 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-from content import dictionary
-from content.screening import Screener
+from content.screening import Screener, dictionary
 from infra.services import Services
 from tests.conftest import eventually
 

@@ -145,7 +145,7 @@ def test_every_finding_names_its_dictionary_version_and_a_plain_chinese_message(
 
 
 def test_the_default_library_passes_the_checks_an_operator_entry_gets() -> None:
-    from content.dictionary import validate_rumor
+    from content.screening.dictionary import validate_rumor
 
     for _, claim, keywords, truth, source in DEFAULT_RUMORS:
         assert validate_rumor(claim, truth, list(keywords), source)[0] == claim

@@ -3,7 +3,7 @@ prose alone: offsets always point into the source the creator edits."""
 
 import time
 
-from content.markdown import render, visible_text
+from content.kit import render, visible_text
 from content.screening import DEFAULT_TERMS, Finding, Screener, TermSpec
 
 FALUN = TermSpec("法轮功", "political", "block", pinyin=True)

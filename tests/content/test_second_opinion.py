@@ -8,7 +8,7 @@ import time
 import httpx
 
 from content.screening import Finding
-from content.second_opinion import UNAVAILABLE_MESSAGE, SecondOpinion
+from content.screening.second_opinion import UNAVAILABLE_MESSAGE, SecondOpinion
 from infra.settings import Settings
 from infra.wechat import AccessToken
 

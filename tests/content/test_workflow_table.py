@@ -1,8 +1,8 @@
-"""Every (state, action, actor) through ``workflow.apply``: the allowed ones lead to the right state
+"""Every (state, action, actor) through ``review.apply``: the allowed ones lead to the right state
 and write one audit event, every other one is refused with the right code and writes nothing.
 
-The expectations below are written from the contract (docs/review-workflow.md), independently of
-the table in content/workflow.py, so a change to the table that breaks a rule fails here."""
+The expectations below are written from the contract (docs/review-review.md), independently of
+the table in content/review.py, so a change to the table that breaks a rule fails here."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import workflow
+from content import review
 from content.errors import DomainError
 from content.models import (
     Action,
@@ -143,13 +143,13 @@ def expected_refusal(state: str, action: str, actor: str) -> str | None:
     """The code ``actor`` is refused with, or None when they may take ``action`` in ``state``."""
     allowed = SPEC[state].get(action)
     if allowed is None:
-        return "workflow.invalid_state"
+        return "review.invalid_state"
     if allowed.by == MACHINE:
-        return None if actor == MACHINE else "workflow.forbidden"
+        return None if actor == MACHINE else "review.forbidden"
     if actor == MACHINE:
-        return "workflow.forbidden"
+        return "review.forbidden"
     if allowed.by == "owner":
-        return None if actor == "owner" else "workflow.forbidden"
+        return None if actor == "owner" else "review.forbidden"
     roles, disciplines = ACTORS[actor]
     if allowed.by not in roles:
         return "auth.missing_role"
@@ -207,7 +207,7 @@ async def _reach(
                 )
                 .values(status=DECIDED[action], decided_by=actor.id)
             )
-        revision = await workflow.apply(
+        revision = await review.apply(
             session,
             content,
             revision,
@@ -255,11 +255,11 @@ async def test_every_action_by_every_actor(
             )
             assert revision is not None
             before = await _count_events(session, content_id)
-            state_before, number_before = workflow.revision_state(revision), revision.number
+            state_before, number_before = review.revision_state(revision), revision.number
             who = users[actor]
             savepoint = await session.begin_nested()
             try:
-                after = await workflow.apply(
+                after = await review.apply(
                     session, content, revision, action, who, comment="理由", values=REVISION_VALUES
                 )
                 await session.flush()
@@ -274,7 +274,7 @@ async def test_every_action_by_every_actor(
                 await savepoint.rollback()
                 failures.append(f"{state} {action} by {actor}: allowed, want {want}")
                 continue
-            got = (content.status, workflow.revision_state(after), after.number)
+            got = (content.status, review.revision_state(after), after.number)
             events = await _events(session, content_id)
             await savepoint.rollback()
             spec = SPEC[state][action]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from content.markdown import render
+from content.kit import render
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f

@@ -13,7 +13,7 @@ from typing import Final
 import anyio
 import httpx
 
-from content.screening import Check, Finding
+from content.screening.findings import Check, Finding
 from infra.settings import Settings
 from infra.wechat import SECCHECK_MAX_CHARS, AccessToken, WechatError, msg_sec_check
 

@@ -24,9 +24,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Conflict, Invalid, NotFound
 from content.models import Rumor, ScreeningTerm, ScreeningVersion, Severity
-from content.screening import Finding, RumorSpec, Screener, TermSpec, normalize, required_groups
-from content.screening.fold import HAN_RE
-from content.second_opinion import SecondOpinion
+from content.screening.findings import Finding
+from content.screening.fold import HAN_RE, normalize
+from content.screening.rumors import RumorSpec, required_groups
+from content.screening.screener import Screener
+from content.screening.second_opinion import SecondOpinion
+from content.screening.terms import TermSpec
 from infra.clock import utcnow
 
 TERM_MAX = 100

@@ -22,9 +22,9 @@ from redis.exceptions import RedisError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.engagement.reactions import bump, published
 from content.errors import Invalid
 from content.feeds import FeedKeys
-from content.interactions import bump, published
 from content.models import Content, ContentViewer, FlushedBatch
 from infra.clock import utcnow
 from infra.ids import new_id
@@ -108,10 +108,10 @@ async def _buffer(
         await redis.rpush(keys.buffer, json.dumps(event))
     except (RedisError, OSError) as exc:
         log.warning("Redis unavailable; event written to the database directly: %s", exc)
-        await apply(session, None, [event])
+        await apply_batch(session, None, [event])
 
 
-async def claim(redis: aioredis.Redis, keys: FeedKeys) -> list[str]:
+async def claim_batches(redis: aioredis.Redis, keys: FeedKeys) -> list[str]:
     """Batches waiting to be written: the buffer moved aside now, and any a dead flush left."""
     batch_id = new_id()
     await redis.eval(_CLAIM, 3, keys.buffer, keys.batch(batch_id), keys.batches, batch_id)
@@ -132,7 +132,7 @@ async def read_batch(
     return out
 
 
-async def release(redis: aioredis.Redis, keys: FeedKeys, batch_id: str) -> None:
+async def release_batch(redis: aioredis.Redis, keys: FeedKeys, batch_id: str) -> None:
     async with redis.pipeline(transaction=False) as pipe:
         pipe.delete(keys.batch(batch_id))
         pipe.srem(keys.batches, batch_id)
@@ -147,7 +147,7 @@ class _Totals:
     viewers: dict[str, View] = field(default_factory=dict)  # user → their furthest view
 
 
-async def apply(
+async def apply_batch(
     session: AsyncSession, batch_id: str | None, events: list[dict[str, object]]
 ) -> int:
     """Write a batch of events (once: a batch id already recorded is skipped). Returns the

@@ -1,48 +1,19 @@
 """Likes, favourites and follows: database rows whose keys make them idempotent, with counters
-that change in the same transaction (so they stay exact however many requests race), and the
-write limits every interaction shares."""
+that change in the same transaction (so they stay exact however many requests race)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import redis.asyncio as aioredis
 import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import feeds
-from content.errors import Invalid, NotFound, RateLimited
-from content.feeds.ranking import hot_score
+from content.errors import Invalid, NotFound
+from content.feeds import hot_score
 from content.models import Content, ContentStats, Follow, Reaction, ReactionKind, Role, User
-from content.visibility import is_public
+from content.review import is_public
 from infra.clock import utcnow
-from infra.ratelimit import address_subject, over_limit
 from infra.upsert import insert_for
-
-RATE_WINDOW_S = 60
-
-
-@dataclass(frozen=True)
-class Limits:
-    per_user: int
-    per_address: int
-
-
-async def check_rate(
-    redis: aioredis.Redis, keys: feeds.FeedKeys, limits: Limits, user_id: str, address: str
-) -> None:
-    """One write by ``user_id`` from ``address``; RateLimited past either limit a minute."""
-    # Addresses count as the login limits count them (an IPv6 client by its /64).
-    by_address = f"ip:{address_subject(address)}"
-    for who, limit in ((f"u:{user_id}", limits.per_user), (by_address, limits.per_address)):
-        wait = await over_limit(redis, keys.rate(who), limit, RATE_WINDOW_S)
-        if wait is not None:
-            raise RateLimited(
-                f"too many likes, follows or views in a minute; wait {wait} s",
-                retry_after=wait,
-                code="interaction.rate_limited",
-            )
 
 
 async def published(session: AsyncSession, content_id: str) -> Content:

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import workflow
 from content.models import Content, ContentStatus, ReviewTask, Revision, Role, TaskStatus, User
+from content.review import workflow
 
 
 def is_owner(user: User | None, content: Content) -> bool:

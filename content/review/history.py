@@ -9,14 +9,14 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import workflow
 from content.errors import NotFound
 from content.models import Action, Content, ContentStatus, ReviewEvent, Stage, User
-from content.visibility import can_see_unpublished
+from content.review import workflow
+from content.review.visibility import can_see_unpublished
 
 
 @dataclass(frozen=True)
-class Entry:
+class HistoryEntry:
     id: str
     revision: int | None
     stage: Stage | None
@@ -30,9 +30,9 @@ class Entry:
     created_at: datetime
 
 
-def _entry(event: ReviewEvent, actor: User | None) -> Entry:
+def _entry(event: ReviewEvent, actor: User | None) -> HistoryEntry:
     decision = event.action if event.action in workflow.DECISIONS else None
-    return Entry(
+    return HistoryEntry(
         id=event.id,
         revision=event.revision_number,
         stage=Stage(event.stage) if event.stage else None,
@@ -47,7 +47,7 @@ def _entry(event: ReviewEvent, actor: User | None) -> Entry:
     )
 
 
-async def of_content(session: AsyncSession, viewer: User, content_id: str) -> list[Entry]:
+async def history(session: AsyncSession, viewer: User, content_id: str) -> list[HistoryEntry]:
     """The audit log of a content, oldest first; 404 to anyone who may not see it unpublished."""
     content = await session.get(Content, content_id)
     if content is None or not await can_see_unpublished(session, viewer, content):

@@ -50,7 +50,7 @@ def _estimate(password: str, personal: list[str]) -> tuple[int, str]:
     return int(result["score"]), str(hint)
 
 
-async def check(password: str, *, roles: list[str], personal: list[str]) -> None:
+async def check_password(password: str, *, roles: list[str], personal: list[str]) -> None:
     """Refuse (422 ``auth.weak_password``) a password too short or too easy to guess for an
     account with these roles; ``personal`` holds what an attacker knows of the account (its
     username, display name)."""

@@ -16,7 +16,9 @@ from typing import TextIO
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.dictionary import (
+from content.errors import Invalid
+from content.models import Revision, Rumor, ScreeningTerm
+from content.screening.dictionary import (
     TermInput,
     bump_version,
     current_screener,
@@ -25,9 +27,10 @@ from content.dictionary import (
     validate_rumor,
     validate_term,
 )
-from content.errors import Invalid
-from content.models import Revision, Rumor, ScreeningTerm
-from content.screening import Finding, RumorSpec, Screener, TermSpec
+from content.screening.findings import Finding
+from content.screening.rumors import RumorSpec
+from content.screening.screener import Screener
+from content.screening.terms import TermSpec
 
 CHUNK = 500  # rows written per flush; the progress callback is called after each
 TERM_COLUMNS = ("term", "category", "severity")

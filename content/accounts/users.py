@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import passwords, throttle
+from content.accounts import passwords, throttle
 from content.errors import (
     Conflict,
     Forbidden,
@@ -22,8 +22,8 @@ from content.errors import (
     Unauthenticated,
     Unavailable,
 )
+from content.kit import clean_text
 from content.models import Role, User
-from content.text import clean_text
 from infra import wechat
 from infra.security import hash_password, verify_password
 from infra.settings import Settings
@@ -84,7 +84,7 @@ async def create_staff_user(
     if Role.science_reviewer.value in role_list and not disciplines:
         raise Invalid("a science reviewer needs at least one discipline", field="disciplines")
     name = clean_text(display_name or username, "display_name", 64, required=True)
-    await passwords.check(password, roles=role_list, personal=[username, name])
+    await passwords.check_password(password, roles=role_list, personal=[username, name])
     existing = await session.exec(select(User.id).where(User.username == username))
     if existing.first() is not None:
         raise Conflict(f"the username {username!r} is taken", code="user.exists")
@@ -121,10 +121,10 @@ async def password_login(
     username: str,
     password: str,
 ) -> User:
-    """A staff login from ``address``, within the limits of content.throttle."""
+    """A staff login from ``address``, within the login limits (throttle.py)."""
     attempt = await throttle.admit_password(redis, settings, address, username)
     user = await authenticate(session, username, password)
-    await throttle.succeeded(redis, attempt)
+    await throttle.login_succeeded(redis, attempt)
     return user
 
 

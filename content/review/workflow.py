@@ -21,9 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import feeds, guards, jobs
+from content import feeds, jobs
 from content.errors import Conflict, Forbidden
-from content.guards import Guard
 from content.models import (
     Action,
     Content,
@@ -39,6 +38,8 @@ from content.models import (
     TaskStatus,
     User,
 )
+from content.review import guards
+from content.review.guards import Guard
 from infra.clock import utcnow
 
 

@@ -69,7 +69,7 @@ async def admit_password(
     return Attempt((account, spraying))
 
 
-async def succeeded(redis: aioredis.Redis, attempt: Attempt) -> None:
+async def login_succeeded(redis: aioredis.Redis, attempt: Attempt) -> None:
     """The attempt logged in: it was no failure, so it no longer counts."""
     if attempt.counted:
         await ratelimit.uncount(redis, *attempt.counted)

@@ -1,0 +1,35 @@
+"""The write limits every interaction shares: per user and per client address, a minute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from content import feeds
+from content.errors import RateLimited
+from infra.ratelimit import address_subject, over_limit
+
+RATE_WINDOW_S = 60
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_user: int
+    per_address: int
+
+
+async def check_rate(
+    redis: aioredis.Redis, keys: feeds.FeedKeys, limits: Limits, user_id: str, address: str
+) -> None:
+    """One write by ``user_id`` from ``address``; RateLimited past either limit a minute."""
+    # Addresses count as the login limits count them (an IPv6 client by its /64).
+    by_address = f"ip:{address_subject(address)}"
+    for who, limit in ((f"u:{user_id}", limits.per_user), (by_address, limits.per_address)):
+        wait = await over_limit(redis, keys.rate(who), limit, RATE_WINDOW_S)
+        if wait is not None:
+            raise RateLimited(
+                f"too many likes, follows or views in a minute; wait {wait} s",
+                retry_after=wait,
+                code="interaction.rate_limited",
+            )

@@ -1,0 +1,134 @@
+"""What a creator writes: the draft's fields, checked as a whole before they become a revision."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content.errors import Invalid
+from content.kit import check_slugs
+from content.kit import clean_text as _clean_text
+from content.models import (
+    ContentType,
+    Media,
+    MediaKind,
+    Revision,
+    User,
+)
+from infra.settings import Settings
+
+_DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
+MAX_REFERENCES = 50
+EDITABLE_FIELDS = (
+    "title", "summary", "body", "media_id", "cover_media_id", "topics", "audiences",
+    "discipline", "references",
+)  # fmt: skip
+
+
+@dataclass
+class Draft:
+    """The fields a creator writes; None on an update means "leave as it is"."""
+
+    title: str | None = None
+    summary: str | None = None
+    body: str | None = None
+    media_id: str | None = None
+    cover_media_id: str | None = None
+    topics: list[str] | None = None
+    audiences: list[str] | None = None
+    discipline: str | None = None
+    references: list[dict[str, Any]] | None = None
+    given: set[str] = field(default_factory=set)  # fields present in the request, even as null
+
+
+def _clean_references(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(refs) > MAX_REFERENCES:
+        raise Invalid(f"at most {MAX_REFERENCES} references", field="references")
+    out = []
+    for i, ref in enumerate(refs):
+        title = _clean_text(ref.get("title"), f"references[{i}].title", 500, required=True)
+        url = (ref.get("url") or "").strip() or None
+        if url is not None:
+            parts = urlsplit(url)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or len(url) > 2000
+                or any(ord(c) < 32 or ord(c) == 127 for c in url)  # control characters
+            ):
+                raise Invalid(
+                    "a reference url must be an http(s) address", field=f"references[{i}].url"
+                )
+        out.append({"title": title, "url": url})
+    return out
+
+
+async def _check_media(
+    session: AsyncSession, owner: User, media_id: str, kind: MediaKind, name: str
+) -> None:
+    media = await session.get(Media, media_id)
+    if media is None or media.owner_id != owner.id:
+        raise Invalid(f"{name}: no such media of yours; upload it first", field=name)
+    if media.kind != kind:
+        raise Invalid(f"{name} must be {kind.value} media", field=name)
+
+
+async def validated(
+    session: AsyncSession,
+    settings: Settings,
+    owner: User,
+    ctype: ContentType,
+    base: Revision | None,
+    draft: Draft,
+) -> dict[str, Any]:
+    """The revision columns for ``draft`` laid over ``base``, checked as a whole."""
+
+    def pick(name: str) -> Any:
+        if name in draft.given or base is None:
+            return getattr(draft, name)
+        return getattr(base, name)
+
+    values: dict[str, Any] = {
+        "title": _clean_text(pick("title"), "title", settings.max_title_chars, required=True),
+        "summary": _clean_text(
+            pick("summary"), "summary", settings.max_summary_chars, required=False
+        ),
+    }
+    body = pick("body")
+    if ctype == ContentType.article:
+        values["body"] = _clean_text(body, "body", settings.max_body_chars, required=True)
+    elif body is not None:
+        values["body"] = _clean_text(body, "body", settings.max_body_chars, required=False)
+    else:
+        values["body"] = None
+    media_id = pick("media_id")
+    if ctype == ContentType.video:
+        if not media_id:
+            raise Invalid("a video needs media_id (upload the video first)", field="media_id")
+        await _check_media(session, owner, media_id, MediaKind.video, "media_id")
+    elif media_id:
+        raise Invalid(
+            "an article has no media_id; use cover_media_id for its image", field="media_id"
+        )
+    values["media_id"] = media_id or None
+    cover = pick("cover_media_id")
+    if cover:
+        await _check_media(session, owner, cover, MediaKind.image, "cover_media_id")
+    values["cover_media_id"] = cover or None
+    topics, audiences = await check_slugs(session, pick("topics") or [], pick("audiences") or [])
+    if not topics:
+        raise Invalid("choose at least one topic", field="topics")
+    values["topics"], values["audiences"] = topics, audiences
+    discipline = (pick("discipline") or "").strip().lower()
+    if not _DISCIPLINE.match(discipline):
+        raise Invalid(
+            "discipline is a lowercase slug such as medicine, physics or ecology",
+            field="discipline",
+        )
+    values["discipline"] = discipline
+    values["references"] = _clean_references(pick("references") or [])
+    return values

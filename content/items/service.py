@@ -1,0 +1,127 @@
+"""Creating, editing, submitting, withdrawing, taking down and pinning contents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content import jobs, review
+from content.accounts import require_role
+from content.errors import Conflict, Invalid, NotFound
+from content.feeds import after_commit_sync
+from content.items.drafts import EDITABLE_FIELDS, Draft, validated
+from content.items.reading import ContentView
+from content.kit import as_utc
+from content.kit import clean_text as _clean_text
+from content.models import (
+    Action,
+    Content,
+    ContentType,
+    Revision,
+    RevisionState,
+    Role,
+    User,
+)
+from content.review import is_owner, is_public
+from infra.clock import utcnow
+from infra.settings import Settings
+
+
+async def create(
+    session: AsyncSession, settings: Settings, owner: User, ctype: ContentType, draft: Draft
+) -> ContentView:
+    require_role(owner, Role.creator.value)
+    draft.given |= set(EDITABLE_FIELDS)
+    values = await validated(session, settings, owner, ctype, None, draft)
+    content = Content(type=ctype, owner_id=owner.id)
+    revision = Revision(content_id=content.id, number=1, author_id=owner.id, **values)
+    content.working_revision_id = revision.id
+    session.add(content)
+    await session.flush()
+    session.add(revision)
+    await session.flush()
+    return ContentView(content, revision, owner, True, [])
+
+
+async def working_revision(session: AsyncSession, content: Content) -> Revision:
+    revision = await session.get(Revision, content.working_revision_id)
+    if revision is None:  # every content is created with its first revision
+        raise NotFound("no such content", code="content.not_found")
+    return revision
+
+
+async def _owned(session: AsyncSession, user: User, content_id: str) -> tuple[Content, Revision]:
+    content = await session.get(Content, content_id)
+    if content is None or not is_owner(user, content):
+        raise NotFound("no such content", code="content.not_found")
+    return content, await working_revision(session, content)
+
+
+async def edit(
+    session: AsyncSession, settings: Settings, user: User, content_id: str, draft: Draft
+) -> ContentView:
+    """Edit a draft in place; editing anything decided starts a new draft revision (the
+    workflow's ``edit``), submitted revisions never change."""
+    content, revision = await _owned(session, user, content_id)
+    in_place = revision.state == RevisionState.draft and content.status not in review.ENDED
+    if not in_place and review.find(content, revision, Action.edit) is None:
+        raise Conflict(
+            f"content that is {content.status}"
+            + (" (a revision is in review)" if revision.state == RevisionState.in_review else "")
+            + " cannot be edited",
+            code="content.not_editable",
+        )
+    values = await validated(session, settings, user, content.type, revision, draft)
+    if in_place:
+        for key, value in values.items():
+            setattr(revision, key, value)
+        revision.updated_at = utcnow()
+        session.add(revision)
+        await session.flush()
+        return ContentView(content, revision, user, True, [])
+    new = await review.apply(session, content, revision, Action.edit, user, values=values)
+    return ContentView(content, new, user, True, [])
+
+
+async def submit(session: AsyncSession, user: User, content_id: str) -> ContentView:
+    content, revision = await _owned(session, user, content_id)
+    await review.apply(session, content, revision, Action.submit, user)
+    jobs.after_commit(session, jobs.MACHINE_REVIEW, revision.id)
+    return ContentView(content, revision, user, True, [])
+
+
+async def withdraw(session: AsyncSession, user: User, content_id: str) -> ContentView:
+    content, revision = await _owned(session, user, content_id)
+    await review.apply(session, content, revision, Action.withdraw, user)
+    return ContentView(content, revision, user, True, [])
+
+
+async def takedown(session: AsyncSession, admin: User, content_id: str, reason: str) -> Content:
+    require_role(admin, Role.admin.value)
+    reason = _clean_text(reason, "reason", 500, required=True)
+    content = await session.get(Content, content_id)
+    if content is None:
+        raise NotFound("no such content", code="content.not_found")
+    revision = await working_revision(session, content)
+    await review.apply(session, content, revision, Action.takedown, admin, comment=reason)
+    return content
+
+
+async def pin(session: AsyncSession, content_id: str, until: datetime | None) -> Content:
+    """Pin published content at the top of ``latest`` until ``until`` (None unpins)."""
+    content = await session.get(Content, content_id)
+    if content is None:
+        raise NotFound("no such content", code="content.not_found")
+    if until is not None:
+        until = as_utc(until, "until", code="pin.invalid_until")
+        if until <= utcnow():
+            raise Invalid("until must be in the future", field="until")
+        if not is_public(content):
+            raise Conflict("only published content can be pinned", code="review.invalid_state")
+    content.pinned_until = until
+    content.updated_at = utcnow()
+    session.add(content)
+    await session.flush()
+    after_commit_sync(session, content.id)
+    return content

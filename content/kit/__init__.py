@@ -1,0 +1,21 @@
+"""The small shared kit every domain package uses: cleaning text, dates, Markdown (rendered and
+visible text), the topics and audiences, keyset pagination."""
+
+from content.kit.dates import as_utc
+from content.kit.markdown import Visible, render, visible_text
+from content.kit.taxonomy import AUDIENCES, TOPICS, check_slugs, list_audiences, list_topics
+from content.kit.text import clean_text, is_blank
+
+__all__ = [
+    "AUDIENCES",
+    "TOPICS",
+    "Visible",
+    "as_utc",
+    "check_slugs",
+    "clean_text",
+    "is_blank",
+    "list_audiences",
+    "list_topics",
+    "render",
+    "visible_text",
+]

@@ -1,0 +1,124 @@
+"""The machine stage: screen a submitted revision (with WeChat's findings beside ours) and move
+it on, or block it; media must be ready first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from content.models import Action, Content, Media, MediaStatus, Revision, RevisionState, Stage, User
+from content.review import workflow
+from content.screening import Finding, blocking, current_screener
+from infra.clock import utcnow
+
+
+def _screened(revision: Revision) -> dict[str, str]:
+    """The texts of a revision the machine stage screens, by field."""
+    return {
+        "title": revision.title,
+        "summary": revision.summary,
+        "body": revision.body or "",
+        "references": "\n".join(r.get("title", "") for r in revision.references),
+    }
+
+
+async def _media_of(session: AsyncSession, revision: Revision) -> list[tuple[str, Media | None]]:
+    """The revision's media (a video and its cover), by field; None where it is gone."""
+    return [
+        (field, await session.get(Media, media_id))
+        for field, media_id in (
+            ("media_id", revision.media_id),
+            ("cover_media_id", revision.cover_media_id),
+        )
+        if media_id is not None  # a video without media_id never passes validation
+    ]
+
+
+async def texts_for_second_opinion(
+    session: AsyncSession, revision_id: str
+) -> tuple[dict[str, str], str | None] | None:
+    """What the machine stage would screen now, and its author's WeChat openid (WeChat's check
+    needs it): None while the revision is not ready for the stage, so WeChat is not asked for
+    nothing. Read before the stage's own transaction, which must not wait on WeChat."""
+    revision = await session.get(Revision, revision_id)
+    if revision is None or workflow.revision_state(revision) != Stage.machine:
+        return None
+    if any(
+        m is None or m.status != MediaStatus.ready for _, m in await _media_of(session, revision)
+    ):
+        return None
+    author = await session.exec(
+        select(User.wechat_openid)
+        .join(Content, col(Content.owner_id) == col(User.id))
+        .where(Content.id == revision.content_id)
+    )
+    return _screened(revision), author.first()
+
+
+async def run_machine_stage(
+    session: AsyncSession, revision_id: str, second_opinion: Sequence[Finding] = ()
+) -> str:
+    """Screen a revision in the machine stage and move it on, with WeChat's findings on it
+    (`second_opinion`, asked beforehand) next to ours. Returns what happened; safe to run twice
+    (a revision no longer in the machine stage is left alone)."""
+    revision = await session.get(Revision, revision_id)
+    if revision is None or workflow.revision_state(revision) != Stage.machine:
+        return "skipped"
+    content = await session.get(Content, revision.content_id)
+    if content is None:  # the foreign key rules it out; nothing to screen then
+        return "skipped"
+    # Media must be processed before anyone sees it: wait for it, or stop here if it failed.
+    for field, media in await _media_of(session, revision):
+        if media is None or media.status == MediaStatus.failed:
+            reason = media.error if media and media.error else "the media could not be processed"
+            return await _block_for_media(session, content, revision, field, reason)
+        if media.status != MediaStatus.ready:
+            return "waiting_for_media"
+    screener = await current_screener(session)
+    findings = screener.scan(_screened(revision), has_references=bool(revision.references))
+    # Stamped with the dictionary of this screening, like ours.
+    findings += [replace(f, dictionary_version=screener.version) for f in second_opinion]
+    revision.findings = [f.as_dict() for f in findings]
+    session.add(revision)
+    if blocking(findings):
+        first = next(f for f in findings if f.severity == "block")
+        await workflow.apply(session, content, revision, Action.block, None, comment=first.message)
+        return "blocked"
+    await workflow.apply(session, content, revision, Action.pass_, None)
+    return "passed"
+
+
+async def _block_for_media(
+    session: AsyncSession, content: Content, revision: Revision, field: str, reason: str
+) -> str:
+    revision.findings = [
+        {
+            "check": "media",
+            "severity": "block",
+            "field": field,
+            "start": 0,
+            "end": 0,
+            "excerpt": "",
+            "message": reason,
+        }
+    ]
+    session.add(revision)
+    await workflow.apply(session, content, revision, Action.block, None, comment=reason)
+    return "blocked"
+
+
+async def stuck_in_machine_stage(session: AsyncSession, older_than_s: float) -> list[str]:
+    """Revisions submitted over ``older_than_s`` ago and still waiting for the machine stage
+    (their job was lost, or their media is still processing)."""
+    rows = await session.exec(
+        select(Revision.id).where(
+            Revision.state == RevisionState.in_review,
+            Revision.stage == Stage.machine,
+            col(Revision.submitted_at) < utcnow() - timedelta(seconds=older_than_s),
+        )
+    )
+    return list(rows.all())
