@@ -1,4 +1,4 @@
-"""Submit → political queue latency across the worker's minute ticks (issue 9): p99 under 1 s.
+"""Submit → political queue latency across the worker's minute ticks: p99 under 1 s.
 
 Starts `kepu serve` on a free port with a throw-away data directory (embedded defaults: SQLite,
 local disk) against the bundled Valkey 9 or the machine's Redis 7 (a queue of its own), creates

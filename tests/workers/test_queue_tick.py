@@ -1,4 +1,4 @@
-"""Issue 9: a job asked for just after the worker's minute tick (the sweep) runs at once, on the
+"""A job asked for just after the worker's minute tick (the sweep) runs at once, on the
 bundled Valkey 9 and on Redis 7 — and when its enqueue is lost on the way (the API cannot reach
 Redis at that moment), the outbox relay runs it within seconds instead of the sweep's minutes."""
 
@@ -96,7 +96,7 @@ async def test_both_servers_take_the_same_stream_reading_path(
     settings: Settings, queue_server: QueueServer
 ) -> None:
     """streaq probes XREADGROUP MAXCOUNT/CLAIM at start-up and reads differently where they
-    exist. Issue 9 suspected the bundled Valkey took the other path; it does not (docs/jobs.md).
+    exist. A lost-job report suspected the bundled Valkey took the other path; it does not (docs/jobs.md).
     If a server or streaq upgrade changes that, the measurements there need redoing."""
     producer = make_producer(
         settings.model_copy(update={"queue_name": queue_server.queue_name}), queue_server.url
