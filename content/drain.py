@@ -22,8 +22,9 @@ Invalidate = Callable[[str], Awaitable[object]]
 
 @dataclass(frozen=True)
 class Drain:
-    """One per process: its clients, and how it invalidates cached pages (an API process drops
-    its own first, then tells the others; a worker caches none, so it only tells them)."""
+    """A process's clients and how it invalidates cached pages: an API process builds one at
+    start-up that drops its own pages first, then tells the others; a worker caches none, so
+    its drain (``broadcasting``) only tells them."""
 
     services: Services
     invalidate: Invalidate

@@ -26,15 +26,12 @@ class Effects:
     # users whose cached following pages every process must drop (they followed or unfollowed)
     following_changed: set[str] = field(default_factory=set)
 
-    def __bool__(self) -> bool:
-        return bool(self.jobs or self.feed_syncs or self.following_changed)
-
 
 def _declared(session: AsyncSession) -> Effects:
-    effects: Effects | None = session.info.get(_KEY)
-    if effects is None:
-        effects = session.info[_KEY] = Effects()
-    return effects
+    declared: Effects | None = session.info.get(_KEY)
+    if declared is None:
+        declared = session.info[_KEY] = Effects()
+    return declared
 
 
 def enqueue(session: AsyncSession, job: Job) -> None:
@@ -57,5 +54,5 @@ def following_changed(session: AsyncSession, user_id: str) -> None:
 
 def take(session: AsyncSession) -> Effects:
     """Everything declared on ``session``, removed from it: call once it has committed."""
-    effects: Effects | None = session.info.pop(_KEY, None)
-    return effects if effects is not None else Effects()
+    declared: Effects | None = session.info.pop(_KEY, None)
+    return declared if declared is not None else Effects()
