@@ -25,6 +25,7 @@ from api.routers import (
     storage,
     uploads,
 )
+from content.drain import Drain
 from content.seed import seed
 from infra.logging import configure as configure_logging
 from infra.services import Services, open_services, unreachable
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await _seed(services)
             app.state.services = services
             app.state.feeds = feeds_runtime
+            # After a commit, this process drops its pages at once and tells the others.
+            app.state.drain = Drain(services, feeds_runtime.invalidate)
             if not settings.run_embedded_worker:
                 yield
                 return

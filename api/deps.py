@@ -11,11 +11,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import feeds, jobs
 from content.accounts import get_active_user
+from content.drain import Drain
 from content.errors import Unauthenticated
 from content.models import User
-from infra.queue import enqueue_all
 from infra.ratelimit import client_address
 from infra.security import TokenError, read_token
 from infra.services import Services
@@ -43,8 +42,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 async def session_scope(request: Request, services: Services) -> AsyncIterator[AsyncSession]:
     """One session per request: committed when the handler returns (before the response is
     built, so a failed commit is an error response, not a lost write), rolled back on error.
-    Jobs the services asked for are enqueued after the commit, and the feeds brought in line
-    (on every API process) before the response goes out."""
+    What the services declared for after the commit runs then (`content.drain`), before the
+    response goes out: jobs enqueued, feeds brought in line on every API process."""
     maker = services.read_sessions if request.method in _READ_METHODS else services.write_sessions
     async with maker() as session:
         try:
@@ -53,10 +52,8 @@ async def session_scope(request: Request, services: Services) -> AsyncIterator[A
             await session.rollback()
             raise
         await session.commit()
-        await enqueue_all(services.queue, jobs.take_pending(session))
-        pending = feeds.take_pending(session)
-        if pending:
-            await request.app.state.feeds.after_commit(pending)
+        drain: Drain = request.app.state.drain
+        await drain.run(session)
 
 
 async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[AsyncSession]:

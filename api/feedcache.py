@@ -46,15 +46,6 @@ class FeedRuntime:
         self.cache.enabled = subscribed
         self.cache.clear()
 
-    async def after_commit(self, pending: feeds.Pending) -> None:
-        await feeds.run(
-            pending,
-            self.services.read_sessions,
-            self.services.redis,
-            self.keys,
-            self.invalidate,
-        )
-
 
 def _user_of(key: Hashable) -> str | None:
     if isinstance(key, tuple) and key and isinstance(key[-1], str):

@@ -1,11 +1,11 @@
 """Jobs a service asks for, and the outbox that makes sure they run.
 
 ``after_commit`` writes the job as a row of the outbox in the caller's transaction, so the job
-exists exactly when the change that needs it does. After the commit it is enqueued (the session
-dependency and the workers flush ``take_pending``), so a job never sees stale rows. A worker
-marks the row taken when it starts the job, beats on it while it runs and deletes it when the
-job is done; the relay enqueues again whatever was not taken in time or whose worker went quiet.
-The queue may forget a job; the outbox does not (docs/jobs.md).
+exists exactly when the change that needs it does, and declares it an effect of that transaction
+(content/effects.py): the drain enqueues it after the commit, so a job never sees stale rows. A
+worker marks the row taken when it starts the job, beats on it while it runs and deletes it when
+the job is done; the relay enqueues again whatever was not taken in time or whose worker went
+quiet. The queue may forget a job; the outbox does not (docs/jobs.md).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content import effects
 from content.models import JobOutbox
 from infra.clock import utcnow
 from infra.queue import Job
@@ -37,7 +38,6 @@ STALE_AFTER_S = 4 * HEARTBEAT_EVERY_S
 MAX_RELAYS = 20
 _BACKOFF_CAP = 6
 
-_KEY = "kepu.jobs_after_commit"
 _TASK_PREFIX = "job-"
 
 
@@ -57,13 +57,7 @@ def after_commit(session: AsyncSession, name: str, *args: Any) -> None:
     """Ask for job ``name(*args)`` once this session's transaction commits (and only then)."""
     row = JobOutbox(name=name, args=list(args), subject=str(args[0]) if args else "")
     session.add(row)
-    session.info.setdefault(_KEY, []).append(Job(name, args, task_id(row.id, 0)))
-
-
-def take_pending(session: AsyncSession) -> list[Job]:
-    """The jobs asked for in this session, to enqueue now that it has committed."""
-    jobs: list[Job] = session.info.pop(_KEY, [])
-    return jobs
+    effects.enqueue(session, Job(name, args, task_id(row.id, 0)))
 
 
 async def take(session: AsyncSession, outbox_id: str, delivery: str) -> bool:
@@ -149,8 +143,9 @@ async def overdue(session: AsyncSession, after_s: float, limit: int = 100) -> li
 
 
 async def claim(session: AsyncSession, rows: list[JobOutbox], after_s: float) -> list[Job]:
-    """Claim ``rows`` for relaying. Each claim is a conditional UPDATE on the relay count, so
-    of several workers relaying at once exactly one enqueues a given row."""
+    """Claim ``rows`` for relaying, each enqueued again once this transaction commits. Each
+    claim is a conditional UPDATE on the relay count, so of several workers relaying at once
+    exactly one enqueues a given row."""
     now = utcnow()
     claimed: list[Job] = []
     for row in rows:
@@ -166,7 +161,9 @@ async def claim(session: AsyncSession, rows: list[JobOutbox], after_s: float) ->
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:
-            claimed.append(Job(row.name, tuple(row.args), task_id(row.id, seen + 1)))
+            job = Job(row.name, tuple(row.args), task_id(row.id, seen + 1))
+            effects.enqueue(session, job)
+            claimed.append(job)
     return claimed
 
 

@@ -20,6 +20,7 @@ from infra.security import issue_token
 from infra.services import Services
 from infra.settings import Settings
 from tests.conftest import eventually
+from workers.app import _write
 
 PASSWORD = "correct horse battery"
 
@@ -232,13 +233,11 @@ async def stored_media(
 def writer(
     services: Services,
 ) -> Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]:
-    """Runs one piece of work in its own committed transaction, as a job's writes do."""
+    """Runs one piece of work in its own committed transaction, then carries out what it
+    declared: the jobs' own write path."""
 
     async def write(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-        async with services.write_sessions() as session:
-            result = await work(session)
-            await session.commit()
-        return result
+        return await _write(services, work)
 
     return write
 

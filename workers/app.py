@@ -12,11 +12,10 @@ import anyio
 from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
-from content import jobs, media, review
+from content import drain, jobs, media, review
 from content.models import Upload
 from content.screening import Finding, SecondOpinion
 from infra import ffmpeg
-from infra.queue import enqueue_all
 from infra.services import Services
 from infra.settings import Settings
 from infra.storage.base import StorageError
@@ -33,12 +32,10 @@ STUCK_MEDIA_AFTER_S = 60
 
 
 async def _write(services: Services, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-    """Run ``work`` in its own short transaction, then enqueue the jobs it asked for."""
-    async with services.write_sessions() as session:
-        result = await work(session)
-        await session.commit()
-        await enqueue_all(services.queue, jobs.take_pending(session))
-    return result
+    """Run ``work`` in its own short transaction, then carry out what it declared (jobs, feeds,
+    cached pages) as a request would. Jobs receive the bare Services as their context, so the
+    worker's drain is made from it here: it holds nothing but references."""
+    return await drain.broadcasting(services).write(work)
 
 
 async def sweep_once(

@@ -18,7 +18,6 @@ from streaq import StreaqRetry
 from streaq.types import ReturnCoroutine, TaskContext
 
 from content import jobs
-from infra.queue import enqueue_all
 from infra.services import Services
 
 log = logging.getLogger("kepu.worker")
@@ -86,7 +85,8 @@ class Outbox:
         return wrap
 
     async def relay_once(self, services: Services) -> int:
-        """Enqueue again the jobs overdue in the outbox; returns how many."""
+        """Enqueue again the jobs overdue in the outbox (the write's drain does); returns how
+        many."""
         async with services.read_sessions() as session:
             overdue = await jobs.overdue(session, self.relay_after_s)
         if not overdue:
@@ -96,7 +96,6 @@ class Outbox:
         )
         for job in claimed:
             log.warning("job %s%r was not taken in time; enqueued again", job.name, job.args)
-        await enqueue_all(services.queue, claimed)
         return len(claimed)
 
     @staticmethod

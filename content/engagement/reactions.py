@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import feeds
+from content import effects, feeds
 from content.errors import Invalid, NotFound
 from content.feeds import hot_score
 from content.models import Content, ContentStats, Follow, Reaction, ReactionKind, Role, User
@@ -50,7 +50,7 @@ async def bump(session: AsyncSession, content: Content, **deltas: int | float) -
     )
     # The hot rank in Redis follows after the commit; cached pages pick up counters within
     # their short life, so a like does not invalidate every process's pages.
-    feeds.after_commit_sync(session, content.id, invalidate=False)
+    effects.sync_feeds(session, content.id, invalidate=False)
     return stats
 
 
@@ -114,7 +114,7 @@ async def follow(session: AsyncSession, user: User, creator_id: str, on: bool) -
                 col(Follow.follower_id) == user.id, col(Follow.creator_id) == creator.id
             )
         )
-    feeds.after_commit_forget_user(session, user.id)
+    effects.following_changed(session, user.id)
     count = await session.exec(
         select(func.count()).select_from(Follow).where(Follow.creator_id == creator.id)
     )

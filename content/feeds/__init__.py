@@ -3,16 +3,7 @@ sets with the database as the truth and the fallback. See docs/feeds.md."""
 
 from content.feeds.cards import Card, load, stats_of
 from content.feeds.cursors import Position
-from content.feeds.hooks import (
-    EVERYTHING,
-    Pending,
-    after_commit_forget_user,
-    after_commit_sync,
-    on_published,
-    run,
-    take_pending,
-    user_entry,
-)
+from content.feeds.hooks import EVERYTHING, on_published, run, user_entry
 from content.feeds.keys import FeedKeys, Tab
 from content.feeds.order import rebuild, sync
 from content.feeds.ranking import hot_score
@@ -24,11 +15,8 @@ __all__ = [
     "FeedKeys",
     "FeedPage",
     "FeedQuery",
-    "Pending",
     "Position",
     "Tab",
-    "after_commit_forget_user",
-    "after_commit_sync",
     "hot_score",
     "load",
     "on_published",
@@ -37,6 +25,5 @@ __all__ = [
     "run",
     "stats_of",
     "sync",
-    "take_pending",
     "user_entry",
 ]

@@ -6,10 +6,9 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import jobs, review
+from content import effects, jobs, review
 from content.accounts import require_role
 from content.errors import Conflict, Invalid, NotFound
-from content.feeds import after_commit_sync
 from content.items.drafts import EDITABLE_FIELDS, Draft, validated
 from content.items.reading import ContentView
 from content.kit import as_utc
@@ -123,5 +122,5 @@ async def pin(session: AsyncSession, content_id: str, until: datetime | None) ->
     content.updated_at = utcnow()
     session.add(content)
     await session.flush()
-    after_commit_sync(session, content.id)
+    effects.sync_feeds(session, content.id)
     return content

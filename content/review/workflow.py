@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import feeds, jobs
+from content import effects, feeds, jobs
 from content.errors import Conflict, Forbidden
 from content.models import (
     Action,
@@ -447,5 +447,5 @@ async def _end_content(
         revision.state, revision.stage = RevisionState.withdrawn, None
     await _index_live(session, content.id, None)
     jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
-    feeds.after_commit_sync(session, content.id)
+    effects.sync_feeds(session, content.id)
     return {"live_revision_id": None, "removed_reason": reason}

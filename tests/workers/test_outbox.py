@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from content import jobs
+from content import effects, jobs
 from content.models import JobOutbox, Media, MediaKind, MediaStatus
 from infra.clock import utcnow
 from infra.services import Services
@@ -53,7 +53,7 @@ async def test_a_job_is_written_with_its_change_and_not_at_all_on_rollback(
     async with services.write_sessions() as session:
         jobs.after_commit(session, "test_only", "kept", 2)
         await session.commit()
-        (pending,) = jobs.take_pending(session)
+        (pending,) = effects.take(session).jobs
     outbox_id = jobs.outbox_id_of(pending.task_id or "")
     assert outbox_id is not None
     cleanup.append(outbox_id)
