@@ -96,8 +96,9 @@ async def test_both_servers_take_the_same_stream_reading_path(
     settings: Settings, queue_server: QueueServer
 ) -> None:
     """streaq probes XREADGROUP MAXCOUNT/CLAIM at start-up and reads differently where they
-    exist. A lost-job report suspected the bundled Valkey took the other path; it does not (docs/jobs.md).
-    If a server or streaq upgrade changes that, the measurements there need redoing."""
+    exist. A lost-job report suspected the bundled Valkey took the other path; it does not
+    (docs/jobs.md). If a server or streaq upgrade changes that, the measurements there need
+    redoing."""
     producer = make_producer(
         settings.model_copy(update={"queue_name": queue_server.queue_name}), queue_server.url
     )
