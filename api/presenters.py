@@ -37,7 +37,7 @@ def _card(
     video = links.get(revision.media_id or "")
     return schemas.CardOut(
         id=content.id,
-        type=content.type.value,
+        type=content.type,
         title=revision.title,
         summary=revision.summary,
         cover_url=cover.cover_url if cover else None,

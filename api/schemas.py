@@ -18,13 +18,18 @@ from pydantic import (
 from content.models import (
     Action,
     ContentStatus,
+    ContentType,
     MediaKind,
     MediaStatus,
     RevisionState,
+    Role,
+    Severity,
     Stage,
     TaskStatus,
+    UploadMethod,
 )
 from content.review import DECISIONS, MAX_COMMENT, STAGE_RULES
+from content.screening import Check
 
 T = TypeVar("T")
 Slug = Annotated[str, StringConstraints(max_length=64)]
@@ -45,7 +50,7 @@ class TokenOut(BaseModel):
 class UserOut(BaseModel):
     id: str
     display_name: str
-    roles: list[str]
+    roles: list[Role]
     disciplines: list[str]
     username: str | None = None
 
@@ -89,7 +94,7 @@ class ContentFields(BaseModel):
 
 
 class ContentCreate(ContentFields):
-    type: Literal["video", "article"]
+    type: ContentType
     title: Annotated[str, StringConstraints(max_length=1000)]
 
 
@@ -112,7 +117,7 @@ class Stats(BaseModel):
 
 class CardOut(BaseModel):
     id: str
-    type: str
+    type: ContentType
     title: str
     summary: str
     cover_url: str | None
@@ -144,8 +149,8 @@ class ReviewedBy(BaseModel):
 
 
 class FindingOut(BaseModel):
-    check: str
-    severity: str
+    check: Check
+    severity: Severity
     field: str
     start: int
     end: int
@@ -252,7 +257,7 @@ class TermIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     term: Annotated[str, StringConstraints(max_length=200)]
     category: Annotated[str, StringConstraints(max_length=64)]
-    severity: Literal["block", "warn", "info"]
+    severity: Severity
     pinyin: bool = False  # also match its pinyin spelling and homophones
 
 
@@ -260,7 +265,7 @@ class TermOut(BaseModel):
     id: str
     term: str
     category: str
-    severity: str
+    severity: Severity
     created_at: datetime
     pinyin: bool = False
 
@@ -296,7 +301,7 @@ class PinIn(BaseModel):
 
 class StatusOut(BaseModel):
     id: str
-    status: str
+    status: ContentStatus
     review_stage: str | None = None
     extra: dict[str, Any] | None = None
 
@@ -315,7 +320,7 @@ class PartUrl(BaseModel):
 
 class UploadOut(BaseModel):
     upload_id: str
-    method: Literal["PUT", "multipart"]
+    method: UploadMethod
     url: str | None = None
     parts: list[PartUrl] | None = None
     part_size: int | None = None

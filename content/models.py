@@ -16,9 +16,27 @@ from infra.ids import new_id
 TZ = UtcDateTime()
 
 
-def _enum(enum: type[StrEnum]) -> Any:
+def _enum(enum: type[StrEnum], length: int = 32) -> Any:
     # Stored as plain strings (no native PostgreSQL enum), so adding a value needs no DDL dance.
-    return sa.Enum(enum, native_enum=False, create_constraint=False, length=32)
+    # SQLAlchemy stores a member's *name*: a new enum's names must equal its values.
+    return sa.Enum(enum, native_enum=False, create_constraint=False, length=length)
+
+
+class _EnumList(sa.TypeDecorator[list[Any]]):
+    """A JSON list of enum values, read back as members (the JSON holds the plain strings)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: list[Any] | None, dialect: sa.Dialect) -> Any:
+        return None if value is None else [str(self.enum(v)) for v in value]
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> list[Any] | None:
+        return None if value is None else [self.enum(v) for v in value]
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
@@ -31,6 +49,19 @@ class Role(StrEnum):
     political_reviewer = "political_reviewer"
     science_reviewer = "science_reviewer"
     admin = "admin"
+
+
+class UploadMethod(StrEnum):
+    """How the bytes of an upload are sent: one signed PUT, or parts joined at the end."""
+
+    PUT = "PUT"
+    multipart = "multipart"
+
+
+class UploadStatus(StrEnum):
+    pending = "pending"
+    completed = "completed"
+    aborted = "aborted"  # abandoned, and swept
 
 
 class ContentType(StrEnum):
@@ -112,7 +143,9 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     wechat_openid: str | None = Field(default=None, unique=True, max_length=128)
     display_name: str = Field(max_length=64)
-    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    roles: list[Role] = Field(
+        default_factory=list, sa_column=Column(_EnumList(Role), nullable=False)
+    )
     disciplines: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
@@ -235,9 +268,9 @@ class ReviewEvent(SQLModel, table=True):
     revision_number: int | None = None
     actor_id: str | None = Field(default=None, foreign_key="user.id", max_length=26)
     action: Action = Field(sa_type=_enum(Action))
-    stage: str | None = Field(default=None, max_length=16)
-    from_status: str = Field(max_length=32)
-    to_status: str = Field(max_length=32)
+    stage: Stage | None = Field(default=None, sa_type=_enum(Stage, length=16))
+    from_status: ContentStatus = Field(sa_type=_enum(ContentStatus))
+    to_status: ContentStatus = Field(sa_type=_enum(ContentStatus))
     comment: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
@@ -312,10 +345,12 @@ class Upload(SQLModel, table=True):
     content_type: str = Field(max_length=100)
     size: int = Field(sa_type=sa.BigInteger)
     object_key: str = Field(max_length=300)
-    method: str = Field(max_length=16)  # PUT | multipart
+    method: UploadMethod = Field(sa_type=_enum(UploadMethod, length=16))
     s3_upload_id: str | None = Field(default=None, max_length=300)
     part_size: int | None = None
-    status: str = Field(default="pending", max_length=16, index=True)  # pending|completed|aborted
+    status: UploadStatus = Field(
+        default=UploadStatus.pending, index=True, sa_type=_enum(UploadStatus, length=16)
+    )
     media_id: str | None = Field(default=None, foreign_key="media.id", max_length=26)
     expires_at: datetime = Field(sa_type=TZ)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

@@ -26,7 +26,7 @@ from content.models import Role, Rumor, ScreeningTerm, User
 
 
 async def _admin(user: CurrentUser) -> User:
-    accounts.require_role(user, Role.admin.value)
+    accounts.require_role(user, Role.admin)
     return user
 
 

@@ -16,7 +16,7 @@ from api.schemas import (
     UploadOut,
 )
 from content import media
-from content.models import MediaStatus
+from content.models import MediaStatus, UploadMethod
 
 router = APIRouter(tags=["uploads"])
 
@@ -42,12 +42,12 @@ async def start_upload(
     up = plan.upload
     return UploadOut(
         upload_id=up.id,
-        method="multipart" if up.method == "multipart" else "PUT",
+        method=up.method,
         url=plan.url,
         parts=[PartUrl(part_number=n, url=u) for n, u in plan.parts] if plan.parts else None,
         part_size=up.part_size,
         expires_at=up.expires_at,
-        headers={"Content-Type": up.content_type} if up.method == "PUT" else {},
+        headers={"Content-Type": up.content_type} if up.method == UploadMethod.PUT else {},
     )
 
 

@@ -5,7 +5,6 @@ from content.accounts.passwords import STAFF, check_password
 from content.accounts.throttle import Attempt, admit_password, admit_wechat, login_succeeded
 from content.accounts.users import (
     DISCIPLINE_EXAMPLES,
-    ROLES,
     authenticate,
     create_staff_user,
     get_active_user,
@@ -18,7 +17,6 @@ from content.accounts.users import (
 
 __all__ = [
     "DISCIPLINE_EXAMPLES",
-    "ROLES",
     "STAFF",
     "Attempt",
     "admit_password",

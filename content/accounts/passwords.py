@@ -22,7 +22,7 @@ _SERVICE_WORDS = (
     *("kepu", "kepu123", "科普", "weixin", "wechat", "miniprogram", "admin", "reviewer"),
     *("woaini", "5201314", "1314520", "woaini1314", "aini1314", "zhongguo", "china"),
 )
-PUBLIC_ROLES = frozenset({Role.viewer.value, Role.creator.value})
+PUBLIC_ROLES = frozenset({Role.viewer, Role.creator})
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ EVERYONE = Policy(min_chars=8, min_score=2)
 STAFF = Policy(min_chars=12, min_score=3)
 
 
-def policy_for(roles: list[str]) -> Policy:
+def policy_for(roles: list[Role]) -> Policy:
     return EVERYONE if set(roles) <= PUBLIC_ROLES else STAFF
 
 
@@ -50,7 +50,7 @@ def _estimate(password: str, personal: list[str]) -> tuple[int, str]:
     return int(result["score"]), str(hint)
 
 
-async def check_password(password: str, *, roles: list[str], personal: list[str]) -> None:
+async def check_password(password: str, *, roles: list[Role], personal: list[str]) -> None:
     """Refuse (422 ``auth.weak_password``) a password too short or too easy to guess for an
     account with these roles; ``personal`` holds what an attacker knows of the account (its
     username, display name)."""

@@ -28,34 +28,34 @@ from infra import wechat
 from infra.security import hash_password, verify_password
 from infra.settings import Settings
 
-ROLES = frozenset(r.value for r in Role)
-REVIEWER_ROLES = frozenset({Role.political_reviewer.value, Role.science_reviewer.value})
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 _DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 # Disciplines are open (any slug); these are the ones to follow when naming a new one.
 DISCIPLINE_EXAMPLES = ("medicine", "physics", "ecology")
 
 
-def has_role(user: User, *roles: str) -> bool:
+def has_role(user: User, *roles: Role) -> bool:
     return any(r in user.roles for r in roles)
 
 
-def require_role(user: User, *roles: str) -> None:
+def require_role(user: User, *roles: Role) -> None:
     if not has_role(user, *roles):
         raise Forbidden(
             "this needs one of the roles: " + ", ".join(roles), code="auth.missing_role"
         )
 
 
-def _clean_roles(roles: Iterable[str]) -> list[str]:
+def _clean_roles(roles: Iterable[str]) -> list[Role]:
+    """The roles asked for, as members; raw strings come from the admin API and the CLI."""
     unique = list(dict.fromkeys(roles))
-    unknown = [r for r in unique if r not in ROLES]
+    known = {role.value: role for role in Role}
+    unknown = [r for r in unique if r not in known]
     if unknown:
         raise Invalid(
-            f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(sorted(ROLES))}",
+            f"unknown role(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}",
             field="roles",
         )
-    return unique
+    return [known[r] for r in unique]
 
 
 def _clean_disciplines(disciplines: Iterable[str]) -> list[str]:
@@ -81,7 +81,7 @@ async def create_staff_user(
     if not _USERNAME.match(username):
         raise Invalid("username: 3–64 letters, digits, '_', '.' or '-'", field="username")
     role_list = _clean_roles(roles)
-    if Role.science_reviewer.value in role_list and not disciplines:
+    if Role.science_reviewer in role_list and not disciplines:
         raise Invalid("a science reviewer needs at least one discipline", field="disciplines")
     name = clean_text(display_name or username, "display_name", 64, required=True)
     await passwords.check_password(password, roles=role_list, personal=[username, name])
@@ -143,7 +143,7 @@ async def get_or_create_wechat_user(session: AsyncSession, openid: str) -> tuple
     user = User(
         wechat_openid=openid,
         display_name="微信用户" + openid[-4:],
-        roles=[Role.viewer.value, Role.creator.value],
+        roles=[Role.viewer, Role.creator],
     )
     try:
         async with session.begin_nested():

@@ -102,7 +102,7 @@ async def follow(session: AsyncSession, user: User, creator_id: str, on: bool) -
     if on:
         if creator.id == user.id:
             raise Invalid("you cannot follow yourself", field="id", code="follow.self")
-        if Role.creator.value not in creator.roles:
+        if Role.creator not in creator.roles:
             raise Invalid("only creators can be followed", field="id", code="follow.not_creator")
         stmt = insert_for(session, Follow).values(
             follower_id=user.id, creator_id=creator.id, created_at=utcnow()

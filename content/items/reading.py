@@ -87,7 +87,7 @@ async def mine(
     session: AsyncSession, user: User, cursor: str | None, limit: int
 ) -> tuple[list[tuple[Content, Revision, str | None]], str | None]:
     """The owner's contents in every status, newest first, each with the latest review comment."""
-    require_role(user, Role.creator.value)
+    require_role(user, Role.creator)
     query = (
         select(Content, Revision)
         .join(Revision, col(Revision.id) == col(Content.working_revision_id))

@@ -30,7 +30,7 @@ from infra.settings import Settings
 async def create(
     session: AsyncSession, settings: Settings, owner: User, ctype: ContentType, draft: Draft
 ) -> ContentView:
-    require_role(owner, Role.creator.value)
+    require_role(owner, Role.creator)
     draft.given |= set(EDITABLE_FIELDS)
     values = await validated(session, settings, owner, ctype, None, draft)
     content = Content(type=ctype, owner_id=owner.id)
@@ -97,7 +97,7 @@ async def withdraw(session: AsyncSession, user: User, content_id: str) -> Conten
 
 
 async def takedown(session: AsyncSession, admin: User, content_id: str, reason: str) -> Content:
-    require_role(admin, Role.admin.value)
+    require_role(admin, Role.admin)
     reason = _clean_text(reason, "reason", 500, required=True)
     content = await session.get(Content, content_id)
     if content is None:

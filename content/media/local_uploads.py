@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Conflict
-from content.models import Upload
+from content.models import Upload, UploadStatus
 from infra.settings import Settings
 from infra.storage.local import LocalStorage
 from infra.storage.signing import check_content_type
@@ -61,7 +61,7 @@ async def _require_open(session: AsyncSession, key: str) -> None:
     upload = None
     if len(segments) == len(_KEY_SHAPE) and segments[0] == "uploads":
         upload = await session.get(Upload, segments[2])
-    if upload is None or upload.object_key != key or upload.status != "pending":
+    if upload is None or upload.object_key != key or upload.status != UploadStatus.pending:
         raise Conflict(
             "this upload is complete or has expired, so its URL takes no more bytes; start a "
             "new upload to send another file",

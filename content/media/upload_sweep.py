@@ -25,7 +25,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.media.uploads import original_key
-from content.models import Media, Upload
+from content.models import Media, Upload, UploadMethod, UploadStatus
 from infra.clock import utcnow
 from infra.storage.base import Storage, StorageError, StorageUnavailable
 
@@ -39,7 +39,7 @@ async def abandoned(session: AsyncSession, grace_s: int, limit: int = 200) -> li
     cutoff = utcnow() - timedelta(seconds=grace_s)
     rows = await session.exec(
         select(Upload)
-        .where(Upload.status == "pending", col(Upload.expires_at) < cutoff)
+        .where(Upload.status == UploadStatus.pending, col(Upload.expires_at) < cutoff)
         .order_by(col(Upload.expires_at))
         .limit(limit)
     )
@@ -49,7 +49,7 @@ async def abandoned(session: AsyncSession, grace_s: int, limit: int = 200) -> li
 async def clean_up(session: AsyncSession, storage: Storage, upload: Upload) -> bool:
     """Remove what an abandoned upload left in storage (parts included), then close it.
     Storage first: if it fails the row stays pending and the next sweep tries again."""
-    if upload.method == "multipart" and upload.s3_upload_id:
+    if upload.method == UploadMethod.multipart and upload.s3_upload_id:
         await storage.abort_multipart(upload.object_key, upload.s3_upload_id)
     await storage.delete(upload.object_key)
     # A complete moves the bytes to the media key (the upload's id) before its commit; if that
@@ -59,8 +59,8 @@ async def clean_up(session: AsyncSession, storage: Storage, upload: Upload) -> b
         await storage.delete(original_key(upload.id))
     result = await session.exec(
         sa.update(Upload)
-        .where(col(Upload.id) == upload.id, col(Upload.status) == "pending")
-        .values(status="aborted", swept_at=utcnow())
+        .where(col(Upload.id) == upload.id, col(Upload.status) == UploadStatus.pending)
+        .values(status=UploadStatus.aborted, swept_at=utcnow())
     )
     return result.rowcount == 1
 
@@ -82,7 +82,7 @@ async def spent(session: AsyncSession, grace_s: int, limit: int = 500) -> list[S
         select(Upload.id, Upload.object_key, Media.object_key)
         .outerjoin(Media, col(Media.id) == col(Upload.media_id))
         .where(
-            col(Upload.status).in_(("completed", "aborted")),
+            col(Upload.status).in_((UploadStatus.completed, UploadStatus.aborted)),
             col(Upload.swept_at).is_(None),
             col(Upload.expires_at) < cutoff,
         )

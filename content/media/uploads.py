@@ -24,6 +24,8 @@ from content.models import (
     Revision,
     Role,
     Upload,
+    UploadMethod,
+    UploadStatus,
     User,
 )
 from content.review import is_public, may_see_media
@@ -78,7 +80,7 @@ async def start(
     content_type: str,
     size: int,
 ) -> UploadPlan:
-    require_role(user, Role.creator.value)
+    require_role(user, Role.creator)
     kind = _kind_of(content_type)
     if size <= 0:
         raise Invalid("size must be the file's size in bytes (more than 0)", field="size")
@@ -97,7 +99,7 @@ async def start(
         content_type=content_type,
         size=size,
         object_key="",
-        method="PUT",
+        method=UploadMethod.PUT,
         expires_at=utcnow() + timedelta(seconds=settings.upload_url_ttl_seconds),
     )
     # The key never contains the client's file name: it is ours, opaque and unguessable.
@@ -108,7 +110,7 @@ async def start(
             url = await storage.presign_put(upload.object_key, content_type, ttl, max_bytes=size)
             parts: list[tuple[int, str]] = []
         else:
-            upload.method = "multipart"
+            upload.method = UploadMethod.multipart
             upload.part_size = settings.multipart_part_size
             upload.s3_upload_id = await storage.create_multipart(upload.object_key, content_type)
             count = math.ceil(size / settings.multipart_part_size)
@@ -129,7 +131,9 @@ async def used_today(session: AsyncSession, user: User) -> int:
     completed ones (checked at complete), what may still arrive for open ones (their URLs take
     no more than declared), nothing for abandoned ones."""
     since = utcnow() - timedelta(days=1)
-    counted = sa.case((col(Upload.status) == "completed", col(Media.size)), else_=col(Upload.size))
+    counted = sa.case(
+        (col(Upload.status) == UploadStatus.completed, col(Media.size)), else_=col(Upload.size)
+    )
     used = (
         await session.exec(
             select(sa.func.coalesce(sa.func.sum(counted), 0))
@@ -138,7 +142,7 @@ async def used_today(session: AsyncSession, user: User) -> int:
             .where(
                 Upload.owner_id == user.id,
                 col(Upload.created_at) > since,
-                Upload.status != "aborted",
+                Upload.status != UploadStatus.aborted,
             )
         )
     ).one()
@@ -168,13 +172,13 @@ async def complete(
     upload = await session.get(Upload, upload_id)
     if upload is None or upload.owner_id != user.id:
         raise NotFound("no such upload", code="upload.not_found")
-    if upload.status == "completed" and upload.media_id:
+    if upload.status == UploadStatus.completed and upload.media_id:
         media = await session.get(Media, upload.media_id)
         if media is not None:
             return media
     # Half the cleanup grace: a complete can never overlap the sweep that removes the upload.
     too_late = upload.expires_at + timedelta(seconds=settings.abandoned_upload_grace_seconds / 2)
-    if upload.status != "pending" or utcnow() > too_late:
+    if upload.status != UploadStatus.pending or utcnow() > too_late:
         raise Conflict("this upload has expired; start a new one", code="upload.closed")
     try:
         source, info = await _arrived(storage, upload, parts)
@@ -188,8 +192,8 @@ async def complete(
     # gets the winner's media. Flipped before the media row exists, as its id is the upload's.
     result = await session.exec(
         sa.update(Upload)
-        .where(col(Upload.id) == upload.id, col(Upload.status) == "pending")
-        .values(status="completed")
+        .where(col(Upload.id) == upload.id, col(Upload.status) == UploadStatus.pending)
+        .values(status=UploadStatus.completed)
     )
     if result.rowcount != 1:
         raise Conflict("this upload is being completed by another request", code="upload.busy")
@@ -240,7 +244,7 @@ async def _arrived(
         moved = await storage.stat(original_key(upload.id))
         if moved is not None:
             return original_key(upload.id), moved
-        if upload.method == "multipart":
+        if upload.method == UploadMethod.multipart:
             await _finish_multipart(storage, upload, parts)
             info = await storage.stat(upload.object_key)
     # (A multipart upload joined by an earlier call whose transaction did not commit is at the
@@ -265,7 +269,7 @@ async def _check_arrived(
             "upload it again",
             code="upload.size_mismatch",
         )
-    elif upload.method == "PUT" and _media_type(info.content_type) != _media_type(
+    elif upload.method == UploadMethod.PUT and _media_type(info.content_type) != _media_type(
         upload.content_type
     ):
         problem = Conflict(

@@ -10,9 +10,19 @@ from datetime import timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.models import Action, Content, Media, MediaStatus, Revision, RevisionState, Stage, User
+from content.models import (
+    Action,
+    Content,
+    Media,
+    MediaStatus,
+    Revision,
+    RevisionState,
+    Severity,
+    Stage,
+    User,
+)
 from content.review import workflow
-from content.screening import Finding, blocking, current_screener
+from content.screening import Check, Finding, blocking, current_screener
 from infra.clock import utcnow
 
 
@@ -85,7 +95,7 @@ async def run_machine_stage(
     revision.findings = [f.as_dict() for f in findings]
     session.add(revision)
     if blocking(findings):
-        first = next(f for f in findings if f.severity == "block")
+        first = next(f for f in findings if f.severity == Severity.block)
         await workflow.apply(session, content, revision, Action.block, None, comment=first.message)
         return "blocked"
     await workflow.apply(session, content, revision, Action.pass_, None)
@@ -95,17 +105,7 @@ async def run_machine_stage(
 async def _block_for_media(
     session: AsyncSession, content: Content, revision: Revision, field: str, reason: str
 ) -> str:
-    revision.findings = [
-        {
-            "check": "media",
-            "severity": "block",
-            "field": field,
-            "start": 0,
-            "end": 0,
-            "excerpt": "",
-            "message": reason,
-        }
-    ]
+    revision.findings = [Finding(Check.media, Severity.block, field, 0, 0, "", reason).as_dict()]
     session.add(revision)
     await workflow.apply(session, content, revision, Action.block, None, comment=reason)
     return "blocked"

@@ -27,12 +27,13 @@ from content.screening.dictionary import (
     validate_rumor,
     validate_term,
 )
-from content.screening.findings import SEVERITIES, SEVERITY_RANK, Check, Finding, blocking
+from content.screening.findings import SEVERITY_RANK, Check, Finding, blocking
 from content.screening.fold import normalize
 from content.screening.imports import (
     RUMOR_COLUMNS,
     TERM_COLUMNS,
     ImportReport,
+    Verdict,
     import_rumors,
     import_terms,
     read_rows,
@@ -50,7 +51,6 @@ __all__ = [
     "DEFAULT_TERMS",
     "RUMOR_COLUMNS",
     "SCIENCE_MARKERS",
-    "SEVERITIES",
     "SEVERITY_RANK",
     "TERM_COLUMNS",
     "UNAVAILABLE_MESSAGE",
@@ -61,6 +61,7 @@ __all__ = [
     "Screener",
     "SecondOpinion",
     "TermSpec",
+    "Verdict",
     "add_rumor",
     "add_term",
     "blocking",

@@ -70,7 +70,7 @@ async def bump_version(session: AsyncSession) -> int:
 
 
 def term_spec(row: ScreeningTerm) -> TermSpec:
-    return TermSpec(row.term, row.category, row.severity.value, pinyin=row.pinyin)
+    return TermSpec(row.term, row.category, row.severity, pinyin=row.pinyin)
 
 
 def rumor_spec(row: Rumor) -> RumorSpec:
@@ -153,7 +153,7 @@ def validate_term(term: str, category: str, severity: str, pinyin: bool = False)
         raise Invalid(
             f"category: 1–{CATEGORY_MAX} characters", field="category", code="term.category"
         )
-    if severity not in Severity.__members__:
+    if severity not in {s.value for s in Severity}:
         raise Invalid("severity is block, warn or info", field="severity", code="term.severity")
     if pinyin and (HAN_RE.fullmatch(key) is None or len(key) < 3):
         raise Invalid(

@@ -8,18 +8,23 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-__all__ = ["SEVERITIES", "SEVERITY_RANK", "Check", "Finding", "blocking"]
+from content.models import Severity
 
-SEVERITIES: Final = ("block", "warn", "info")
-SEVERITY_RANK: Final = {"info": 0, "warn": 1, "block": 2}
+__all__ = ["SEVERITY_RANK", "Check", "Finding", "blocking"]
+
+SEVERITY_RANK: Final = {Severity.info: 0, Severity.warn: 1, Severity.block: 2}
 
 
+# Stored in revisions' findings: a value, once used, is never renamed.
 class Check(StrEnum):
+    """What produced a finding."""
+
     dictionary = "dictionary"  # a term of the operators' dictionary
     health_claim = "health_claim"  # an absolute or exaggerated health or efficacy claim
     rumor = "rumor"  # a known rumor of the library
     references = "references"  # science claims without references
     wechat = "wechat"  # WeChat's content-security verdict (msgSecCheck)
+    media = "media"  # the video or cover could not be processed (the machine stage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +35,8 @@ class Finding:
     it (a rumor's id), `dictionary_version` at the dictionary that produced it.
     """
 
-    check: str
-    severity: str
+    check: Check
+    severity: Severity
     field: str
     start: int
     end: int
@@ -61,5 +66,6 @@ class Finding:
 def blocking(findings: Iterable[Finding | Mapping[str, Any]]) -> bool:
     """Whether any finding blocks publication. Takes findings or their stored dict form."""
     return any(
-        (f.severity if isinstance(f, Finding) else f.get("severity")) == "block" for f in findings
+        (f.severity if isinstance(f, Finding) else f.get("severity")) == Severity.block
+        for f in findings
     )

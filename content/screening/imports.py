@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TextIO
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Invalid
-from content.models import Revision, Rumor, ScreeningTerm
+from content.models import Revision, Rumor, ScreeningTerm, Severity
 from content.screening.dictionary import (
     TermInput,
     bump_version,
@@ -40,6 +41,14 @@ _TRUE = {"1", "true", "yes", "y", "是"}
 Progress = Callable[[int], None]
 
 
+class Verdict(StrEnum):
+    """How a submission fares with a list: what its most severe finding does to it."""
+
+    block = "block"
+    warn = "warn"
+    pass_ = "pass"  # noqa: S105 - nothing blocks or warns; not a password
+
+
 @dataclass
 class Change:
     """How one recent submission would be judged with the new list."""
@@ -47,8 +56,8 @@ class Change:
     revision_id: str
     content_id: str
     title: str
-    before: str  # "block", "warn" or "pass"
-    after: str
+    before: Verdict
+    after: Verdict
     new_findings: list[Finding]
 
 
@@ -111,7 +120,7 @@ async def import_terms(
             seen[entry.key] = line
             accepted.append(entry)
     if dry_run:
-        new = [TermSpec(e.term, e.category, e.severity.value, e.pinyin) for e in accepted]
+        new = [TermSpec(e.term, e.category, e.severity, e.pinyin) for e in accepted]
         await _impact(session, report, new, [], recent)
     rows_out = [
         ScreeningTerm(term=e.term, category=e.category, severity=e.severity, key=e.key,
@@ -176,9 +185,11 @@ async def _write(
     return report
 
 
-def _verdict(findings: list[Finding]) -> str:
+def _verdict(findings: list[Finding]) -> Verdict:
     severities = {f.severity for f in findings}
-    return "block" if "block" in severities else "warn" if "warn" in severities else "pass"
+    if Severity.block in severities:
+        return Verdict.block
+    return Verdict.warn if Severity.warn in severities else Verdict.pass_
 
 
 async def _impact(

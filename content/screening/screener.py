@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from content.kit import Visible, visible_text
+from content.models import Severity
 from content.screening.claims import CLAIMS, SCIENCE_MARKERS, ClaimKind
 from content.screening.findings import SEVERITY_RANK, Check, Finding
 from content.screening.fold import (
@@ -191,7 +192,7 @@ class Screener:
             findings.append(
                 Finding(
                     check=Check.references,
-                    severity="info",
+                    severity=Severity.info,
                     field="references",
                     start=0,
                     end=0,
@@ -217,7 +218,7 @@ class Screener:
         def finding(
             vis: _Span,
             check: Check,
-            severity: str,
+            severity: Severity,
             message: str,
             category: str | None = None,
             ref: str | None = None,
@@ -236,7 +237,7 @@ class Screener:
             how = "含有"
             if homophone:
                 # A homophone may be an innocent word: a reviewer looks, nothing blocks at once.
-                severity = min(severity, "warn", key=SEVERITY_RANK.__getitem__)
+                severity = min(severity, Severity.warn, key=SEVERITY_RANK.__getitem__)
                 how = "疑似用谐音或拼音写出了"
             message = (
                 f"{_EXCERPT_Q}{how}敏感词「{spec.term}」（类别：{spec.category}），"
@@ -249,9 +250,9 @@ class Screener:
                     ref: str | None = None) -> None:  # fmt: skip
             vis = hits.visible_span(*span)
             if refuted:
-                finding(vis, check, "info", hint, ref=ref)
+                finding(vis, check, Severity.info, hint, ref=ref)
             else:
-                finding(vis, check, "warn", message, ref=ref)
+                finding(vis, check, Severity.warn, message, ref=ref)
 
         for span, kind_of in hits.claims():
             hint = _EXCERPT_Q + "是绝对化的健康宣称，这里看起来是在批驳它；请确认上下文写清了事实"

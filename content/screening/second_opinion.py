@@ -13,6 +13,7 @@ from typing import Final
 import anyio
 import httpx
 
+from content.models import Severity
 from content.screening.findings import Check, Finding
 from infra.settings import Settings
 from infra.wechat import SECCHECK_MAX_CHARS, AccessToken, WechatError, msg_sec_check
@@ -98,7 +99,7 @@ class SecondOpinion:
             found.append(
                 Finding(
                     Check.wechat,
-                    "warn" if risky else "info",
+                    Severity.warn if risky else Severity.info,
                     name,
                     first,
                     end,
@@ -113,7 +114,7 @@ class SecondOpinion:
 def _unavailable(field_name: str, version: int | None) -> Finding:
     return Finding(
         Check.wechat,
-        "info",
+        Severity.info,
         field_name,
         0,
         0,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Final
 
-from content.screening.findings import SEVERITIES, SEVERITY_RANK
+from content.models import Severity
 from content.screening.fold import BOUNDARY
 
 __all__ = ["DEFAULT_ALLOW", "DEFAULT_TERMS", "MAX_GAP", "TermSpec", "spread_is_evasion"]
@@ -19,7 +19,7 @@ MAX_GAP: Final = 12
 
 @dataclass(frozen=True, slots=True)
 class TermSpec:
-    """A dictionary entry. `severity` is one of SEVERITIES (a `StrEnum` member is accepted).
+    """A dictionary entry. `severity` may be given as its plain value (a CSV row, a test).
 
     `pinyin`: also match the term spelt in pinyin and written with homophones (发轮功), for terms
     of three or more Chinese characters; shorter ones have too many innocent homophones (太毒).
@@ -27,15 +27,19 @@ class TermSpec:
 
     term: str
     category: str
-    severity: str
+    severity: Severity
     pinyin: bool = False
 
     def __post_init__(self) -> None:
         if not self.term.strip():
             raise ValueError("a screening term must not be empty")
-        if self.severity not in SEVERITY_RANK:
-            raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}: {self.severity!r}")
-        object.__setattr__(self, "severity", str(self.severity))
+        try:
+            severity = Severity(self.severity)
+        except ValueError:
+            raise ValueError(
+                f"severity must be one of {', '.join(Severity)}: {self.severity!r}"
+            ) from None
+        object.__setattr__(self, "severity", severity)
 
 
 def spread_is_evasion(text: str, positions: list[int]) -> bool:
@@ -59,48 +63,48 @@ def spread_is_evasion(text: str, positions: list[int]) -> bool:
 DEFAULT_TERMS: Final[list[TermSpec]] = [
     # Political: separatism and banned cults block at once; the cults' names are also matched in
     # pinyin and homophones, the commonest way to slip them past a word list.
-    TermSpec("法轮功", "political", "block", pinyin=True),
-    TermSpec("法轮大法", "political", "block", pinyin=True),
-    TermSpec("Falun Gong", "political", "block"),
-    TermSpec("全能神", "political", "block", pinyin=True),
-    TermSpec("台独", "political", "block"),
-    TermSpec("藏独", "political", "block"),
-    TermSpec("疆独", "political", "block"),
-    TermSpec("港独", "political", "block"),
-    TermSpec("台湾独立", "political", "block"),
-    TermSpec("西藏独立", "political", "block"),
-    TermSpec("新疆独立", "political", "block"),
-    TermSpec("香港独立", "political", "block"),
+    TermSpec("法轮功", "political", Severity.block, pinyin=True),
+    TermSpec("法轮大法", "political", Severity.block, pinyin=True),
+    TermSpec("Falun Gong", "political", Severity.block),
+    TermSpec("全能神", "political", Severity.block, pinyin=True),
+    TermSpec("台独", "political", Severity.block),
+    TermSpec("藏独", "political", Severity.block),
+    TermSpec("疆独", "political", Severity.block),
+    TermSpec("港独", "political", Severity.block),
+    TermSpec("台湾独立", "political", Severity.block),
+    TermSpec("西藏独立", "political", Severity.block),
+    TermSpec("新疆独立", "political", Severity.block),
+    TermSpec("香港独立", "political", Severity.block),
     # "邪教" alone is a hint only: anti-cult science (反邪教科普) uses the word all the time.
-    TermSpec("邪教", "political", "info"),
+    TermSpec("邪教", "political", Severity.info),
     # Illegal trade.
-    TermSpec("赌博网站", "illegal", "block"),
-    TermSpec("网络赌场", "illegal", "block"),
-    TermSpec("冰毒购买", "illegal", "block"),
-    TermSpec("购买冰毒", "illegal", "block"),
-    TermSpec("出售冰毒", "illegal", "block"),
-    TermSpec("海洛因出售", "illegal", "block"),
-    TermSpec("出售海洛因", "illegal", "block"),
-    TermSpec("出售枪支", "illegal", "block"),
-    TermSpec("办理假证", "illegal", "block"),
-    TermSpec("代开发票", "illegal", "warn"),
+    TermSpec("赌博网站", "illegal", Severity.block),
+    TermSpec("网络赌场", "illegal", Severity.block),
+    TermSpec("冰毒购买", "illegal", Severity.block),
+    TermSpec("购买冰毒", "illegal", Severity.block),
+    TermSpec("出售冰毒", "illegal", Severity.block),
+    TermSpec("海洛因出售", "illegal", Severity.block),
+    TermSpec("出售海洛因", "illegal", Severity.block),
+    TermSpec("出售枪支", "illegal", Severity.block),
+    TermSpec("办理假证", "illegal", Severity.block),
+    TermSpec("代开发票", "illegal", Severity.warn),
     # Fraud and medical advertising.
-    TermSpec("祖传秘方", "fraud", "warn"),
-    TermSpec("稳赚不赔", "fraud", "warn"),
-    TermSpec("高额回报", "fraud", "warn"),
-    TermSpec("量子保健", "fraud", "warn"),
-    TermSpec("量子养生", "fraud", "warn"),
-    TermSpec("特效药", "medical_ad", "warn"),
-    TermSpec("排毒养颜", "medical_ad", "warn"),
-    TermSpec("抗癌保健品", "medical_ad", "warn"),
-    TermSpec("干细胞美容", "medical_ad", "warn"),
+    TermSpec("祖传秘方", "fraud", Severity.warn),
+    TermSpec("稳赚不赔", "fraud", Severity.warn),
+    TermSpec("高额回报", "fraud", Severity.warn),
+    TermSpec("量子保健", "fraud", Severity.warn),
+    TermSpec("量子养生", "fraud", Severity.warn),
+    TermSpec("特效药", "medical_ad", Severity.warn),
+    TermSpec("排毒养颜", "medical_ad", Severity.warn),
+    TermSpec("抗癌保健品", "medical_ad", Severity.warn),
+    TermSpec("干细胞美容", "medical_ad", Severity.warn),
     # Pseudoscience and superstition: mostly hints, since debunking them is our job.
-    TermSpec("量子波动速读", "pseudoscience", "warn"),
-    TermSpec("水知道答案", "pseudoscience", "info"),
-    TermSpec("风水改运", "superstition", "warn"),
-    TermSpec("转运符", "superstition", "warn"),
-    TermSpec("开光", "superstition", "info"),
-    TermSpec("算命", "superstition", "info"),
+    TermSpec("量子波动速读", "pseudoscience", Severity.warn),
+    TermSpec("水知道答案", "pseudoscience", Severity.info),
+    TermSpec("风水改运", "superstition", Severity.warn),
+    TermSpec("转运符", "superstition", Severity.warn),
+    TermSpec("开光", "superstition", Severity.info),
+    TermSpec("算命", "superstition", Severity.info),
 ]
 
 # Words that begin with 独 (独特, 独有, 独家 …): a place or a word ending in 台/藏/疆/港 followed by
