@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
 from content import media
 from content.feeds import Card, FeedPage
 from content.kit import render
-from content.models import Content, ContentStats, Revision, User
+from content.models import Audience, Content, ContentStats, Revision, Topic, User
 from infra.clock import utcnow
 from infra.services import Services
 
@@ -80,3 +82,8 @@ async def feed_page(session: AsyncSession, services: Services, page: FeedPage) -
         items=await cards(session, services, page.cards), next_cursor=page.next_cursor
     )
     return body.model_dump_json().encode()
+
+
+def topics(rows: Sequence[Topic | Audience]) -> list[schemas.TopicOut]:
+    """Topics or audiences: both are a slug and a name."""
+    return [schemas.TopicOut(slug=t.slug, name=t.name) for t in rows]

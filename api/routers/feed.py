@@ -98,9 +98,9 @@ async def _build(
 
 @router.get("/topics", response_model=list[TopicOut])
 async def topics(session: SessionDep) -> list[TopicOut]:
-    return [TopicOut(slug=t.slug, name=t.name) for t in await kit.list_topics(session)]
+    return presenters.topics(await kit.list_topics(session))
 
 
 @router.get("/audiences", response_model=list[TopicOut])
 async def audiences(session: SessionDep) -> list[TopicOut]:
-    return [TopicOut(slug=a.slug, name=a.name) for a in await kit.list_audiences(session)]
+    return presenters.topics(await kit.list_audiences(session))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from api import presenters, problems
 from api.deps import ClientAddress, CurrentUser, ServicesDep, SessionDep
-from api.schemas import AcceptedOut, FollowOut, MyInteraction, MyInteractions, StatsOut, ViewIn
+from api.schemas import AcceptedOut, FollowOut, MyInteractions, StatsOut, ViewIn
 from content import engagement
 from content.feeds import FeedKeys
 from content.models import ReactionKind, User
@@ -102,7 +102,7 @@ async def share(
 ) -> AcceptedOut:
     keys = await _limited(address, services, user)
     await engagement.record_share(session, services.redis, keys, user.id, content_id)
-    return AcceptedOut(content_id=content_id)
+    return presenters.accepted_out(content_id)
 
 
 @router.post(
@@ -123,7 +123,7 @@ async def view(
     await engagement.record_view(
         session, services.redis, keys, user.id, content_id, body.watched_s, body.duration_s
     )
-    return AcceptedOut(content_id=content_id)
+    return presenters.accepted_out(content_id)
 
 
 async def _follow(
@@ -136,7 +136,7 @@ async def _follow(
 ) -> FollowOut:
     await _limited(address, services, user)
     followers = await engagement.follow(session, user, creator_id, on)
-    return FollowOut(creator_id=creator_id, following=on, followers=followers)
+    return presenters.follow_out(creator_id, on, followers)
 
 
 @router.post("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
@@ -169,14 +169,4 @@ async def my_interactions(
     session: SessionDep,
     ids: Annotated[list[str], Query(max_length=50, description="content ids of a feed page")],
 ) -> MyInteractions:
-    kinds = await engagement.mine(session, user, ids)
-    return MyInteractions(
-        items=[
-            MyInteraction(
-                content_id=i,
-                liked=ReactionKind.like.value in k,
-                favorited=ReactionKind.favorite.value in k,
-            )
-            for i, k in kinds.items()
-        ]
-    )
+    return presenters.my_interactions(await engagement.mine(session, user, ids))
