@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api import presenters, problems
 from api.deps import Cursor, Limit, SessionDep, bearer_user_id, session_scope
 from api.etags import etag_of, respond
-from api.feedcache import CachedPage, FeedRuntime
+from api.feedcache import CachedPage, FeedPageKey, FeedRuntime
 from api.schemas import CardOut, Page, TopicOut
 from content import feeds, kit
 from content.accounts import get_active_user
@@ -47,10 +47,10 @@ async def get_feed(
         user_id = None  # the shared page: the same bytes for everyone
     elif user_id is None:
         raise Unauthenticated("the following tab is yours: log in first", code="auth.required")
-    key = (tab, topic or None, audience or None, cursor, limit, user_id)
+    key = FeedPageKey(tab, topic or None, audience or None, cursor, limit, user_id)
     page = runtime.cache.get(key)
     if page is None:
-        query = feeds.FeedQuery(tab, topic or None, audience or None, cursor, limit, user_id)
+        query = feeds.FeedQuery(key.tab, key.topic, key.audience, key.cursor, key.limit, key.viewer)
 
         async def build() -> tuple[CachedPage, float]:
             return await _build(request, services, runtime, query)
