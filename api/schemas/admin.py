@@ -57,5 +57,4 @@ class PinIn(BaseModel):
 class StatusOut(BaseModel):
     id: str
     status: str
-    review_stage: str | None = None
     extra: dict[str, Any] | None = None
