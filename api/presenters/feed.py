@@ -1,4 +1,5 @@
-"""Cards (the part of a content every listing shows) and the feed pages made of them."""
+"""Cards (the part of a content every listing shows), the feed pages made of them, and the
+topics and audiences content is filed under."""
 
 from __future__ import annotations
 
