@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import AfterValidator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -63,21 +65,43 @@ async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
-_bearer = HTTPBearer(auto_error=False)
+
+def bearer_user_id(authorization: str | None, settings: Settings) -> str | None:
+    """The user id an ``Authorization: Bearer <token>`` header names; None when the request sends
+    no bearer token (another scheme counts as none, as FastAPI's HTTPBearer reads it). A token
+    that does not verify (forged, expired) is Unauthenticated. No query: the cached feed page
+    reads its viewer here without a session."""
+    scheme, token = get_authorization_scheme_param(authorization)
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        return read_token(token, settings.resolved_jwt_secret())
+    except TokenError as exc:
+        raise Unauthenticated(str(exc)) from exc
+
+
+class _AuthorizationHeader(SecurityBase):
+    """The Authorization header as sent, for ``bearer_user_id``; OpenAPI lists it as the bearer
+    scheme, as it would FastAPI's HTTPBearer."""
+
+    def __init__(self) -> None:
+        self.model = HTTPBearerModel()
+        self.scheme_name = "HTTPBearer"
+
+    async def __call__(self, request: Request) -> str | None:
+        return request.headers.get("authorization")
+
+
+_authorization = _AuthorizationHeader()
 
 
 async def get_optional_user(
     session: SessionDep,
     settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    authorization: Annotated[str | None, Depends(_authorization)],
 ) -> User | None:
-    if credentials is None:
-        return None
-    try:
-        user_id = read_token(credentials.credentials, settings.resolved_jwt_secret())
-    except TokenError as exc:
-        raise Unauthenticated(str(exc)) from exc
-    return await get_active_user(session, user_id)
+    user_id = bearer_user_id(authorization, settings)
+    return None if user_id is None else await get_active_user(session, user_id)
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]

@@ -7,11 +7,23 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from content import feeds
 from infra.invalidation import Listener, broadcast
 from infra.nearcache import NearCache
 from infra.services import Services
+
+
+class FeedPageKey(NamedTuple):
+    """A feed page in the near-cache. A tuple, so a hit costs one hash of plain values."""
+
+    tab: feeds.Tab
+    topic: str | None
+    audience: str | None
+    cursor: str | None
+    limit: int
+    viewer: str | None  # the user of a personal page (the following tab), else None
 
 
 @dataclass(frozen=True)
@@ -48,8 +60,8 @@ class FeedRuntime:
 
 
 def _user_of(key: Hashable) -> str | None:
-    if isinstance(key, tuple) and key and isinstance(key[-1], str):
-        return feeds.user_entry(key[-1])
+    if isinstance(key, FeedPageKey) and key.viewer is not None:
+        return feeds.user_entry(key.viewer)
     return None
 
 

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from api import problems
+from api import presenters, problems
 from api.deps import CurrentUser, Cursor, Limit, SessionDep
-from api.presenters import user_out
 from api.schemas import (
     Page,
     PinIn,
@@ -22,7 +21,7 @@ from api.schemas import (
     UserOut,
 )
 from content import accounts, items, screening
-from content.models import Role, Rumor, ScreeningTerm, User
+from content.models import Role, User
 
 
 async def _admin(user: CurrentUser) -> User:
@@ -49,7 +48,7 @@ async def create_user(body: UserCreate, _admin: Admin, session: SessionDep) -> U
         roles=body.roles,
         disciplines=body.disciplines,
     )
-    return user_out(user)
+    return presenters.user_out(user)
 
 
 @router.post(
@@ -61,7 +60,7 @@ async def takedown(
     content_id: str, body: TakedownIn, admin: Admin, session: SessionDep
 ) -> StatusOut:
     content = await items.takedown(session, admin, content_id, body.reason)
-    return StatusOut(id=content.id, status=content.status.value)
+    return presenters.status_out(content)
 
 
 @router.post(
@@ -71,11 +70,7 @@ async def takedown(
 )
 async def pin(content_id: str, body: PinIn, admin: Admin, session: SessionDep) -> StatusOut:
     content = await items.pin(session, content_id, body.until)
-    return StatusOut(
-        id=content.id,
-        status=content.status.value,
-        extra={"pinned_until": content.pinned_until.isoformat() if content.pinned_until else None},
-    )
+    return presenters.pinned_out(content)
 
 
 @router.delete(
@@ -85,7 +80,7 @@ async def pin(content_id: str, body: PinIn, admin: Admin, session: SessionDep) -
 )
 async def unpin(content_id: str, admin: Admin, session: SessionDep) -> StatusOut:
     content = await items.pin(session, content_id, None)
-    return StatusOut(id=content.id, status=content.status.value)
+    return presenters.status_out(content)
 
 
 @router.get(
@@ -97,18 +92,7 @@ async def list_terms(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[TermOut]:
     rows, next_cursor = await screening.list_terms(session, cursor, limit)
-    return Page(items=[_term_out(t) for t in rows], next_cursor=next_cursor)
-
-
-def _term_out(t: ScreeningTerm) -> TermOut:
-    return TermOut(
-        id=t.id,
-        term=t.term,
-        category=t.category,
-        severity=t.severity.value,
-        created_at=t.created_at,
-        pinyin=t.pinyin,
-    )
+    return presenters.terms_page(rows, next_cursor)
 
 
 @router.post(
@@ -118,8 +102,8 @@ def _term_out(t: ScreeningTerm) -> TermOut:
     responses=problems.responses(401, 403, 409, 413, 422),
 )
 async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
-    t = await screening.add_term(session, body.term, body.category, body.severity, body.pinyin)
-    return _term_out(t)
+    term = await screening.add_term(session, body.term, body.category, body.severity, body.pinyin)
+    return presenters.term_out(term)
 
 
 @router.delete(
@@ -131,23 +115,12 @@ async def delete_term(term_id: str, _admin: Admin, session: SessionDep) -> None:
     await screening.delete_term(session, term_id)
 
 
-def _rumor_out(r: Rumor) -> RumorOut:
-    return RumorOut(
-        id=r.id,
-        claim=r.claim,
-        truth=r.truth,
-        keywords=r.keywords,
-        source=r.source,
-        created_at=r.created_at,
-    )
-
-
 @router.get("/rumors", response_model=Page[RumorOut], responses=problems.responses(401, 403, 422))
 async def list_rumors(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[RumorOut]:
     rows, next_cursor = await screening.list_rumors(session, cursor, limit)
-    return Page(items=[_rumor_out(r) for r in rows], next_cursor=next_cursor)
+    return presenters.rumors_page(rows, next_cursor)
 
 
 @router.post(
@@ -157,8 +130,8 @@ async def list_rumors(
     responses=problems.responses(401, 403, 413, 422),
 )
 async def add_rumor(body: RumorIn, _admin: Admin, session: SessionDep) -> RumorOut:
-    r = await screening.add_rumor(session, body.claim, body.truth, body.keywords, body.source)
-    return _rumor_out(r)
+    rumor = await screening.add_rumor(session, body.claim, body.truth, body.keywords, body.source)
+    return presenters.rumor_out(rumor)
 
 
 @router.delete(

@@ -5,89 +5,65 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from api import presenters, problems
 from api.deps import ClientAddress, CurrentUser, ServicesDep, SessionDep
-from api.schemas import AcceptedOut, FollowOut, MyInteraction, MyInteractions, StatsOut, ViewIn
+from api.schemas import AcceptedOut, FollowOut, MyInteractions, StatsOut, ViewIn
 from content import engagement
 from content.feeds import FeedKeys
-from content.models import ReactionKind, User
-from infra.services import Services
-
-router = APIRouter(tags=["interactions"])
-_WRITE = problems.responses(401, 404, 422, 429)
+from content.models import ReactionKind
 
 
-async def _limited(address: str, services: Services, user: User) -> FeedKeys:
-    keys = FeedKeys(services.settings.redis_prefix)
+def _feed_keys(services: ServicesDep) -> FeedKeys:
+    return FeedKeys(services.settings.redis_prefix)
+
+
+FeedKeysDep = Annotated[FeedKeys, Depends(_feed_keys)]
+
+
+async def _within_limits(
+    user: CurrentUser, address: ClientAddress, services: ServicesDep, keys: FeedKeysDep
+) -> None:
+    """Each write counts against the viewer's and the client address's limits a minute."""
     limits = engagement.Limits(
         services.settings.interactions_per_minute,
         services.settings.interactions_per_minute_per_address,
     )
     await engagement.check_rate(services.redis, keys, limits, user.id, address)
-    return keys
 
 
-async def _react(
-    address: ClientAddress,
-    session: SessionDep,
-    services: ServicesDep,
-    user: User,
-    content_id: str,
-    kind: ReactionKind,
-    on: bool,
-) -> StatsOut:
-    await _limited(address, services, user)
-    stats = await engagement.react(session, user, content_id, kind, on)
+# The limit is declared once, for every write; reading what one did is not limited.
+_writes = APIRouter(tags=["interactions"], dependencies=[Depends(_within_limits)])
+_reads = APIRouter(tags=["interactions"])
+_WRITE = problems.responses(401, 404, 422, 429)
+
+
+@_writes.post("/contents/{content_id}/like", response_model=StatsOut, responses=_WRITE)
+async def like(content_id: str, user: CurrentUser, session: SessionDep) -> StatsOut:
+    stats = await engagement.react(session, user, content_id, ReactionKind.like, True)
     return presenters.stats_out(content_id, stats)
 
 
-@router.post("/contents/{content_id}/like", response_model=StatsOut, responses=_WRITE)
-async def like(
-    content_id: str,
-    address: ClientAddress,
-    user: CurrentUser,
-    session: SessionDep,
-    services: ServicesDep,
-) -> StatsOut:
-    return await _react(address, session, services, user, content_id, ReactionKind.like, True)
+@_writes.delete("/contents/{content_id}/like", response_model=StatsOut, responses=_WRITE)
+async def unlike(content_id: str, user: CurrentUser, session: SessionDep) -> StatsOut:
+    stats = await engagement.react(session, user, content_id, ReactionKind.like, False)
+    return presenters.stats_out(content_id, stats)
 
 
-@router.delete("/contents/{content_id}/like", response_model=StatsOut, responses=_WRITE)
-async def unlike(
-    content_id: str,
-    address: ClientAddress,
-    user: CurrentUser,
-    session: SessionDep,
-    services: ServicesDep,
-) -> StatsOut:
-    return await _react(address, session, services, user, content_id, ReactionKind.like, False)
+@_writes.post("/contents/{content_id}/favorite", response_model=StatsOut, responses=_WRITE)
+async def favorite(content_id: str, user: CurrentUser, session: SessionDep) -> StatsOut:
+    stats = await engagement.react(session, user, content_id, ReactionKind.favorite, True)
+    return presenters.stats_out(content_id, stats)
 
 
-@router.post("/contents/{content_id}/favorite", response_model=StatsOut, responses=_WRITE)
-async def favorite(
-    content_id: str,
-    address: ClientAddress,
-    user: CurrentUser,
-    session: SessionDep,
-    services: ServicesDep,
-) -> StatsOut:
-    return await _react(address, session, services, user, content_id, ReactionKind.favorite, True)
+@_writes.delete("/contents/{content_id}/favorite", response_model=StatsOut, responses=_WRITE)
+async def unfavorite(content_id: str, user: CurrentUser, session: SessionDep) -> StatsOut:
+    stats = await engagement.react(session, user, content_id, ReactionKind.favorite, False)
+    return presenters.stats_out(content_id, stats)
 
 
-@router.delete("/contents/{content_id}/favorite", response_model=StatsOut, responses=_WRITE)
-async def unfavorite(
-    content_id: str,
-    address: ClientAddress,
-    user: CurrentUser,
-    session: SessionDep,
-    services: ServicesDep,
-) -> StatsOut:
-    return await _react(address, session, services, user, content_id, ReactionKind.favorite, False)
-
-
-@router.post(
+@_writes.post(
     "/contents/{content_id}/share",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AcceptedOut,
@@ -95,17 +71,16 @@ async def unfavorite(
 )
 async def share(
     content_id: str,
-    address: ClientAddress,
     user: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
+    keys: FeedKeysDep,
 ) -> AcceptedOut:
-    keys = await _limited(address, services, user)
     await engagement.record_share(session, services.redis, keys, user.id, content_id)
-    return AcceptedOut(content_id=content_id)
+    return presenters.accepted_out(content_id)
 
 
-@router.post(
+@_writes.post(
     "/contents/{content_id}/views",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AcceptedOut,
@@ -114,54 +89,30 @@ async def share(
 async def view(
     content_id: str,
     body: ViewIn,
-    address: ClientAddress,
     user: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
+    keys: FeedKeysDep,
 ) -> AcceptedOut:
-    keys = await _limited(address, services, user)
     await engagement.record_view(
         session, services.redis, keys, user.id, content_id, body.watched_s, body.duration_s
     )
-    return AcceptedOut(content_id=content_id)
+    return presenters.accepted_out(content_id)
 
 
-async def _follow(
-    address: ClientAddress,
-    session: SessionDep,
-    services: ServicesDep,
-    user: User,
-    creator_id: str,
-    on: bool,
-) -> FollowOut:
-    await _limited(address, services, user)
-    followers = await engagement.follow(session, user, creator_id, on)
-    return FollowOut(creator_id=creator_id, following=on, followers=followers)
+@_writes.post("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
+async def follow(user_id: str, user: CurrentUser, session: SessionDep) -> FollowOut:
+    followers = await engagement.follow(session, user, user_id, True)
+    return presenters.follow_out(user_id, True, followers)
 
 
-@router.post("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
-async def follow(
-    user_id: str,
-    address: ClientAddress,
-    user: CurrentUser,
-    session: SessionDep,
-    services: ServicesDep,
-) -> FollowOut:
-    return await _follow(address, session, services, user, user_id, True)
+@_writes.delete("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
+async def unfollow(user_id: str, user: CurrentUser, session: SessionDep) -> FollowOut:
+    followers = await engagement.follow(session, user, user_id, False)
+    return presenters.follow_out(user_id, False, followers)
 
 
-@router.delete("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
-async def unfollow(
-    user_id: str,
-    address: ClientAddress,
-    user: CurrentUser,
-    session: SessionDep,
-    services: ServicesDep,
-) -> FollowOut:
-    return await _follow(address, session, services, user, user_id, False)
-
-
-@router.get(
+@_reads.get(
     "/me/interactions", response_model=MyInteractions, responses=problems.responses(401, 422)
 )
 async def my_interactions(
@@ -169,14 +120,9 @@ async def my_interactions(
     session: SessionDep,
     ids: Annotated[list[str], Query(max_length=50, description="content ids of a feed page")],
 ) -> MyInteractions:
-    kinds = await engagement.mine(session, user, ids)
-    return MyInteractions(
-        items=[
-            MyInteraction(
-                content_id=i,
-                liked=ReactionKind.like.value in k,
-                favorited=ReactionKind.favorite.value in k,
-            )
-            for i, k in kinds.items()
-        ]
-    )
+    return presenters.my_interactions(await engagement.mine(session, user, ids))
+
+
+router = APIRouter()
+router.include_router(_writes)
+router.include_router(_reads)

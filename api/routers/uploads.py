@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api import problems
+from api import presenters, problems
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
-from api.schemas import (
-    CompleteIn,
-    CompleteOut,
-    MediaOut,
-    PartUrl,
-    Rendition,
-    UploadIn,
-    UploadOut,
-)
+from api.schemas import CompleteIn, CompleteOut, MediaOut, UploadIn, UploadOut
 from content import media
-from content.models import MediaStatus, UploadMethod
 
 router = APIRouter(tags=["uploads"])
 
@@ -39,16 +30,7 @@ async def start_upload(
         content_type=body.content_type,
         size=body.size,
     )
-    up = plan.upload
-    return UploadOut(
-        upload_id=up.id,
-        method=up.method,
-        url=plan.url,
-        parts=[PartUrl(part_number=n, url=u) for n, u in plan.parts] if plan.parts else None,
-        part_size=up.part_size,
-        expires_at=up.expires_at,
-        headers={"Content-Type": up.content_type} if up.method == UploadMethod.PUT else {},
-    )
+    return presenters.upload_out(plan)
 
 
 @router.post(
@@ -67,7 +49,7 @@ async def complete_upload(
     item = await media.complete_upload(
         session, services.storage, services.settings, user, upload_id, parts
     )
-    return CompleteOut(media_id=item.id, status=item.status)
+    return presenters.complete_out(item)
 
 
 @router.get(
@@ -77,23 +59,4 @@ async def get_media(
     media_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
 ) -> MediaOut:
     view = await media.media_for(session, user, media_id)
-    item = view.media
-    links = await media.links(
-        session, services.storage, services.settings, [item.id], public=not view.private
-    )
-    link = links.get(item.id)
-    return MediaOut(
-        id=item.id,
-        kind=item.kind,
-        status=item.status,
-        error=item.error if item.status == MediaStatus.failed else None,
-        duration_s=item.duration_s,
-        width=item.width,
-        height=item.height,
-        size=item.size,
-        progress=item.progress if item.status == MediaStatus.processing else None,
-        attempts=item.attempts,
-        cover_url=link.cover_url if link else None,
-        preview_url=link.preview_url if link else None,
-        renditions=[Rendition(**r) for r in link.renditions] if link else [],
-    )
+    return await presenters.media_out(session, services, view)

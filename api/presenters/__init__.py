@@ -1,0 +1,42 @@
+"""Turn domain views into the contract's response bodies, a module per area; routers use the
+names exported here."""
+
+from api.presenters.accounts import user_out
+from api.presenters.admin import (
+    pinned_out,
+    rumor_out,
+    rumors_page,
+    status_out,
+    term_out,
+    terms_page,
+)
+from api.presenters.contents import content_detail, my_contents
+from api.presenters.feed import card_stats, cards, feed_page, topics
+from api.presenters.interactions import accepted_out, follow_out, my_interactions, stats_out
+from api.presenters.media import complete_out, media_out, upload_out
+from api.presenters.review import review_history, tasks
+
+__all__ = [
+    "accepted_out",
+    "card_stats",
+    "cards",
+    "complete_out",
+    "content_detail",
+    "feed_page",
+    "follow_out",
+    "media_out",
+    "my_contents",
+    "my_interactions",
+    "pinned_out",
+    "review_history",
+    "rumor_out",
+    "rumors_page",
+    "stats_out",
+    "status_out",
+    "tasks",
+    "term_out",
+    "terms_page",
+    "topics",
+    "upload_out",
+    "user_out",
+]

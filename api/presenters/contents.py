@@ -1,0 +1,67 @@
+"""A content as its detail page shows it, and as its creator lists it."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api import schemas
+from api.presenters.feed import body_html, card, is_pinned, links
+from content.feeds import stats_of
+from content.items import ContentView
+from content.models import Content, Revision, Stage, User
+from content.review import revision_state
+from infra.services import Services
+
+
+def _stage(revision: Revision) -> Stage | None:
+    return revision.stage
+
+
+async def content_detail(
+    session: AsyncSession, services: Services, view: ContentView
+) -> schemas.ContentOut:
+    rev, content = view.revision, view.content
+    found = await links(session, services, [rev], public=not view.findings_visible)
+    stats = await stats_of(session, content.id)
+    summary = card(content, rev, view.author, found, is_pinned(content), stats)
+    video = found.get(rev.media_id or "")
+    return schemas.ContentOut(
+        **summary.model_dump(),
+        status=content.status,
+        review_stage=_stage(rev),
+        # The Markdown source only for those who edit or review it; the public reads the
+        # sanitised HTML (the source may hold raw HTML a careless client would run).
+        body=rev.body if view.findings_visible else None,
+        body_html=body_html(services, rev.body),
+        references=[schemas.Reference(**r) for r in rev.references],
+        play=[schemas.Rendition(**r) for r in video.renditions] if video else [],
+        media_id=rev.media_id,
+        cover_media_id=rev.cover_media_id,
+        discipline=rev.discipline,
+        revision=rev.number,
+        revision_status=revision_state(rev),
+        reviewed_by=[schemas.ReviewedBy(stage=s, display_name=n) for s, n in view.reviewed_by],
+        findings=[schemas.FindingOut(**f) for f in rev.findings] if view.findings_visible else None,
+        created_at=content.created_at,
+        updated_at=rev.updated_at,
+    )
+
+
+async def my_contents(
+    session: AsyncSession,
+    services: Services,
+    rows: list[tuple[Content, Revision, str | None]],
+    owner: User,
+) -> list[schemas.MyContentOut]:
+    found = await links(session, services, [r for _, r, _ in rows], public=False)
+    return [
+        schemas.MyContentOut(
+            **card(c, r, owner, found, is_pinned(c)).model_dump(),
+            status=c.status,
+            review_stage=_stage(r),
+            revision=r.number,
+            latest_comment=comment,
+            updated_at=r.updated_at,
+        )
+        for c, r, comment in rows
+    ]

@@ -1,0 +1,90 @@
+"""Cards (the part of a content every listing shows), the feed pages made of them, and the
+topics and audiences content is filed under."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api import schemas
+from content import media
+from content.feeds import Card, FeedPage
+from content.kit import render
+from content.models import Audience, Content, ContentStats, Revision, Topic, User
+from infra.clock import utcnow
+from infra.services import Services
+
+
+def card(
+    content: Content,
+    revision: Revision,
+    author: User,
+    links: dict[str, media.MediaLinks],
+    pinned: bool,
+    stats: ContentStats | None = None,
+) -> schemas.CardOut:
+    cover = links.get(revision.cover_media_id or "") or links.get(revision.media_id or "")
+    video = links.get(revision.media_id or "")
+    return schemas.CardOut(
+        id=content.id,
+        type=content.type,
+        title=revision.title,
+        summary=revision.summary,
+        cover_url=cover.cover_url if cover else None,
+        duration_s=video.duration_s if video else None,
+        topics=revision.topics,
+        audiences=revision.audiences,
+        author=schemas.Author(id=author.id, display_name=author.display_name),
+        published_at=content.published_at,
+        pinned=pinned,
+        stats=card_stats(stats),
+    )
+
+
+async def links(
+    session: AsyncSession, services: Services, revisions: list[Revision], public: bool
+) -> dict[str, media.MediaLinks]:
+    ids = [m for r in revisions for m in (r.media_id, r.cover_media_id)]
+    return await media.links(session, services.storage, services.settings, ids, public=public)
+
+
+def body_html(services: Services, body: str | None) -> str | None:
+    """The body as viewers get it: sanitised HTML, images only from our published media."""
+    return render(body, [services.settings.public_media_base_url or ""]) if body else None
+
+
+def is_pinned(content: Content) -> bool:
+    return content.pinned_until is not None and content.pinned_until > utcnow()
+
+
+async def cards(
+    session: AsyncSession, services: Services, items: list[Card]
+) -> list[schemas.CardOut]:
+    found = await links(session, services, [c.revision for c in items], public=True)
+    return [card(c.content, c.revision, c.author, found, c.pinned, c.stats) for c in items]
+
+
+def card_stats(stats: ContentStats | None) -> schemas.Stats:
+    if stats is None:
+        return schemas.Stats()
+    return schemas.Stats(
+        views=stats.views,
+        likes=stats.likes,
+        favorites=stats.favorites,
+        shares=stats.shares,
+        comments=stats.comments,
+    )
+
+
+async def feed_page(session: AsyncSession, services: Services, page: FeedPage) -> bytes:
+    """A feed page as the bytes sent to every viewer (cached as they are, so serialised once)."""
+    body = schemas.Page[schemas.CardOut](
+        items=await cards(session, services, page.cards), next_cursor=page.next_cursor
+    )
+    return body.model_dump_json().encode()
+
+
+def topics(rows: Sequence[Topic | Audience]) -> list[schemas.TopicOut]:
+    """Topics or audiences: both are a slug and a name."""
+    return [schemas.TopicOut(slug=t.slug, name=t.name) for t in rows]

@@ -1,0 +1,95 @@
+"""Request and response bodies of the HTTP contract, a module per area. Responses list exactly
+the contract's fields (plus a few documented extras); table models never leave the API directly."""
+
+from api.schemas.accounts import TokenOut, UserCreate, UserOut, WechatLoginIn, WechatTokenOut
+from api.schemas.admin import PinIn, RumorIn, RumorOut, StatusOut, TakedownIn, TermIn, TermOut
+from api.schemas.common import LongText, Page, Slug
+from api.schemas.contents import (
+    ContentCreate,
+    ContentFields,
+    ContentOut,
+    ContentUpdate,
+    FindingOut,
+    MyContentOut,
+    Reference,
+    ReferenceIn,
+    ReviewedBy,
+)
+from api.schemas.feed import Author, CardOut, Stats, TopicOut
+from api.schemas.interactions import (
+    AcceptedOut,
+    FollowOut,
+    MyInteraction,
+    MyInteractions,
+    StatsOut,
+    ViewIn,
+)
+from api.schemas.media import (
+    CompleteIn,
+    CompleteOut,
+    MediaOut,
+    PartIn,
+    PartUrl,
+    Rendition,
+    UploadIn,
+    UploadOut,
+)
+from api.schemas.review import (
+    DecisionIn,
+    ReviewEventOut,
+    ReviewStage,
+    TaskContent,
+    TaskFilter,
+    TaskOut,
+)
+
+__all__ = [
+    "AcceptedOut",
+    "Author",
+    "CardOut",
+    "CompleteIn",
+    "CompleteOut",
+    "ContentCreate",
+    "ContentFields",
+    "ContentOut",
+    "ContentUpdate",
+    "DecisionIn",
+    "FindingOut",
+    "FollowOut",
+    "LongText",
+    "MediaOut",
+    "MyContentOut",
+    "MyInteraction",
+    "MyInteractions",
+    "Page",
+    "PartIn",
+    "PartUrl",
+    "PinIn",
+    "Reference",
+    "ReferenceIn",
+    "Rendition",
+    "ReviewEventOut",
+    "ReviewStage",
+    "ReviewedBy",
+    "RumorIn",
+    "RumorOut",
+    "Slug",
+    "Stats",
+    "StatsOut",
+    "StatusOut",
+    "TakedownIn",
+    "TaskContent",
+    "TaskFilter",
+    "TaskOut",
+    "TermIn",
+    "TermOut",
+    "TokenOut",
+    "TopicOut",
+    "UploadIn",
+    "UploadOut",
+    "UserCreate",
+    "UserOut",
+    "ViewIn",
+    "WechatLoginIn",
+    "WechatTokenOut",
+]

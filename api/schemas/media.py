@@ -1,0 +1,72 @@
+"""Uploads straight to object storage, and the media items they become."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from content.models import MediaKind, MediaStatus, UploadMethod
+
+
+class Rendition(BaseModel):
+    label: str
+    url: str
+    width: int | None = None
+    height: int | None = None
+    bitrate: int | None = None
+
+
+class UploadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    content_type: Annotated[str, StringConstraints(min_length=3, max_length=100)]
+    size: int = Field(ge=0, le=1 << 50)
+
+
+class PartUrl(BaseModel):
+    part_number: int
+    url: str
+
+
+class UploadOut(BaseModel):
+    upload_id: str
+    method: UploadMethod
+    url: str | None = None
+    parts: list[PartUrl] | None = None
+    part_size: int | None = None
+    expires_at: datetime
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class PartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    part_number: int = Field(ge=1, le=10_000)
+    etag: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class CompleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    parts: list[PartIn] | None = Field(default=None, max_length=10_000)
+
+
+class CompleteOut(BaseModel):
+    media_id: str
+    status: MediaStatus
+
+
+class MediaOut(BaseModel):
+    id: str
+    kind: MediaKind
+    status: MediaStatus
+    error: str | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    size: int
+    progress: float | None = None  # 0..1 while processing
+    attempts: int = 0
+    cover_url: str | None = None
+    preview_url: str | None = None
+    renditions: list[Rendition]
