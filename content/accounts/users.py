@@ -17,7 +17,6 @@ from content.errors import (
     Conflict,
     Forbidden,
     Invalid,
-    NotFound,
     RateLimited,
     Unauthenticated,
     Unavailable,
@@ -29,11 +28,15 @@ from infra.security import hash_password, verify_password
 from infra.settings import Settings
 
 ROLES = frozenset(r.value for r in Role)
-REVIEWER_ROLES = frozenset({Role.political_reviewer.value, Role.science_reviewer.value})
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 _DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 # Disciplines are open (any slug); these are the ones to follow when naming a new one.
 DISCIPLINE_EXAMPLES = ("medicine", "physics", "ecology")
+
+
+def is_discipline(slug: str) -> bool:
+    """A discipline names both a science reviewer's field and the field a content belongs to."""
+    return _DISCIPLINE.match(slug) is not None
 
 
 def has_role(user: User, *roles: str) -> bool:
@@ -60,7 +63,7 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
 
 def _clean_disciplines(disciplines: Iterable[str]) -> list[str]:
     unique = list(dict.fromkeys(d.strip().lower() for d in disciplines))
-    bad = [d for d in unique if not _DISCIPLINE.match(d)]
+    bad = [d for d in unique if not is_discipline(d)]
     if bad:
         raise Invalid(
             f"discipline slugs are lowercase letters, digits and '-': {', '.join(bad)}",
@@ -153,13 +156,6 @@ async def get_or_create_wechat_user(session: AsyncSession, openid: str) -> tuple
         user = (await session.exec(select(User).where(User.wechat_openid == openid))).one()
         return user, False
     return user, True
-
-
-async def get_user(session: AsyncSession, user_id: str) -> User:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound("no such user", code="user.not_found")
-    return user
 
 
 async def wechat_login(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.accounts import is_discipline
 from content.errors import Invalid
 from content.kit import check_slugs
 from content.kit import clean_text as _clean_text
@@ -21,7 +21,6 @@ from content.models import (
 )
 from infra.settings import Settings
 
-_DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 MAX_REFERENCES = 50
 EDITABLE_FIELDS = (
     "title", "summary", "body", "media_id", "cover_media_id", "topics", "audiences",
@@ -124,7 +123,7 @@ async def validated(
         raise Invalid("choose at least one topic", field="topics")
     values["topics"], values["audiences"] = topics, audiences
     discipline = (pick("discipline") or "").strip().lower()
-    if not _DISCIPLINE.match(discipline):
+    if not is_discipline(discipline):
         raise Invalid(
             "discipline is a lowercase slug such as medicine, physics or ecology",
             field="discipline",
