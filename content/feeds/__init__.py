@@ -15,6 +15,7 @@ from content.feeds.hooks import (
 )
 from content.feeds.keys import FeedKeys, Tab
 from content.feeds.order import rebuild, sync
+from content.feeds.pins import is_pinned
 from content.feeds.ranking import hot_score
 from content.feeds.reading import FeedPage, FeedQuery, page
 
@@ -30,6 +31,7 @@ __all__ = [
     "after_commit_forget_user",
     "after_commit_sync",
     "hot_score",
+    "is_pinned",
     "load",
     "on_published",
     "page",

@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlmodel import and_, col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.feeds.cards import Card, is_pinned, published_cards_query
+from content.feeds.cards import Card, published_cards_query
 from content.feeds.cursors import Position, from_micros, micros
 from content.feeds.keys import Tab
+from content.feeds.pins import is_pinned, pinned_clause
 from content.models import Content, ContentAudience, ContentStats, ContentTopic, Follow
 from infra.clock import utcnow
 
@@ -35,7 +36,7 @@ async def page(
             ContentAudience.audience_slug == audience
         )
     pinned: list[Card] = []
-    is_pin = and_(col(Content.pinned_until).is_not(None), col(Content.pinned_until) > now)
+    is_pin = pinned_clause(now)
     if tab == Tab.latest:
         if after is None:
             rows = await session.exec(
@@ -64,7 +65,7 @@ async def page(
                 )
             )
     found = (await session.exec(query.limit(limit + 1))).all()
-    cards = [Card(c, r, u, is_pinned(c, now), s) for c, r, u, s in found[:limit]]
+    cards = [Card(c, r, u, is_pinned(c.pinned_until, now), s) for c, r, u, s in found[:limit]]
     more = len(found) > limit and bool(cards)
     return pinned, cards, (position(tab, cards[-1]) if more else None)
 

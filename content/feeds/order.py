@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.feeds import cursors
 from content.feeds.keys import ORDERED_TABS, FeedKeys, Tab, scope
+from content.feeds.pins import is_pinned, pinned_clause
 from content.feeds.ranking import hot_score
 from content.kit import AUDIENCES, TOPICS
 from content.models import Content, ContentStats, ContentStatus, Revision
@@ -111,8 +112,9 @@ async def sync(
                 pipe.zadd(keys.author(owner_id), {content_id: where.latest})
             else:
                 pipe.zrem(keys.author(owner_id), content_id)
-        if where is not None and where.pinned_until and where.pinned_until > utcnow():
-            pipe.zadd(keys.pins, {content_id: where.pinned_until.timestamp()})
+        pin_end = where.pinned_until if where is not None else None
+        if pin_end is not None and is_pinned(pin_end):
+            pipe.zadd(keys.pins, {content_id: pin_end.timestamp()})
         else:
             pipe.zrem(keys.pins, content_id)
         await pipe.execute()
@@ -230,9 +232,7 @@ async def _rebuild(
         pipe.delete(keys.pins)
         await pipe.execute()
     changed = await session.exec(
-        select(Content.id).where(
-            (col(Content.updated_at) >= started) | (col(Content.pinned_until) > utcnow())
-        )
+        select(Content.id).where((col(Content.updated_at) >= started) | pinned_clause(utcnow()))
     )
     for content_id in changed.all():
         await sync(session, redis, keys, content_id)
