@@ -10,6 +10,7 @@ from content.feeds.cards import Card, published_cards_query
 from content.feeds.cursors import Position, from_micros, micros
 from content.feeds.keys import Tab
 from content.feeds.pins import is_pinned, pinned_clause
+from content.kit import cut
 from content.models import Content, ContentAudience, ContentStats, ContentTopic, Follow
 from infra.clock import utcnow
 
@@ -65,9 +66,9 @@ async def page(
                 )
             )
     found = (await session.exec(query.limit(limit + 1))).all()
-    cards = [Card(c, r, u, is_pinned(c.pinned_until, now), s) for c, r, u, s in found[:limit]]
-    more = len(found) > limit and bool(cards)
-    return pinned, cards, (position(tab, cards[-1]) if more else None)
+    cards = [Card(c, r, u, is_pinned(c.pinned_until, now), s) for c, r, u, s in found]
+    page_cards, last = cut(cards, limit, lambda card: position(tab, card))
+    return pinned, page_cards, last
 
 
 def position(tab: Tab, card: Card) -> Position:

@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Conflict, Invalid, NotFound
+from content.kit import page_by_id
 from content.models import Rumor, ScreeningTerm, ScreeningVersion, Severity
 from content.screening.fold import HAN_RE, normalize
 from content.screening.rumors import RumorSpec, required_groups
@@ -192,12 +193,9 @@ async def add_term(
 async def list_terms(
     session: AsyncSession, cursor: str | None, limit: int
 ) -> tuple[list[ScreeningTerm], str | None]:
-    query = select(ScreeningTerm).order_by(col(ScreeningTerm.id)).limit(limit + 1)
-    if cursor:
-        query = query.where(col(ScreeningTerm.id) > cursor)
-    rows = list((await session.exec(query)).all())
-    page = rows[:limit]
-    return page, (page[-1].id if len(rows) > limit and page else None)
+    return await page_by_id(
+        session, select(ScreeningTerm), col(ScreeningTerm.id), cursor, limit, key=lambda t: t.id
+    )
 
 
 async def delete_term(session: AsyncSession, term_id: str) -> None:
@@ -211,12 +209,9 @@ async def delete_term(session: AsyncSession, term_id: str) -> None:
 async def list_rumors(
     session: AsyncSession, cursor: str | None, limit: int
 ) -> tuple[list[Rumor], str | None]:
-    query = select(Rumor).order_by(col(Rumor.id).desc()).limit(limit + 1)
-    if cursor:
-        query = query.where(col(Rumor.id) < cursor)
-    rows = list((await session.exec(query)).all())
-    page = rows[:limit]
-    return page, (page[-1].id if len(rows) > limit and page else None)
+    return await page_by_id(
+        session, select(Rumor), col(Rumor.id), cursor, limit, key=lambda r: r.id, newest_first=True
+    )
 
 
 def validate_rumor(
