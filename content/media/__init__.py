@@ -10,6 +10,7 @@ links that expose it.
   (which failures are final and which are worth a retry).
 - `urls` — signed or CDN links for whoever may see a media item; `exposure` — the public CDN
   copies of published media.
+- `keys` — where everything above lives in object storage: every key's layout.
 
 Its public names, below, are what the API and the workers use; the modules stay private.
 """

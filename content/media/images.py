@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio
 
+from content.media import keys
 from content.media.failures import (
     MediaRejected,
     damaged,
@@ -22,7 +23,7 @@ from content.media.failures import (
     missing_original,
     storage_call,
 )
-from content.media.transcode import COVER_CONTENT_TYPE, media_key
+from content.media.transcode import COVER_CONTENT_TYPE
 from infra.ffmpeg import FfmpegError, run_ffmpeg
 from infra.media_probe import ProbeError, aprobe
 from infra.storage.base import ObjectNotFound, Storage
@@ -90,7 +91,7 @@ async def process_image(
         except FfmpegError as exc:
             log.warning("ffmpeg failed on image %s: %s", media_id, exc.stderr.strip())
             raise from_ffmpeg(exc, "image") from exc
-        key = media_key(media_id, "cover.jpg")
+        key = keys.cover_key(media_id)
         await storage_call(storage.upload_from(cover, key, COVER_CONTENT_TYPE))
     finally:
         with anyio.CancelScope(shield=True):

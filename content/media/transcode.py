@@ -19,6 +19,7 @@ from typing import Any, TypedDict
 
 import anyio.to_thread
 
+from content.media import keys
 from content.media.failures import from_ffmpeg, missing_original, storage_call
 from content.media.video_checks import (
     MediaRules,
@@ -133,10 +134,6 @@ def _rendition(label: str, probe: ProbeResult, path: Path) -> RenditionFile:
     return RenditionFile(out.path, out.width, out.height, out.bitrate, out.duration_s, label)
 
 
-def media_key(media_id: str, name: str) -> str:
-    return f"media/{media_id}/{name}"
-
-
 async def process_media(
     storage: Storage,
     original_key: str,
@@ -206,7 +203,7 @@ async def process_media(
 
         records: list[RenditionRecord] = []
         for rendition in output.renditions:
-            key = media_key(media_id, f"{rendition.label}.mp4")
+            key = keys.rendition_key(media_id, rendition.label)
             await storage_call(storage.upload_from(rendition.path, key, VIDEO_CONTENT_TYPE))
             records.append(
                 RenditionRecord(
@@ -217,11 +214,11 @@ async def process_media(
                     bitrate=rendition.bitrate or 0,
                 )
             )
-        preview_key = media_key(media_id, "preview.mp4")
+        preview_key = keys.preview_key(media_id)
         await storage_call(
             storage.upload_from(output.preview.path, preview_key, VIDEO_CONTENT_TYPE)
         )
-        cover_key = media_key(media_id, "cover.jpg")
+        cover_key = keys.cover_key(media_id)
         await storage_call(storage.upload_from(output.cover.path, cover_key, COVER_CONTENT_TYPE))
         await report(1.0)
     finally:

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content import jobs
 from content.accounts import require_role
 from content.errors import Conflict, Invalid, NotFound, QuotaExceeded, TooLarge, Unavailable
-from content.media.transcode import media_key
+from content.media import keys
 from content.models import (
     Content,
     Media,
@@ -100,8 +100,7 @@ async def start(
         method="PUT",
         expires_at=utcnow() + timedelta(seconds=settings.upload_url_ttl_seconds),
     )
-    # The key never contains the client's file name: it is ours, opaque and unguessable.
-    upload.object_key = f"uploads/{user.id}/{upload.id}/original"
+    upload.object_key = keys.upload_key(user.id, upload.id)
     ttl = settings.upload_url_ttl_seconds
     try:
         if size <= settings.multipart_threshold:
@@ -200,7 +199,7 @@ async def complete(
         id=upload.id,
         owner_id=user.id,
         kind=upload.kind,
-        object_key=original_key(upload.id),
+        object_key=keys.original_key(upload.id),
         content_type=upload.content_type,
         size=info.size,
     )
@@ -224,11 +223,6 @@ async def complete(
     return media
 
 
-def original_key(media_id: str) -> str:
-    """Where a media item's original is kept: a key no upload URL points at."""
-    return media_key(media_id, "original")
-
-
 async def _arrived(
     storage: Storage, upload: Upload, parts: list[tuple[int, str]] | None
 ) -> tuple[str, storage_base.ObjectInfo]:
@@ -237,9 +231,9 @@ async def _arrived(
     commit (the upload still pending). Bytes PUT again since win: the upload is still open."""
     info = await storage.stat(upload.object_key)
     if info is None:
-        moved = await storage.stat(original_key(upload.id))
+        moved = await storage.stat(keys.original_key(upload.id))
         if moved is not None:
-            return original_key(upload.id), moved
+            return keys.original_key(upload.id), moved
         if upload.method == "multipart":
             await _finish_multipart(storage, upload, parts)
             info = await storage.stat(upload.object_key)
