@@ -34,11 +34,6 @@ _DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 DISCIPLINE_EXAMPLES = ("medicine", "physics", "ecology")
 
 
-def is_discipline(slug: str) -> bool:
-    """A discipline names both a science reviewer's field and the field a content belongs to."""
-    return _DISCIPLINE.match(slug) is not None
-
-
 def has_role(user: User, *roles: str) -> bool:
     return any(r in user.roles for r in roles)
 
@@ -70,6 +65,11 @@ def _clean_disciplines(disciplines: Iterable[str]) -> list[str]:
             field="disciplines",
         )
     return unique
+
+
+def is_discipline(slug: str) -> bool:
+    """A discipline names both a science reviewer's field and the field a content belongs to."""
+    return _DISCIPLINE.match(slug) is not None
 
 
 async def create_staff_user(

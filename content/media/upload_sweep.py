@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.media import keys
+from content.media.keys import is_upload_key, original_key
 from content.models import Media, Upload
 from infra.clock import utcnow
 from infra.storage.base import Storage, StorageError, StorageUnavailable
@@ -54,7 +54,7 @@ async def clean_up(session: AsyncSession, storage: Storage, upload: Upload) -> b
     # commit failed and nobody retried, they are there with no media row. Complete refuses
     # after half the grace, so no media row can appear for this upload any more.
     if await session.get(Media, upload.id) is None:
-        await storage.delete(keys.original_key(upload.id))
+        await storage.delete(original_key(upload.id))
     result = await session.exec(
         sa.update(Upload)
         .where(col(Upload.id) == upload.id, col(Upload.status) == "pending")
@@ -89,7 +89,7 @@ async def spent(session: AsyncSession, grace_s: int, limit: int = 500) -> list[S
     )
     return [
         # Media completed before originals moved to their own key still live at the upload's.
-        Spent(upload_id, key, in_use=media_key == key or not keys.is_upload_key(key))
+        Spent(upload_id, key, in_use=media_key == key or not is_upload_key(key))
         for upload_id, key, media_key in rows.all()
     ]
 

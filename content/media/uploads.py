@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content import jobs
 from content.accounts import require_role
 from content.errors import Conflict, Invalid, NotFound, QuotaExceeded, TooLarge, Unavailable
-from content.media import keys
+from content.media.keys import original_key, upload_key
 from content.models import (
     Content,
     Media,
@@ -100,7 +100,7 @@ async def start(
         method="PUT",
         expires_at=utcnow() + timedelta(seconds=settings.upload_url_ttl_seconds),
     )
-    upload.object_key = keys.upload_key(user.id, upload.id)
+    upload.object_key = upload_key(user.id, upload.id)
     ttl = settings.upload_url_ttl_seconds
     try:
         if size <= settings.multipart_threshold:
@@ -217,7 +217,7 @@ async def _new_media(
         id=upload.id,
         owner_id=upload.owner_id,
         kind=upload.kind,
-        object_key=keys.original_key(upload.id),
+        object_key=original_key(upload.id),
         content_type=upload.content_type,
         size=info.size,
     )
@@ -250,9 +250,9 @@ async def _arrived(
     commit (the upload still pending). Bytes PUT again since win: the upload is still open."""
     info = await storage.stat(upload.object_key)
     if info is None:
-        moved = await storage.stat(keys.original_key(upload.id))
+        moved = await storage.stat(original_key(upload.id))
         if moved is not None:
-            return keys.original_key(upload.id), moved
+            return original_key(upload.id), moved
         if upload.method == "multipart":
             await _finish_multipart(storage, upload, parts)
             info = await storage.stat(upload.object_key)
