@@ -248,7 +248,8 @@ async def _fill_chunk(redis: aioredis.Redis, fill: _Fill, rows: Sequence[Any]) -
 
 
 async def _swap_in(redis: aioredis.Redis, fill: _Fill, feed_keys: list[str]) -> None:
-    """Put every filled copy in place of its feed at once; a feed left empty is deleted."""
+    """Put each filled copy in place of its feed (RENAME: readers see the old order or the new
+    one, never half); a feed left empty is deleted."""
     async with redis.pipeline(transaction=False) as pipe:
         for key in set(feed_keys) | set(fill.counts):
             if fill.counts.get(key):

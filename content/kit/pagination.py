@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, TypeVarTuple, overload
 
+from sqlalchemy.orm import Mapped
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
@@ -24,7 +25,7 @@ def cut(rows: Sequence[T], limit: int, key: Callable[[T], K]) -> tuple[list[T], 
 async def page_by_id(
     session: AsyncSession,
     query: SelectOfScalar[T],
-    id_column: Any,
+    id_column: Mapped[str],
     cursor: str | None,
     limit: int,
     *,
@@ -37,7 +38,7 @@ async def page_by_id(
 async def page_by_id(
     session: AsyncSession,
     query: Select[*Ts],
-    id_column: Any,
+    id_column: Mapped[str],
     cursor: str | None,
     limit: int,
     *,
@@ -49,7 +50,7 @@ async def page_by_id(
 async def page_by_id(
     session: AsyncSession,
     query: Any,
-    id_column: Any,
+    id_column: Mapped[str],
     cursor: str | None,
     limit: int,
     *,
