@@ -118,7 +118,7 @@ async def pin(session: AsyncSession, content_id: str, until: datetime | None) ->
         if until <= utcnow():
             raise Invalid("until must be in the future", field="until")
         if not is_public(content):
-            raise Conflict("only published content can be pinned", code="review.invalid_state")
+            raise Conflict("only published content can be pinned", code="workflow.invalid_state")
     content.pinned_until = until
     content.updated_at = utcnow()
     session.add(content)
