@@ -69,11 +69,13 @@ def address_subject(address: str) -> str:
 # -- counters and lockouts -------------------------------------------------------------------
 
 
-def key(prefix: str, limit: str, address: str, *more: str) -> str:
-    """The Redis key of one limit for an address (and, say, a username). The address is the
-    key's hash tag, so every limit on one address lives in one Redis Cluster slot and can be
-    counted in one transaction."""
-    return ":".join((prefix, "rl", f"{{{address[:64]}}}", limit, *(m[:128] for m in more)))
+def key(prefix: str, limit: str, subject: str, *more: str) -> str:
+    """The Redis key of one limit on a subject (an address from `address_subject`, or a user id)
+    and, say, a username. Each limit names what its subject is ("login-address",
+    "interactions-user"): a client-written address can never count against a user. The subject
+    is the key's hash tag, so every limit on one subject lives in one Redis Cluster slot and can
+    be counted in one transaction."""
+    return ":".join((prefix, "rl", f"{{{subject[:64]}}}", limit, *(m[:128] for m in more)))
 
 
 async def count(client: aioredis.Redis, *windows: tuple[str, int]) -> list[tuple[int, int]] | None:

@@ -101,6 +101,24 @@ def build_worker(
 ) -> Worker[Services]:
     ffmpeg.set_max_concurrent(settings.ffmpeg_concurrency)
     outbox = Outbox(_write, settings.job_relay_after_s)
+    worker = _new_worker(settings, redis_url, outbox, services, handle_signals)
+    marks_outbox = worker.middleware(
+        outbox.middleware(lambda: marks_outbox.context, lambda: worker.context)
+    )
+    register_review_jobs(worker)
+    register_media_jobs(worker, settings)
+    register_sweep(worker)
+    register_feed_jobs(worker, settings)
+    return worker
+
+
+def _new_worker(
+    settings: Settings,
+    redis_url: str,
+    outbox: Outbox,
+    services: Callable[[], AbstractAsyncContextManager[Services]],
+    handle_signals: bool,
+) -> Worker[Services]:
     worker: Worker[Services] = Worker(
         redis_url=redis_url,
         queue_name=settings.queue_name,
@@ -113,11 +131,11 @@ def build_worker(
         # streaq 7.2 stores handle_signals but installs its SIGINT/SIGTERM receiver anyway,
         # which takes the signals from the server it is embedded in (uvicorn never stops).
         worker.signal_handler = _leave_signals_alone  # type: ignore[method-assign,assignment]
+    return worker
 
-    marks_outbox = worker.middleware(
-        outbox.middleware(lambda: marks_outbox.context, lambda: worker.context)
-    )
 
+def register_review_jobs(worker: Worker[Services]) -> None:
+    """The machine stage, with WeChat's second opinion asked beforehand."""
     opinion: SecondOpinion | None = None
 
     def second_opinion() -> SecondOpinion:
@@ -142,6 +160,10 @@ def build_worker(
         outcome: str = await _write(ctx, lambda s: review.run_machine_stage(s, revision_id, wechat))
         log.info("machine review of %s: %s", revision_id, outcome)
         return outcome
+
+
+def register_media_jobs(worker: Worker[Services], settings: Settings) -> None:
+    """Processing uploads, and the public CDN copies of published media."""
 
     @worker.task(
         name=jobs.PROCESS_MEDIA,
@@ -172,12 +194,11 @@ def build_worker(
             raise StreaqRetry(delay=min(5 * 2**tries, 300)) from exc
         return changed
 
+
+def register_sweep(worker: Worker[Services]) -> None:
     @worker.cron("* * * * *", name="sweep", timeout=300)
     async def sweep() -> dict[str, int]:
         return await sweep_once(worker.context)
-
-    register_feed_jobs(worker, settings)
-    return worker
 
 
 def register_feed_jobs(worker: Worker[Services], settings: Settings) -> None:

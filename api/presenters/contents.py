@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
-from api.presenters.feed import body_html, card, is_pinned, links
-from content.feeds import stats_of
+from api.presenters.feed import body_html, card, links
+from content.feeds import is_pinned, stats_of
 from content.items import ContentView
 from content.models import Content, Revision, Stage, User
 from content.review import revision_state
@@ -23,7 +23,7 @@ async def content_detail(
     rev, content = view.revision, view.content
     found = await links(session, services, [rev], public=not view.findings_visible)
     stats = await stats_of(session, content.id)
-    summary = card(content, rev, view.author, found, is_pinned(content), stats)
+    summary = card(content, rev, view.author, found, is_pinned(content.pinned_until), stats)
     video = found.get(rev.media_id or "")
     return schemas.ContentOut(
         **summary.model_dump(),
@@ -56,7 +56,7 @@ async def my_contents(
     found = await links(session, services, [r for _, r, _ in rows], public=False)
     return [
         schemas.MyContentOut(
-            **card(c, r, owner, found, is_pinned(c)).model_dump(),
+            **card(c, r, owner, found, is_pinned(c.pinned_until)).model_dump(),
             status=c.status,
             review_stage=_stage(r),
             revision=r.number,

@@ -12,7 +12,6 @@ from content import media
 from content.feeds import Card, FeedPage
 from content.kit import render
 from content.models import Audience, Content, ContentStats, Revision, Topic, User
-from infra.clock import utcnow
 from infra.services import Services
 
 
@@ -52,10 +51,6 @@ async def links(
 def body_html(services: Services, body: str | None) -> str | None:
     """The body as viewers get it: sanitised HTML, images only from our published media."""
     return render(body, [services.settings.public_media_base_url or ""]) if body else None
-
-
-def is_pinned(content: Content) -> bool:
-    return content.pinned_until is not None and content.pinned_until > utcnow()
 
 
 async def cards(

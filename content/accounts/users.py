@@ -17,7 +17,6 @@ from content.errors import (
     Conflict,
     Forbidden,
     Invalid,
-    NotFound,
     RateLimited,
     Unauthenticated,
     Unavailable,
@@ -60,13 +59,18 @@ def _clean_roles(roles: Iterable[str]) -> list[Role]:
 
 def _clean_disciplines(disciplines: Iterable[str]) -> list[str]:
     unique = list(dict.fromkeys(d.strip().lower() for d in disciplines))
-    bad = [d for d in unique if not _DISCIPLINE.match(d)]
+    bad = [d for d in unique if not is_discipline(d)]
     if bad:
         raise Invalid(
             f"discipline slugs are lowercase letters, digits and '-': {', '.join(bad)}",
             field="disciplines",
         )
     return unique
+
+
+def is_discipline(slug: str) -> bool:
+    """A discipline names both a science reviewer's field and the field a content belongs to."""
+    return _DISCIPLINE.match(slug) is not None
 
 
 async def create_staff_user(
@@ -153,13 +157,6 @@ async def get_or_create_wechat_user(session: AsyncSession, openid: str) -> tuple
         user = (await session.exec(select(User).where(User.wechat_openid == openid))).one()
         return user, False
     return user, True
-
-
-async def get_user(session: AsyncSession, user_id: str) -> User:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound("no such user", code="user.not_found")
-    return user
 
 
 async def wechat_login(

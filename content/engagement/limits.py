@@ -8,7 +8,7 @@ import redis.asyncio as aioredis
 
 from content import feeds
 from content.errors import RateLimited
-from infra.ratelimit import address_subject, over_limit
+from infra import ratelimit
 
 RATE_WINDOW_S = 60
 
@@ -23,10 +23,12 @@ async def check_rate(
     redis: aioredis.Redis, keys: feeds.FeedKeys, limits: Limits, user_id: str, address: str
 ) -> None:
     """One write by ``user_id`` from ``address``; RateLimited past either limit a minute."""
+    per_user = ratelimit.key(keys.prefix, "interactions-user", user_id)
     # Addresses count as the login limits count them (an IPv6 client by its /64).
-    by_address = f"ip:{address_subject(address)}"
-    for who, limit in ((f"u:{user_id}", limits.per_user), (by_address, limits.per_address)):
-        wait = await over_limit(redis, keys.rate(who), limit, RATE_WINDOW_S)
+    subject = ratelimit.address_subject(address)
+    per_address = ratelimit.key(keys.prefix, "interactions-address", subject)
+    for name, limit in ((per_user, limits.per_user), (per_address, limits.per_address)):
+        wait = await ratelimit.over_limit(redis, name, limit, RATE_WINDOW_S)
         if wait is not None:
             raise RateLimited(
                 f"too many likes, follows or views in a minute; wait {wait} s",

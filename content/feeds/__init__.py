@@ -6,6 +6,7 @@ from content.feeds.cursors import Position
 from content.feeds.hooks import EVERYTHING, on_published, run, user_entry
 from content.feeds.keys import FeedKeys, Tab
 from content.feeds.order import rebuild, sync
+from content.feeds.pins import is_pinned
 from content.feeds.ranking import hot_score
 from content.feeds.reading import FeedPage, FeedQuery, page
 
@@ -18,6 +19,7 @@ __all__ = [
     "Position",
     "Tab",
     "hot_score",
+    "is_pinned",
     "load",
     "on_published",
     "page",

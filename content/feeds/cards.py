@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
+from content.feeds.pins import is_pinned
 from content.models import Content, ContentStats, ContentStatus, Revision, User
 from infra.clock import utcnow
 
@@ -26,10 +26,6 @@ class Card:
         return (not topic or topic in self.revision.topics) and (
             not audience or audience in self.revision.audiences
         )
-
-
-def is_pinned(content: Content, now: datetime | None = None) -> bool:
-    return content.pinned_until is not None and content.pinned_until > (now or utcnow())
 
 
 def published_cards_query() -> Select[Content, Revision, User, ContentStats]:
@@ -50,7 +46,7 @@ async def load(session: AsyncSession, ids: Iterable[str]) -> dict[str, Card]:
         return {}
     now = utcnow()
     rows = await session.exec(published_cards_query().where(col(Content.id).in_(wanted)))
-    return {c.id: Card(c, r, u, is_pinned(c, now), s) for c, r, u, s in rows.all()}
+    return {c.id: Card(c, r, u, is_pinned(c.pinned_until, now), s) for c, r, u, s in rows.all()}
 
 
 async def stats_of(session: AsyncSession, content_id: str) -> ContentStats | None:

@@ -3,14 +3,29 @@ still correct), with the same cursors as the Redis path so paging can cross betw
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import and_, col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
-from content.feeds.cards import Card, is_pinned, published_cards_query
+from content.feeds.cards import Card, published_cards_query
 from content.feeds.cursors import Position, from_micros, micros
 from content.feeds.keys import Tab
-from content.models import Content, ContentAudience, ContentStats, ContentTopic, Follow
+from content.feeds.pins import is_pinned, pinned_clause
+from content.kit import cut
+from content.models import (
+    Content,
+    ContentAudience,
+    ContentStats,
+    ContentTopic,
+    Follow,
+    Revision,
+    User,
+)
 from infra.clock import utcnow
+
+_Cards = Select[Content, Revision, User, ContentStats]
 
 
 async def page(
@@ -25,7 +40,23 @@ async def page(
 ) -> tuple[list[Card], list[Card], Position | None]:
     """(pinned cards, cards, the position to continue from)."""
     now = utcnow()
-    base = published_cards_query()
+    base = _in_scope(published_cards_query(), topic, audience)
+    pinned: list[Card] = []
+    if tab == Tab.latest:
+        if after is None:
+            pinned = await _pinned(session, base, now)
+        # Pinned items lead the first page and stay out of the order below until they expire.
+        base = base.where(~pinned_clause(now))
+    if tab == Tab.following:
+        followed = select(Follow.creator_id).where(Follow.follower_id == follower_id)
+        base = base.where(col(Content.owner_id).in_(followed))
+    found = (await session.exec(_in_order_after(base, tab, after).limit(limit + 1))).all()
+    cards = [Card(c, r, u, is_pinned(c.pinned_until, now), s) for c, r, u, s in found]
+    page_cards, last = cut(cards, limit, lambda card: position(tab, card))
+    return pinned, page_cards, last
+
+
+def _in_scope(base: _Cards, topic: str | None, audience: str | None) -> _Cards:
     if topic:
         base = base.join(ContentTopic, col(ContentTopic.content_id) == col(Content.id)).where(
             ContentTopic.topic_slug == topic
@@ -34,18 +65,19 @@ async def page(
         base = base.join(ContentAudience, col(ContentAudience.content_id) == col(Content.id)).where(
             ContentAudience.audience_slug == audience
         )
-    pinned: list[Card] = []
-    is_pin = and_(col(Content.pinned_until).is_not(None), col(Content.pinned_until) > now)
-    if tab == Tab.latest:
-        if after is None:
-            rows = await session.exec(
-                base.where(is_pin).order_by(col(Content.pinned_until).desc(), col(Content.id))
-            )
-            pinned = [Card(c, r, u, True, s) for c, r, u, s in rows.all()]
-        base = base.where(~is_pin)
-    if tab == Tab.following:
-        followed = select(Follow.creator_id).where(Follow.follower_id == follower_id)
-        base = base.where(col(Content.owner_id).in_(followed))
+    return base
+
+
+async def _pinned(session: AsyncSession, base: _Cards, now: datetime) -> list[Card]:
+    """Pinned cards, the longest pinned first."""
+    rows = await session.exec(
+        base.where(pinned_clause(now)).order_by(col(Content.pinned_until).desc(), col(Content.id))
+    )
+    return [Card(c, r, u, True, s) for c, r, u, s in rows.all()]
+
+
+def _in_order_after(base: _Cards, tab: Tab, after: Position | None) -> _Cards:
+    """The tab's order (hot by score, the others newest first), after the cursor's position."""
     if tab == Tab.hot:
         score = func.coalesce(col(ContentStats.hot_score), 0.0)
         query = base.order_by(score.desc(), col(Content.id).desc())
@@ -53,20 +85,17 @@ async def page(
             query = query.where(
                 or_(score < after.score, and_(score == after.score, col(Content.id) < after.id))
             )
-    else:
-        query = base.order_by(col(Content.published_at).desc(), col(Content.id).desc())
-        if after is not None:
-            when = from_micros(after.score)
-            query = query.where(
-                or_(
-                    col(Content.published_at) < when,
-                    and_(col(Content.published_at) == when, col(Content.id) < after.id),
-                )
+        return query
+    query = base.order_by(col(Content.published_at).desc(), col(Content.id).desc())
+    if after is not None:
+        when = from_micros(after.score)
+        query = query.where(
+            or_(
+                col(Content.published_at) < when,
+                and_(col(Content.published_at) == when, col(Content.id) < after.id),
             )
-    found = (await session.exec(query.limit(limit + 1))).all()
-    cards = [Card(c, r, u, is_pinned(c, now), s) for c, r, u, s in found[:limit]]
-    more = len(found) > limit and bool(cards)
-    return pinned, cards, (position(tab, cards[-1]) if more else None)
+        )
+    return query
 
 
 def position(tab: Tab, card: Card) -> Position:

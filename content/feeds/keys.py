@@ -83,6 +83,3 @@ class FeedKeys:
     @property
     def batches(self) -> str:
         return f"{self.prefix}:{{counters}}:batches"
-
-    def rate(self, who: str) -> str:
-        return f"{self.prefix}:{{rate:{who}}}:interactions"

@@ -9,7 +9,7 @@ Redis still lists after a takedown is never shown (see reading.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.feeds import cursors
 from content.feeds.keys import ORDERED_TABS, FeedKeys, Tab, scope
+from content.feeds.pins import is_pinned, pinned_clause
 from content.feeds.ranking import hot_score
 from content.kit import AUDIENCES, TOPICS
 from content.models import Content, ContentStats, ContentStatus, Revision
@@ -111,8 +112,9 @@ async def sync(
                 pipe.zadd(keys.author(owner_id), {content_id: where.latest})
             else:
                 pipe.zrem(keys.author(owner_id), content_id)
-        if where is not None and where.pinned_until and where.pinned_until > utcnow():
-            pipe.zadd(keys.pins, {content_id: where.pinned_until.timestamp()})
+        pin_end = where.pinned_until if where is not None else None
+        if pin_end is not None and is_pinned(pin_end):
+            pipe.zadd(keys.pins, {content_id: pin_end.timestamp()})
         else:
             pipe.zrem(keys.pins, content_id)
         await pipe.execute()
@@ -133,10 +135,21 @@ class _Fill:
     keys: FeedKeys
     counts: dict[str, int] = field(default_factory=dict)
     chunk: dict[str, dict[str, float]] = field(default_factory=dict)
+    authors: set[str] = field(default_factory=set)  # whose timeline's side key is cleared
 
     def add(self, key: str, member: str, score: float) -> None:
         self.chunk.setdefault(key, {})[member] = score
         self.counts[key] = self.counts.get(key, 0) + 1
+
+    def place(self, pipe: aioredis.client.Pipeline, p: Placement) -> None:
+        for s in p.scopes:
+            self.add(self.keys.feed(Tab.latest, s), p.content_id, p.latest)
+            self.add(self.keys.feed(Tab.hot, s), p.content_id, p.hot)
+        author_key = self.keys.author(p.owner_id)
+        if p.owner_id not in self.authors:
+            self.authors.add(p.owner_id)
+            pipe.delete(self.keys.rebuilding(author_key))
+        self.add(author_key, p.content_id, p.latest)
 
     def flush(self, pipe: aioredis.client.Pipeline) -> None:
         for key, members in self.chunk.items():
@@ -176,65 +189,84 @@ async def _rebuild(
     on_progress: Callable[[int, int], None] | None,
 ) -> int:
     started = utcnow()
-    total = (
+    total = await _published_count(session)
+    fill = _Fill(keys)
+    all_keys = [keys.feed(tab, s) for tab in ORDERED_TABS for s in taxonomy_scopes()]
+    await _clear_side_keys(redis, keys, all_keys)
+    done, after = 0, ""
+    while rows := await _published_chunk(session, after):
+        await _fill_chunk(redis, fill, rows)
+        done += len(rows)
+        after = str(rows[-1][0])
+        if on_progress:
+            on_progress(done, max(total, done))
+    await _swap_in(redis, fill, all_keys)
+    await _sync_changed_since(session, redis, keys, started)
+    await redis.set(keys.built, started.isoformat())
+    return done
+
+
+async def _published_count(session: AsyncSession) -> int:
+    return (
         await session.exec(
             select(func.count())
             .select_from(Content)
             .where(Content.status == ContentStatus.published)
         )
     ).one()
-    fill = _Fill(keys)
-    all_keys = [keys.feed(tab, s) for tab in ORDERED_TABS for s in taxonomy_scopes()]
-    authors: set[str] = set()
+
+
+async def _clear_side_keys(redis: aioredis.Redis, keys: FeedKeys, feed_keys: list[str]) -> None:
+    """Empty the copies a rebuild fills (an earlier one may have left them half full)."""
     async with redis.pipeline(transaction=False) as pipe:
-        for key in all_keys:
+        for key in feed_keys:
             pipe.delete(keys.rebuilding(key))
         await pipe.execute()
-    done, after = 0, ""
-    while True:
-        rows = (
-            await session.exec(
-                _placements()
-                .where(col(Content.status) == ContentStatus.published, col(Content.id) > after)
-                .order_by(col(Content.id))
-                .limit(REBUILD_CHUNK)
-            )
-        ).all()
-        if not rows:
-            break
-        async with redis.pipeline(transaction=False) as pipe:
-            for row in rows:
-                p = _placement(row)
-                if p is None:
-                    continue
-                for s in p.scopes:
-                    fill.add(keys.feed(Tab.latest, s), p.content_id, p.latest)
-                    fill.add(keys.feed(Tab.hot, s), p.content_id, p.hot)
-                author_key = keys.author(p.owner_id)
-                if p.owner_id not in authors:
-                    authors.add(p.owner_id)
-                    pipe.delete(keys.rebuilding(author_key))
-                fill.add(author_key, p.content_id, p.latest)
-            fill.flush(pipe)
-            await pipe.execute()
-        done += len(rows)
-        after = str(rows[-1][0])
-        if on_progress:
-            on_progress(done, max(total, done))
+
+
+async def _published_chunk(session: AsyncSession, after: str) -> Sequence[Any]:
+    """The placement rows of the next published contents, by id after ``after``."""
+    rows: Sequence[Any] = (
+        await session.exec(
+            _placements()
+            .where(col(Content.status) == ContentStatus.published, col(Content.id) > after)
+            .order_by(col(Content.id))
+            .limit(REBUILD_CHUNK)
+        )
+    ).all()
+    return rows
+
+
+async def _fill_chunk(redis: aioredis.Redis, fill: _Fill, rows: Sequence[Any]) -> None:
     async with redis.pipeline(transaction=False) as pipe:
-        for key in set(all_keys) | set(fill.counts):
+        for row in rows:
+            placement = _placement(row)
+            if placement is not None:
+                fill.place(pipe, placement)
+        fill.flush(pipe)
+        await pipe.execute()
+
+
+async def _swap_in(redis: aioredis.Redis, fill: _Fill, feed_keys: list[str]) -> None:
+    """Put each filled copy in place of its feed (RENAME: readers see the old order or the new
+    one, never half); a feed left empty is deleted."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for key in set(feed_keys) | set(fill.counts):
             if fill.counts.get(key):
-                pipe.rename(keys.rebuilding(key), key)
+                pipe.rename(fill.keys.rebuilding(key), key)
             else:
                 pipe.delete(key)
-        pipe.delete(keys.pins)
+        pipe.delete(fill.keys.pins)
         await pipe.execute()
+
+
+async def _sync_changed_since(
+    session: AsyncSession, redis: aioredis.Redis, keys: FeedKeys, started: datetime
+) -> None:
+    """Sync again what changed while the rebuild ran (the swap may have undone it), and every
+    pin (the swap dropped them all)."""
     changed = await session.exec(
-        select(Content.id).where(
-            (col(Content.updated_at) >= started) | (col(Content.pinned_until) > utcnow())
-        )
+        select(Content.id).where((col(Content.updated_at) >= started) | pinned_clause(utcnow()))
     )
     for content_id in changed.all():
         await sync(session, redis, keys, content_id)
-    await redis.set(keys.built, started.isoformat())
-    return done

@@ -18,6 +18,7 @@ from content.feeds import database, order
 from content.feeds.cards import Card, load
 from content.feeds.cursors import Position, decode, encode
 from content.feeds.keys import FeedKeys, Tab, scope
+from content.kit import cut
 from content.models import Follow
 
 log = logging.getLogger(__name__)
@@ -167,9 +168,7 @@ async def _from_redis(
         if len(out) > query.limit or len(ranged) < want:
             break
         cursor = Position(ranged[-1][1], ranged[-1][0])
-    page_cards = out[: query.limit]
-    last = None
-    if len(out) > query.limit and page_cards:
-        last_id = page_cards[-1].content.id
-        last = Position(scores[last_id], last_id)
+    page_cards, last = cut(
+        out, query.limit, lambda card: Position(scores[card.content.id], card.content.id)
+    )
     return pinned, page_cards, last

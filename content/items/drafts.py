@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.accounts import DISCIPLINE_EXAMPLES, is_discipline
 from content.errors import Invalid
 from content.kit import check_slugs
 from content.kit import clean_text as _clean_text
@@ -21,7 +22,6 @@ from content.models import (
 )
 from infra.settings import Settings
 
-_DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 MAX_REFERENCES = 50
 EDITABLE_FIELDS = (
     "title", "summary", "body", "media_id", "cover_media_id", "topics", "audiences",
@@ -92,6 +92,22 @@ async def validated(
             return getattr(draft, name)
         return getattr(base, name)
 
+    values = _texts(settings, ctype, pick)
+    values |= await _media(session, owner, ctype, pick)
+    topics, audiences = await check_slugs(session, pick("topics") or [], pick("audiences") or [])
+    if not topics:
+        raise Invalid("choose at least one topic", field="topics")
+    values["topics"], values["audiences"] = topics, audiences
+    values["discipline"] = _discipline(pick("discipline"))
+    values["references"] = _clean_references(pick("references") or [])
+    return values
+
+
+_Pick = Callable[[str], Any]
+
+
+def _texts(settings: Settings, ctype: ContentType, pick: _Pick) -> dict[str, Any]:
+    """Title, summary and body; an article needs a body, a video may have one."""
     values: dict[str, Any] = {
         "title": _clean_text(pick("title"), "title", settings.max_title_chars, required=True),
         "summary": _clean_text(
@@ -105,6 +121,13 @@ async def validated(
         values["body"] = _clean_text(body, "body", settings.max_body_chars, required=False)
     else:
         values["body"] = None
+    return values
+
+
+async def _media(
+    session: AsyncSession, owner: User, ctype: ContentType, pick: _Pick
+) -> dict[str, Any]:
+    """A video's own media (an article has none) and the cover image, both the owner's."""
     media_id = pick("media_id")
     if ctype == ContentType.video:
         if not media_id:
@@ -114,21 +137,18 @@ async def validated(
         raise Invalid(
             "an article has no media_id; use cover_media_id for its image", field="media_id"
         )
-    values["media_id"] = media_id or None
     cover = pick("cover_media_id")
     if cover:
         await _check_media(session, owner, cover, MediaKind.image, "cover_media_id")
-    values["cover_media_id"] = cover or None
-    topics, audiences = await check_slugs(session, pick("topics") or [], pick("audiences") or [])
-    if not topics:
-        raise Invalid("choose at least one topic", field="topics")
-    values["topics"], values["audiences"] = topics, audiences
-    discipline = (pick("discipline") or "").strip().lower()
-    if not _DISCIPLINE.match(discipline):
+    return {"media_id": media_id or None, "cover_media_id": cover or None}
+
+
+def _discipline(given: str | None) -> str:
+    discipline = (given or "").strip().lower()
+    if not is_discipline(discipline):
+        *others, last = DISCIPLINE_EXAMPLES
         raise Invalid(
-            "discipline is a lowercase slug such as medicine, physics or ecology",
+            f"discipline is a lowercase slug such as {', '.join(others)} or {last}",
             field="discipline",
         )
-    values["discipline"] = discipline
-    values["references"] = _clean_references(pick("references") or [])
-    return values
+    return discipline

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.accounts import require_role
 from content.errors import NotFound
+from content.kit import page_by_id
 from content.models import (
     Content,
     ReviewEvent,
@@ -92,13 +93,10 @@ async def mine(
         select(Content, Revision)
         .join(Revision, col(Revision.id) == col(Content.working_revision_id))
         .where(Content.owner_id == user.id)
-        .order_by(col(Content.id).desc())
-        .limit(limit + 1)
     )
-    if cursor:
-        query = query.where(col(Content.id) < cursor)
-    rows = list((await session.exec(query)).all())
-    page, more = rows[:limit], len(rows) > limit
+    page, next_cursor = await page_by_id(
+        session, query, col(Content.id), cursor, limit, key=lambda row: row[0].id, newest_first=True
+    )
     ids = [c.id for c, _ in page]
     comments: dict[str, str] = {}
     if ids:
@@ -109,5 +107,4 @@ async def mine(
         )
         for cid, comment in events.all():
             comments[cid] = comment or ""
-    out = [(c, r, comments.get(c.id)) for c, r in page]
-    return out, (page[-1][0].id if more and page else None)
+    return [(c, r, comments.get(c.id)) for c, r in page], next_cursor

@@ -3,6 +3,7 @@ visible text), the topics and audiences, keyset pagination."""
 
 from content.kit.dates import as_utc
 from content.kit.markdown import Visible, render, visible_text
+from content.kit.pagination import cut, page_by_id
 from content.kit.taxonomy import AUDIENCES, TOPICS, check_slugs, list_audiences, list_topics
 from content.kit.text import clean_text, is_blank
 
@@ -13,9 +14,11 @@ __all__ = [
     "as_utc",
     "check_slugs",
     "clean_text",
+    "cut",
     "is_blank",
     "list_audiences",
     "list_topics",
+    "page_by_id",
     "render",
     "visible_text",
 ]

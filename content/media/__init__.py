@@ -6,10 +6,12 @@ links that expose it.
   their URLs are dead.
 - `processing` — one processing attempt and its policy (retry, reject, give up), and its state.
 - `video_checks` (what a video must be), `video_plan` (the ffmpeg run planned for it),
-  `transcode` (the download → ffmpeg → upload pipeline), `images` (cover images); `failures`
-  (which failures are final and which are worth a retry).
+  `transcode` (the download → ffmpeg → upload pipeline), `images` (cover images), `workspace`
+  (their scratch directory and download); `failures` (which failures are final and which are
+  worth a retry).
 - `urls` — signed or CDN links for whoever may see a media item; `exposure` — the public CDN
   copies of published media.
+- `keys` — where everything above lives in object storage: every key's layout.
 
 Its public names, below, are what the API and the workers use; the modules stay private.
 """

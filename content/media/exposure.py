@@ -8,28 +8,26 @@ CDN, viewers get short-lived signed URLs instead and nothing is copied.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.media import keys
 from content.models import Content, ContentStatus, Media, MediaStatus, Revision
 from infra.settings import Settings
 from infra.storage.base import Storage
 
-PUBLIC_ROOT = "public"
-
 
 def media_keys(media: Media) -> list[str]:
     """Every object a viewer may fetch for this media item (never an original)."""
-    keys = [str(r["key"]) for r in media.renditions]
-    return keys + [k for k in (media.cover_key, media.preview_key) if k]
+    renditions = [str(r["key"]) for r in media.renditions]
+    return renditions + [k for k in (media.cover_key, media.preview_key) if k]
 
 
 def public_key(media: Media, key: str) -> str | None:
-    return f"{media.public_prefix}/{key}" if media.public_prefix else None
+    return keys.public_copy(media.public_prefix, key) if media.public_prefix else None
 
 
 def _media_ids(rows: Iterable[tuple[str | None, str | None]]) -> set[str]:
@@ -74,16 +72,16 @@ async def sync(session: AsyncSession, storage: Storage, settings: Settings, cont
     changed = 0
     for media in (await session.exec(select(Media).where(col(Media.id).in_(mine)))).all():
         if media.id in live_here and media.status == MediaStatus.ready and not media.public_prefix:
-            prefix = f"{PUBLIC_ROOT}/{secrets.token_hex(16)}"
+            prefix = keys.new_public_prefix()
             for key in media_keys(media):
-                await storage.copy(key, f"{prefix}/{key}")
+                await storage.copy(key, keys.public_copy(prefix, key))
                 changed += 1
             await _set_prefix(session, media.id, prefix)
         elif media.public_prefix and media.id not in live_anywhere:
             # Delete before forgetting the prefix: if a delete fails, the prefix is still known
             # and the job's retry removes the rest (deleting is idempotent).
             for key in media_keys(media):
-                await storage.delete(f"{media.public_prefix}/{key}")
+                await storage.delete(keys.public_copy(media.public_prefix, key))
                 changed += 1
             await _set_prefix(session, media.id, None)
     return changed

@@ -7,25 +7,22 @@ viewers only ever get the re-encoded copy, which is also far smaller than a came
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio
-
+from content.media import keys
 from content.media.failures import (
     MediaRejected,
     damaged,
     from_ffmpeg,
-    missing_original,
     storage_call,
 )
-from content.media.transcode import COVER_CONTENT_TYPE, media_key
+from content.media.transcode import COVER_CONTENT_TYPE
+from content.media.workspace import download_original, scratch_dir
 from infra.ffmpeg import FfmpegError, run_ffmpeg
-from infra.media_probe import ProbeError, aprobe
-from infra.storage.base import ObjectNotFound, Storage
+from infra.media_probe import ProbeError, ProbeResult, VideoInfo, aprobe
+from infra.storage.base import Storage
 
 IMAGE_FORMATS = {"png_pipe", "jpeg_pipe", "image2", "webp_pipe", "gif", "gif_pipe"}
 MAX_SIDE = 1280  # the longest side viewers get; covers are shown at phone width
@@ -51,50 +48,13 @@ async def process_image(
     storage: Storage, original_key: str, media_id: str, workdir: Path
 ) -> ImageResult:
     """Probe the original image and store its display copy. Idempotent (fixed key)."""
-    scratch = Path(
-        await anyio.to_thread.run_sync(lambda: tempfile.mkdtemp(prefix=f"{media_id}-", dir=workdir))
-    )
-    try:
-        source, cover = scratch / "original", scratch / "cover.jpg"
-        try:
-            await storage_call(storage.download_to(original_key, source))
-        except ObjectNotFound as exc:
-            raise missing_original() from exc
-        try:
-            probe = await aprobe(source)
-        except ProbeError as exc:
-            raise _reject(
-                "无法识别的图片 / not an image we can read (JPEG, PNG, WebP or GIF)", "not_image"
-            ) from exc
-        video = probe.video
-        if video is None or not (set(probe.format_names) & IMAGE_FORMATS):
-            raise _reject("不是图片 / not a JPEG, PNG, WebP or GIF image", "not_image")
-        if not probe.decoded:
-            # Cut off or damaged (a truncated PNG opens, but no picture comes out of it).
-            raise damaged("image")
-        if video.width * video.height > MAX_PIXELS:
-            raise _reject(
-                f"图片过大 / the image is {video.width}×{video.height}; at most 50 megapixels",
-                "too_large",
-            )
-        fit = (
-            f"scale='min({MAX_SIDE},iw)':'min({MAX_SIDE},ih)'"
-            ":force_original_aspect_ratio=decrease,format=yuvj420p"
-        )
-        try:
-            await run_ffmpeg(
-                ["-i", str(source), "-frames:v", "1", "-vf", fit, "-map_metadata", "-1",
-                 "-q:v", "3", "-y", str(cover)],
-                timeout_s=TIMEOUT_S,
-            )  # fmt: skip
-        except FfmpegError as exc:
-            log.warning("ffmpeg failed on image %s: %s", media_id, exc.stderr.strip())
-            raise from_ffmpeg(exc, "image") from exc
-        key = media_key(media_id, "cover.jpg")
+    async with scratch_dir(workdir, media_id) as scratch:
+        source = await download_original(storage, original_key, scratch)
+        probe, video = await _examine(source)
+        cover = scratch / "cover.jpg"
+        await _display_copy(media_id, source, cover)
+        key = keys.cover_key(media_id)
         await storage_call(storage.upload_from(cover, key, COVER_CONTENT_TYPE))
-    finally:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(lambda: shutil.rmtree(scratch, ignore_errors=True))
     width, height = video.display_size  # a phone's EXIF orientation applied, as ffmpeg does
     return ImageResult(
         width=width,
@@ -102,3 +62,42 @@ async def process_image(
         cover_key=key,
         source={"format": probe.format_name, "codec": video.codec, "size_bytes": probe.size_bytes},
     )
+
+
+async def _examine(source: Path) -> tuple[ProbeResult, VideoInfo]:
+    """The image and its picture, or the reason it is refused."""
+    try:
+        probe = await aprobe(source)
+    except ProbeError as exc:
+        raise _reject(
+            "无法识别的图片 / not an image we can read (JPEG, PNG, WebP or GIF)", "not_image"
+        ) from exc
+    video = probe.video
+    if video is None or not (set(probe.format_names) & IMAGE_FORMATS):
+        raise _reject("不是图片 / not a JPEG, PNG, WebP or GIF image", "not_image")
+    if not probe.decoded:
+        # Cut off or damaged (a truncated PNG opens, but no picture comes out of it).
+        raise damaged("image")
+    if video.width * video.height > MAX_PIXELS:
+        raise _reject(
+            f"图片过大 / the image is {video.width}×{video.height}; at most 50 megapixels",
+            "too_large",
+        )
+    return probe, video
+
+
+async def _display_copy(media_id: str, source: Path, cover: Path) -> None:
+    """At most MAX_SIDE on its longest side, upright, and with no metadata left (EXIF GPS)."""
+    fit = (
+        f"scale='min({MAX_SIDE},iw)':'min({MAX_SIDE},ih)'"
+        ":force_original_aspect_ratio=decrease,format=yuvj420p"
+    )
+    try:
+        await run_ffmpeg(
+            ["-i", str(source), "-frames:v", "1", "-vf", fit, "-map_metadata", "-1",
+             "-q:v", "3", "-y", str(cover)],
+            timeout_s=TIMEOUT_S,
+        )  # fmt: skip
+    except FfmpegError as exc:
+        log.warning("ffmpeg failed on image %s: %s", media_id, exc.stderr.strip())
+        raise from_ffmpeg(exc, "image") from exc

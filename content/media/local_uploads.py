@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Conflict
+from content.media import keys
 from content.models import Upload, UploadStatus
 from infra.settings import Settings
 from infra.storage.local import LocalStorage
 from infra.storage.signing import check_content_type
-
-_KEY_SHAPE = ("uploads", None, None, "original")  # uploads/<owner>/<upload id>/original
 
 
 async def receive(
@@ -57,10 +56,8 @@ async def receive(
 
 
 async def _require_open(session: AsyncSession, key: str) -> None:
-    segments = key.split("/")
-    upload = None
-    if len(segments) == len(_KEY_SHAPE) and segments[0] == "uploads":
-        upload = await session.get(Upload, segments[2])
+    upload_id = keys.upload_id_of(key)
+    upload = await session.get(Upload, upload_id) if upload_id else None
     if upload is None or upload.object_key != key or upload.status != UploadStatus.pending:
         raise Conflict(
             "this upload is complete or has expired, so its URL takes no more bytes; start a "

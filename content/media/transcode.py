@@ -10,8 +10,6 @@ outcome. Failures are `MediaRejected` (final) or `TransientMediaError` (retry), 
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any, TypedDict
 
 import anyio.to_thread
 
+from content.media import keys
 from content.media.failures import from_ffmpeg, missing_original, storage_call
 from content.media.video_checks import (
     MediaRules,
@@ -34,9 +33,10 @@ from content.media.video_plan import (
     plan_renditions,
     transcode_timeout,
 )
+from content.media.workspace import download_original, scratch_dir
 from infra.ffmpeg import FfmpegError, run_ffmpeg
 from infra.media_probe import ProbeError, ProbeResult, aprobe
-from infra.storage.base import ObjectNotFound, Storage
+from infra.storage.base import Storage
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +133,6 @@ def _rendition(label: str, probe: ProbeResult, path: Path) -> RenditionFile:
     return RenditionFile(out.path, out.width, out.height, out.bitrate, out.duration_s, label)
 
 
-def media_key(media_id: str, name: str) -> str:
-    return f"media/{media_id}/{name}"
-
-
 async def process_media(
     storage: Storage,
     original_key: str,
@@ -156,78 +152,109 @@ async def process_media(
 
     Raises `MediaRejected` (final) or `TransientMediaError` (retry); anything else is a bug.
     """
+    report = _best_effort(on_progress, media_id)
+    await _check_original(storage, original_key, rules)
+    async with scratch_dir(workdir, media_id) as scratch:
+        source = await download_original(storage, original_key, scratch)
+        await report(0.05)
+        probe, specs = await _examine(source, rules)
 
+        async def transcode_progress(fraction: float) -> None:
+            await report(0.05 + 0.9 * fraction)
+
+        output = await _transcode(
+            media_id,
+            source,
+            scratch,
+            probe,
+            specs,
+            on_progress=transcode_progress if on_progress is not None else None,
+            timeout_s=timeout_s,
+        )
+        stored = await _upload(storage, media_id, output)
+        await report(1.0)
+    return _result(probe, stored)
+
+
+def _best_effort(on_progress: Progress | None, media_id: str) -> Progress:
     async def report(fraction: float) -> None:
-        # Best-effort, as in run_ffmpeg: a progress write that fails must not fail the media.
+        # As in run_ffmpeg: a progress write that fails must not fail the media.
         if on_progress is not None:
             try:
                 await on_progress(fraction)
             except Exception:
                 log.warning("progress callback failed for media %s", media_id, exc_info=True)
 
+    return report
+
+
+async def _check_original(storage: Storage, original_key: str, rules: MediaRules) -> None:
+    """Refuse a missing or oversized original before downloading any of it."""
     info = await storage_call(storage.stat(original_key))
     if info is None:
         raise missing_original()
     check_size(info.size, rules)
 
-    scratch = Path(
-        await anyio.to_thread.run_sync(lambda: tempfile.mkdtemp(prefix=f"{media_id}-", dir=workdir))
-    )
+
+async def _examine(source: Path, rules: MediaRules) -> tuple[ProbeResult, list[RenditionSpec]]:
+    """What the file is, checked against the rules, and the renditions to make of it."""
     try:
-        source = scratch / "original"
-        try:
-            await storage_call(storage.download_to(original_key, source))
-        except ObjectNotFound as exc:
-            raise missing_original() from exc
-        await report(0.05)
+        probe = await aprobe(source)
+    except ProbeError as exc:
+        raise rejection_for_probe_error(exc) from exc
+    validate(probe, rules)
+    return probe, plan_renditions(probe)
 
-        try:
-            probe = await aprobe(source)
-        except ProbeError as exc:
-            raise rejection_for_probe_error(exc) from exc
-        validate(probe, rules)
-        specs = plan_renditions(probe)
 
-        async def transcode_progress(fraction: float) -> None:
-            await report(0.05 + 0.9 * fraction)
-
-        try:
-            output = await transcode(
-                source,
-                scratch,
-                probe,
-                specs,
-                on_progress=transcode_progress if on_progress is not None else None,
-                timeout_s=timeout_s,
-            )
-        except FfmpegError as exc:
-            log.warning("ffmpeg failed on media %s: %s", media_id, exc.stderr.strip())
-            raise from_ffmpeg(exc) from exc
-
-        records: list[RenditionRecord] = []
-        for rendition in output.renditions:
-            key = media_key(media_id, f"{rendition.label}.mp4")
-            await storage_call(storage.upload_from(rendition.path, key, VIDEO_CONTENT_TYPE))
-            records.append(
-                RenditionRecord(
-                    label=rendition.label,
-                    key=key,
-                    width=rendition.width,
-                    height=rendition.height,
-                    bitrate=rendition.bitrate or 0,
-                )
-            )
-        preview_key = media_key(media_id, "preview.mp4")
-        await storage_call(
-            storage.upload_from(output.preview.path, preview_key, VIDEO_CONTENT_TYPE)
+async def _transcode(
+    media_id: str,
+    source: Path,
+    scratch: Path,
+    probe: ProbeResult,
+    specs: Sequence[RenditionSpec],
+    *,
+    on_progress: Progress | None,
+    timeout_s: float | None,
+) -> TranscodeOutput:
+    try:
+        return await transcode(
+            source, scratch, probe, specs, on_progress=on_progress, timeout_s=timeout_s
         )
-        cover_key = media_key(media_id, "cover.jpg")
-        await storage_call(storage.upload_from(output.cover.path, cover_key, COVER_CONTENT_TYPE))
-        await report(1.0)
-    finally:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(lambda: shutil.rmtree(scratch, ignore_errors=True))
+    except FfmpegError as exc:
+        log.warning("ffmpeg failed on media %s: %s", media_id, exc.stderr.strip())
+        raise from_ffmpeg(exc) from exc
 
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    renditions: list[RenditionRecord]
+    cover_key: str
+    preview_key: str
+
+
+async def _upload(storage: Storage, media_id: str, output: TranscodeOutput) -> _Stored:
+    """Store what ffmpeg made under the media's fixed keys."""
+    records: list[RenditionRecord] = []
+    for rendition in output.renditions:
+        key = keys.rendition_key(media_id, rendition.label)
+        await storage_call(storage.upload_from(rendition.path, key, VIDEO_CONTENT_TYPE))
+        records.append(
+            RenditionRecord(
+                label=rendition.label,
+                key=key,
+                width=rendition.width,
+                height=rendition.height,
+                bitrate=rendition.bitrate or 0,
+            )
+        )
+    preview_key = keys.preview_key(media_id)
+    await storage_call(storage.upload_from(output.preview.path, preview_key, VIDEO_CONTENT_TYPE))
+    cover_key = keys.cover_key(media_id)
+    await storage_call(storage.upload_from(output.cover.path, cover_key, COVER_CONTENT_TYPE))
+    return _Stored(records, cover_key, preview_key)
+
+
+def _result(probe: ProbeResult, stored: _Stored) -> ProcessResult:
     video = video_of(probe)
     width, height = video.display_size
     assert probe.duration_s is not None  # validate() refused the file otherwise
@@ -236,9 +263,9 @@ async def process_media(
         width=width,
         height=height,
         rotation=video.rotation,
-        renditions=records,
-        cover_key=cover_key,
-        preview_key=preview_key,
+        renditions=stored.renditions,
+        cover_key=stored.cover_key,
+        preview_key=stored.preview_key,
         source=_source_facts(probe),
     )
 

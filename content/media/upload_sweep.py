@@ -24,14 +24,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.media.uploads import original_key
+from content.media.keys import is_upload_key, original_key
 from content.models import Media, Upload, UploadMethod, UploadStatus
 from infra.clock import utcnow
 from infra.storage.base import Storage, StorageError, StorageUnavailable
 
 log = logging.getLogger(__name__)
-
-_UPLOAD_PREFIX = "uploads/"
 
 
 async def abandoned(session: AsyncSession, grace_s: int, limit: int = 200) -> list[Upload]:
@@ -91,7 +89,7 @@ async def spent(session: AsyncSession, grace_s: int, limit: int = 500) -> list[S
     )
     return [
         # Media completed before originals moved to their own key still live at the upload's.
-        Spent(upload_id, key, in_use=media_key == key or not key.startswith(_UPLOAD_PREFIX))
+        Spent(upload_id, key, in_use=media_key == key or not is_upload_key(key))
         for upload_id, key, media_key in rows.all()
     ]
 

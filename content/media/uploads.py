@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content import jobs
 from content.accounts import require_role
 from content.errors import Conflict, Invalid, NotFound, QuotaExceeded, TooLarge, Unavailable
-from content.media.transcode import media_key
+from content.media.keys import original_key, upload_key
 from content.models import (
     Content,
     Media,
@@ -102,8 +102,7 @@ async def start(
         method=UploadMethod.PUT,
         expires_at=utcnow() + timedelta(seconds=settings.upload_url_ttl_seconds),
     )
-    # The key never contains the client's file name: it is ours, opaque and unguessable.
-    upload.object_key = f"uploads/{user.id}/{upload.id}/original"
+    upload.object_key = upload_key(user.id, upload.id)
     ttl = settings.upload_url_ttl_seconds
     try:
         if size <= settings.multipart_threshold:
@@ -180,13 +179,7 @@ async def complete(
     too_late = upload.expires_at + timedelta(seconds=settings.abandoned_upload_grace_seconds / 2)
     if upload.status != UploadStatus.pending or utcnow() > too_late:
         raise Conflict("this upload has expired; start a new one", code="upload.closed")
-    try:
-        source, info = await _arrived(storage, upload, parts)
-        # Images are sniffed at once (a quick, clear refusal); videos are probed by the worker.
-        sniff = upload.kind == MediaKind.image and info.size > 0
-        head = await storage.read_range(source, 0, 32) if sniff else b""
-    except storage_base.StorageUnavailable as exc:
-        raise _unreachable() from exc
+    source, info, head = await _received(storage, upload, parts)
     await _check_arrived(storage, upload, source, info)
     # Two racing completes: only one flips the upload; the loser is told to try again, and then
     # gets the winner's media. Flipped before the media row exists, as its id is the upload's.
@@ -197,12 +190,36 @@ async def complete(
     )
     if result.rowcount != 1:
         raise Conflict("this upload is being completed by another request", code="upload.busy")
+    media = await _new_media(session, upload, info, head)
+    await _move_out_of_reach(storage, source, media)
+    if media.status == MediaStatus.pending:
+        jobs.after_commit(session, jobs.PROCESS_MEDIA, media.id)
+    return media
+
+
+async def _received(
+    storage: Storage, upload: Upload, parts: list[tuple[int, str]] | None
+) -> tuple[str, storage_base.ObjectInfo, bytes]:
+    """Where the upload's bytes are, what they are, and an image's first bytes."""
+    try:
+        source, info = await _arrived(storage, upload, parts)
+        # Images are sniffed at once (a quick, clear refusal); videos are probed by the worker.
+        sniff = upload.kind == MediaKind.image and info.size > 0
+        head = await storage.read_range(source, 0, 32) if sniff else b""
+    except storage_base.StorageUnavailable as exc:
+        raise _unreachable() from exc
+    return source, info, head
+
+
+async def _new_media(
+    session: AsyncSession, upload: Upload, info: storage_base.ObjectInfo, head: bytes
+) -> Media:
     # The media's id is the upload's, so where its bytes go is known before they move: a retry
     # after a failed commit finds them there (see `_arrived`), and the sweep removes them if
     # the upload is never completed.
     media = Media(
         id=upload.id,
-        owner_id=user.id,
+        owner_id=upload.owner_id,
         kind=upload.kind,
         object_key=original_key(upload.id),
         content_type=upload.content_type,
@@ -216,21 +233,17 @@ async def complete(
     await session.exec(
         sa.update(Upload).where(col(Upload.id) == upload.id).values(media_id=media.id)
     )
+    return media
+
+
+async def _move_out_of_reach(storage: Storage, source: str, media: Media) -> None:
+    """Out of reach of the upload's URL, which S3 cannot revoke before it expires: a PUT after
+    this lands beside it and can never change what is processed."""
     if source != media.object_key:
-        # Out of reach of the upload's URL, which S3 cannot revoke before it expires: a PUT
-        # after this lands beside it and can never change what is processed.
         try:
             await storage.move(source, media.object_key)
         except storage_base.StorageUnavailable as exc:
             raise _unreachable() from exc
-    if media.status == MediaStatus.pending:
-        jobs.after_commit(session, jobs.PROCESS_MEDIA, media.id)
-    return media
-
-
-def original_key(media_id: str) -> str:
-    """Where a media item's original is kept: a key no upload URL points at."""
-    return media_key(media_id, "original")
 
 
 async def _arrived(

@@ -90,6 +90,15 @@ def rejection_for_probe_error(error: ProbeError) -> MediaRejected:
 def validate(probe: ProbeResult, rules: MediaRules) -> None:
     """Raise `MediaRejected` unless ``probe`` describes a video Kepu accepts under ``rules``."""
     check_size(probe.size_bytes, rules)
+    video = _picture(probe)
+    _check_container(probe, rules)
+    _check_length(probe.duration_s, rules)
+    _check_intact(probe)
+    _check_dimensions(video)
+
+
+def _picture(probe: ProbeResult) -> VideoInfo:
+    """The video stream; an image, a sound file or nothing at all is refused, each by name."""
     if _is_image(probe):
         raise MediaRejected("这是图片，不是视频 / this is an image, not a video", code="not_video")
     if probe.video is None:
@@ -99,6 +108,10 @@ def validate(probe: ProbeResult, rules: MediaRules) -> None:
                 code="audio_only",
             )
         raise MediaRejected("文件里没有视频画面 / the file holds no video", code="not_video")
+    return probe.video
+
+
+def _check_container(probe: ProbeResult, rules: MediaRules) -> None:
     container = container_of(probe)
     if container not in rules.containers:
         accepted = ", ".join(c.upper() for c in rules.containers)
@@ -110,7 +123,9 @@ def validate(probe: ProbeResult, rules: MediaRules) -> None:
             f"accepted; export the video as {accepted}",
             code="unsupported_container",
         )
-    duration = probe.duration_s
+
+
+def _check_length(duration: float | None, rules: MediaRules) -> None:
     if duration is not None and duration > rules.max_seconds:
         zh, en = _duration_text(duration)
         lzh, len_ = _duration_text(rules.max_seconds)
@@ -118,6 +133,10 @@ def validate(probe: ProbeResult, rules: MediaRules) -> None:
             f"视频时长 {zh}，超过上限 {lzh} / the video is {en} long; the limit is {len_}",
             code="too_long",
         )
+
+
+def _check_intact(probe: ProbeResult) -> None:
+    """The whole file arrived, its pictures decode, and it says how long it is."""
     if probe.truncated:
         raise MediaRejected(
             "视频文件不完整（可能上传中断），请重新上传 / the video file is incomplete (the "
@@ -130,13 +149,16 @@ def validate(probe: ProbeResult, rules: MediaRules) -> None:
             "may be damaged",
             code="corrupt",
         )
-    if duration is None or duration <= 0:
+    if probe.duration_s is None or probe.duration_s <= 0:
         raise MediaRejected(
             "无法确定视频时长，文件可能已损坏 / cannot tell how long the video is; the file may "
             "be damaged",
             code="corrupt",
         )
-    width, height = probe.video.display_size
+
+
+def _check_dimensions(video: VideoInfo) -> None:
+    width, height = video.display_size
     if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
         raise MediaRejected(
             f"视频分辨率 {width}x{height} 不受支持（每边须在 {MIN_SIDE} 到 {MAX_SIDE} 像素之间）"

@@ -151,9 +151,30 @@ def build_transcode_job(
     top = specs[0]
     rate = _output_rate(video.frame_rate)
     gop = max(1, round((rate or 30.0) * GOP_SECONDS))
-    cover_frame = _cover_frame(video, rate)
     preview = _fit(top.width, top.height, min(PREVIEW_SHORT_SIDE, _short(top)), 0, 0)
+    graph = _filter_graph(video, specs, rate, _cover_frame(video, rate), preview)
+    out = workdir / "out"
+    renditions = [(spec, out / f"{spec.label}.mp4") for spec in specs]
+    cover, preview_path = out / "cover.jpg", out / "preview.mp4"
+    args = [
+        *_input_args(source, probe, graph),
+        *_rendition_args(renditions, probe, gop),
+        *_cover_args(cover),
+        *_preview_args(preview_path),
+    ]
+    return TranscodeJob(args, renditions, cover, preview_path)
 
+
+def _filter_graph(
+    video: VideoInfo,
+    specs: Sequence[RenditionSpec],
+    rate: float | None,
+    cover_frame: int,
+    preview: RenditionSpec,
+) -> str:
+    """Scale once to the largest rendition, then split: one branch per rendition, the cover's
+    and the preview's."""
+    top = specs[0]
     branches = [f"r{i}" for i in range(len(specs))] + ["cover", "preview"]
     head = f"[0:{video.index}]"
     if rate is not None:
@@ -176,33 +197,44 @@ def build_transcode_job(
         f"[preview]trim=duration={PREVIEW_SECONDS:g},setpts=PTS-STARTPTS,fps={PREVIEW_FPS},"
         f"scale={preview.width}:{preview.height},setsar=1,format=yuv420p[outpreview]"
     )
+    return ";".join(graph)
 
-    out = workdir / "out"
-    args = [
+
+def _input_args(source: Path, probe: ProbeResult, graph: str) -> list[str]:
+    return [
         "-y",
         # Read only this file, with the demuxer the probe used: a playlist or concat file
         # posing as a video cannot make ffmpeg open other files or URLs.
         "-protocol_whitelist", "file",
         "-f", probe.format_names[0],
         "-i", str(source),
-        "-filter_complex", ";".join(graph),
+        "-filter_complex", graph,
     ]  # fmt: skip
-    renditions: list[tuple[RenditionSpec, Path]] = []
-    for i, spec in enumerate(specs):
-        path = out / f"{spec.label}.mp4"
-        renditions.append((spec, path))
+
+
+def _rendition_args(
+    renditions: Sequence[tuple[RenditionSpec, Path]], probe: ProbeResult, gop: int
+) -> list[str]:
+    args: list[str] = []
+    for i, (spec, path) in enumerate(renditions):
         args += ["-map", f"[out{i}]", *_x264(spec, gop)]
         if probe.audio is not None:
             args += ["-map", f"0:{probe.audio.index}", *_aac(probe.audio, spec.audio_bitrate)]
         args += _mp4_tail(path)
-    cover = out / "cover.jpg"
-    args += ["-map", "[outcover]", "-frames:v", "1", "-update", "1"]
-    args += ["-q:v", str(COVER_QUALITY), "-map_metadata", "-1", str(cover)]
-    preview_path = out / "preview.mp4"
-    args += ["-map", "[outpreview]", "-an", "-c:v", "libx264", "-preset", PRESET]
+    return args
+
+
+def _cover_args(cover: Path) -> list[str]:
+    return [
+        "-map", "[outcover]", "-frames:v", "1", "-update", "1",
+        "-q:v", str(COVER_QUALITY), "-map_metadata", "-1", str(cover),
+    ]  # fmt: skip
+
+
+def _preview_args(path: Path) -> list[str]:
+    args = ["-map", "[outpreview]", "-an", "-c:v", "libx264", "-preset", PRESET]
     args += ["-profile:v", "main", "-crf", str(PREVIEW_CRF), "-g", str(PREVIEW_FPS * 2)]
-    args += _mp4_tail(preview_path)
-    return TranscodeJob(args, renditions, cover, preview_path)
+    return args + _mp4_tail(path)
 
 
 def _cover_frame(video: VideoInfo, rate: float | None) -> int:

@@ -22,18 +22,15 @@ from content.models import (
     User,
 )
 from content.review import workflow
-from content.screening import Check, Finding, blocking, current_screener
+from content.screening import (
+    Check,
+    Finding,
+    blocking,
+    current_screener,
+    revision_fields,
+    screen_revision,
+)
 from infra.clock import utcnow
-
-
-def _screened(revision: Revision) -> dict[str, str]:
-    """The texts of a revision the machine stage screens, by field."""
-    return {
-        "title": revision.title,
-        "summary": revision.summary,
-        "body": revision.body or "",
-        "references": "\n".join(r.get("title", "") for r in revision.references),
-    }
 
 
 async def _media_of(session: AsyncSession, revision: Revision) -> list[tuple[str, Media | None]]:
@@ -66,7 +63,7 @@ async def texts_for_second_opinion(
         .join(Content, col(Content.owner_id) == col(User.id))
         .where(Content.id == revision.content_id)
     )
-    return _screened(revision), author.first()
+    return revision_fields(revision), author.first()
 
 
 async def run_machine_stage(
@@ -89,7 +86,7 @@ async def run_machine_stage(
         if media.status != MediaStatus.ready:
             return "waiting_for_media"
     screener = await current_screener(session)
-    findings = screener.scan(_screened(revision), has_references=bool(revision.references))
+    findings = screen_revision(screener, revision)
     # Stamped with the dictionary of this screening, like ours.
     findings += [replace(f, dictionary_version=screener.version) for f in second_opinion]
     revision.findings = [f.as_dict() for f in findings]

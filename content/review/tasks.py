@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from content.errors import Conflict, Forbidden, Invalid, NotFound
-from content.kit import clean_text
+from content.kit import clean_text, page_by_id
 from content.models import (
     Action,
     Content,
@@ -68,19 +68,13 @@ async def list_tasks(
     if not mine:
         raise Forbidden("review queues are for reviewers", code="auth.missing_role")
     stages = [stage] if stage is not None else mine
-    query = (
-        _with_content()
-        .where(col(ReviewTask.stage).in_(stages), visibility.handed_to(user))
-        .order_by(col(ReviewTask.id))
-        .limit(limit + 1)
-    )
+    query = _with_content().where(col(ReviewTask.stage).in_(stages), visibility.handed_to(user))
     if status is not None:
         query = query.where(ReviewTask.status == status)
-    if cursor:
-        query = query.where(col(ReviewTask.id) > cursor)
-    rows = [TaskView(*row) for row in (await session.exec(query)).all()]
-    page = rows[:limit]
-    return page, (page[-1].task.id if len(rows) > limit and page else None)
+    rows, next_cursor = await page_by_id(
+        session, query, col(ReviewTask.id), cursor, limit, key=lambda row: row[0].id
+    )
+    return [TaskView(*row) for row in rows], next_cursor
 
 
 async def _task_for(session: AsyncSession, user: User, task_id: str) -> TaskView:

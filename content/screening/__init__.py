@@ -8,7 +8,8 @@ without references, reported as findings whose offsets point into the source tex
 - `rumors`: rumor entries, their meaning-bearing words, refuting cues; `library`: default rumors;
 - `dictionary`: the terms and rumors kept by operators, and the screener built from them
   (cached per database and version); `imports`: bulk CSV imports and their dry runs;
-  `second_opinion`: WeChat's content-security check beside ours;
+  `second_opinion`: WeChat's content-security check beside ours; `revisions`: what of a
+  revision is screened, for the machine stage and the dry runs alike;
 - `findings`: what is reported; `hits`: the keys found in one field and the way back to the
   text; `screener`: all of it in a few passes over each field.
 """
@@ -39,6 +40,7 @@ from content.screening.imports import (
     read_rows,
 )
 from content.screening.library import DEFAULT_RUMORS
+from content.screening.revisions import revision_fields, screen_revision
 from content.screening.rumors import RumorSpec, meaning_words, required_groups
 from content.screening.screener import Screener
 from content.screening.second_opinion import UNAVAILABLE_MESSAGE, SecondOpinion
@@ -78,6 +80,8 @@ __all__ = [
     "normalize",
     "read_rows",
     "required_groups",
+    "revision_fields",
+    "screen_revision",
     "validate_rumor",
     "validate_term",
 ]

@@ -12,7 +12,6 @@ process keeps serving meanwhile, and once per change however many screenings are
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -23,12 +22,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Conflict, Invalid, NotFound
+from content.kit import page_by_id
 from content.models import Rumor, ScreeningTerm, ScreeningVersion, Severity
-from content.screening.findings import Finding
 from content.screening.fold import HAN_RE, normalize
 from content.screening.rumors import RumorSpec, required_groups
 from content.screening.screener import Screener
-from content.screening.second_opinion import SecondOpinion
 from content.screening.terms import TermSpec
 from infra.clock import utcnow
 
@@ -97,24 +95,6 @@ def _database_of(session: AsyncSession) -> str:
     bind = session.get_bind()
     engine = bind if isinstance(bind, sa.Engine) else bind.engine
     return engine.url.render_as_string(hide_password=True)
-
-
-async def screen(
-    session: AsyncSession,
-    fields: Mapping[str, str | None],
-    *,
-    has_references: bool | None = None,
-    markdown: tuple[str, ...] = ("body",),
-    second_opinion: SecondOpinion | None = None,
-    openid: str | None = None,
-) -> list[Finding]:
-    """Screen any named texts (a revision's fields, a comment, a report's detail) with the
-    current dictionary, and with WeChat's check when given one (it needs the author's openid)."""
-    screener = await current_screener(session)
-    findings = screener.scan(fields, has_references=has_references, markdown=markdown)
-    if second_opinion is not None:
-        findings += await second_opinion.findings(fields, openid, screener.version)
-    return findings
 
 
 def _refuse_control_characters(value: str, field: str, code: str) -> None:
@@ -213,12 +193,9 @@ async def add_term(
 async def list_terms(
     session: AsyncSession, cursor: str | None, limit: int
 ) -> tuple[list[ScreeningTerm], str | None]:
-    query = select(ScreeningTerm).order_by(col(ScreeningTerm.id)).limit(limit + 1)
-    if cursor:
-        query = query.where(col(ScreeningTerm.id) > cursor)
-    rows = list((await session.exec(query)).all())
-    page = rows[:limit]
-    return page, (page[-1].id if len(rows) > limit and page else None)
+    return await page_by_id(
+        session, select(ScreeningTerm), col(ScreeningTerm.id), cursor, limit, key=lambda t: t.id
+    )
 
 
 async def delete_term(session: AsyncSession, term_id: str) -> None:
@@ -232,12 +209,9 @@ async def delete_term(session: AsyncSession, term_id: str) -> None:
 async def list_rumors(
     session: AsyncSession, cursor: str | None, limit: int
 ) -> tuple[list[Rumor], str | None]:
-    query = select(Rumor).order_by(col(Rumor.id).desc()).limit(limit + 1)
-    if cursor:
-        query = query.where(col(Rumor.id) < cursor)
-    rows = list((await session.exec(query)).all())
-    page = rows[:limit]
-    return page, (page[-1].id if len(rows) > limit and page else None)
+    return await page_by_id(
+        session, select(Rumor), col(Rumor.id), cursor, limit, key=lambda r: r.id, newest_first=True
+    )
 
 
 def validate_rumor(

@@ -29,6 +29,7 @@ from content.screening.dictionary import (
     validate_term,
 )
 from content.screening.findings import Finding
+from content.screening.revisions import screen_revision
 from content.screening.rumors import RumorSpec
 from content.screening.screener import Screener
 from content.screening.terms import TermSpec
@@ -213,15 +214,8 @@ async def _impact(
         )
     ).all()
     for revision in revisions:
-        fields = {
-            "title": revision.title,
-            "summary": revision.summary,
-            "body": revision.body or "",
-            "references": "\n".join(r.get("title", "") for r in revision.references),
-        }
-        has_references = bool(revision.references)
-        old = before.scan(fields, has_references=has_references)
-        new = after.scan(fields, has_references=has_references)
+        old = screen_revision(before, revision)
+        new = screen_revision(after, revision)
         report.checked += 1
         known = {(f.check, f.field, f.start, f.end, f.severity) for f in old}
         added = [f for f in new if (f.check, f.field, f.start, f.end, f.severity) not in known]

@@ -85,80 +85,20 @@ class Screener:
         version: int | None = None,
     ) -> None:
         self.version = version
-        han: dict[str, list[tuple[int, int]]] = {}
-        mixed: dict[str, list[tuple[int, int]]] = {}
-
-        def add(key: str, kind: int, index: int) -> None:
-            # Keys of Chinese characters only are matched in the Chinese projection of a text,
-            # where nothing of another script can stand between their characters; the others
-            # (Falun Gong, HPV, 5G) in the full normalised text.
-            if key:
-                keys = han if HAN_RE.fullmatch(key) else mixed
-                keys.setdefault(key, []).append((kind, index))
-
-        # The same term can reach the dictionary twice (traditional and simplified, or with and
-        # without a space); it is one term and reported once, with its most severe entry.
-        by_key: dict[str, TermSpec] = {}
-        for spec in terms:
-            key = normalize(spec.term)
-            kept = by_key.get(key)
-            if key and (
-                kept is None or SEVERITY_RANK[spec.severity] > SEVERITY_RANK[kept.severity]
-            ):
-                by_key[key] = spec
-        self._terms: list[TermSpec] = list(by_key.values())
-        for index, (key, spec) in enumerate(by_key.items()):
-            add(key, TERM, index)
-            if spec.pinyin and HAN_RE.fullmatch(key) and len(key) >= 3:
-                for spelling in homophone_spellings(key):
-                    add(spelling, HOMOPHONE, index)
-                spelt = pinyin_key(key)
-                if len(spelt) >= _MIN_PINYIN_LETTERS:
-                    add(spelt, HOMOPHONE, index)
-        for index, phrase in enumerate(allow):
-            add(normalize(phrase), ALLOW, index)
-        for claim in CLAIMS:
-            for word in claim.anchor_words:
-                add(normalize(word), ANCHOR, 0)
-        for index, marker in enumerate(SCIENCE_MARKERS):
-            add(normalize(marker), SCIENCE, index)
-        for index, cue in enumerate(REFUTING_CUES):
-            add(normalize(cue), REFUTE, index)
-        self._negations = [normalize(cue) for cue in NEGATION_CUES]
-        for index, cue in enumerate(self._negations):
-            add(cue, NEGATE, index)
-
+        keys = _Keys()
+        self._terms = _add_terms(keys, terms)
+        negations = _add_cues(keys, allow)
         self._rumors: list[RumorSpec] = list(rumors)
         self._rumor_claims = [normalize(r.claim) for r in self._rumors]
-        self._rumor_need: list[int] = []
-        self._rumor_groups: list[list[set[int]]] = []  # rumor → its groups' keyword ids
-        self._keyword_groups: list[list[tuple[int, int]]] = []  # keyword id → (rumor, group)
-        keyword_ids: dict[str, int] = {}
-        for index, rumor in enumerate(self._rumors):
-            add(self._rumor_claims[index], CLAIM, index)
-            groups, need = required_groups(rumor)
-            self._rumor_need.append(need)
-            self._rumor_groups.append([set() for _ in groups])
-            for group_no, group in enumerate(groups):
-                for word in group:
-                    key = normalize(word)
-                    if not key:
-                        continue
-                    if key not in keyword_ids:
-                        keyword_ids[key] = len(keyword_ids)
-                        self._keyword_groups.append([])
-                        add(key, KEYWORD, keyword_ids[key])
-                    self._keyword_groups[keyword_ids[key]].append((index, group_no))
-                    self._rumor_groups[index][group_no].add(keyword_ids[key])
-
+        library = _add_rumors(keys, self._rumors, self._rumor_claims)
         self._tables = Tables(
-            han=automaton(han),
-            mixed=automaton(mixed),
-            mixed_reach=max(map(len, mixed), default=0),
-            keyword_groups=self._keyword_groups,
-            rumor_groups=self._rumor_groups,
-            rumor_need=self._rumor_need,
-            negations=self._negations,
+            han=automaton(keys.han),
+            mixed=automaton(keys.mixed),
+            mixed_reach=max(map(len, keys.mixed), default=0),
+            keyword_groups=library.keyword_groups,
+            rumor_groups=library.rumor_groups,
+            rumor_need=library.rumor_need,
+            negations=negations,
         )
 
     def scan(
@@ -274,3 +214,91 @@ class Screener:
 
 def _claim_message(kind: ClaimKind) -> str:
     return _EXCERPT_Q + "是绝对化或夸大的健康宣称。" + kind.advice
+
+
+class _Keys:
+    """The keys of the two passes, each with what it stands for: (kind, index) entries."""
+
+    def __init__(self) -> None:
+        self.han: dict[str, list[tuple[int, int]]] = {}
+        self.mixed: dict[str, list[tuple[int, int]]] = {}
+
+    def add(self, key: str, kind: int, index: int) -> None:
+        # Keys of Chinese characters only are matched in the Chinese projection of a text,
+        # where nothing of another script can stand between their characters; the others
+        # (Falun Gong, HPV, 5G) in the full normalised text.
+        if key:
+            keys = self.han if HAN_RE.fullmatch(key) else self.mixed
+            keys.setdefault(key, []).append((kind, index))
+
+
+def _add_terms(keys: _Keys, terms: Iterable[TermSpec]) -> list[TermSpec]:
+    """Add the dictionary's terms, with their homophone and pinyin spellings where asked for;
+    returns the terms by index."""
+    # The same term can reach the dictionary twice (traditional and simplified, or with and
+    # without a space); it is one term and reported once, with its most severe entry.
+    by_key: dict[str, TermSpec] = {}
+    for spec in terms:
+        key = normalize(spec.term)
+        kept = by_key.get(key)
+        if key and (kept is None or SEVERITY_RANK[spec.severity] > SEVERITY_RANK[kept.severity]):
+            by_key[key] = spec
+    for index, (key, spec) in enumerate(by_key.items()):
+        keys.add(key, TERM, index)
+        if spec.pinyin and HAN_RE.fullmatch(key) and len(key) >= 3:
+            for spelling in homophone_spellings(key):
+                keys.add(spelling, HOMOPHONE, index)
+            spelt = pinyin_key(key)
+            if len(spelt) >= _MIN_PINYIN_LETTERS:
+                keys.add(spelt, HOMOPHONE, index)
+    return list(by_key.values())
+
+
+def _add_cues(keys: _Keys, allow: Iterable[str]) -> list[str]:
+    """Add the built-in words: allowed phrases, claim anchors, science markers, refuting and
+    negation cues; returns the negation cues, normalised, by index."""
+    for index, phrase in enumerate(allow):
+        keys.add(normalize(phrase), ALLOW, index)
+    for claim in CLAIMS:
+        for word in claim.anchor_words:
+            keys.add(normalize(word), ANCHOR, 0)
+    for index, marker in enumerate(SCIENCE_MARKERS):
+        keys.add(normalize(marker), SCIENCE, index)
+    for index, cue in enumerate(REFUTING_CUES):
+        keys.add(normalize(cue), REFUTE, index)
+    negations = [normalize(cue) for cue in NEGATION_CUES]
+    for index, cue in enumerate(negations):
+        keys.add(cue, NEGATE, index)
+    return negations
+
+
+@dataclass
+class _Library:
+    """The rumor library's keyword tables (see `Tables`)."""
+
+    rumor_need: list[int] = field(default_factory=list)
+    rumor_groups: list[list[set[int]]] = field(default_factory=list)
+    keyword_groups: list[list[tuple[int, int]]] = field(default_factory=list)
+
+
+def _add_rumors(keys: _Keys, rumors: list[RumorSpec], claims: list[str]) -> _Library:
+    """Add each rumor's claim and keywords; a keyword shared by rumors is one key."""
+    library = _Library()
+    keyword_ids: dict[str, int] = {}
+    for index, rumor in enumerate(rumors):
+        keys.add(claims[index], CLAIM, index)
+        groups, need = required_groups(rumor)
+        library.rumor_need.append(need)
+        library.rumor_groups.append([set() for _ in groups])
+        for group_no, group in enumerate(groups):
+            for word in group:
+                key = normalize(word)
+                if not key:
+                    continue
+                if key not in keyword_ids:
+                    keyword_ids[key] = len(keyword_ids)
+                    library.keyword_groups.append([])
+                    keys.add(key, KEYWORD, keyword_ids[key])
+                library.keyword_groups[keyword_ids[key]].append((index, group_no))
+                library.rumor_groups[index][group_no].add(keyword_ids[key])
+    return library

@@ -49,10 +49,6 @@ class WrongContentType(StorageError):
     """A signed PUT sent with a content type other than the one its URL was signed for."""
 
 
-class UploadClosed(StorageError):
-    """A signed upload URL used after its upload was completed or abandoned."""
-
-
 class InvalidRange(StorageError):
     """A ``Range`` request header that cannot be parsed (or asks for no bytes)."""
 

@@ -1,0 +1,63 @@
+"""Where media lives in object storage: every key's layout, in one place.
+
+- ``uploads/<owner>/<upload id>/original``: what a signed upload URL writes to;
+- ``media/<media id>/original``: the original, moved by complete out of that URL's reach;
+- ``media/<media id>/<label>.mp4``, ``preview.mp4``, ``cover.jpg``: what processing makes;
+- ``public/<token>/<key>``: the CDN's copies of a published media item's files.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+_UPLOADS = "uploads"
+_MEDIA = "media"
+_PUBLIC = "public"
+_ORIGINAL = "original"
+
+
+def upload_key(owner_id: str, upload_id: str) -> str:
+    """Ours, opaque and unguessable: never the client's file name."""
+    return f"{_UPLOADS}/{owner_id}/{upload_id}/{_ORIGINAL}"
+
+
+def is_upload_key(key: str) -> bool:
+    return key.startswith(f"{_UPLOADS}/")
+
+
+def upload_id_of(key: str) -> str | None:
+    """The upload a key of `upload_key`'s layout belongs to; None for any other key."""
+    segments = key.split("/")
+    if len(segments) == 4 and segments[0] == _UPLOADS and segments[3] == _ORIGINAL:
+        return segments[2]
+    return None
+
+
+def _media_file(media_id: str, name: str) -> str:
+    return f"{_MEDIA}/{media_id}/{name}"
+
+
+def original_key(media_id: str) -> str:
+    """Where a media item's original is kept: a key no upload URL points at."""
+    return _media_file(media_id, _ORIGINAL)
+
+
+def rendition_key(media_id: str, label: str) -> str:
+    return _media_file(media_id, f"{label}.mp4")
+
+
+def preview_key(media_id: str) -> str:
+    return _media_file(media_id, "preview.mp4")
+
+
+def cover_key(media_id: str) -> str:
+    return _media_file(media_id, "cover.jpg")
+
+
+def new_public_prefix() -> str:
+    """A fresh unguessable prefix for one publication of a media item's files."""
+    return f"{_PUBLIC}/{secrets.token_hex(16)}"
+
+
+def public_copy(prefix: str, key: str) -> str:
+    return f"{prefix}/{key}"
