@@ -19,7 +19,7 @@ from content.models import ContentType, Media, MediaKind, User
 from infra.security import issue_token
 from infra.services import Services
 from infra.settings import Settings
-from tests.conftest import eventually
+from tests.helpers import eventually
 
 PASSWORD = "correct horse battery"
 

@@ -14,7 +14,7 @@ import pytest
 from api.app import create_app
 from infra.services import Services
 from tests import factories as f
-from tests.conftest import embedded_settings, eventually, serving
+from tests.helpers import embedded_settings, eventually, serving
 from tests.media_files import video
 
 

@@ -19,7 +19,7 @@ from infra.clock import utcnow
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually
+from tests.helpers import eventually
 from tests.processes import kepu_env
 from workers.feeds import rebuild_feeds
 

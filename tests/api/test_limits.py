@@ -16,7 +16,7 @@ from infra import ratelimit
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 
 async def test_an_oversized_json_body_is_413_before_it_is_read(

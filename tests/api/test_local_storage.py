@@ -21,7 +21,7 @@ from infra.clock import utcnow
 from infra.services import Services
 from infra.storage.local import LocalStorage
 from tests import factories as f
-from tests.conftest import embedded_settings, eventually, serving
+from tests.helpers import embedded_settings, eventually, serving
 from tests.media_files import png
 from workers.app import sweep_once
 

@@ -23,7 +23,7 @@ from infra.services import Services
 from infra.settings import Settings
 from infra.storage.base import UploadNotFound
 from tests import factories as f
-from tests.conftest import eventually, serving
+from tests.helpers import eventually, serving
 from tests.media_files import png
 
 

@@ -15,7 +15,7 @@ from content.media import exposure
 from content.models import Media
 from infra.services import Services
 from tests import factories as f
-from tests.conftest import eventually
+from tests.helpers import eventually
 from tests.media_files import audio_only, phone_portrait, truncated, video
 
 

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, free_port
 from tests.faults.traffic import Tally, check_database, reader, writer
+from tests.helpers import eventually, free_port
 from tests.processes import ApiServer, kepu_env
 
 WRITERS, READERS = 6, 2

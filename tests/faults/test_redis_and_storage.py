@@ -20,8 +20,8 @@ from content.models import ContentStats, Reaction
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, free_port, serving
 from tests.faults.traffic import Tally, check_database, reader, writer
+from tests.helpers import eventually, free_port, serving
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from infra.queue import make_producer
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, serving
+from tests.helpers import eventually, serving
 from tests.media_files import png
 from tests.s3server import RestartableSeaweedFS, restartable_seaweedfs
 from workers.app import build_worker

@@ -17,7 +17,7 @@ from content.kit import render
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port, serving
+from tests.helpers import free_port, serving
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 

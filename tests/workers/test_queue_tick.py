@@ -19,8 +19,8 @@ from infra.queue import make_producer
 from infra.services import open_services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, serving
-from tests.workers.conftest import Proxy, QueueServer
+from tests.helpers import eventually, serving
+from tests.workers.queues import Proxy, QueueServer
 from workers.app import build_worker
 
 RELAY_AFTER_S = 1.0
