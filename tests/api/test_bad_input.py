@@ -16,12 +16,6 @@ from infra.services import Services
 from tests import factories as f
 
 
-async def _my_content_ids(client: httpx.AsyncClient, who: f.Person) -> list[str]:
-    resp = await client.get("/api/v1/me/contents", params={"limit": 50}, headers=who.auth)
-    assert resp.status_code == 200, resp.text
-    return [c["id"] for c in resp.json()["items"]]
-
-
 async def _rejected_create(
     client: httpx.AsyncClient, services: Services, payload: dict[str, Any]
 ) -> dict[str, Any]:
@@ -29,7 +23,7 @@ async def _rejected_create(
     creator = await f.person(services, "creator")
     resp = await client.post("/api/v1/contents", json=payload, headers=creator.auth)
     body = f.assert_problem(resp, 422)
-    assert await _my_content_ids(client, creator) == []
+    assert await f.my_content_ids(client, creator) == []
     return body
 
 
@@ -149,7 +143,7 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient, services: Servic
     )
     body = f.assert_problem(resp, 422)
     assert body["field"] == "body"
-    assert await _my_content_ids(client, creator) == []
+    assert await f.my_content_ids(client, creator) == []
 
 
 async def test_json_that_is_not_an_object_is_422(
@@ -297,9 +291,9 @@ async def test_submitting_twice_is_409_invalid_state(
 ) -> None:
     creator = await f.person(services, "creator")
     content = await f.create(client, creator)
-    url = f"/api/v1/contents/{content['id']}/submit"
-    assert (await client.post(url, headers=creator.auth)).status_code == 202
-    f.assert_problem(await client.post(url, headers=creator.auth), 409, "workflow.invalid_state")
+    assert (await f.submit(client, creator, content["id"])).status_code == 202
+    again = await f.submit(client, creator, content["id"])
+    f.assert_problem(again, 409, "workflow.invalid_state")
 
 
 async def test_editing_while_in_review_is_409(
@@ -307,7 +301,7 @@ async def test_editing_while_in_review_is_409(
 ) -> None:
     creator = await f.person(services, "creator")
     content = await f.create(client, creator)
-    submitted = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=creator.auth)
+    submitted = await f.submit(client, creator, content["id"])
     assert submitted.status_code == 202
     resp = await client.patch(
         f"/api/v1/contents/{content['id']}", json={"title": "偷偷改标题"}, headers=creator.auth

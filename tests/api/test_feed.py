@@ -106,10 +106,7 @@ async def test_a_pin_leads_every_latest_feed_it_belongs_to_and_ends_on_time(
     crew = await f.crew(services)
     pinned = await f.publish(client, crew, topics=["food-safety"], audiences=["farmers"])
     await f.publish(client, crew, topics=["food-safety"], audiences=["farmers"])
-    until = (utcnow() + timedelta(seconds=3)).isoformat()
-    resp = await client.post(
-        f"/api/v1/admin/contents/{pinned}/pin", json={"until": until}, headers=crew.admin.auth
-    )
+    resp = await f.pin(client, crew.admin, pinned, utcnow() + timedelta(seconds=3))
     assert resp.status_code == 200
     for params in ({}, {"topic": "food-safety"}, {"audience": "farmers"}):
         items = (await client.get(FEED, params=params)).json()["items"]

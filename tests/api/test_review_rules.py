@@ -111,9 +111,7 @@ async def test_an_expired_claim_can_be_taken_over(
     crew = await f.crew(services)
     rival = await f.person(services, "political_reviewer")
     _, task_id = await f.in_political(client, crew)
-    assert (
-        await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=crew.political.auth)
-    ).status_code == 200
+    assert (await f.claim(client, crew.political, task_id)).status_code == 200
     # Age the lease instead of sleeping through it.
     import sqlalchemy as sa
 
@@ -125,7 +123,7 @@ async def test_an_expired_claim_can_be_taken_over(
             sa.update(ReviewTask).where(ReviewTask.id == task_id).values(claim_expires_at=utcnow())
         )
         await session.commit()
-    resp = await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=rival.auth)
+    resp = await f.claim(client, rival, task_id)
     assert resp.status_code == 200 and resp.json()["claimed_by"] == rival.id
 
 
@@ -138,11 +136,7 @@ async def test_concurrent_decisions_on_one_task_exactly_one_wins(
     decisions = ["approve", "reject", "request_changes"] * 2
     responses = await asyncio.gather(
         *(
-            client.post(
-                f"/api/v1/review/tasks/{task_id}/decision",
-                json={"decision": d, "comment": "并发"},
-                headers=r.auth,
-            )
+            f.decide(client, r, task_id, d, "并发")
             for r, d in zip(reviewers, decisions, strict=True)
         )
     )

@@ -103,9 +103,7 @@ async def test_a_new_term_applies_to_the_next_screening_without_a_restart(
         fresh = await dictionary.current_screener(session)
     assert fresh is not cached and fresh.version is not None
     assert cached.version is not None and fresh.version > cached.version
-    content = await f.create(client, creator, summary=f"本文介绍{word}的原理")
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=creator.auth)
-    judged = await f.past_machine_stage(client, creator, content["id"])
+    judged = await f.screened(client, creator, summary=f"本文介绍{word}的原理")
     assert judged["status"] == "rejected"
     [finding] = [x for x in judged["findings"] if x["severity"] == "block"]
     assert finding["excerpt"] == word and finding["dictionary_version"] == fresh.version
@@ -148,9 +146,7 @@ async def test_a_dry_run_shows_what_recent_submissions_would_get_and_writes_noth
 ) -> None:
     creator = await f.person(services, "creator")
     word = "灵能净水" + secrets.token_hex(2)
-    content = await f.create(client, creator, body=f"这款{word}可以净化身体。")
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=creator.auth)
-    await f.past_machine_stage(client, creator, content["id"])
+    content = await f.screened(client, creator, body=f"这款{word}可以净化身体。")
     before = await _count(services, ScreeningTerm)
     rows = imports.read_rows(
         io.StringIO(f"term,category,severity\n{word},fraud,block\n"), imports.TERM_COLUMNS

@@ -22,11 +22,6 @@ from tests.helpers import free_port, serving
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
 
-async def _my_content_ids(client: httpx.AsyncClient, who: f.Person) -> list[str]:
-    resp = await client.get("/api/v1/me/contents", params={"limit": 50}, headers=who.auth)
-    return [c["id"] for c in resp.json()["items"]]
-
-
 # -- free text -------------------------------------------------------------------------------
 
 
@@ -41,7 +36,7 @@ async def test_title_or_summary_of_only_invisible_characters_is_422_naming_it(
     )
     body = f.assert_problem(resp, 422)
     assert body["field"] == field
-    assert await _my_content_ids(client, creator) == []
+    assert await f.my_content_ids(client, creator) == []
 
 
 async def test_editing_a_title_to_zero_width_spaces_is_422_and_keeps_the_old_title(
@@ -81,9 +76,7 @@ async def test_nul_in_display_name_is_422_and_creates_nobody(
         headers=admin.auth,
     )
     assert f.assert_problem(resp, 422, "invalid")["field"] == "display_name"
-    login = await client.post(
-        "/api/v1/auth/token", data={"username": username, "password": password}
-    )
+    login = await f.login(client, username, password)
     assert login.status_code == 401  # no such account was written
 
 
@@ -92,11 +85,7 @@ async def test_nul_in_a_review_comment_is_422_and_leaves_the_task_open(
 ) -> None:
     crew = await f.crew(services)
     content_id, task_id = await f.in_political(client, crew)
-    resp = await client.post(
-        f"/api/v1/review/tasks/{task_id}/decision",
-        json={"decision": "reject", "comment": "不\x00通过"},
-        headers=crew.political.auth,
-    )
+    resp = await f.decide(client, crew.political, task_id, "reject", "不\x00通过")
     assert f.assert_problem(resp, 422, "invalid")["field"] == "comment"
     assert await f.task_for(client, crew.political, "political", content_id) is not None
 

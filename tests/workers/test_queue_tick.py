@@ -79,13 +79,12 @@ async def test_jobs_asked_for_just_after_the_tick_run_even_when_their_enqueue_is
         lost = await f.create(client, crew.creator)
 
         await anyio.sleep(max(0.0, worker - time.time()) + 1.0)  # just after the sweep ran
-        auth = crew.creator.auth
-        resp = await client.post(f"/api/v1/contents/{plain['id']}/submit", headers=auth)
+        resp = await f.submit(client, crew.creator, plain["id"])
         assert resp.status_code == 202
         assert await _reaches_political(client, crew, plain["id"], within=5) < 5
 
         await proxy.cut()
-        resp = await client.post(f"/api/v1/contents/{lost['id']}/submit", headers=auth)
+        resp = await f.submit(client, crew.creator, lost["id"])
         assert resp.status_code == 202  # committed, with its job in the outbox
         await proxy.restore()
         # Today's sweep would find it after 120 s; the relay enqueues it after RELAY_AFTER_S.
