@@ -19,6 +19,8 @@ from tests.faults.traffic import Tally, check_database, reader, writer
 from tests.helpers import eventually, free_port
 from tests.processes import ApiServer, kepu_env
 
+pytestmark = pytest.mark.faults
+
 WRITERS, READERS = 6, 2
 
 

@@ -19,7 +19,10 @@ from tests.faults import pgcluster
 from tests.faults.traffic import Tally, check_database, reader, writer
 from tests.helpers import serving
 
-pytestmark = pytest.mark.skipif(not pgcluster.available(), reason="no PostgreSQL binaries")
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.skipif(not pgcluster.available(), reason="no PostgreSQL binaries"),
+]
 WRITERS, READERS = 4, 2
 
 

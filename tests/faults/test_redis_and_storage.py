@@ -23,6 +23,8 @@ from tests import factories as f
 from tests.faults.traffic import Tally, check_database, reader, writer
 from tests.helpers import eventually, free_port, serving
 
+pytestmark = pytest.mark.faults
+
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[ValkeyServer]:

@@ -28,6 +28,8 @@ from tests.media_files import png
 from tests.s3server import RestartableSeaweedFS, restartable_seaweedfs
 from workers.app import build_worker
 
+pytestmark = pytest.mark.faults
+
 
 @pytest.fixture
 def own_s3() -> Iterator[RestartableSeaweedFS]:

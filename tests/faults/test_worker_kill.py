@@ -23,6 +23,8 @@ from tests.media_files import video
 from tests.processes import kepu_env, kill, start_worker
 from tests.s3server import S3ServerInfo
 
+pytestmark = pytest.mark.faults
+
 
 @pytest.fixture
 def workers(settings: Settings) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:

@@ -61,6 +61,7 @@ async def _reaches_political(
     return time.monotonic() - start
 
 
+@pytest.mark.faults
 async def test_jobs_asked_for_just_after_the_tick_run_even_when_their_enqueue_is_lost(
     settings: Settings, queue_server: QueueServer, proxy: Proxy, worker: float
 ) -> None:
