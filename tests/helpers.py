@@ -1,5 +1,5 @@
 """What tests share besides fixtures and factories: the machine's servers, running an app in a
-test, waiting for background work, a free port, a scratch database."""
+test, waiting for background work, a service's refusal, a free port, a scratch database."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from content.errors import DomainError
 from infra.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("KEPU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -93,3 +95,11 @@ async def eventually(check: object, within: float = 15.0, interval: float = 0.1)
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within}s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+async def refused(code: str, call: Awaitable[object]) -> DomainError:
+    """The domain error awaiting ``call`` raises, which must carry ``code``."""
+    with pytest.raises(DomainError) as refusal:
+        await call
+    assert refusal.value.code == code, refusal.value
+    return refusal.value

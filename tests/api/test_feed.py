@@ -85,21 +85,6 @@ async def test_bad_cursors_and_limits_are_422_with_a_code(client: httpx.AsyncCli
     f.assert_problem(await client.get(FEED, params={"tab": "following"}), 401, "auth.required")
 
 
-async def test_pin_until_past_the_last_date_is_422(
-    client: httpx.AsyncClient, services: Services
-) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
-    resp = await client.post(
-        f"/api/v1/admin/contents/{content_id}/pin",
-        json={"until": "9999-12-31T23:59:59-14:00"},
-        headers=crew.admin.auth,
-    )
-    f.assert_problem(resp, 422, "pin.invalid_until")
-    detail = (await f.get(client, None, content_id)).json()
-    assert detail["pinned"] is False
-
-
 async def test_a_pin_leads_every_latest_feed_it_belongs_to_and_ends_on_time(
     client: httpx.AsyncClient, services: Services
 ) -> None:
