@@ -1,8 +1,8 @@
 """Every (state, action, actor) through ``review.apply``: the allowed ones lead to the right state
 and write one audit event, every other one is refused with the right code and writes nothing.
 
-The expectations below are written from the contract (docs/review-review.md), independently of
-the table in content/review.py, so a change to the table that breaks a rule fails here."""
+The expectations below are written from the contract (docs/review-workflow.md), independently of
+the table in content/review/workflow.py, so a change to the table that breaks a rule fails here."""
 
 from __future__ import annotations
 
@@ -142,13 +142,13 @@ def expected_refusal(state: str, action: str, actor: str) -> str | None:
     """The code ``actor`` is refused with, or None when they may take ``action`` in ``state``."""
     allowed = SPEC[state].get(action)
     if allowed is None:
-        return "review.invalid_state"
+        return "workflow.invalid_state"
     if allowed.by == MACHINE:
-        return None if actor == MACHINE else "review.forbidden"
+        return None if actor == MACHINE else "workflow.forbidden"
     if actor == MACHINE:
-        return "review.forbidden"
+        return "workflow.forbidden"
     if allowed.by == "owner":
-        return None if actor == "owner" else "review.forbidden"
+        return None if actor == "owner" else "workflow.forbidden"
     roles, disciplines = ACTORS[actor]
     if allowed.by not in roles:
         return "auth.missing_role"
