@@ -1,30 +1,25 @@
 """The test session's real services: PostgreSQL (a fresh database per run, built by the
 migrations), Redis (a queue and key prefix per run), SeaweedFS as the S3 server, a WeChat stub,
-and the app itself with its embedded worker, driven through httpx."""
+and the app itself with its embedded worker, driven through httpx. Fixtures only: what tests
+import lives in `tests/helpers.py` and `tests/factories.py`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 import secrets
-import socket
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
 from infra.services import Services
 from infra.settings import Settings
 from tests import wechat_stub
+from tests.helpers import REDIS_URL, scratch_database, serving
 from tests.s3server import S3ServerInfo, run_seaweedfs
 
-PG_ADMIN_URL = os.environ.get("KEPU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("KEPU_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RUN = secrets.token_hex(4)
 
 
@@ -38,24 +33,6 @@ def s3() -> Iterator[S3ServerInfo]:
 def wechat_url() -> Iterator[str]:
     with wechat_stub.run_wechat_stub() as url:
         yield url
-
-
-@contextlib.asynccontextmanager
-async def scratch_database(name: str) -> AsyncIterator[str]:
-    """A fresh PostgreSQL database on the machine's server, dropped afterwards; yields its URL."""
-    conn = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        conn = await asyncpg.connect(PG_ADMIN_URL)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -91,39 +68,6 @@ def settings(
     )
 
 
-@contextlib.asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://kepu.test") as client:
-            yield client
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app's lifespan in a task of its own: pytest-asyncio may set a fixture up and tear
-    it down in different tasks, and the lifespan's task group must exit where it entered."""
-    ready: asyncio.Future[httpx.AsyncClient] = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-
-    async def host() -> None:
-        try:
-            async with running(app) as client:
-                ready.set_result(client)
-                await stop.wait()
-        except BaseException as exc:
-            if not ready.done():
-                ready.set_exception(exc)
-            raise
-
-    task = asyncio.create_task(host())
-    try:
-        yield await ready
-    finally:
-        stop.set()
-        await task
-
-
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
@@ -144,25 +88,11 @@ def client(app: FastAPI) -> httpx.AsyncClient:
     return c
 
 
-def embedded_settings(data_dir: Path) -> Settings:
-    """Settings as a newcomer has them: nothing configured but a data directory."""
-    return Settings(_env_file=None, data_dir=data_dir, worker_idle_timeout_s=5)  # type: ignore[call-arg]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-async def eventually(check: object, within: float = 15.0, interval: float = 0.1) -> object:
-    """Poll an async predicate until it returns something truthy (jobs run in the background)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()  # type: ignore[operator]
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {within}s (last: {result!r})")
-        await asyncio.sleep(interval)
+@pytest.fixture
+async def session(services: Services) -> AsyncIterator[AsyncSession]:
+    """A write session on the test database that is rolled back at the end, for testing a
+    `content/` rule by calling its service: nothing the test writes is ever committed, so no
+    other test sees it, and nothing waits on the worker."""
+    async with services.write_sessions() as s:
+        yield s
+        await s.rollback()

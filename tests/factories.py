@@ -1,4 +1,5 @@
-"""Small async factories: people with roles and tokens, and contents driven through the API."""
+"""Small async factories: people with roles and tokens, contents and uploads driven through the
+API, and rows written straight into a session for tests of a service."""
 
 from __future__ import annotations
 
@@ -6,20 +7,32 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import accounts, items
+from content import accounts, items, review
 from content.items import ContentView, Draft
-from content.models import ContentType, Media, MediaKind, User
+from content.models import (
+    Action,
+    ContentType,
+    Media,
+    MediaKind,
+    ReviewTask,
+    Stage,
+    TaskStatus,
+    User,
+)
 from infra.security import issue_token
 from infra.services import Services
 from infra.settings import Settings
-from tests.conftest import eventually
+from tests.helpers import eventually
 from workers.app import _write
 
 PASSWORD = "correct horse battery"
@@ -52,6 +65,15 @@ async def person(
         await session.commit()
     token = issue_token(user.id, services.settings.resolved_jwt_secret(), 3600)
     return Person(user.id, username, token)
+
+
+async def login(
+    client: httpx.AsyncClient, username: str, password: str, **headers: str
+) -> httpx.Response:
+    """A password login (the OAuth2 form the API takes)."""
+    return await client.post(
+        "/api/v1/auth/token", data={"username": username, "password": password}, headers=headers
+    )
 
 
 @dataclass
@@ -99,6 +121,25 @@ async def get(client: httpx.AsyncClient, who: Person | None, content_id: str) ->
     return await client.get(f"/api/v1/contents/{content_id}", headers=who.auth if who else {})
 
 
+async def my_content_ids(client: httpx.AsyncClient, who: Person) -> list[str]:
+    """The ids of ``who``'s own contents (the first page of 50)."""
+    resp = await client.get("/api/v1/me/contents", params={"limit": 50}, headers=who.auth)
+    assert resp.status_code == 200, resp.text
+    return [c["id"] for c in resp.json()["items"]]
+
+
+async def submit(client: httpx.AsyncClient, who: Person, content_id: str) -> httpx.Response:
+    return await client.post(f"/api/v1/contents/{content_id}/submit", headers=who.auth)
+
+
+async def submitted(client: httpx.AsyncClient, who: Person, **overrides: Any) -> str:
+    """Create an article (``overrides`` as for ``article``) and submit it; returns its id."""
+    content = await create(client, who, **overrides)
+    resp = await submit(client, who, content["id"])
+    assert resp.status_code == 202, resp.text
+    return str(content["id"])
+
+
 async def open_tasks(
     client: httpx.AsyncClient, reviewer: Person, stage: str | None = None
 ) -> list[dict[str, Any]]:
@@ -141,6 +182,24 @@ async def wait_for_task(
     return task
 
 
+async def claim(client: httpx.AsyncClient, reviewer: Person, task_id: str) -> httpx.Response:
+    return await client.post(f"/api/v1/review/tasks/{task_id}/claim", headers=reviewer.auth)
+
+
+async def decide(
+    client: httpx.AsyncClient,
+    reviewer: Person,
+    task_id: str,
+    decision: str,
+    comment: str | None = None,
+) -> httpx.Response:
+    """A review decision; without ``comment`` the request carries none at all."""
+    body = {"decision": decision} | ({} if comment is None else {"comment": comment})
+    return await client.post(
+        f"/api/v1/review/tasks/{task_id}/decision", json=body, headers=reviewer.auth
+    )
+
+
 async def approve(client: httpx.AsyncClient, reviewer: Person, task_id: str) -> httpx.Response:
     return await client.post(
         f"/api/v1/review/tasks/{task_id}/decision",
@@ -152,7 +211,7 @@ async def approve(client: httpx.AsyncClient, reviewer: Person, task_id: str) -> 
 async def in_political(client: httpx.AsyncClient, crew: Crew, **kw: Any) -> tuple[str, str]:
     """Create and submit an article; returns (content id, its political task id)."""
     content = await create(client, crew.creator, **kw)
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    await submit(client, crew.creator, content["id"])
     task = await wait_for_task(client, crew.political, "political", content["id"])
     return str(content["id"]), str(task["id"])
 
@@ -166,6 +225,30 @@ async def publish(client: httpx.AsyncClient, crew: Crew, **overrides: Any) -> st
     return content_id
 
 
+async def takedown(
+    client: httpx.AsyncClient,
+    who: Person,
+    content_id: str,
+    reason: str = "不实信息",
+    server: str = "",
+) -> httpx.Response:
+    """``who`` takes a content down, on the client's app or on the API at ``server``."""
+    return await client.post(
+        f"{server}/api/v1/admin/contents/{content_id}/takedown",
+        json={"reason": reason},
+        headers=who.auth,
+    )
+
+
+async def pin(
+    client: httpx.AsyncClient, who: Person, content_id: str, until: datetime | str
+) -> httpx.Response:
+    until = until.isoformat() if isinstance(until, datetime) else until
+    return await client.post(
+        f"/api/v1/admin/contents/{content_id}/pin", json={"until": until}, headers=who.auth
+    )
+
+
 async def past_machine_stage(
     client: httpx.AsyncClient, who: Person, content_id: str
 ) -> dict[str, Any]:
@@ -177,6 +260,11 @@ async def past_machine_stage(
 
     result: dict[str, Any] = await eventually(judged)  # type: ignore[assignment]
     return result
+
+
+async def screened(client: httpx.AsyncClient, who: Person, **overrides: Any) -> dict[str, Any]:
+    """Create and submit an article; the author's view of it once the machine stage judged it."""
+    return await past_machine_stage(client, who, await submitted(client, who, **overrides))
 
 
 def assert_problem(resp: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
@@ -207,6 +295,125 @@ async def draft_in_session(session: AsyncSession, settings: Settings, owner_id: 
     assert owner is not None
     fields = {k: v for k, v in article().items() if k != "type"}
     return await items.create(session, settings, owner, ContentType.article, Draft(**fields))
+
+
+async def user_in_session(
+    session: AsyncSession, *roles: str, disciplines: tuple[str, ...] = ()
+) -> User:
+    """A user with ``roles`` written straight into ``session`` (no password: nobody logs in)."""
+    name = f"{roles[0] if roles else 'user'}-{secrets.token_hex(4)}"
+    user = User(username=name, display_name=name, roles=list(roles), disciplines=list(disciplines))
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def political_task_in_session(
+    session: AsyncSession, settings: Settings, owner_id: str
+) -> tuple[ContentView, str]:
+    """A draft article of ``owner_id`` submitted and passed by the machine stage, in ``session``
+    (not committed): its view, and the id of its open political task."""
+    view = await draft_in_session(session, settings, owner_id)
+    await items.submit(session, view.author, view.content.id)
+    assert await review.run_machine_stage(session, view.revision.id) == "passed"
+    return view, await open_task_in_session(session, view.content.id, Stage.political)
+
+
+async def open_task_in_session(session: AsyncSession, content_id: str, stage: Stage) -> str:
+    """The id of a content's open task of ``stage``, as ``session`` sees it."""
+    task_id = await session.exec(
+        select(ReviewTask.id).where(
+            ReviewTask.content_id == content_id,
+            ReviewTask.stage == stage,
+            ReviewTask.status == TaskStatus.open,
+        )
+    )
+    return task_id.one()
+
+
+async def published_in_session(session: AsyncSession, settings: Settings) -> ContentView:
+    """An article approved at both human stages by reviewers of its own, in ``session``."""
+    owner = await user_in_session(session, "creator")
+    political = await user_in_session(session, "political_reviewer")
+    science = await user_in_session(session, "science_reviewer", disciplines=("medicine",))
+    view, task_id = await political_task_in_session(session, settings, owner.id)
+    await review.decide(session, political, task_id, Action.approve, None)
+    science_task = await open_task_in_session(session, view.content.id, Stage.science)
+    await review.decide(session, science, science_task, Action.approve, None)
+    return view
+
+
+async def start_upload(
+    client: httpx.AsyncClient,
+    who: Person,
+    size: int,
+    content_type: str = "image/png",
+    filename: str = "cover.png",
+) -> httpx.Response:
+    """Ask for an upload; a 201's body is the plan: where to send the bytes, and how."""
+    return await client.post(
+        "/api/v1/uploads",
+        json={"filename": filename, "content_type": content_type, "size": size},
+        headers=who.auth,
+    )
+
+
+async def send_upload(
+    client: httpx.AsyncClient,
+    plan: dict[str, Any],
+    data: bytes,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """PUT ``data`` where a single-part upload plan says, as a phone does: straight to the S3
+    server, or to this API's own storage route when storage is the local disk."""
+    headers = plan["headers"] if headers is None else headers
+    url = urlsplit(plan["url"])
+    if url.path.startswith("/api/v1/storage/"):
+        return await client.put(f"{url.path}?{url.query}", content=data, headers=headers)
+    async with httpx.AsyncClient() as phone:  # the phone talks to storage, not to the API
+        return await phone.put(plan["url"], content=data, headers=headers)
+
+
+async def complete_upload(
+    client: httpx.AsyncClient, who: Person, upload_id: str, **body: Any
+) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/uploads/{upload_id}/complete", json=body or None, headers=who.auth
+    )
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    who: Person,
+    data: bytes,
+    content_type: str = "image/png",
+    filename: str = "cover.png",
+) -> str:
+    """``data`` uploaded in one PUT and completed; returns the id of the media it became."""
+    started = await start_upload(client, who, len(data), content_type, filename)
+    assert started.status_code == 201, started.text
+    plan = started.json()
+    assert plan["method"] == "PUT"
+    put = await send_upload(client, plan, data)
+    assert put.status_code == 200, put.text
+    done = await complete_upload(client, who, plan["upload_id"])
+    assert done.status_code == 200, done.text
+    return str(done.json()["media_id"])
+
+
+async def settled_media(
+    client: httpx.AsyncClient, who: Person, media_id: str, within: float = 15.0
+) -> dict[str, Any]:
+    """The owner's view of a media item once processing is over (ready or failed)."""
+
+    async def check() -> dict[str, Any] | None:
+        media: dict[str, Any] = (
+            await client.get(f"/api/v1/media/{media_id}", headers=who.auth)
+        ).json()
+        return media if media["status"] in ("ready", "failed") else None
+
+    result: dict[str, Any] = await eventually(check, within=within)  # type: ignore[assignment]
+    return result
 
 
 async def stored_media(

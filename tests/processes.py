@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from infra.settings import Settings
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 KEPU = Path(sys.executable).parent / "kepu"
 

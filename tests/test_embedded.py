@@ -14,7 +14,7 @@ import pytest
 from api.app import create_app
 from infra.services import Services
 from tests import factories as f
-from tests.conftest import embedded_settings, eventually, serving
+from tests.helpers import embedded_settings, serving
 from tests.media_files import video
 
 
@@ -47,12 +47,7 @@ async def test_article_lifecycle_on_embedded_defaults(
     content_id = await f.publish(client, crew)
     feed = (await client.get("/api/v1/feed", params={"topic": "health"})).json()
     assert [c["id"] for c in feed["items"]] == [content_id]
-    resp = await client.post(
-        f"/api/v1/admin/contents/{content_id}/takedown",
-        json={"reason": "测试下线"},
-        headers=crew.admin.auth,
-    )
-    assert resp.status_code == 200
+    assert (await f.takedown(client, crew.admin, content_id)).status_code == 200
     assert (await client.get("/api/v1/feed")).json()["items"] == []
 
 
@@ -62,10 +57,8 @@ async def test_concurrent_decisions_on_sqlite_exactly_one_wins(
     client, services = embedded
     crew = await f.crew(services)
     rivals = [await f.person(services, "political_reviewer") for _ in range(4)]
-    content = await f.create(client, crew.creator)
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    task = await f.wait_for_task(client, crew.political, "political", content["id"])
-    responses = await asyncio.gather(*(f.approve(client, r, task["id"]) for r in rivals))
+    _, task_id = await f.in_political(client, crew)
+    responses = await asyncio.gather(*(f.approve(client, r, task_id) for r in rivals))
     assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
 
 
@@ -75,13 +68,7 @@ async def test_video_on_local_disk_is_uploaded_through_signed_urls_and_transcode
     client, services = embedded
     creator = await f.person(services, "creator")
     data = video(tmp_path / "clip.mp4", 640, 360, seconds=1).read_bytes()
-    plan = (
-        await client.post(
-            "/api/v1/uploads",
-            json={"filename": "clip.mp4", "content_type": "video/mp4", "size": len(data)},
-            headers=creator.auth,
-        )
-    ).json()
+    plan = (await f.start_upload(client, creator, len(data), "video/mp4", "clip.mp4")).json()
     # The signed URL points at this API's own storage route (no bearer token: the signature is
     # the authority).
     url = urlsplit(plan["url"])
@@ -91,17 +78,9 @@ async def test_video_on_local_disk_is_uploaded_through_signed_urls_and_transcode
     assert tampered.status_code == 403
     put = await client.put(target, content=data, headers=plan["headers"])
     assert put.status_code == 200 and put.headers["etag"]
-    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
-    media_id = done.json()["media_id"]
-
-    async def ready() -> dict[str, object] | None:
-        media: dict[str, object] = (
-            await client.get(f"/api/v1/media/{media_id}", headers=creator.auth)
-        ).json()
-        return media if media["status"] in ("ready", "failed") else None
-
-    media = await eventually(ready, within=60)
-    assert isinstance(media, dict) and media["status"] == "ready", media
+    done = await f.complete_upload(client, creator, plan["upload_id"])
+    media = await f.settled_media(client, creator, done.json()["media_id"], within=60)
+    assert media["status"] == "ready", media
     renditions = media["renditions"]
     assert isinstance(renditions, list) and renditions
     first = urlsplit(renditions[0]["url"])

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 
 @dataclass
@@ -146,6 +146,7 @@ def test_a_second_serve_on_the_same_data_dir_is_refused_and_the_first_keeps_serv
     assert first.wait_ready(within=5).json()["status"] == "ready"
 
 
+@pytest.mark.faults
 def test_the_data_dir_is_free_again_once_its_server_was_killed(
     serve: Callable[[], Serve], data_dir: Path
 ) -> None:

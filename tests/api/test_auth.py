@@ -21,12 +21,6 @@ from infra.settings import Settings
 from tests import factories as f
 
 
-async def _login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
-    return await client.post(
-        "/api/v1/auth/token", data={"username": username, "password": password}
-    )
-
-
 async def _me(client: httpx.AsyncClient, token: str) -> httpx.Response:
     return await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
 
@@ -54,7 +48,7 @@ async def test_staff_login_gives_a_token_that_works_on_me(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     sci = await f.person(services, "science_reviewer", "creator", disciplines=("physics",))
-    resp = await _login(client, sci.username, f.PASSWORD)
+    resp = await f.login(client, sci.username, f.PASSWORD)
     assert resp.status_code == 200, resp.text
     token = resp.json()
     assert token["token_type"] == "bearer" and token["expires_in"] > 0
@@ -70,7 +64,7 @@ async def test_wrong_password_is_401_invalid_credentials(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     who = await f.person(services, "creator")
-    resp = await _login(client, who.username, "not the password")
+    resp = await f.login(client, who.username, "not the password")
     f.assert_problem(resp, 401, "auth.invalid_credentials")
 
 
@@ -78,9 +72,9 @@ async def test_unknown_user_gets_the_same_401_as_a_wrong_password(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     who = await f.person(services, "creator")
-    wrong = f.assert_problem(await _login(client, who.username, "not the password"), 401)
+    wrong = f.assert_problem(await f.login(client, who.username, "not the password"), 401)
     unknown = f.assert_problem(
-        await _login(client, f"nobody-{secrets.token_hex(4)}", "whatever1"), 401
+        await f.login(client, f"nobody-{secrets.token_hex(4)}", "whatever1"), 401
     )
     assert unknown["code"] == wrong["code"] == "auth.invalid_credentials"
     assert unknown["detail"] == wrong["detail"]
@@ -131,7 +125,7 @@ async def test_admin_creates_a_user_who_can_then_log_in(
     assert created["display_name"] == "张老师"
     assert "password" not in resp.text and "password_hash" not in created
 
-    login = await _login(client, new["username"], new["password"])
+    login = await f.login(client, new["username"], new["password"])
     assert login.status_code == 200, login.text
     me = (await _me(client, login.json()["access_token"])).json()
     assert me["id"] == created["id"]
@@ -146,7 +140,7 @@ async def test_non_admin_cannot_create_users(client: httpx.AsyncClient, services
     new = _new_user(roles=["admin"])
     resp = await client.post("/api/v1/admin/users", json=new, headers=reviewer.auth)
     f.assert_problem(resp, 403)
-    f.assert_problem(await _login(client, new["username"], new["password"]), 401)
+    f.assert_problem(await f.login(client, new["username"], new["password"]), 401)
 
 
 async def test_duplicate_username_is_409(client: httpx.AsyncClient, services: Services) -> None:
@@ -159,7 +153,7 @@ async def test_duplicate_username_is_409(client: httpx.AsyncClient, services: Se
     )
     f.assert_problem(again, 409)
     # The first account is untouched: its password still works.
-    assert (await _login(client, new["username"], new["password"])).status_code == 200
+    assert (await f.login(client, new["username"], new["password"])).status_code == 200
 
 
 async def test_unknown_role_is_422_naming_roles(
@@ -172,7 +166,7 @@ async def test_unknown_role_is_422_naming_roles(
     )
     assert body["field"] == "roles"
     assert "superuser" in body["detail"]
-    f.assert_problem(await _login(client, new["username"], new["password"]), 401)
+    f.assert_problem(await f.login(client, new["username"], new["password"]), 401)
 
 
 async def test_science_reviewer_without_disciplines_is_422(
@@ -193,7 +187,7 @@ async def test_short_password_is_422(client: httpx.AsyncClient, services: Servic
         await client.post("/api/v1/admin/users", json=new, headers=admin.auth), 422
     )
     assert body["field"] == "password"
-    f.assert_problem(await _login(client, new["username"], "short"), 401)
+    f.assert_problem(await f.login(client, new["username"], "short"), 401)
 
 
 @pytest.mark.parametrize(
@@ -213,7 +207,7 @@ async def test_guessable_password_is_422_weak_password_and_no_account(
     )
     assert body["field"] == "password"
     # Nothing was written: the name is still free, the weak password logs nobody in.
-    f.assert_problem(await _login(client, new["username"], new["password"]), 401)
+    f.assert_problem(await f.login(client, new["username"], new["password"]), 401)
     again = {**new, "password": "mango-7-ridge"}
     assert (
         await client.post("/api/v1/admin/users", json=again, headers=admin.auth)
@@ -239,7 +233,7 @@ async def test_staff_accounts_need_a_stronger_password_than_creators(
             "auth.weak_password",
         )
         assert "12 characters" in body["detail"]
-        f.assert_problem(await _login(client, staff["username"], decent), 401)
+        f.assert_problem(await f.login(client, staff["username"], decent), 401)
 
 
 # -- WeChat mini-program login ---------------------------------------------------------------
@@ -355,7 +349,7 @@ async def test_cli_creates_a_staff_user_who_can_log_in(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
 
-    login = await _login(client, name, password)
+    login = await f.login(client, name, password)
     assert login.status_code == 200, login.text
     me = (await _me(client, login.json()["access_token"])).json()
     assert sorted(me["roles"]) == ["admin", "creator"]
@@ -371,7 +365,7 @@ async def test_cli_unknown_role_exits_nonzero_and_creates_nothing(
     )
     assert done.returncode != 0
     assert "wizard" in done.stderr and "Traceback" not in done.stderr
-    f.assert_problem(await _login(client, name, password), 401, "auth.invalid_credentials")
+    f.assert_problem(await f.login(client, name, password), 401, "auth.invalid_credentials")
 
 
 async def test_cli_refuses_a_weak_password_and_creates_nothing(
@@ -383,4 +377,4 @@ async def test_cli_refuses_a_weak_password_and_creates_nothing(
     )
     assert done.returncode != 0
     assert "password" in done.stderr and "Traceback" not in done.stderr
-    f.assert_problem(await _login(client, name, "12345678"), 401, "auth.invalid_credentials")
+    f.assert_problem(await f.login(client, name, "12345678"), 401, "auth.invalid_credentials")

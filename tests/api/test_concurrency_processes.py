@@ -39,11 +39,7 @@ async def test_racing_decisions_across_processes_exactly_one_wins(
     async with httpx.AsyncClient(base_url=server, limits=limits, timeout=30) as real:
         responses = await asyncio.gather(
             *(
-                real.post(
-                    f"/api/v1/review/tasks/{task_id}/decision",
-                    json={"decision": d, "comment": "同时提交"},
-                    headers=r.auth,
-                )
+                f.decide(real, r, task_id, d, "同时提交")
                 for r, d in zip(reviewers, decisions, strict=True)
             )
         )

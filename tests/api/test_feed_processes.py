@@ -65,11 +65,7 @@ async def test_removed_content_leaves_every_feed_on_every_process_at_once(
     async with httpx.AsyncClient(timeout=30) as http:
         for _ in range(2):  # warm: the second round is served from each process's cache
             assert all({taken, withdrawn} <= ids for ids in await _every_feed(http, servers, fan))
-        resp = await http.post(
-            f"{servers[0]}/api/v1/admin/contents/{taken}/takedown",
-            json={"reason": "不实信息"},
-            headers=crew.admin.auth,
-        )
+        resp = await f.takedown(http, crew.admin, taken, server=servers[0])
         assert resp.status_code == 200, resp.text
         after = await _every_feed(http, servers, fan)
         assert not any(taken in ids for ids in after)

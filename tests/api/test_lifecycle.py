@@ -16,7 +16,7 @@ async def test_article_goes_from_draft_through_every_stage_to_the_feed(
     content = await f.create(client, crew.creator)
     assert content["status"] == "draft" and content["review_stage"] is None
 
-    resp = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    resp = await f.submit(client, crew.creator, content["id"])
     assert resp.status_code == 202
     assert resp.json()["status"] == "in_review"
     assert resp.json()["review_stage"] == "machine"
@@ -24,9 +24,7 @@ async def test_article_goes_from_draft_through_every_stage_to_the_feed(
     political = await f.wait_for_task(client, crew.political, "political", content["id"])
     assert political["content"]["title"] == "冬季如何科学预防流感"
     assert (await f.get(client, crew.creator, content["id"])).json()["review_stage"] == "political"
-    claim = await client.post(
-        f"/api/v1/review/tasks/{political['id']}/claim", headers=crew.political.auth
-    )
+    claim = await f.claim(client, crew.political, political["id"])
     assert claim.status_code == 200 and claim.json()["claimed_by"] == crew.political.id
     assert (await f.approve(client, crew.political, political["id"])).status_code == 200
 
@@ -56,11 +54,7 @@ async def test_takedown_removes_content_from_feed_and_public_detail_at_once(
 ) -> None:
     crew = await f.crew(services)
     content_id = await f.publish(client, crew)
-    resp = await client.post(
-        f"/api/v1/admin/contents/{content_id}/takedown",
-        json={"reason": "经核实存在错误"},
-        headers=crew.admin.auth,
-    )
+    resp = await f.takedown(client, crew.admin, content_id)
     assert resp.status_code == 200 and resp.json()["status"] == "taken_down"
     assert (await f.get(client, None, content_id)).status_code == 404
     feed = (await client.get("/api/v1/feed", params={"limit": 50})).json()
@@ -75,11 +69,7 @@ async def test_only_an_admin_can_take_content_down(
 ) -> None:
     crew = await f.crew(services)
     content_id = await f.publish(client, crew)
-    resp = await client.post(
-        f"/api/v1/admin/contents/{content_id}/takedown",
-        json={"reason": "不喜欢"},
-        headers=crew.political.auth,
-    )
+    resp = await f.takedown(client, crew.political, content_id)
     assert resp.status_code == 403
     assert (await f.get(client, None, content_id)).status_code == 200
 
@@ -125,20 +115,16 @@ async def test_request_changes_then_resubmit_goes_through_review_as_a_new_revisi
 ) -> None:
     crew = await f.crew(services)
     content = await f.create(client, crew.creator)
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    await f.submit(client, crew.creator, content["id"])
     task = await f.wait_for_task(client, crew.political, "political", content["id"])
-    resp = await client.post(
-        f"/api/v1/review/tasks/{task['id']}/decision",
-        json={"decision": "request_changes", "comment": "请补充数据来源"},
-        headers=crew.political.auth,
-    )
+    resp = await f.decide(client, crew.political, task["id"], "request_changes", "请补充数据来源")
     assert resp.status_code == 200
     detail = (await f.get(client, crew.creator, content["id"])).json()
     assert detail["status"] == "changes_requested"
     mine = (await client.get("/api/v1/me/contents", headers=crew.creator.auth)).json()
     assert mine["items"][0]["latest_comment"] == "请补充数据来源"
 
-    again = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    again = await f.submit(client, crew.creator, content["id"])
     assert "PATCH" in f.assert_problem(again, 409, "workflow.invalid_state")["detail"]  # edit first
 
     edited = await client.patch(
@@ -156,7 +142,7 @@ async def test_request_changes_then_resubmit_goes_through_review_as_a_new_revisi
         "edit", "changes_requested", "draft", 2,
     )  # fmt: skip
     assert edit["actor"]["id"] == crew.creator.id and edit["decision"] is None
-    resp = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    resp = await f.submit(client, crew.creator, content["id"])
     assert resp.status_code == 202
     task2 = await f.wait_for_task(client, crew.political, "political", content["id"])
     assert task2["revision"] == 2 and task2["content"]["summary"] == "补充了来源"
@@ -171,7 +157,7 @@ async def test_published_content_stays_live_while_its_edit_is_reviewed(
         f"/api/v1/contents/{content_id}", json={"title": "新标题"}, headers=crew.creator.auth
     )
     assert resp.status_code == 200 and resp.json()["revision"] == 2
-    await client.post(f"/api/v1/contents/{content_id}/submit", headers=crew.creator.auth)
+    await f.submit(client, crew.creator, content_id)
     public = (await f.get(client, None, content_id)).json()
     assert public["title"] == "冬季如何科学预防流感" and public["status"] == "published"
     political = await f.wait_for_task(client, crew.political, "political", content_id)
@@ -185,24 +171,20 @@ async def test_blocking_term_rejects_at_the_machine_stage_with_its_finding(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
-    content = await f.create(client, crew.creator, body="有人宣传法輪功，这是谣言。")
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-
-    detail = await f.past_machine_stage(client, crew.creator, content["id"])
+    detail = await f.screened(client, crew.creator, body="有人宣传法輪功，这是谣言。")
     assert detail["status"] == "rejected"
     blocks = [x for x in detail["findings"] if x["severity"] == "block"]
     assert blocks and blocks[0]["field"] == "body"
     body = detail["body"]
     assert body[blocks[0]["start"] : blocks[0]["end"]] == "法輪功"
-    assert await f.task_for(client, crew.political, "political", content["id"]) is None
+    assert await f.task_for(client, crew.political, "political", detail["id"]) is None
 
 
 async def test_warnings_travel_to_reviewers_as_findings(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
-    content = await f.create(client, crew.creator, summary="这个偏方能根治糖尿病")
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    task = await f.wait_for_task(client, crew.political, "political", content["id"])
+    content_id = await f.submitted(client, crew.creator, summary="这个偏方能根治糖尿病")
+    task = await f.wait_for_task(client, crew.political, "political", content_id)
     hits = [x for x in task["findings"] if x["field"] == "summary"]
     assert any(x["excerpt"] == "根治" and x["severity"] == "warn" for x in hits)

@@ -16,7 +16,7 @@ from infra import ratelimit
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 
 async def test_an_oversized_json_body_is_413_before_it_is_read(
@@ -30,8 +30,7 @@ async def test_an_oversized_json_body_is_413_before_it_is_read(
         headers={**creator.auth, "Content-Type": "application/json"},
     )
     assert resp.status_code == 413 and resp.json()["code"] == "request.too_large"
-    mine = (await client.get("/api/v1/me/contents", headers=creator.auth)).json()
-    assert mine["items"] == []
+    assert await f.my_content_ids(client, creator) == []
 
 
 async def test_an_oversized_chunked_body_is_413_too(
@@ -49,19 +48,10 @@ async def test_an_oversized_chunked_body_is_413_too(
         headers={**creator.auth, "Content-Type": "application/json"},
     )
     f.assert_problem(resp, 413, "request.too_large")
-    mine = (await client.get("/api/v1/me/contents", headers=creator.auth)).json()
-    assert mine["items"] == []
+    assert await f.my_content_ids(client, creator) == []
 
 
 # -- logins: guessing one account, spraying many ---------------------------------------------
-
-
-async def _login(
-    client: httpx.AsyncClient, username: str, password: str, **headers: str
-) -> httpx.Response:
-    return await client.post(
-        "/api/v1/auth/token", data={"username": username, "password": password}, headers=headers
-    )
 
 
 async def test_password_guessing_is_slowed_to_a_few_attempts_a_minute(
@@ -70,17 +60,17 @@ async def test_password_guessing_is_slowed_to_a_few_attempts_a_minute(
     victim = await f.person(services, "admin")
     limit = services.settings.login_per_minute
     async with f.from_address(app, f.random_address()) as client:
-        answers = [await _login(client, victim.username, f"guess{i}") for i in range(limit + 2)]
+        answers = [await f.login(client, victim.username, f"guess{i}") for i in range(limit + 2)]
         assert [r.status_code for r in answers[:limit]] == [401] * limit
         for refused in answers[limit:]:
             f.assert_problem(refused, 429, "auth.rate_limited")
         # Even the right password waits: the limit is on trying, not on failing to log in.
-        resp = await _login(client, victim.username, f.PASSWORD)
+        resp = await f.login(client, victim.username, f.PASSWORD)
         f.assert_problem(resp, 429, "auth.rate_limited")
         assert int(resp.headers["retry-after"]) > 0
     # Another address is not held back by this one's guessing.
     async with f.from_address(app, f.random_address()) as elsewhere:
-        assert (await _login(elsewhere, victim.username, f.PASSWORD)).status_code == 200
+        assert (await f.login(elsewhere, victim.username, f.PASSWORD)).status_code == 200
 
 
 async def test_successful_logins_do_not_count_against_the_limit(
@@ -90,7 +80,7 @@ async def test_successful_logins_do_not_count_against_the_limit(
     attempts = services.settings.login_per_minute + 5
     async with f.from_address(app, f.random_address()) as client:
         codes = [
-            (await _login(client, who.username, f.PASSWORD)).status_code for _ in range(attempts)
+            (await f.login(client, who.username, f.PASSWORD)).status_code for _ in range(attempts)
         ]
     assert codes == [200] * attempts
 
@@ -102,7 +92,7 @@ async def test_spraying_30_usernames_from_one_address_is_refused_before_the_30th
     sprayer = f.random_address()
     async with f.from_address(app, sprayer) as client:
         answers = [
-            await _login(client, f"user-{i}-{secrets.token_hex(3)}", "Password123!")
+            await f.login(client, f"user-{i}-{secrets.token_hex(3)}", "Password123!")
             for i in range(30)
         ]
         codes = [r.status_code for r in answers]
@@ -114,11 +104,11 @@ async def test_spraying_30_usernames_from_one_address_is_refused_before_the_30th
         assert all(r.status_code == 429 for r in answers[first_refusal:])
         # Locked out: not even a right password is tried from this address.
         f.assert_problem(
-            await _login(client, real.username, f.PASSWORD), 429, "auth.address_locked"
+            await f.login(client, real.username, f.PASSWORD), 429, "auth.address_locked"
         )
     # The lockout is this address's alone.
     async with f.from_address(app, f.random_address()) as other:
-        assert (await _login(other, real.username, f.PASSWORD)).status_code == 200
+        assert (await f.login(other, real.username, f.PASSWORD)).status_code == 200
 
 
 async def test_each_lockout_of_an_address_lasts_twice_as_long_as_the_one_before(
@@ -128,13 +118,13 @@ async def test_each_lockout_of_an_address_lasts_twice_as_long_as_the_one_before(
     limit = services.settings.login_failures_per_address
     async with f.from_address(app, sprayer) as client:
         for i in range(limit):
-            assert (await _login(client, f"nobody-{i}", "Password123!")).status_code == 401
-        first = await _login(client, "nobody-x", "Password123!")
+            assert (await f.login(client, f"nobody-{i}", "Password123!")).status_code == 401
+        first = await f.login(client, "nobody-x", "Password123!")
         f.assert_problem(first, 429, "auth.address_locked")
         # The lockout runs out (here: at once), but the address's failures still count.
         lockout = ratelimit.key(services.settings.redis_prefix, "login-lockout", sprayer)
         assert await services.redis.delete(lockout) == 1
-        second = await _login(client, "nobody-y", "Password123!")
+        second = await f.login(client, "nobody-y", "Password123!")
         f.assert_problem(second, 429, "auth.address_locked")
     assert int(second.headers["retry-after"]) == 2 * int(first.headers["retry-after"])
 
@@ -146,7 +136,7 @@ async def test_forwarded_for_from_an_untrusted_peer_does_not_hide_the_sprayer(
     async with f.from_address(app, f.random_address()) as client:
         codes = [
             (
-                await _login(
+                await f.login(
                     client, f"user-{i}", "Password123!", **{"X-Forwarded-For": f.random_address()}
                 )
             ).status_code

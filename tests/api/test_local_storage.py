@@ -21,7 +21,7 @@ from infra.clock import utcnow
 from infra.services import Services
 from infra.storage.local import LocalStorage
 from tests import factories as f
-from tests.conftest import embedded_settings, eventually, serving
+from tests.helpers import embedded_settings, serving
 from tests.media_files import png
 from workers.app import sweep_once
 
@@ -51,11 +51,7 @@ def _route(url: str) -> str:
 
 
 async def _plan(client: httpx.AsyncClient, who: f.Person, size: int) -> dict[str, Any]:
-    resp = await client.post(
-        "/api/v1/uploads",
-        json={"filename": "cover.png", "content_type": "image/png", "size": size},
-        headers=who.auth,
-    )
+    resp = await f.start_upload(client, who, size)
     assert resp.status_code == 201, resp.text
     plan: dict[str, Any] = resp.json()
     return plan
@@ -64,9 +60,9 @@ async def _plan(client: httpx.AsyncClient, who: f.Person, size: int) -> dict[str
 async def _completed(client: httpx.AsyncClient, who: f.Person, image: bytes) -> dict[str, Any]:
     """An upload sent and completed; its plan, with the ``media_id`` it became."""
     plan = await _plan(client, who, len(image))
-    put = await client.put(_route(plan["url"]), content=image, headers=plan["headers"])
+    put = await f.send_upload(client, plan, image)
     assert put.status_code == 200, put.text
-    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=who.auth)
+    done = await f.complete_upload(client, who, plan["upload_id"])
     assert done.status_code == 200, done.text
     return {**plan, "media_id": done.json()["media_id"]}
 
@@ -87,9 +83,9 @@ async def test_a_put_past_the_declared_size_is_refused_and_nothing_is_kept(
     assert await services.storage.stat(key) is None
     assert list((_local(services).root / ".tmp").iterdir()) == []
     # The upload is still open: the right bytes go through and complete.
-    ok = await client.put(_route(plan["url"]), content=image, headers=plan["headers"])
+    ok = await f.send_upload(client, plan, image)
     assert ok.status_code == 200
-    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    done = await f.complete_upload(client, creator, plan["upload_id"])
     assert done.status_code == 200, done.text
 
 
@@ -127,11 +123,9 @@ async def test_bad_ranges_are_problem_details(embedded: Embedded, image: bytes) 
     creator = await f.person(services, "creator")
     media_id = (await _completed(client, creator, image))["media_id"]
 
-    async def cover_url() -> str | None:
-        m = (await client.get(f"/api/v1/media/{media_id}", headers=creator.auth)).json()
-        return m["cover_url"] if m["status"] == "ready" else None
-
-    url = _route(str(await eventually(cover_url)))
+    media = await f.settled_media(client, creator, media_id)
+    assert media["status"] == "ready", media
+    url = _route(media["cover_url"])
     size = int((await client.head(url)).headers["content-length"])
 
     malformed = await client.get(url, headers={"Range": "bytes=abc"})

@@ -26,20 +26,13 @@ async def _wechat_creator(client: httpx.AsyncClient) -> f.Person:
     return f.Person(data["user"]["id"], data["user"]["username"], data["access_token"])
 
 
-async def _submitted(client: httpx.AsyncClient, who: f.Person, body: str) -> str:
-    content = await f.create(client, who, body=body)
-    resp = await client.post(f"/api/v1/contents/{content['id']}/submit", headers=who.auth)
-    assert resp.status_code == 202, resp.text
-    return str(content["id"])
-
-
 @pytest.mark.usefixtures("seccheck_on")
 async def test_a_text_wechat_flags_carries_its_verdict_as_a_finding(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     creator = await _wechat_creator(client)
     body = "## 导语\n\n正文里有一个RISKY坏词，其余都是科普。"
-    content_id = await _submitted(client, creator, body)
+    content_id = await f.submitted(client, creator, body=body)
     judged = await f.past_machine_stage(client, creator, content_id)
     [verdict] = [x for x in judged["findings"] if x["check"] == "wechat"]
     assert (verdict["severity"], verdict["field"], verdict["excerpt"]) == ("warn", "body", "坏词")
@@ -55,7 +48,9 @@ async def test_with_wechat_failing_the_article_still_reaches_the_political_queue
 ) -> None:
     creator = await _wechat_creator(client)
     political = await f.person(services, "political_reviewer")
-    content_id = await _submitted(client, creator, "这段正文让WeChat的检查CRASH，再加RISKY坏词。")
+    content_id = await f.submitted(
+        client, creator, body="这段正文让WeChat的检查CRASH，再加RISKY坏词。"
+    )
     task = await f.wait_for_task(client, political, "political", content_id)
     wechat = [x for x in task["findings"] if x["check"] == "wechat"]
     assert [(x["severity"], x["message"]) for x in wechat] == [("info", UNAVAILABLE_MESSAGE)]
@@ -67,7 +62,7 @@ async def test_without_the_switch_wechat_is_not_asked(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     creator = await _wechat_creator(client)
-    content_id = await _submitted(client, creator, "正文里有一个RISKY坏词。")
+    content_id = await f.submitted(client, creator, body="正文里有一个RISKY坏词。")
     judged = await f.past_machine_stage(client, creator, content_id)
     assert judged["review_stage"] == "political"
     assert [x for x in judged["findings"] if x["check"] == "wechat"] == []

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any
 
 import httpx
 
 from infra.clock import utcnow
 from infra.services import Services
 from tests import factories as f
-
-
-async def _screened(client: httpx.AsyncClient, who: f.Person, **kw: Any) -> dict[str, Any]:
-    """Submit an article and wait until the machine stage has judged it."""
-    content = await f.create(client, who, **kw)
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=who.auth)
-
-    return await f.past_machine_stage(client, who, content["id"])
 
 
 async def test_a_term_added_by_an_operator_blocks_new_submissions_until_removed(
@@ -33,7 +24,7 @@ async def test_a_term_added_by_an_operator_blocks_new_submissions_until_removed(
         headers=admin.auth,
     )
     assert added.status_code == 201
-    blocked = await _screened(client, creator, summary=f"本文介绍{word}的原理")
+    blocked = await f.screened(client, creator, summary=f"本文介绍{word}的原理")
     assert blocked["status"] == "rejected"
     assert blocked["findings"][0]["excerpt"] == word
 
@@ -47,7 +38,7 @@ async def test_a_term_added_by_an_operator_blocks_new_submissions_until_removed(
         f"/api/v1/admin/screening/terms/{added.json()['id']}", headers=admin.auth
     )
     assert removed.status_code == 204
-    passed = await _screened(client, creator, summary=f"本文介绍{word}的原理")
+    passed = await f.screened(client, creator, summary=f"本文介绍{word}的原理")
     assert passed["status"] == "in_review" and passed["review_stage"] == "political"
 
 
@@ -85,7 +76,7 @@ async def test_rumor_library_match_travels_to_reviewers_with_the_truth(
     assert rumor.status_code == 201
     listed = (await client.get("/api/v1/admin/rumors", headers=admin.auth)).json()
     assert rumor.json()["id"] in [r["id"] for r in listed["items"]]
-    judged = await _screened(client, creator, body=f"听说每天吃{marker}就能防癌，是真的吗？")
+    judged = await f.screened(client, creator, body=f"听说每天吃{marker}就能防癌，是真的吗？")
     hits = [x for x in judged["findings"] if x["check"] == "rumor"]
     assert hits and "没有任何单一食物能预防癌症" in hits[0]["message"]
 
@@ -96,10 +87,7 @@ async def test_pinned_emergency_content_comes_first_until_unpinned(
     crew = await f.crew(services)
     older = await f.publish(client, crew, topics=["emergency"], title="台风来临前的准备")
     await f.publish(client, crew, topics=["emergency"], title="暴雨天出行安全")
-    until = (utcnow() + timedelta(hours=6)).isoformat()
-    pin = await client.post(
-        f"/api/v1/admin/contents/{older}/pin", json={"until": until}, headers=crew.admin.auth
-    )
+    pin = await f.pin(client, crew.admin, older, utcnow() + timedelta(hours=6))
     assert pin.status_code == 200
     first = (await client.get("/api/v1/feed", params={"topic": "emergency"})).json()["items"][0]
     assert first["id"] == older and first["pinned"] is True
@@ -112,10 +100,7 @@ async def test_pinned_emergency_content_comes_first_until_unpinned(
 async def test_pinning_a_draft_is_409(client: httpx.AsyncClient, services: Services) -> None:
     crew = await f.crew(services)
     draft = await f.create(client, crew.creator)
-    until = (utcnow() + timedelta(hours=1)).isoformat()
-    resp = await client.post(
-        f"/api/v1/admin/contents/{draft['id']}/pin", json={"until": until}, headers=crew.admin.auth
-    )
+    resp = await f.pin(client, crew.admin, draft["id"], utcnow() + timedelta(hours=1))
     f.assert_problem(resp, 409, "workflow.invalid_state")
     # Nothing was pinned: the draft reads as before, and it is in no feed.
     after = await client.get(f"/api/v1/contents/{draft['id']}", headers=crew.creator.auth)

@@ -8,7 +8,6 @@ import pytest
 
 from infra.services import Services
 from tests import factories as f
-from tests.api.test_uploads import upload_image
 from tests.media_files import png
 
 
@@ -86,7 +85,7 @@ async def test_reviewers_get_media_only_through_content_handed_to_them(
 ) -> None:
     crew = await f.crew(services)
     physicist = await f.person(services, "science_reviewer", disciplines=("physics",))
-    media_id = await upload_image(client, crew.creator, small_png)
+    media_id = await f.upload(client, crew.creator, small_png)
     url = f"/api/v1/media/{media_id}"
     # Attached to nothing: the owner and operators only.
     for who in (crew.political, crew.science, physicist):

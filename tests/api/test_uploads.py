@@ -23,7 +23,7 @@ from infra.services import Services
 from infra.settings import Settings
 from infra.storage.base import UploadNotFound
 from tests import factories as f
-from tests.conftest import eventually, serving
+from tests.helpers import eventually, serving
 from tests.media_files import png
 
 
@@ -32,42 +32,14 @@ def cover_png(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return png(tmp_path_factory.mktemp("media") / "cover.png", 2000, 1500)
 
 
-async def start(
-    client: httpx.AsyncClient, who: f.Person, size: int, content_type: str = "image/png"
-) -> httpx.Response:
-    return await client.post(
-        "/api/v1/uploads",
-        json={"filename": "封面.png", "content_type": content_type, "size": size},
-        headers=who.auth,
-    )
-
-
-async def upload_image(client: httpx.AsyncClient, who: f.Person, data: bytes) -> str:
-    plan = (await start(client, who, len(data))).json()
-    assert plan["method"] == "PUT"
-    async with httpx.AsyncClient() as outside:  # the phone talks to storage, not to the API
-        put = await outside.put(plan["url"], content=data, headers=plan["headers"])
-        assert put.status_code == 200, put.text
-    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=who.auth)
-    assert done.status_code == 200, done.text
-    return str(done.json()["media_id"])
-
-
 async def test_cover_image_goes_straight_to_object_storage_and_shows_once_published(
     client: httpx.AsyncClient, services: Services, cover_png: bytes, tmp_path: Path
 ) -> None:
     crew = await f.crew(services)
-    plan = (await start(client, crew.creator, len(cover_png))).json()
+    plan = (await f.start_upload(client, crew.creator, len(cover_png))).json()
     assert plan["url"].startswith(f"http://{services.settings.s3_endpoint}/")
-    media_id = await upload_image(client, crew.creator, cover_png)
-
-    async def processed() -> dict[str, Any] | None:
-        m: dict[str, Any] = (
-            await client.get(f"/api/v1/media/{media_id}", headers=crew.creator.auth)
-        ).json()
-        return m if m["status"] != "pending" and m["status"] != "processing" else None
-
-    media: dict[str, Any] = await eventually(processed)  # type: ignore[assignment]
+    media_id = await f.upload(client, crew.creator, cover_png, filename="封面.png")
+    media = await f.settled_media(client, crew.creator, media_id)
     assert media["kind"] == "image" and media["status"] == "ready"
     assert (media["width"], media["height"]) == (2000, 1500)
 
@@ -94,8 +66,8 @@ async def test_complete_before_the_bytes_arrive_is_409(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     creator = await f.person(services, "creator")
-    plan = (await start(client, creator, 1000)).json()
-    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    plan = (await f.start_upload(client, creator, 1000)).json()
+    resp = await f.complete_upload(client, creator, plan["upload_id"])
     assert resp.status_code == 409 and resp.json()["code"] == "upload.incomplete"
 
 
@@ -103,10 +75,9 @@ async def test_complete_with_a_size_other_than_declared_is_refused(
     client: httpx.AsyncClient, services: Services, cover_png: bytes
 ) -> None:
     creator = await f.person(services, "creator")
-    plan = (await start(client, creator, len(cover_png) + 10)).json()
-    async with httpx.AsyncClient() as outside:
-        await outside.put(plan["url"], content=cover_png, headers=plan["headers"])
-    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    plan = (await f.start_upload(client, creator, len(cover_png) + 10)).json()
+    await f.send_upload(client, plan, cover_png)
+    resp = await f.complete_upload(client, creator, plan["upload_id"])
     assert resp.status_code == 409 and resp.json()["code"] == "upload.size_mismatch"
 
 
@@ -114,7 +85,7 @@ async def test_a_text_file_named_png_becomes_failed_media_with_a_reason(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     creator = await f.person(services, "creator")
-    media_id = await upload_image(client, creator, "这不是图片".encode() * 20)
+    media_id = await f.upload(client, creator, "这不是图片".encode() * 20)
     media = (await client.get(f"/api/v1/media/{media_id}", headers=creator.auth)).json()
     assert media["status"] == "failed" and "PNG" in media["error"]
     resp = await client.post(
@@ -123,7 +94,7 @@ async def test_a_text_file_named_png_becomes_failed_media_with_a_reason(
     assert resp.status_code == 201  # allowed as a draft, but never shown: links need ready media
     assert resp.json()["cover_url"] is None
     content_id = resp.json()["id"]
-    await client.post(f"/api/v1/contents/{content_id}/submit", headers=creator.auth)
+    await f.submit(client, creator, content_id)
 
     detail = await f.past_machine_stage(client, creator, content_id)
     assert detail["status"] == "rejected"
@@ -134,12 +105,10 @@ async def test_completing_twice_returns_the_same_media(
     client: httpx.AsyncClient, services: Services, cover_png: bytes
 ) -> None:
     creator = await f.person(services, "creator")
-    plan = (await start(client, creator, len(cover_png))).json()
-    async with httpx.AsyncClient() as outside:
-        await outside.put(plan["url"], content=cover_png, headers=plan["headers"])
-    url = f"/api/v1/uploads/{plan['upload_id']}/complete"
-    first = (await client.post(url, headers=creator.auth)).json()
-    second = (await client.post(url, headers=creator.auth)).json()
+    plan = (await f.start_upload(client, creator, len(cover_png))).json()
+    await f.send_upload(client, plan, cover_png)
+    first = (await f.complete_upload(client, creator, plan["upload_id"])).json()
+    second = (await f.complete_upload(client, creator, plan["upload_id"])).json()
     assert first["media_id"] == second["media_id"]
 
 
@@ -148,12 +117,10 @@ async def test_another_users_upload_is_404_and_stays_the_owners(
 ) -> None:
     owner = await f.person(services, "creator")
     thief = await f.person(services, "creator")
-    plan = (await start(client, owner, len(cover_png))).json()
-    async with httpx.AsyncClient() as phone:
-        await phone.put(plan["url"], content=cover_png, headers=plan["headers"])
-    url = f"/api/v1/uploads/{plan['upload_id']}/complete"
+    plan = (await f.start_upload(client, owner, len(cover_png))).json()
+    await f.send_upload(client, plan, cover_png)
 
-    resp = await client.post(url, headers=thief.auth)
+    resp = await f.complete_upload(client, thief, plan["upload_id"])
 
     assert resp.status_code == 404 and resp.json()["code"] == "upload.not_found"
     async with services.read_sessions() as session:
@@ -161,19 +128,19 @@ async def test_another_users_upload_is_404_and_stays_the_owners(
         assert upload is not None and (upload.status, upload.media_id) == ("pending", None)
         made = await session.exec(select(Media).where(Media.owner_id == thief.id))
         assert made.all() == []
-    done = await client.post(url, headers=owner.auth)  # the owner's upload is untouched
+    done = await f.complete_upload(client, owner, plan["upload_id"])  # the owner's is untouched
     assert done.status_code == 200, done.text
 
 
 async def test_oversized_image_is_413(client: httpx.AsyncClient, services: Services) -> None:
     creator = await f.person(services, "creator")
-    resp = await start(client, creator, services.settings.max_image_bytes + 1)
+    resp = await f.start_upload(client, creator, services.settings.max_image_bytes + 1)
     assert resp.status_code == 413 and resp.json()["code"] == "upload.too_large"
 
 
 async def test_unknown_content_type_is_422(client: httpx.AsyncClient, services: Services) -> None:
     creator = await f.person(services, "creator")
-    resp = await start(client, creator, 100, content_type="application/x-msdownload")
+    resp = await f.start_upload(client, creator, 100, content_type="application/x-msdownload")
     assert resp.status_code == 422 and resp.json()["field"] == "content_type"
 
 
@@ -183,7 +150,7 @@ async def test_large_upload_is_multipart_and_complete_names_missing_parts(
     creator = await f.person(services, "creator")
     part = services.settings.multipart_part_size
     size = 2 * part + 1234
-    plan: dict[str, Any] = (await start(client, creator, size, "video/mp4")).json()
+    plan: dict[str, Any] = (await f.start_upload(client, creator, size, "video/mp4")).json()
     assert plan["method"] == "multipart" and plan["part_size"] == part
     assert [p["part_number"] for p in plan["parts"]] == [1, 2, 3]
     data = os.urandom(size)
@@ -194,14 +161,13 @@ async def test_large_upload_is_multipart_and_complete_names_missing_parts(
             put = await outside.put(p["url"], content=data[(n - 1) * part : n * part])
             assert put.status_code == 200, put.text
             etags[n] = put.headers["etag"]
-        url = f"/api/v1/uploads/{plan['upload_id']}/complete"
-        missing = await client.post(url, headers=creator.auth)
+        missing = await f.complete_upload(client, creator, plan["upload_id"])
         assert missing.status_code == 409 and missing.json()["missing_parts"] == [3]
         # The phone re-sends only the part that failed, then completes.
         put = await outside.put(plan["parts"][2]["url"], content=data[2 * part :])
         etags[3] = put.headers["etag"]
     parts = [{"part_number": n, "etag": e} for n, e in sorted(etags.items())]
-    done = await client.post(url, json={"parts": parts}, headers=creator.auth)
+    done = await f.complete_upload(client, creator, plan["upload_id"], parts=parts)
     assert done.status_code == 200, done.text
     # The joined object now lives where no upload URL points.
     info = await services.storage.stat(f"media/{done.json()['media_id']}/original")
@@ -213,7 +179,7 @@ async def test_tampered_presigned_url_is_rejected_by_storage(
     client: httpx.AsyncClient, services: Services, cover_png: bytes, tmp_path: Path
 ) -> None:
     creator = await f.person(services, "creator")
-    plan = (await start(client, creator, len(cover_png))).json()
+    plan = (await f.start_upload(client, creator, len(cover_png))).json()
     tampered = plan["url"].replace("/original", "/other")
     async with httpx.AsyncClient() as outside:
         put = await outside.put(tampered, content=cover_png, headers=plan["headers"])
@@ -225,7 +191,7 @@ async def test_abandoned_multipart_upload_is_removed_with_its_parts(
 ) -> None:
     creator = await f.person(services, "creator")
     part = services.settings.multipart_part_size
-    plan = (await start(client, creator, 2 * part + 10, "video/mp4")).json()
+    plan = (await f.start_upload(client, creator, 2 * part + 10, "video/mp4")).json()
     async with httpx.AsyncClient(timeout=60) as phone:
         put = await phone.put(plan["parts"][0]["url"], content=os.urandom(part))
         assert put.status_code == 200
@@ -247,7 +213,7 @@ async def test_abandoned_multipart_upload_is_removed_with_its_parts(
         await session.commit()
     with pytest.raises(UploadNotFound):
         await services.storage.list_parts(row.object_key, row.s3_upload_id)
-    late = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    late = await f.complete_upload(client, creator, plan["upload_id"])
     assert late.status_code == 409 and late.json()["code"] == "upload.closed"
 
 
@@ -259,9 +225,9 @@ async def test_daily_upload_quota_is_enforced(
     big = services.settings.max_video_bytes
     accepted = 0
     while accepted + big <= quota:
-        assert (await start(client, creator, big, "video/mp4")).status_code == 201
+        assert (await f.start_upload(client, creator, big, "video/mp4")).status_code == 201
         accepted += big
-    resp = await start(client, creator, big, "video/mp4")
+    resp = await f.start_upload(client, creator, big, "video/mp4")
     assert resp.status_code == 413 and resp.json()["code"] == "upload.quota_exceeded"
 
 
@@ -270,14 +236,13 @@ async def test_more_bytes_than_declared_are_deleted_at_complete_and_never_counte
 ) -> None:
     # An S3 URL cannot refuse them on the way in (local disk does, see test_local_storage).
     creator = await f.person(services, "creator")
-    plan = (await start(client, creator, 10)).json()
-    async with httpx.AsyncClient() as phone:
-        put = await phone.put(plan["url"], content=cover_png, headers=plan["headers"])
-        assert put.status_code == 200
+    plan = (await f.start_upload(client, creator, 10)).json()
+    put = await f.send_upload(client, plan, cover_png)
+    assert put.status_code == 200
     key = f"uploads/{creator.id}/{plan['upload_id']}/original"
     assert await services.storage.stat(key) is not None
 
-    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    resp = await f.complete_upload(client, creator, plan["upload_id"])
 
     assert resp.status_code == 409 and resp.json()["code"] == "upload.size_mismatch"
     assert await services.storage.stat(key) is None  # nothing kept
@@ -291,11 +256,10 @@ async def test_a_file_sent_as_another_type_is_deleted_at_complete(
     client: httpx.AsyncClient, services: Services, cover_png: bytes
 ) -> None:
     creator = await f.person(services, "creator")
-    plan = (await start(client, creator, len(cover_png))).json()
-    async with httpx.AsyncClient() as phone:
-        await phone.put(plan["url"], content=cover_png, headers={"Content-Type": "text/html"})
+    plan = (await f.start_upload(client, creator, len(cover_png))).json()
+    await f.send_upload(client, plan, cover_png, headers={"Content-Type": "text/html"})
 
-    resp = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth)
+    resp = await f.complete_upload(client, creator, plan["upload_id"])
 
     assert resp.status_code == 409 and resp.json()["code"] == "upload.type_mismatch"
     key = f"uploads/{creator.id}/{plan['upload_id']}/original"
@@ -306,8 +270,8 @@ async def test_quota_counts_stored_bytes_of_completed_uploads_and_nothing_of_aba
     client: httpx.AsyncClient, services: Services, cover_png: bytes
 ) -> None:
     creator = await f.person(services, "creator")
-    media_id = await upload_image(client, creator, cover_png)
-    open_plan = (await start(client, creator, 1000)).json()
+    media_id = await f.upload(client, creator, cover_png)
+    open_plan = (await f.start_upload(client, creator, 1000)).json()
     stored = await services.storage.stat(f"media/{media_id}/original")
     assert stored is not None
     async with services.write_sessions() as session:
@@ -324,16 +288,13 @@ async def test_a_put_after_complete_cannot_change_what_is_processed(
     client: httpx.AsyncClient, services: Services, cover_png: bytes
 ) -> None:
     creator = await f.person(services, "creator")
-    plan = (await start(client, creator, len(cover_png))).json()
-    async with httpx.AsyncClient() as phone:
-        await phone.put(plan["url"], content=cover_png, headers=plan["headers"])
-        done = await client.post(
-            f"/api/v1/uploads/{plan['upload_id']}/complete", headers=creator.auth
-        )
-        media_id = done.json()["media_id"]
-        # S3 cannot revoke a presigned URL: the swap lands, but beside what is processed.
-        swap = b"<html><script>alert(1)</script></html>".ljust(len(cover_png), b" ")
-        await phone.put(plan["url"], content=swap, headers=plan["headers"])
+    plan = (await f.start_upload(client, creator, len(cover_png))).json()
+    await f.send_upload(client, plan, cover_png)
+    done = await f.complete_upload(client, creator, plan["upload_id"])
+    media_id = done.json()["media_id"]
+    # S3 cannot revoke a presigned URL: the swap lands, but beside what is processed.
+    swap = b"<html><script>alert(1)</script></html>".ljust(len(cover_png), b" ")
+    await f.send_upload(client, plan, swap)
 
     async with services.read_sessions() as session:
         media = await session.get(Media, media_id)
@@ -357,15 +318,8 @@ async def test_a_truncated_png_fails_on_its_first_try_with_a_reason_the_creator_
     client: httpx.AsyncClient, services: Services, cover_png: bytes
 ) -> None:
     creator = await f.person(services, "creator")
-    media_id = await upload_image(client, creator, cover_png[: len(cover_png) // 3])
-
-    async def settled() -> dict[str, Any] | None:
-        m: dict[str, Any] = (
-            await client.get(f"/api/v1/media/{media_id}", headers=creator.auth)
-        ).json()
-        return m if m["status"] in ("ready", "failed") else None
-
-    media: dict[str, Any] = await eventually(settled)  # type: ignore[assignment]
+    media_id = await f.upload(client, creator, cover_png[: len(cover_png) // 3])
+    media = await f.settled_media(client, creator, media_id)
     assert media["status"] == "failed" and media["attempts"] == 1
     assert "damaged" in media["error"] and "图片" in media["error"]
     assert "@" not in media["error"] and "chunk" not in media["error"]  # no ffmpeg stderr
@@ -384,13 +338,8 @@ async def test_takedown_through_the_app_deletes_the_public_cdn_copies(
     )
     async with serving(create_app(cdn)) as client:
         crew = await f.crew(services)
-        media_id = await upload_image(client, crew.creator, cover_png)
-
-        async def ready() -> bool:
-            m = (await client.get(f"/api/v1/media/{media_id}", headers=crew.creator.auth)).json()
-            return bool(m["status"] == "ready")
-
-        await eventually(ready)
+        media_id = await f.upload(client, crew.creator, cover_png)
+        assert (await f.settled_media(client, crew.creator, media_id))["status"] == "ready"
         content_id = await f.publish(client, crew, cover_media_id=media_id)
 
         async def copied() -> list[str] | None:
@@ -407,12 +356,7 @@ async def test_takedown_through_the_app_deletes_the_public_cdn_copies(
         shown = (await f.get(client, None, content_id)).json()
         assert shown["cover_url"].startswith("https://cdn.example/public/")
 
-        resp = await client.post(
-            f"/api/v1/admin/contents/{content_id}/takedown",
-            json={"reason": "封面有误"},
-            headers=crew.admin.auth,
-        )
-        assert resp.status_code == 200
+        assert (await f.takedown(client, crew.admin, content_id)).status_code == 200
 
         async def gone() -> bool:
             return all([await services.storage.stat(key) is None for key in public])

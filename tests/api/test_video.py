@@ -15,7 +15,6 @@ from content.media import exposure
 from content.models import Media
 from infra.services import Services
 from tests import factories as f
-from tests.conftest import eventually
 from tests.media_files import audio_only, phone_portrait, truncated, video
 
 
@@ -26,33 +25,12 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return path.read_bytes()
 
 
-async def upload_video(
-    client: httpx.AsyncClient, who: f.Person, data: bytes, name: str = "clip.mp4"
-) -> str:
-    plan = (
-        await client.post(
-            "/api/v1/uploads",
-            json={"filename": name, "content_type": "video/mp4", "size": len(data)},
-            headers=who.auth,
-        )
-    ).json()
-    async with httpx.AsyncClient() as phone:
-        put = await phone.put(plan["url"], content=data, headers=plan["headers"])
-        assert put.status_code == 200, put.text
-    done = await client.post(f"/api/v1/uploads/{plan['upload_id']}/complete", headers=who.auth)
-    assert done.status_code == 200, done.text
-    return str(done.json()["media_id"])
+async def upload_video(client: httpx.AsyncClient, who: f.Person, data: bytes) -> str:
+    return await f.upload(client, who, data, "video/mp4", filename="clip.mp4")
 
 
 async def settled(client: httpx.AsyncClient, who: f.Person, media_id: str) -> dict[str, Any]:
-    async def check() -> dict[str, Any] | None:
-        media: dict[str, Any] = (
-            await client.get(f"/api/v1/media/{media_id}", headers=who.auth)
-        ).json()
-        return media if media["status"] in ("ready", "failed") else None
-
-    result: dict[str, Any] = await eventually(check, within=90)  # type: ignore[assignment]
-    return result
+    return await f.settled_media(client, who, media_id, within=90)  # a transcode takes a while
 
 
 async def test_uploaded_video_is_transcoded_into_playable_renditions(
@@ -81,7 +59,7 @@ async def test_video_waits_for_its_media_then_goes_through_review_and_plays_for_
     content = await f.create(
         client, crew.creator, type="video", media_id=media_id, body=None, title="地震来了怎么办"
     )
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
+    await f.submit(client, crew.creator, content["id"])
     task = await f.wait_for_task(client, crew.political, "political", content["id"])
     assert task["content"]["play"], "reviewers need playable URLs"
     assert (await f.approve(client, crew.political, task["id"])).status_code == 200
@@ -103,10 +81,7 @@ async def test_a_video_that_cannot_be_processed_fails_with_a_reason_and_rejects_
     media_id = await upload_video(client, crew.creator, b"just text, renamed .mp4\n" * 100)
     media = await settled(client, crew.creator, media_id)
     assert media["status"] == "failed" and media["error"]
-    content = await f.create(client, crew.creator, type="video", media_id=media_id, body=None)
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-
-    detail = await f.past_machine_stage(client, crew.creator, content["id"])
+    detail = await f.screened(client, crew.creator, type="video", media_id=media_id, body=None)
     assert detail["status"] == "rejected"
     assert detail["findings"][0]["field"] == "media_id"
     assert detail["findings"][0]["message"] == media["error"]
@@ -136,15 +111,11 @@ async def test_takedown_removes_the_public_copies_of_published_media(
 ) -> None:
     crew = await f.crew(services)
     media_id = await upload_video(client, crew.creator, clip)
-    content = await f.create(client, crew.creator, type="video", media_id=media_id, body=None)
-    await client.post(f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth)
-    for stage, reviewer in (("political", crew.political), ("science", crew.science)):
-        task = await f.wait_for_task(client, reviewer, stage, content["id"])
-        assert (await f.approve(client, reviewer, task["id"])).status_code == 200
+    content_id = await f.publish(client, crew, type="video", media_id=media_id, body=None)
 
     cdn = services.settings.model_copy(update={"public_media_base_url": "https://cdn.example"})
     async with services.write_sessions() as session:
-        assert await exposure.sync(session, services.storage, cdn, content["id"]) > 0
+        assert await exposure.sync(session, services.storage, cdn, content_id) > 0
         await session.commit()
         media = await session.get(Media, media_id)
         assert media is not None and media.public_prefix
@@ -152,14 +123,9 @@ async def test_takedown_removes_the_public_copies_of_published_media(
     for key in public:
         assert await services.storage.stat(key) is not None
 
-    resp = await client.post(
-        f"/api/v1/admin/contents/{content['id']}/takedown",
-        json={"reason": "视频内容有误"},
-        headers=crew.admin.auth,
-    )
-    assert resp.status_code == 200
+    assert (await f.takedown(client, crew.admin, content_id)).status_code == 200
     async with services.write_sessions() as session:
-        await exposure.sync(session, services.storage, cdn, content["id"])
+        await exposure.sync(session, services.storage, cdn, content_id)
         await session.commit()
     for key in public:
         assert await services.storage.stat(key) is None
@@ -204,9 +170,5 @@ async def test_a_zero_byte_upload_is_refused_up_front(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     creator = await f.person(services, "creator")
-    resp = await client.post(
-        "/api/v1/uploads",
-        json={"filename": "empty.mp4", "content_type": "video/mp4", "size": 0},
-        headers=creator.auth,
-    )
+    resp = await f.start_upload(client, creator, 0, "video/mp4", filename="empty.mp4")
     assert resp.status_code == 422 and resp.json()["field"] == "size"

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import items, review
+from content import review
 from content.errors import DomainError
 from content.models import Action, ReviewEvent, ReviewTask, TaskStatus, User
 from infra.services import Services
@@ -27,15 +27,7 @@ DECISIONS = [Action.approve, Action.reject, Action.request_changes] * 2
 async def _task_in_political(services: Services, owner_id: str) -> tuple[str, str]:
     """A submitted article past the machine stage: (content id, its political task id)."""
     async with services.write_sessions() as session:
-        view = await f.draft_in_session(session, services.settings, owner_id)
-        owner = view.author
-        await items.submit(session, owner, view.content.id)
-        assert await review.run_machine_stage(session, view.revision.id) == "passed"
-        task_id = (
-            await session.exec(
-                select(ReviewTask.id).where(ReviewTask.content_id == view.content.id)
-            )
-        ).one()
+        view, task_id = await f.political_task_in_session(session, services.settings, owner_id)
         await session.commit()
         return view.content.id, task_id
 

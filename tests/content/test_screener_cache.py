@@ -11,7 +11,7 @@ import pytest
 
 from content.screening import Screener, dictionary
 from infra.services import Services
-from tests.conftest import eventually
+from tests.helpers import eventually
 
 
 async def test_concurrent_screenings_after_a_change_build_the_screener_once_off_the_loop(

@@ -6,7 +6,6 @@ the table in content/review/workflow.py, so a change to the table that breaks a 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,13 +169,6 @@ async def people(services: Services) -> dict[str, str]:
     for name, (roles, disciplines) in ACTORS.items():
         ids[name] = (await f.person(services, *roles, disciplines=disciplines)).id
     return ids
-
-
-@pytest.fixture
-async def session(services: Services) -> AsyncIterator[AsyncSession]:
-    async with services.write_sessions() as s:
-        yield s
-        await s.rollback()  # nothing of this test is kept
 
 
 REVISION_VALUES: dict[str, Any] = {

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 
 def _bin(name: str) -> str:

@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, free_port
 from tests.faults.traffic import Tally, check_database, reader, writer
+from tests.helpers import eventually, free_port
 from tests.processes import ApiServer, kepu_env
+
+pytestmark = pytest.mark.faults
 
 WRITERS, READERS = 6, 2
 

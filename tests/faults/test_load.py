@@ -18,6 +18,8 @@ from tests import factories as f
 from tests.faults.traffic import Tally, check_database, reader, writer
 from tests.processes import kepu_env, running_api
 
+pytestmark = pytest.mark.faults
+
 CREATORS, WRITERS_EACH, READERS = 3, 3, 4
 SECONDS = 6.0
 

@@ -15,11 +15,14 @@ from api.app import create_app
 from infra import db
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import serving
 from tests.faults import pgcluster
 from tests.faults.traffic import Tally, check_database, reader, writer
+from tests.helpers import serving
 
-pytestmark = pytest.mark.skipif(not pgcluster.available(), reason="no PostgreSQL binaries")
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.skipif(not pgcluster.available(), reason="no PostgreSQL binaries"),
+]
 WRITERS, READERS = 4, 2
 
 

@@ -20,8 +20,10 @@ from content.models import ContentStats, Reaction
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, free_port, serving
 from tests.faults.traffic import Tally, check_database, reader, writer
+from tests.helpers import eventually, free_port, serving
+
+pytestmark = pytest.mark.faults
 
 
 @pytest.fixture
@@ -57,9 +59,7 @@ async def test_with_redis_down_submissions_are_kept_and_finish_once_it_is_back(
         content = await f.create(client, crew.creator)
 
         own_redis.stop()
-        submit = await client.post(
-            f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.auth
-        )
+        submit = await f.submit(client, crew.creator, content["id"])
         assert submit.status_code == 202  # committed, with its job in the outbox
         assert (await client.get("/api/v1/feed")).status_code == 200  # reads need no Redis
         ready = await client.get("/readyz")
@@ -141,18 +141,10 @@ async def test_with_storage_unreachable_uploads_answer_503_and_readyz_names_it(
         ready = await client.get("/readyz")
         assert ready.status_code == 503
         assert set(ready.json()["down"]) == {"storage"}
-        resp = await client.post(
-            "/api/v1/uploads",
-            json={"filename": "a.png", "content_type": "image/png", "size": 100},
-            headers=creator.auth,
-        )
+        resp = await f.start_upload(client, creator, 100)
         # Presigning needs no server, so a single PUT URL is still handed out…
         assert resp.status_code == 201
-        big = await client.post(
-            "/api/v1/uploads",
-            json={"filename": "v.mp4", "content_type": "video/mp4", "size": 100 * 2**20},
-            headers=creator.auth,
-        )
+        big = await f.start_upload(client, creator, 100 * 2**20, "video/mp4", filename="v.mp4")
         # …but a multipart upload must be created on the server: 503 with Retry-After.
         assert big.status_code == 503 and big.headers["retry-after"]
         assert big.json()["code"] == "unavailable"
@@ -204,11 +196,7 @@ async def _served_from_the_database(
     assert likes == 1
     assert stats is not None and (stats.views, stats.completions) == (1, 1)  # written directly
 
-    gone = await other.post(
-        f"/api/v1/admin/contents/{content_id}/takedown",
-        json={"reason": "不实信息"},
-        headers=crew.admin.auth,
-    )
+    gone = await f.takedown(other, crew.admin, content_id)
     assert gone.status_code == 200
     after = await other.get("/api/v1/feed", params={"topic": "emergency"})
     assert content_id not in [c["id"] for c in after.json()["items"]]

@@ -10,7 +10,6 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,10 +23,12 @@ from infra.queue import make_producer
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, serving
+from tests.helpers import eventually, serving
 from tests.media_files import png
 from tests.s3server import RestartableSeaweedFS, restartable_seaweedfs
 from workers.app import build_worker
+
+pytestmark = pytest.mark.faults
 
 
 @pytest.fixture
@@ -51,17 +52,6 @@ async def worker_running(settings: Settings, services: Services) -> AsyncIterato
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-
-
-async def _start_upload(client: httpx.AsyncClient, who: f.Person, size: int) -> dict[str, Any]:
-    resp = await client.post(
-        "/api/v1/uploads",
-        json={"filename": "cover.png", "content_type": "image/png", "size": size},
-        headers=who.auth,
-    )
-    assert resp.status_code == 201, resp.text
-    body: dict[str, Any] = resp.json()
-    return body
 
 
 def _bucket_keys(s3: RestartableSeaweedFS, bucket: str) -> list[str]:
@@ -94,15 +84,14 @@ async def test_s3_stopped_during_an_upload_and_during_processing_loses_and_leave
         creator = await f.person(services, "creator")
 
         # 1. Storage stops during an upload: the PUT fails, completing is 503, nothing written.
-        first = await _start_upload(client, creator, len(image))
+        started = await f.start_upload(client, creator, len(image))
+        assert started.status_code == 201, started.text
+        first = started.json()
         own_s3.stop()
         with pytest.raises(httpx.TransportError):
             await outside.put(first["url"], content=image, headers=first["headers"])
         complete = f.assert_problem(
-            await client.post(
-                f"/api/v1/uploads/{first['upload_id']}/complete", headers=creator.auth
-            ),
-            503,
+            await f.complete_upload(client, creator, first["upload_id"]), 503
         )
         assert complete["code"] in ("unavailable", "dependency.down", "storage.unavailable")
         async with services.read_sessions() as session:
@@ -113,9 +102,7 @@ async def test_s3_stopped_during_an_upload_and_during_processing_loses_and_leave
         await asyncio.to_thread(own_s3.start)
         put = await outside.put(first["url"], content=image, headers=first["headers"])
         assert put.status_code == 200, put.text
-        done = await client.post(
-            f"/api/v1/uploads/{first['upload_id']}/complete", headers=creator.auth
-        )
+        done = await f.complete_upload(client, creator, first["upload_id"])
         assert done.status_code == 200, done.text
         media_id = done.json()["media_id"]
 

@@ -18,10 +18,12 @@ from infra.queue import make_producer
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually
+from tests.helpers import eventually
 from tests.media_files import video
 from tests.processes import kepu_env, kill, start_worker
 from tests.s3server import S3ServerInfo
+
+pytestmark = pytest.mark.faults
 
 
 @pytest.fixture

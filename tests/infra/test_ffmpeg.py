@@ -276,6 +276,7 @@ async def test_cancellation_kills_ffmpeg() -> None:
 
 
 @linux_only
+@pytest.mark.faults
 def test_ffmpeg_dies_with_a_killed_worker() -> None:
     """A SIGKILLed worker cannot clean up; the kernel must take ffmpeg down with it."""
     marker = f"orphan-{uuid.uuid4().hex}"

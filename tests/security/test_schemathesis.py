@@ -22,7 +22,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from infra.settings import Settings
-from tests.conftest import scratch_database
+from tests.helpers import scratch_database
 from tests.processes import KEPU, kepu_env, running_api
 
 MAX_EXAMPLES = 5

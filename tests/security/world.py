@@ -137,9 +137,7 @@ async def political_decision(w: World) -> Req:
 @builder
 async def science(w: World) -> Req:
     """A content whose political stage the helpers approved: in its science stage."""
-    content_id, task_id = await f.in_political(w.client, w.crew)
-    assert (await f.approve(w.client, w.helpers.political, task_id)).status_code == 200
-    await f.wait_for_task(w.client, w.helpers.science, "science", content_id)
+    content_id, _ = await f.in_science(w.client, w.crew)
     return Req({"content_id": content_id})
 
 
@@ -178,12 +176,7 @@ async def published_pin(w: World) -> Req:
 @builder
 async def pinned(w: World) -> Req:
     req = await published_pin(w)
-    assert w.helpers.admin is not None
-    resp = await w.client.post(
-        f"/api/v1/admin/contents/{req.params['content_id']}/pin",
-        json=req.json,
-        headers=w.helpers.admin.auth,
-    )
+    resp = await f.pin(w.client, w.helpers.admin, req.params["content_id"], req.json["until"])
     assert resp.status_code == 200, resp.text
     return Req(req.params)
 
@@ -195,7 +188,7 @@ async def media(w: World) -> Req:
 
 @builder
 async def upload(w: World) -> Req:
-    resp = await w.client.post("/api/v1/uploads", json=_upload_body(), headers=w.owner.auth)
+    resp = await f.start_upload(w.client, w.owner, 1000)
     assert resp.status_code == 201, resp.text
     return Req({"upload_id": resp.json()["upload_id"]}, json={})
 

@@ -16,7 +16,7 @@ from content.models import Content, User
 from infra.invalidation import Listener
 from infra.services import Services
 from tests import factories as f
-from tests.conftest import eventually
+from tests.helpers import eventually
 from workers.app import _write
 
 

@@ -19,8 +19,8 @@ from infra.queue import make_producer
 from infra.services import open_services
 from infra.settings import Settings
 from tests import factories as f
-from tests.conftest import eventually, serving
-from tests.workers.conftest import Proxy, QueueServer
+from tests.helpers import eventually, serving
+from tests.workers.queues import Proxy, QueueServer
 from workers.app import build_worker
 
 RELAY_AFTER_S = 1.0
@@ -61,6 +61,7 @@ async def _reaches_political(
     return time.monotonic() - start
 
 
+@pytest.mark.faults
 async def test_jobs_asked_for_just_after_the_tick_run_even_when_their_enqueue_is_lost(
     settings: Settings, queue_server: QueueServer, proxy: Proxy, worker: float
 ) -> None:
@@ -79,13 +80,12 @@ async def test_jobs_asked_for_just_after_the_tick_run_even_when_their_enqueue_is
         lost = await f.create(client, crew.creator)
 
         await anyio.sleep(max(0.0, worker - time.time()) + 1.0)  # just after the sweep ran
-        auth = crew.creator.auth
-        resp = await client.post(f"/api/v1/contents/{plain['id']}/submit", headers=auth)
+        resp = await f.submit(client, crew.creator, plain["id"])
         assert resp.status_code == 202
         assert await _reaches_political(client, crew, plain["id"], within=5) < 5
 
         await proxy.cut()
-        resp = await client.post(f"/api/v1/contents/{lost['id']}/submit", headers=auth)
+        resp = await f.submit(client, crew.creator, lost["id"])
         assert resp.status_code == 202  # committed, with its job in the outbox
         await proxy.restore()
         # Today's sweep would find it after 120 s; the relay enqueues it after RELAY_AFTER_S.

@@ -1,0 +1,105 @@
+"""What tests share besides fixtures and factories: the machine's servers, running an app in a
+test, waiting for background work, a service's refusal, a free port, a scratch database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from content.errors import DomainError
+from infra.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("KEPU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("KEPU_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(name: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database on the machine's server, dropped afterwards; yields its URL."""
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kepu.test") as client:
+            yield client
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan in a task of its own: pytest-asyncio may set a fixture up and tear
+    it down in different tasks, and the lifespan's task group must exit where it entered."""
+    ready: asyncio.Future[httpx.AsyncClient] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+
+    async def host() -> None:
+        try:
+            async with running(app) as client:
+                ready.set_result(client)
+                await stop.wait()
+        except BaseException as exc:
+            if not ready.done():
+                ready.set_exception(exc)
+            raise
+
+    task = asyncio.create_task(host())
+    try:
+        yield await ready
+    finally:
+        stop.set()
+        await task
+
+
+def embedded_settings(data_dir: Path) -> Settings:
+    """Settings as a newcomer has them: nothing configured but a data directory."""
+    return Settings(_env_file=None, data_dir=data_dir, worker_idle_timeout_s=5)  # type: ignore[call-arg]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def eventually(check: object, within: float = 15.0, interval: float = 0.1) -> object:
+    """Poll an async predicate until it returns something truthy (jobs run in the background)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = await check()  # type: ignore[operator]
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {within}s (last: {result!r})")
+        await asyncio.sleep(interval)
+
+
+async def refused(code: str, call: Awaitable[object]) -> DomainError:
+    """The domain error awaiting ``call`` raises, which must carry ``code``."""
+    with pytest.raises(DomainError) as refusal:
+        await call
+    assert refusal.value.code == code, refusal.value
+    return refusal.value
