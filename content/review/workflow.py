@@ -275,20 +275,9 @@ async def apply(
     await _check_actor(session, transition, content, revision, actor)
     now = utcnow()
     from_status, from_state = content.status, revision_state(revision)
-    to, ends = transition.to, transition.ends
-    if ends is not None:
-        new_status = ends
-        changes = await _end_content(session, content, revision, comment, now)
-    elif to is None:
-        raise ValueError(f"{action}: a transition moves the revision or ends the content")
-    elif transition.starts_revision:
-        revision, changes = await _start_revision(session, content, revision, values or {})
-        new_status = content_status_for(content.live_revision_id is not None, to)
-    else:
-        await _move_revision(session, revision, to, now)
-        changes = await _enter(session, content, revision, to, now)
-        live = changes.get("live_revision_id", content.live_revision_id) is not None
-        new_status = content_status_for(live, to)
+    revision, new_status, changes = await _carry_out(
+        session, transition, content, revision, comment, values or {}, now
+    )
     await _set_content_status(session, content, from_status, new_status, changes, now)
     session.add(
         ReviewEvent(
@@ -305,6 +294,31 @@ async def apply(
         )
     )
     return revision
+
+
+async def _carry_out(
+    session: AsyncSession,
+    transition: Transition,
+    content: Content,
+    revision: Revision,
+    comment: str | None,
+    values: dict[str, Any],
+    now: datetime,
+) -> tuple[Revision, ContentStatus, dict[str, Any]]:
+    """End the content, start a new revision, or move this one: the working revision after,
+    the content's new status and the content columns to write with it."""
+    to, ends = transition.to, transition.ends
+    if ends is not None:
+        return revision, ends, await _end_content(session, content, revision, comment, now)
+    if to is None:
+        raise ValueError("a transition moves the revision or ends the content")  # see Transition
+    if transition.starts_revision:
+        revision, changes = await _start_revision(session, content, revision, values)
+        return revision, content_status_for(content.live_revision_id is not None, to), changes
+    await _move_revision(session, revision, to, now)
+    changes = await _enter(session, content, revision, to, now)
+    live = changes.get("live_revision_id", content.live_revision_id) is not None
+    return revision, content_status_for(live, to), changes
 
 
 def _stale(what: str) -> Conflict:
