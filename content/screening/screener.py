@@ -1,9 +1,5 @@
-"""The screener: every check over the named fields of one piece of content in a few passes, and
-the findings it reports, with offsets into each field's source text.
-
-Pure Python, no I/O: the caller loads the dictionary and the rumor library and builds a `Screener`
-once; a built `Screener` is immutable and can be shared between threads.
-"""
+"""The screener: every check over the named fields of one content in a few passes. Pure, no
+I/O; once built, immutable and shared between threads."""
 
 from __future__ import annotations
 
