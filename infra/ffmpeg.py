@@ -1,8 +1,5 @@
-"""ffmpeg plumbing: where the binary is, and running ffmpeg as a bounded, killable subprocess
-that reports progress. What a file contains is probed in `infra.media_probe`.
-
-Nothing here knows what Kepu accepts or produces; `content/` holds those rules.
-"""
+"""ffmpeg plumbing: where the binary is, and running it as a bounded, killable subprocess that
+reports progress. What Kepu accepts or produces is for `content/` to say."""
 
 from __future__ import annotations
 

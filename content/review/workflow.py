@@ -1,13 +1,5 @@
-"""The review workflow as data: one table of allowed transitions, one function applying them.
-
-The table says, for each (state, action), where it leads, who may take it and which rules bind the
-person taking it. Everything else about "who may do what" is derived from it: who decides a
-stage, which actions are decisions, which tasks a reviewer is handed (``workable``).
-
-No router or job changes a content's state any other way. Each transition is a conditional
-UPDATE (``… WHERE state = :expected``) so two racing actions cannot both win, and it writes a
-``ReviewEvent`` row in the same transaction.
-"""
+"""The review workflow as data: one table of allowed transitions, from which who may do what is
+derived, and `apply`, the only way a state changes (docs/review-workflow.md)."""
 
 from __future__ import annotations
 
