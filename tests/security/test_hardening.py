@@ -20,6 +20,9 @@ from tests import factories as f
 from tests.conftest import free_port, serving
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+# Combining marks with nothing to sit on: acute accents, a strikethrough, Thai tone marks, an
+# enclosing circle, variation selectors; each renders as stray dots or nothing.
+MARKS_ONLY = "\u0301\u0301\u0336\u0e49\u20dd\ufe0f"
 
 
 async def _my_content_ids(client: httpx.AsyncClient, who: f.Person) -> list[str]:
@@ -31,7 +34,17 @@ async def _my_content_ids(client: httpx.AsyncClient, who: f.Person) -> list[str]
 
 
 @pytest.mark.parametrize("field", ["title", "summary"])
-@pytest.mark.parametrize("text", [ZERO_WIDTH, f" {ZERO_WIDTH}\u3000 ", "\u3164\u2800"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        ZERO_WIDTH,
+        f" {ZERO_WIDTH}\u3000 ",
+        "\u3164\u2800",
+        MARKS_ONLY,
+        f" \u0301{ZERO_WIDTH}\u0301 ",  # marks on a space and on zero-width characters
+        "\u0336" * 40,
+    ],
+)
 async def test_title_or_summary_of_only_invisible_characters_is_422_naming_it(
     client: httpx.AsyncClient, services: Services, field: str, text: str
 ) -> None:
@@ -39,29 +52,72 @@ async def test_title_or_summary_of_only_invisible_characters_is_422_naming_it(
     resp = await client.post(
         "/api/v1/contents", json=f.article(**{field: text}), headers=creator.auth
     )
-    body = f.assert_problem(resp, 422)
+    body = f.assert_problem(resp, 422, "invalid")
     assert body["field"] == field
     assert await _my_content_ids(client, creator) == []
 
 
-async def test_editing_a_title_to_zero_width_spaces_is_422_and_keeps_the_old_title(
-    client: httpx.AsyncClient, services: Services
+@pytest.mark.parametrize("text", [ZERO_WIDTH, MARKS_ONLY])
+async def test_editing_a_title_to_nothing_visible_is_422_and_keeps_the_old_title(
+    client: httpx.AsyncClient, services: Services, text: str
 ) -> None:
     creator = await f.person(services, "creator")
     content = await f.create(client, creator)
     resp = await client.patch(
-        f"/api/v1/contents/{content['id']}", json={"title": ZERO_WIDTH}, headers=creator.auth
+        f"/api/v1/contents/{content['id']}", json={"title": text}, headers=creator.auth
     )
-    assert f.assert_problem(resp, 422)["field"] == "title"
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "title"
     assert (await f.get(client, creator, content["id"])).json()["title"] == content["title"]
 
 
-async def test_a_title_with_a_zero_width_joiner_inside_visible_text_is_kept(
-    client: httpx.AsyncClient, services: Services
+@pytest.mark.parametrize(
+    "title", ["科普\u200d知识", "Cafe\u0301 science", "e\u0301\u0336", "🧪\ufe0f", "2026"]
+)
+async def test_a_title_with_something_visible_keeps_its_marks_and_joiners(
+    client: httpx.AsyncClient, services: Services, title: str
 ) -> None:
     creator = await f.person(services, "creator")
-    content = await f.create(client, creator, title="科普\u200d知识")
-    assert content["title"] == "科普\u200d知识"
+    content = await f.create(client, creator, title=title)
+    assert content["title"] == title
+
+
+async def test_a_display_name_of_combining_marks_only_is_422_and_creates_nobody(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    admin = await f.person(services, "admin")
+    username = f"staff-{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(24)
+    resp = await client.post(
+        "/api/v1/admin/users",
+        json={
+            "username": username,
+            "password": password,
+            "display_name": MARKS_ONLY,
+            "roles": ["political_reviewer"],
+        },
+        headers=admin.auth,
+    )
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "display_name"
+    login = await client.post(
+        "/api/v1/auth/token", data={"username": username, "password": password}
+    )
+    f.assert_problem(login, 401, "auth.invalid_credentials")  # no such account was written
+
+
+async def test_a_takedown_reason_of_combining_marks_only_is_422_and_the_content_stays_up(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    admin = await f.person(services, "admin")
+    content_id = await f.publish(client, crew)
+    resp = await client.post(
+        f"/api/v1/admin/contents/{content_id}/takedown",
+        json={"reason": MARKS_ONLY},
+        headers=admin.auth,
+    )
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "reason"
+    shown = await f.get(client, None, content_id)
+    assert shown.status_code == 200 and shown.json()["status"] == "published"
 
 
 async def test_nul_in_display_name_is_422_and_creates_nobody(
@@ -84,7 +140,7 @@ async def test_nul_in_display_name_is_422_and_creates_nobody(
     login = await client.post(
         "/api/v1/auth/token", data={"username": username, "password": password}
     )
-    assert login.status_code == 401  # no such account was written
+    f.assert_problem(login, 401, "auth.invalid_credentials")  # no such account was written
 
 
 async def test_nul_in_a_review_comment_is_422_and_leaves_the_task_open(
