@@ -14,7 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
+from content.models import User
 from infra.security import issue_token
 from infra.services import Services
 from infra.settings import Settings
@@ -33,6 +35,12 @@ async def _me(client: httpx.AsyncClient, token: str) -> httpx.Response:
 
 async def _wechat(client: httpx.AsyncClient, code: str) -> httpx.Response:
     return await client.post("/api/v1/auth/wechat", json={"code": code})
+
+
+async def _account_exists(services: Services, username: str) -> bool:
+    async with services.read_sessions() as session:
+        found = await session.exec(select(User.id).where(User.username == username))
+        return found.first() is not None
 
 
 def _new_user(**overrides: Any) -> dict[str, Any]:
@@ -198,7 +206,10 @@ async def test_short_password_is_422(client: httpx.AsyncClient, services: Servic
 
 @pytest.mark.parametrize(
     "password",
-    ["        ", "12345678", "{username}", "password1", "iloveyou", "woaini1314", "Password123!"],
+    [
+        *("        ", "12345678", "{username}", "password1", "iloveyou", "woaini1314"),
+        *("Password123!", "Kepu2026!", "kepu2026!", "科普2026!!", "K3pu@2026", "{username}2026!"),
+    ],
 )
 async def test_guessable_password_is_422_weak_password_and_no_account(
     client: httpx.AsyncClient, services: Services, password: str
@@ -212,8 +223,8 @@ async def test_guessable_password_is_422_weak_password_and_no_account(
         "auth.weak_password",
     )
     assert body["field"] == "password"
-    # Nothing was written: the name is still free, the weak password logs nobody in.
-    f.assert_problem(await _login(client, new["username"], new["password"]), 401)
+    # Nothing was written: the name is still free.
+    assert not await _account_exists(services, new["username"])
     again = {**new, "password": "mango-7-ridge"}
     assert (
         await client.post("/api/v1/admin/users", json=again, headers=admin.auth)
@@ -240,6 +251,25 @@ async def test_staff_accounts_need_a_stronger_password_than_creators(
         )
         assert "12 characters" in body["detail"]
         f.assert_problem(await _login(client, staff["username"], decent), 401)
+
+
+@pytest.mark.parametrize(
+    "roles", [["viewer"], ["creator"], ["political_reviewer"], ["science_reviewer"], ["admin"]]
+)
+@pytest.mark.parametrize("password", ["Kepu2026!", "科普Kepu2026!!", "KepuAdmin2026!"])
+async def test_the_service_name_and_a_year_is_a_weak_password_for_every_role(
+    client: httpx.AsyncClient, services: Services, roles: list[str], password: str
+) -> None:
+    admin = await f.person(services, "admin")
+    disciplines = ["physics"] if roles == ["science_reviewer"] else []
+    new = _new_user(roles=roles, password=password, disciplines=disciplines)
+    body = f.assert_problem(
+        await client.post("/api/v1/admin/users", json=new, headers=admin.auth),
+        422,
+        "auth.weak_password",
+    )
+    assert body["field"] == "password"
+    assert not await _account_exists(services, new["username"])
 
 
 # -- WeChat mini-program login ---------------------------------------------------------------
