@@ -10,9 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from content.media import exposure
-from content.models import Media
+from content.models import Media, Upload
 from infra.services import Services
 from tests import factories as f
 from tests.conftest import eventually
@@ -209,4 +210,7 @@ async def test_a_zero_byte_upload_is_refused_up_front(
         json={"filename": "empty.mp4", "content_type": "video/mp4", "size": 0},
         headers=creator.auth,
     )
-    assert resp.status_code == 422 and resp.json()["field"] == "size"
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "size"
+    async with services.read_sessions() as session:
+        started = await session.exec(select(Upload).where(Upload.owner_id == creator.id))
+        assert started.all() == []
