@@ -21,7 +21,7 @@ def _shows_something(char: str) -> bool:
 
 def is_blank(text: str) -> bool:
     """True when ``text`` shows nothing a reader can see: empty, white space, zero-width
-    characters, fillers, or combining marks with no letter, digit or symbol to sit on."""
+    characters, fillers, or combining marks with nothing visible to sit on."""
     return not any(_shows_something(c) for c in text)
 
 
@@ -35,8 +35,8 @@ def clean_text(value: str | None, name: str, limit: int, *, required: bool) -> s
         raise Invalid(f"{name} contains a NUL character; remove it", field=name)
     if text and is_blank(text):
         raise Invalid(
-            f"{name} shows nothing (no letter, digit or symbol, only invisible characters or "
-            "combining marks)",
+            f"{name} shows nothing (no letter, digit, symbol or punctuation; only invisible "
+            "characters or combining marks)",
             field=name,
         )
     if required and not text:
