@@ -30,20 +30,31 @@ def trusted_proxies(spec: str) -> tuple[Network, ...] | None:
     return tuple(ipaddress.ip_network(e, strict=False) for e in entries)
 
 
-def _is_trusted(host: str, trusted: tuple[Network, ...] | None) -> bool:
-    if trusted is None:
-        return True
+def _parse(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``host`` as an address, an IPv4-mapped IPv6 one (``::ffff:a.b.c.d``, how a dual-stack
+    socket or proxy writes an IPv4 client) as the IPv4 address it is; ``None`` for a name."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return any(address in net for net in trusted)
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_trusted(host: str, trusted: tuple[Network, ...] | None) -> bool:
+    if trusted is None:
+        return True
+    address = _parse(host)
+    return address is not None and any(address in net for net in trusted)
 
 
 def client_address(peer: str | None, forwarded_for: Iterable[str], trusted_spec: str) -> str:
     """The address a request came from: the peer, unless the peer is a trusted proxy; then the
     nearest address in ``X-Forwarded-For`` that is not a trusted proxy (clients can write
-    anything to the left of it). The same rule as uvicorn's, so applying both changes nothing."""
+    anything to the left of it). The same rule as uvicorn's, so applying both changes nothing;
+    but a proxy reaching a dual-stack socket as ``::ffff:a.b.c.d`` is trusted by its IPv4
+    address here, where uvicorn would not."""
     peer = peer or "unknown"
     trusted = trusted_proxies(trusted_spec)
     if not trusted_spec or not _is_trusted(peer, trusted):
@@ -56,10 +67,11 @@ def client_address(peer: str | None, forwarded_for: Iterable[str], trusted_spec:
 
 
 def address_subject(address: str) -> str:
-    """The part of an address that a per-address limit counts: IPv6 by its /64."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+    """The part of an address that a per-address limit counts: IPv6 by its /64, an
+    IPv4-mapped one as its IPv4 address (in the /64 of ``::`` every IPv4 client of a dual-stack
+    proxy would share one limit, and one of them could lock all the others out)."""
+    ip = _parse(address)
+    if ip is None:
         return address
     if ip.version == 6:
         return str(ipaddress.IPv6Network((ip, _IPV6_SITE_PREFIX), strict=False))

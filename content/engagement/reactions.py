@@ -95,27 +95,37 @@ async def mine(session: AsyncSession, user: User, content_ids: list[str]) -> dic
 
 
 async def follow(session: AsyncSession, user: User, creator_id: str, on: bool) -> int:
-    """Follow (``on``) or unfollow a creator; idempotent. Returns their follower count."""
-    creator = await session.get(User, creator_id)
-    if creator is None or not creator.is_active:
-        raise NotFound("no such user", code="user.not_found")
+    """Follow (``on``) or unfollow a creator; idempotent. Returns their follower count.
+
+    Anyone who is not an active creator — a staff account, a viewer, an id that never existed —
+    gets the one answer, 404 ``user.not_found``: telling them apart would let anyone signed in
+    probe which ids are staff. Unfollowing someone you follow works even after they stopped
+    being a creator."""
+    target = await session.get(User, creator_id)
+    followable = target is not None and target.is_active and Role.creator in target.roles
     if on:
-        if creator.id == user.id:
+        if creator_id == user.id:
             raise Invalid("you cannot follow yourself", field="id", code="follow.self")
-        if Role.creator not in creator.roles:
-            raise Invalid("only creators can be followed", field="id", code="follow.not_creator")
+        if not followable:
+            raise _no_such_creator()
         stmt = insert_for(session, Follow).values(
-            follower_id=user.id, creator_id=creator.id, created_at=utcnow()
+            follower_id=user.id, creator_id=creator_id, created_at=utcnow()
         )
         await session.exec(stmt.on_conflict_do_nothing())
     else:
-        await session.exec(
+        removed = await session.exec(
             sa.delete(Follow).where(
-                col(Follow.follower_id) == user.id, col(Follow.creator_id) == creator.id
+                col(Follow.follower_id) == user.id, col(Follow.creator_id) == creator_id
             )
         )
+        if not removed.rowcount and not followable:
+            raise _no_such_creator()
     effects.following_changed(session, user.id)
     count = await session.exec(
-        select(func.count()).select_from(Follow).where(Follow.creator_id == creator.id)
+        select(func.count()).select_from(Follow).where(Follow.creator_id == creator_id)
     )
     return int(count.one())
+
+
+def _no_such_creator() -> NotFound:
+    return NotFound("no such creator", code="user.not_found")

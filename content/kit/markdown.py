@@ -27,25 +27,55 @@ _TAGS = {
 _ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
 
 
+# An image of ours by reference: `![alt](media:<media id>)`, kept as written for the client to
+# resolve (GET /media/{id} answers only for media its caller may see).
+_MEDIA_REF = re.compile(r"(?i:media):(?P<id>[0-9A-Za-z]{1,64})")
+# What our object keys are made of (content/media/keys.py): a path of these characters has no
+# percent-encoded `.` or `/` for a browser or CDN to decode into a way out of the base.
+_KEY_PATH = re.compile(r"[A-Za-z0-9._~/-]*")
+# White space, controls and backslashes anywhere in a URL: browsers drop tabs and newlines and
+# read `\` as `/`, so `.<tab>.` or `..\` would become `..` after any check of ours.
+_UNSAFE_URL_CHARS = re.compile(r"[^\x21-\x7e]|\\")
+
+
 def _is_under(url: str, base: str) -> bool:
     """``url`` is on ``base``'s scheme and host and under its path (not merely a string prefix:
-    https://cdn.example.com.evil.org is not under https://cdn.example.com)."""
+    https://cdn.example.com.evil.org is not under https://cdn.example.com), and stays there
+    however a browser resolves it: no `.` or `..` segment, however it is spelt."""
+    if _UNSAFE_URL_CHARS.search(url):
+        return False
     u, b = urlsplit(url), urlsplit(base)
     return (
-        u.scheme == b.scheme
+        u.scheme.lower() in ("http", "https")
+        and u.scheme.lower() == b.scheme.lower()
         and u.netloc.lower() == b.netloc.lower()
+        and _KEY_PATH.fullmatch(u.path) is not None
+        and not any(segment in (".", "..") for segment in u.path.split("/"))
         and (u.path + "/").startswith(b.path.rstrip("/") + "/")
     )
 
 
+def _image_src(value: str, bases: tuple[str, ...]) -> str | None:
+    """What an ``<img src>`` may be: a ``media:`` reference or a URL under one of ``bases``.
+    Anything else — relative paths, `../`, `//host`, `javascript:`, `data:`, other hosts —
+    loads nothing."""
+    ref = _MEDIA_REF.fullmatch(value)
+    if ref:
+        return f"media:{ref['id']}"
+    return value if any(_is_under(value, b) for b in bases) else None
+
+
 def render(markdown: str, image_bases: Iterable[str] = ()) -> str:
-    """Sanitised HTML of ``markdown``; an ``<img>`` keeps its ``src`` only when it lies under
-    one of ``image_bases`` (where our published media is served), otherwise it loads nothing."""
+    """Sanitised HTML of ``markdown``; an ``<img>`` keeps its ``src`` only when it is a
+    ``media:<id>`` reference or lies under one of ``image_bases`` (where our published media is
+    served), otherwise it loads nothing."""
     bases = tuple(b for b in image_bases if b)
 
     def keep(tag: str, attr: str, value: str) -> str | None:
-        if tag == "img" and attr == "src" and not any(_is_under(value, b) for b in bases):
-            return None
+        if tag == "img" and attr == "src":
+            return _image_src(value, bases)
+        if attr == "href" and _MEDIA_REF.match(value):
+            return None  # a reference names an image to show, never a page to open
         return value
 
     return nh3.clean(
@@ -53,7 +83,7 @@ def render(markdown: str, image_bases: Iterable[str] = ()) -> str:
         tags=_TAGS,
         attributes=_ATTRS,
         attribute_filter=keep,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes={"http", "https", "mailto", "media"},
         link_rel="noopener noreferrer nofollow",
     )
 

@@ -7,22 +7,22 @@ import unicodedata
 
 from content.errors import Invalid
 
-# Characters that render as nothing but are not white space to str.strip(): zero-width space,
-# joiners, word joiner, byte-order mark (all category Cf) and a few fillers that draw blank.
+# Letters and symbols that draw blank: the Hangul fillers and the blank Braille pattern.
 _BLANK_FILLERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+# What shows on its own: letters, digits, symbols, punctuation. Not white space, not format or
+# control characters (zero-width space, joiners, BOM), and not marks: a combining accent needs
+# a character to sit on, and a title of marks alone draws as stray dots or nothing at all.
+_SHOWN_CATEGORIES = frozenset("LNSP")
 
 
-def _shows_nothing(char: str) -> bool:
-    return (
-        char.isspace()
-        or char in _BLANK_FILLERS
-        or unicodedata.category(char) in ("Cf", "Cc", "Zs", "Zl", "Zp")
-    )
+def _shows_something(char: str) -> bool:
+    return unicodedata.category(char)[0] in _SHOWN_CATEGORIES and char not in _BLANK_FILLERS
 
 
 def is_blank(text: str) -> bool:
-    """True when ``text`` would show nothing: empty, white space, zero-width characters."""
-    return all(_shows_nothing(c) for c in text)
+    """True when ``text`` shows nothing a reader can see: empty, white space, zero-width
+    characters, fillers, or combining marks with nothing visible to sit on."""
+    return not any(_shows_something(c) for c in text)
 
 
 def clean_text(value: str | None, name: str, limit: int, *, required: bool) -> str:
@@ -34,7 +34,11 @@ def clean_text(value: str | None, name: str, limit: int, *, required: bool) -> s
     if "\x00" in text:
         raise Invalid(f"{name} contains a NUL character; remove it", field=name)
     if text and is_blank(text):
-        raise Invalid(f"{name} shows nothing (only invisible characters)", field=name)
+        raise Invalid(
+            f"{name} shows nothing (no letter, digit, symbol or punctuation; only invisible "
+            "characters or combining marks)",
+            field=name,
+        )
     if required and not text:
         raise Invalid(f"{name} must not be empty", field=name)
     if len(text) > limit:

@@ -45,6 +45,8 @@ async def test_racing_decisions_across_processes_exactly_one_wins(
         )
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [409] * 7, [r.text for r in responses]
+    losers = {r.json()["code"] for r in responses if r.status_code == 409}
+    assert losers <= {"review.task_closed", "review.already_claimed"}, losers
     history = (
         await client.get(f"/api/v1/contents/{content_id}/reviews", headers=crew.creator.auth)
     ).json()

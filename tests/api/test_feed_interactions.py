@@ -8,7 +8,7 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import func, select
 
-from content.models import ContentStats, ContentViewer, Follow, Reaction
+from content.models import ContentStats, ContentViewer, Follow, Reaction, Role, User
 from infra.services import Services
 from tests import factories as f
 from workers.feeds import flush_counters
@@ -85,18 +85,13 @@ async def test_liking_taken_down_or_unpublished_content_is_404(
     )
 
 
-async def test_following_yourself_or_a_non_creator_is_422_and_follows_are_idempotent(
+async def test_following_yourself_is_422_and_follows_are_idempotent(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
     fan = await f.person(services, "viewer")
     own = await client.post(f"{API}/users/{crew.creator.id}/follow", headers=crew.creator.auth)
     f.assert_problem(own, 422, "follow.self")
-    viewer = await client.post(f"{API}/users/{fan.id}/follow", headers=crew.creator.auth)
-    f.assert_problem(viewer, 422, "follow.not_creator")
-    f.assert_problem(
-        await client.post(f"{API}/users/nobody/follow", headers=fan.auth), 404, "user.not_found"
-    )
     for _ in range(2):
         resp = await client.post(f"{API}/users/{crew.creator.id}/follow", headers=fan.auth)
         assert resp.status_code == 200 and resp.json()["followers"] == 1
@@ -106,6 +101,54 @@ async def test_following_yourself_or_a_non_creator_is_422_and_follows_are_idempo
         )
         == 1
     )
+
+
+async def test_a_staff_member_or_viewer_answers_a_follow_exactly_as_a_missing_user(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Following is for creators; anyone else looks like an id that does not exist, so a
+    signed-in stranger cannot tell staff ids from made-up ones."""
+    crew = await f.crew(services)
+    fan = await f.person(services, "viewer")
+    others = {
+        "political reviewer": crew.political.id,
+        "admin": (await f.person(services, "admin")).id,
+        "viewer": (await f.person(services, "viewer")).id,
+        "missing": "01" + "0" * 24,
+        "made up": "nobody",
+    }
+    for method in ("POST", "DELETE"):
+        answers = {}
+        for who, user_id in others.items():
+            resp = await client.request(method, f"{API}/users/{user_id}/follow", headers=fan.auth)
+            body = f.assert_problem(resp, 404, "user.not_found")
+            answers[who] = {k: v for k, v in body.items() if k != "request_id"}
+        assert len({repr(a) for a in answers.values()}) == 1, answers
+    followed = select(func.count()).select_from(Follow).where(Follow.follower_id == fan.id)
+    assert await _count(services, followed) == 0
+
+
+async def test_a_creator_can_still_be_unfollowed_after_losing_the_role(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    fan = await f.person(services, "viewer")
+    resp = await client.post(f"{API}/users/{crew.creator.id}/follow", headers=fan.auth)
+    assert resp.status_code == 200 and resp.json()["followers"] == 1
+    async with services.write_sessions() as session:
+        creator = await session.get(User, crew.creator.id)
+        assert creator is not None
+        creator.roles = [Role.viewer]
+        session.add(creator)
+        await session.commit()
+    resp = await client.delete(f"{API}/users/{crew.creator.id}/follow", headers=fan.auth)
+    assert resp.status_code == 200 and resp.json() == {
+        "creator_id": crew.creator.id,
+        "following": False,
+        "followers": 0,
+    }
+    again = await client.delete(f"{API}/users/{crew.creator.id}/follow", headers=fan.auth)
+    f.assert_problem(again, 404, "user.not_found")
 
 
 async def test_the_following_tab_shows_followed_creators_newest_first(

@@ -101,7 +101,8 @@ async def test_spraying_30_usernames_from_one_address_is_refused_before_the_30th
         body = f.assert_problem(answers[first_refusal], 429, "auth.address_locked")
         assert "try again" in body["detail"]
         assert int(answers[first_refusal].headers["retry-after"]) > 0
-        assert all(r.status_code == 429 for r in answers[first_refusal:])
+        for refused in answers[first_refusal:]:
+            f.assert_problem(refused, 429, "auth.address_locked")
         # Locked out: not even a right password is tried from this address.
         f.assert_problem(
             await f.login(client, real.username, f.PASSWORD), 429, "auth.address_locked"
@@ -134,15 +135,13 @@ async def test_forwarded_for_from_an_untrusted_peer_does_not_hide_the_sprayer(
 ) -> None:
     assert services.settings.forwarded_allow_ips == ""  # the default: no proxy is trusted
     async with f.from_address(app, f.random_address()) as client:
-        codes = [
-            (
-                await f.login(
-                    client, f"user-{i}", "Password123!", **{"X-Forwarded-For": f.random_address()}
-                )
-            ).status_code
+        answers = [
+            await f.login(
+                client, f"user-{i}", "Password123!", **{"X-Forwarded-For": f.random_address()}
+            )
             for i in range(services.settings.login_failures_per_address + 1)
         ]
-    assert codes[-1] == 429
+    f.assert_problem(answers[-1], 429, "auth.address_locked")
 
 
 @pytest.mark.parametrize(
@@ -154,6 +153,9 @@ async def test_forwarded_for_from_an_untrusted_peer_does_not_hide_the_sprayer(
         ("10.0.0.5", ["1.2.3.4", "10.0.0.9"], "10.0.0.0/8", "1.2.3.4"),  # proxies in a chain
         ("9.9.9.9", ["1.2.3.4"], "10.0.0.0/8", "9.9.9.9"),  # an untrusted peer
         ("10.0.0.5", [], "*", "10.0.0.5"),  # no header: the peer
+        # A proxy on a dual-stack socket arrives IPv4-mapped: still the proxy the spec names.
+        ("::ffff:10.0.0.5", ["1.2.3.4"], "10.0.0.0/8", "1.2.3.4"),
+        ("::ffff:9.9.9.9", ["1.2.3.4"], "10.0.0.0/8", "::ffff:9.9.9.9"),
     ],
 )
 def test_the_client_address_believes_only_trusted_proxies(
@@ -192,3 +194,31 @@ def test_an_ipv6_client_is_limited_by_its_64_as_one_address() -> None:
     assert one == ratelimit.address_subject("2001:db8:1:2:ffff:ffff:ffff:fffe")
     assert one != ratelimit.address_subject("2001:db8:1:3::1")
     assert ratelimit.address_subject("10.1.2.3") == "10.1.2.3"
+
+
+def test_an_ipv4_mapped_client_is_limited_as_its_ipv4_address() -> None:
+    one = ratelimit.address_subject("::ffff:10.1.2.3")
+    assert one == ratelimit.address_subject("10.1.2.3") == "10.1.2.3"
+    assert one != ratelimit.address_subject("::ffff:10.1.2.4")
+    assert ratelimit.address_subject("::FFFF:0a01:0203") == one  # however it is written
+
+
+async def test_a_sprayer_behind_a_dual_stack_socket_locks_out_only_its_own_address(
+    app: FastAPI, services: Services
+) -> None:
+    real = await f.person(services, "political_reviewer")
+    sprayer = f.random_address()
+    async with f.from_address(app, f"::ffff:{sprayer}") as client:
+        for i in range(services.settings.login_failures_per_address):
+            assert (await f.login(client, f"nobody-{i}", "Password123!")).status_code == 401
+        f.assert_problem(
+            await f.login(client, real.username, f.PASSWORD), 429, "auth.address_locked"
+        )
+    # The same client seen as plain IPv4 is the same address, locked out too.
+    async with f.from_address(app, sprayer) as client:
+        f.assert_problem(
+            await f.login(client, real.username, f.PASSWORD), 429, "auth.address_locked"
+        )
+    # Every other IPv4 client of the same socket keeps its own limit.
+    async with f.from_address(app, f"::ffff:{f.random_address()}") as other:
+        assert (await f.login(other, real.username, f.PASSWORD)).status_code == 200

@@ -6,7 +6,9 @@ import secrets
 from datetime import timedelta
 
 import httpx
+from sqlmodel import select
 
+from content.models import ScreeningTerm
 from infra.clock import utcnow
 from infra.services import Services
 from tests import factories as f
@@ -33,7 +35,10 @@ async def test_a_term_added_by_an_operator_blocks_new_submissions_until_removed(
         json={"term": word, "category": "fraud", "severity": "warn"},
         headers=admin.auth,
     )
-    assert again.status_code == 409
+    f.assert_problem(again, 409, "term.exists")
+    async with services.read_sessions() as session:
+        kept = await session.exec(select(ScreeningTerm).where(ScreeningTerm.term == word))
+        assert [t.severity for t in kept.all()] == ["block"]  # the first entry, unchanged
     removed = await client.delete(
         f"/api/v1/admin/screening/terms/{added.json()['id']}", headers=admin.auth
     )

@@ -84,6 +84,8 @@ async def test_concurrent_decisions_on_one_task_exactly_one_wins(
     )
     codes = sorted(r.status_code for r in responses)
     assert codes == [200, 409, 409, 409, 409, 409], [r.text for r in responses]
+    losers = {r.json()["code"] for r in responses if r.status_code == 409}
+    assert losers <= {"review.task_closed", "review.already_claimed"}, losers
     history = await client.get(f"/api/v1/contents/{content_id}/reviews", headers=crew.creator.auth)
     human = [e for e in history.json() if e["stage"] == "political"]
     assert len(human) == 1
@@ -95,13 +97,18 @@ async def test_only_the_workflow_decisions_are_decisions(
     crew = await f.crew(services)
     _, task_id = await f.in_political(client, crew)
     url = f"/api/v1/review/tasks/{task_id}/decision"
-    for body, field in (
-        ({"decision": "submit", "comment": "x"}, "decision"),  # an action, but no decision
-        ({"decision": "publish", "comment": "x"}, "decision"),
-        ({"decision": "reject", "comment": "长" * (MAX_COMMENT + 1)}, "comment"),
+    for body, field, code in (
+        # an action, but no decision
+        ({"decision": "submit", "comment": "x"}, "decision", "invalid"),
+        ({"decision": "publish", "comment": "x"}, "decision", "validation_error"),
+        (
+            {"decision": "reject", "comment": "长" * (MAX_COMMENT + 1)},
+            "comment",
+            "validation_error",
+        ),
     ):
         resp = await client.post(url, json=body, headers=crew.political.auth)
-        assert f.assert_problem(resp, 422)["field"] == field, body
+        assert f.assert_problem(resp, 422, code)["field"] == field, body
     await assert_untouched(services, task_id)
     openapi = await client.get("/api/v1/openapi.json")
     schema = openapi.json()["components"]["schemas"]
@@ -157,6 +164,8 @@ async def test_racing_edits_of_a_published_content_start_one_new_revision(
     )
     codes = [r.status_code for r in responses]
     assert 500 not in codes and codes.count(200) >= 1, [r.text for r in responses]
+    refused = {(r.status_code, r.json()["code"]) for r in responses if r.status_code != 200}
+    assert refused <= {(409, "workflow.stale")}, refused
     assert {r.json()["revision"] for r in responses if r.status_code == 200} == {2}
 
 
@@ -164,9 +173,13 @@ async def test_the_queue_has_only_the_human_stages(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     crew = await f.crew(services)
-    for params in ({"stage": "machine"}, {"stage": "bogus"}, {"status": "bogus"}):
+    for params, code in (
+        ({"stage": "machine"}, "invalid"),  # a stage, but no human decides it
+        ({"stage": "bogus"}, "validation_error"),
+        ({"status": "bogus"}, "validation_error"),
+    ):
         resp = await client.get("/api/v1/review/tasks", params=params, headers=crew.political.auth)
-        assert f.assert_problem(resp, 422)["field"] in params, params
+        assert f.assert_problem(resp, 422, code)["field"] in params, params
     everything = await client.get(
         "/api/v1/review/tasks", params={"status": "all"}, headers=crew.political.auth
     )

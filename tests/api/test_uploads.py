@@ -141,7 +141,10 @@ async def test_oversized_image_is_413(client: httpx.AsyncClient, services: Servi
 async def test_unknown_content_type_is_422(client: httpx.AsyncClient, services: Services) -> None:
     creator = await f.person(services, "creator")
     resp = await f.start_upload(client, creator, 100, content_type="application/x-msdownload")
-    assert resp.status_code == 422 and resp.json()["field"] == "content_type"
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "content_type"
+    async with services.read_sessions() as session:
+        started = await session.exec(select(Upload).where(Upload.owner_id == creator.id))
+        assert started.all() == []
 
 
 async def test_large_upload_is_multipart_and_complete_names_missing_parts(
@@ -162,7 +165,8 @@ async def test_large_upload_is_multipart_and_complete_names_missing_parts(
             assert put.status_code == 200, put.text
             etags[n] = put.headers["etag"]
         missing = await f.complete_upload(client, creator, plan["upload_id"])
-        assert missing.status_code == 409 and missing.json()["missing_parts"] == [3]
+        body = f.assert_problem(missing, 409, "upload.parts_missing")
+        assert body["missing_parts"] == [3]
         # The phone re-sends only the part that failed, then completes.
         put = await outside.put(plan["parts"][2]["url"], content=data[2 * part :])
         etags[3] = put.headers["etag"]

@@ -10,9 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from content.media import exposure
-from content.models import Media
+from content.models import Media, Upload
 from infra.services import Services
 from tests import factories as f
 from tests.media_files import audio_only, phone_portrait, truncated, video
@@ -171,4 +172,7 @@ async def test_a_zero_byte_upload_is_refused_up_front(
 ) -> None:
     creator = await f.person(services, "creator")
     resp = await f.start_upload(client, creator, 0, "video/mp4", filename="empty.mp4")
-    assert resp.status_code == 422 and resp.json()["field"] == "size"
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "size"
+    async with services.read_sessions() as session:
+        started = await session.exec(select(Upload).where(Upload.owner_id == creator.id))
+        assert started.all() == []

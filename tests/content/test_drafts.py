@@ -18,6 +18,9 @@ from infra.settings import Settings
 from tests import factories as f
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+# Combining marks with nothing to sit on: acute accents, a strikethrough, Thai tone marks, an
+# enclosing circle, variation selectors; each renders as stray dots or nothing.
+MARKS_ONLY = "\u0301\u0301\u0336\u0e49\u20dd\ufe0f"
 
 
 def _draft(**overrides: Any) -> Draft:
@@ -128,21 +131,32 @@ async def test_nul_character_in_a_reference_is_refused_naming_it(
 
 
 @pytest.mark.parametrize("field", ["title", "summary"])
-@pytest.mark.parametrize("text", [ZERO_WIDTH, f" {ZERO_WIDTH}\u3000 ", "\u3164\u2800"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        ZERO_WIDTH,
+        f" {ZERO_WIDTH}\u3000 ",
+        "\u3164\u2800",
+        MARKS_ONLY,
+        f" \u0301{ZERO_WIDTH}\u0301 ",  # marks on a space and on zero-width characters
+        "\u0336" * 40,
+    ],
+)
 async def test_title_or_summary_of_only_invisible_characters_is_refused_naming_it(
     session: AsyncSession, settings: Settings, field: str, text: str
 ) -> None:
     assert (await _refused(session, settings, **{field: text})).field == field
 
 
-async def test_editing_a_title_to_zero_width_spaces_is_refused_and_keeps_the_old_title(
-    session: AsyncSession, settings: Settings
+@pytest.mark.parametrize("text", [ZERO_WIDTH, MARKS_ONLY])
+async def test_editing_a_title_to_nothing_visible_is_refused_and_keeps_the_old_title(
+    session: AsyncSession, settings: Settings, text: str
 ) -> None:
     creator = await f.user_in_session(session, "creator")
     view = await items.create(session, settings, creator, ContentType.article, _draft())
     with pytest.raises(Invalid) as refused:
         await items.edit(
-            session, settings, creator, view.content.id, Draft(title=ZERO_WIDTH, given={"title"})
+            session, settings, creator, view.content.id, Draft(title=text, given={"title"})
         )
     assert (refused.value.code, refused.value.field) == ("invalid", "title")
     revision = await session.get(Revision, view.revision.id, populate_existing=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator
 
@@ -20,7 +21,60 @@ from infra.settings import Settings
 from tests import factories as f
 from tests.helpers import free_port, serving
 
+# Combining marks with nothing to sit on: acute accents, a strikethrough, Thai tone marks, an
+# enclosing circle, variation selectors; each renders as stray dots or nothing.
+MARKS_ONLY = "\u0301\u0301\u0336\u0e49\u20dd\ufe0f"
+
+
 # -- free text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title", ["科普\u200d知识", "Cafe\u0301 science", "e\u0301\u0336", "🧪\ufe0f", "2026"]
+)
+async def test_a_title_with_something_visible_keeps_its_marks_and_joiners(
+    client: httpx.AsyncClient, services: Services, title: str
+) -> None:
+    creator = await f.person(services, "creator")
+    content = await f.create(client, creator, title=title)
+    assert content["title"] == title
+
+
+async def test_a_display_name_of_combining_marks_only_is_422_and_creates_nobody(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    admin = await f.person(services, "admin")
+    username = f"staff-{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(24)
+    resp = await client.post(
+        "/api/v1/admin/users",
+        json={
+            "username": username,
+            "password": password,
+            "display_name": MARKS_ONLY,
+            "roles": ["political_reviewer"],
+        },
+        headers=admin.auth,
+    )
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "display_name"
+    login = await f.login(client, username, password)
+    f.assert_problem(login, 401, "auth.invalid_credentials")  # no such account was written
+
+
+async def test_a_takedown_reason_of_combining_marks_only_is_422_and_the_content_stays_up(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    admin = await f.person(services, "admin")
+    content_id = await f.publish(client, crew)
+    resp = await client.post(
+        f"/api/v1/admin/contents/{content_id}/takedown",
+        json={"reason": MARKS_ONLY},
+        headers=admin.auth,
+    )
+    assert f.assert_problem(resp, 422, "invalid")["field"] == "reason"
+    shown = await f.get(client, None, content_id)
+    assert shown.status_code == 200 and shown.json()["status"] == "published"
 
 
 async def test_nul_in_display_name_is_422_and_creates_nobody(
@@ -41,7 +95,7 @@ async def test_nul_in_display_name_is_422_and_creates_nobody(
     )
     assert f.assert_problem(resp, 422, "invalid")["field"] == "display_name"
     login = await f.login(client, username, password)
-    assert login.status_code == 401  # no such account was written
+    f.assert_problem(login, 401, "auth.invalid_credentials")  # no such account was written
 
 
 # -- what the public reads -------------------------------------------------------------------
@@ -66,6 +120,78 @@ async def test_anonymous_viewers_get_sanitised_html_never_the_markdown_source(
         assert "evil.example" not in shown["body_html"]  # no tracking pixel
     assert (await f.get(client, crew.creator, content_id)).json()["body"] == markdown
     assert (await f.get(client, crew.science, content_id)).json()["body"] == markdown
+
+
+CDN = "https://cdn.kepu.example/public/"
+OURS = "https://cdn.kepu.example/public/0f3a/cover.jpg"
+MEDIA_REF = "media:01j9z3k4m5n6p7q8r9s0t1v2w3"
+# Ways out of our media, each as Markdown and as raw HTML (which keeps what Markdown would
+# percent-encode or refuse to link).
+ESCAPES = [
+    "https://cdn.kepu.example/public/../private/x.jpg",
+    "https://cdn.kepu.example/public/0f3a/../../private/x.jpg",
+    "https://cdn.kepu.example/public/%2e%2e/private/x.jpg",
+    "https://cdn.kepu.example/public/.%2E/private/x.jpg",
+    "https://cdn.kepu.example/public/..%2fprivate/x.jpg",
+    "https://cdn.kepu.example/public/..\\private/x.jpg",
+    "https://cdn.kepu.example/public/&#46;&#46;/private/x.jpg",
+    "https://cdn.kepu.example/public/.&#9;./private/x.jpg",
+    "https://cdn.kepu.example/public/./x.jpg",
+    "../private/x.jpg",
+    "public/x.jpg",
+    "/public/x.jpg",
+    "//evil.example/p.gif",
+    "//cdn.kepu.example/public/x.jpg",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:image/png;base64,iVBORw0KGgo=",
+    "data:image/svg+xml,%3Csvg%20onload%3Dalert(1)%3E",
+    "media:../../private",
+    "media://evil.example/p.gif",
+    "https://cdn.kepu.example@evil.example/public/x.jpg",
+]
+
+
+def _srcs(html: str) -> list[str]:
+    return re.findall(r'src="([^"]*)"', html)
+
+
+@pytest.mark.parametrize("src", ESCAPES)
+def test_an_image_src_outside_our_media_loads_nothing(src: str) -> None:
+    for markdown in (f"![x]({src})", f'<img src="{src}" alt="x">'):
+        assert _srcs(render(markdown, [CDN])) == [], markdown
+
+
+def test_media_references_and_our_cdn_are_the_only_image_sources() -> None:
+    shouted = MEDIA_REF.replace("media:", "MEDIA:")
+    html = render(f"![a]({OURS}) ![b]({MEDIA_REF}) <img src='{shouted}'>", [CDN])
+    assert _srcs(html) == [OURS, MEDIA_REF, MEDIA_REF]
+    assert _srcs(render(f"![b]({MEDIA_REF})")) == [MEDIA_REF]  # with no CDN, references only
+    # A reference names an image to show, never a page to open.
+    assert "href" not in render(f"[open]({MEDIA_REF})", [CDN])
+
+
+async def test_the_served_body_html_keeps_only_our_images(
+    client: httpx.AsyncClient, services: Services, settings: Settings
+) -> None:
+    crew = await f.crew(services)
+    images = [OURS, MEDIA_REF, *ESCAPES]
+    body = "研究表明，勤洗手有用。\n\n" + "\n\n".join(
+        f'![图{i}]({src}) <img src="{src}" alt="原{i}">' for i, src in enumerate(images)
+    )
+    content_id = await f.publish(client, crew, body=body)
+    # An API process with a CDN configured serves what is stored; no worker needed to read.
+    cdn = settings.model_copy(
+        update={
+            "public_media_base_url": CDN,
+            "queue_name": f"kepu-sec-{secrets.token_hex(4)}",
+            "run_embedded_worker": False,
+        }
+    )
+    async with serving(create_app(cdn)) as cdn_client:
+        for who in (None, crew.creator):
+            shown = (await f.get(cdn_client, who, content_id)).json()
+            assert _srcs(shown["body_html"]) == [OURS, OURS, MEDIA_REF, MEDIA_REF]
 
 
 def test_images_are_kept_only_from_our_own_media_base() -> None:
