@@ -9,7 +9,9 @@ an item's score changes only when its own interactions do (a like, a flush of vi
 logarithm makes the first interactions count most: every DECAY_S seconds (12.5 h) of age is
 worth ten times the interactions, so a day-old item needs about a hundred times the engagement
 of a fresh one to stay above it. Weights follow effort: a share or a favourite says more than a
-like, a finished video more than a started one, a view least of all (it costs nothing).
+like, a finished video more than a started one, a view least of all (it costs nothing). Every
+term counts people, each once (content/engagement: likes, shares and viewers are rows keyed by
+person, a completion is what the server saw), so requests cannot buy rank: only accounts can.
 """
 
 from __future__ import annotations
