@@ -184,7 +184,7 @@ class Tally:
         return {k: v for k, v in vars(self).items() if v}
 
 
-def follow(row: ContentViewer, events: Iterable[Seen], measure: Measure, tally: Tally) -> None:
+def advance(row: ContentViewer, events: Iterable[Seen], measure: Measure, tally: Tally) -> None:
     """Move one person's record of one content through their events, in server-time order."""
     for seen in sorted(events, key=lambda s: s.at):
         if row.window_at is None or (seen.at - row.window_at).total_seconds() >= WINDOW_S:
@@ -267,7 +267,7 @@ async def count(session: AsyncSession, viewed: Viewed) -> Tally:
             .execution_options(populate_existing=True)
         )
         for row in rows.all():
-            follow(row, by_user[row.user_id], viewed.measure, tally)
+            advance(row, by_user[row.user_id], viewed.measure, tally)
             session.add(row)
     await session.flush()
     return tally
