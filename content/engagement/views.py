@@ -15,7 +15,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -180,11 +180,17 @@ class Tally:
     completions: int = 0
     watched_s: float = 0.0
 
+    def add(self, other: Tally) -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
     def deltas(self) -> dict[str, int | float]:
         return {k: v for k, v in vars(self).items() if v}
 
 
-def advance(row: ContentViewer, events: Iterable[Seen], measure: Measure, tally: Tally) -> None:
+def advance(
+    row: ContentViewer | _Fresh, events: Iterable[Seen], measure: Measure, tally: Tally
+) -> None:
     """Move one person's record of one content through their events, in server-time order."""
     for seen in sorted(events, key=lambda s: s.at):
         if row.window_at is None or (seen.at - row.window_at).total_seconds() >= WINDOW_S:
@@ -232,42 +238,80 @@ async def measured(session: AsyncSession, content_ids: Iterable[str]) -> dict[st
 async def count(session: AsyncSession, viewed: Viewed) -> Tally:
     """Apply a batch's view events to one content's viewer rows; what the counters gain.
 
-    A viewer row is created with ``ON CONFLICT DO NOTHING``, so only a person the database has
-    never seen for this content is a new viewer, whichever batch (or process) brings them; rows
-    are then locked while they move, so two writers cannot both credit one person."""
+    Rows the database has are locked (``FOR UPDATE``) while they move, so two writers cannot
+    both credit one person. The others are inserted as their events leave them with ``ON
+    CONFLICT DO NOTHING``: only a person the database has never seen for this content is a new
+    viewer, whichever batch (or process) brings them; a row another writer created meanwhile is
+    locked and moved like the rest."""
     tally = Tally()
     by_user: dict[str, list[Seen]] = defaultdict(list)
     for seen in viewed.events:
         by_user[seen.user_id].append(seen)
     users = sorted(by_user)
-    content_id = viewed.content.id
+    content_id, measure = viewed.content.id, viewed.measure
     for i in range(0, len(users), CHUNK):
         chunk = users[i : i + CHUNK]
-        fresh = [
-            {"content_id": content_id, "user_id": u, "views": 0, "watched_s": 0.0,
-             "progress": 0.0, "completed": False, "first_at": min(s.at for s in by_user[u]),
-             "last_at": min(s.at for s in by_user[u])}
-            for u in chunk
-        ]  # fmt: skip
-        created = await session.exec(
-            insert_for(session, ContentViewer)
-            .values(fresh)
-            .on_conflict_do_nothing()
-            .returning(col(ContentViewer.user_id))
-        )
-        tally.viewers += len(created.all())
-        rows = await session.exec(
-            select(ContentViewer)
-            .where(
-                col(ContentViewer.content_id) == content_id,
-                col(ContentViewer.user_id).in_(chunk),
-            )
-            .order_by(col(ContentViewer.user_id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        for row in rows.all():
-            advance(row, by_user[row.user_id], viewed.measure, tally)
-            session.add(row)
+        known = {row.user_id: row for row in await _locked(session, content_id, chunk)}
+        for user_id, row in known.items():
+            advance(row, by_user[user_id], measure, tally)
+        fresh = {u: _fresh(content_id, by_user[u]) for u in chunk if u not in known}
+        gains = {u: Tally() for u in fresh}
+        for user_id, new in fresh.items():
+            advance(new, by_user[user_id], measure, gains[user_id])
+        for user_id in await _insert_new(session, list(fresh.values())):
+            tally.add(gains.pop(user_id))
+            tally.viewers += 1
+        for row in await _locked(session, content_id, sorted(gains)):  # created meanwhile
+            advance(row, by_user[row.user_id], measure, tally)
     await session.flush()
     return tally
+
+
+@dataclass
+class _Fresh:
+    """A viewer row not in the database yet (a plain object: thousands are built per flush)."""
+
+    content_id: str
+    user_id: str
+    first_at: datetime
+    last_at: datetime
+    views: int = 0
+    watched_s: float = 0.0
+    progress: float = 0.0
+    completed: bool = False
+    window_at: datetime | None = None
+    play_at: datetime | None = None
+
+
+def _fresh(content_id: str, events: list[Seen]) -> _Fresh:
+    first = min(s.at for s in events)
+    return _Fresh(content_id, events[0].user_id, first, first)
+
+
+async def _locked(session: AsyncSession, content_id: str, users: list[str]) -> list[ContentViewer]:
+    """The viewer rows of ``users`` that exist, locked until the transaction ends."""
+    if not users:
+        return []
+    rows = await session.exec(
+        select(ContentViewer)
+        .where(col(ContentViewer.content_id) == content_id, col(ContentViewer.user_id).in_(users))
+        .order_by(col(ContentViewer.user_id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.all())
+
+
+async def _insert_new(session: AsyncSession, rows: list[_Fresh]) -> set[str]:
+    """Insert the rows no other writer inserted first; the user ids of those inserted."""
+    if not rows:
+        return set()
+    stmt = (
+        insert_for(session, ContentViewer)
+        .on_conflict_do_nothing()
+        .returning(col(ContentViewer.user_id))
+    )
+    # Parameters as a list: one cached statement, sent in batches (SQLAlchemy's
+    # "insertmanyvalues"), where a VALUES list would be compiled afresh for every size.
+    created = await session.exec(stmt, params=[asdict(row) for row in rows])
+    return {str(user_id) for (user_id,) in created.all()}

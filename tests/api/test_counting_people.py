@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as aioredis
+import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlmodel import col, func, select
 
@@ -30,6 +31,7 @@ from content.models import (
 )
 from infra.services import Services
 from tests import factories as f
+from tests.conftest import eventually
 from workers.feeds import flush_counters
 
 API = "/api/v1"
@@ -365,3 +367,44 @@ async def test_a_burst_while_redis_is_down_counts_one_person(
         await down.aclose()
     stats = await _stats(services, content_id)
     assert (stats.views, stats.viewers, stats.completions) == (1, 1, 0)
+
+
+async def test_two_writers_of_one_viewer_at_once_count_one_viewer_and_both_events(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """The second writer's insert of the viewer row waits on the first's, then finds it there:
+    the person stays one viewer, and the second writer's event still moves their row (here,
+    to a completion)."""
+    crew = await f.crew(services)
+    content_id = await f.publish(client, crew)  # a short article: 5 s to read it through
+    fan = await f.person(services, "viewer")
+    t = views.now()
+    opened = views.event(content_id, fan.id, engagement.Report(views.ViewEvent.start), t)
+    finished = views.event(content_id, fan.id, engagement.Report(progress=1.0), t + 30)
+
+    async def blocked_on_a_lock() -> bool:
+        async with services.read_sessions() as session:
+            waiting = await session.exec(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            )
+            return int(waiting.one()[0]) > 0
+
+    async def second_writer() -> None:
+        async with services.write_sessions() as b:
+            await engagement.apply_batch(b, None, [finished])
+            await b.commit()
+
+    async with services.write_sessions() as a:
+        await engagement.apply_batch(a, None, [opened])  # the row is new, not yet committed
+        second = asyncio.create_task(second_writer())
+        await eventually(blocked_on_a_lock)
+        await a.commit()
+    await second
+    stats = await _stats(services, content_id)
+    assert (stats.views, stats.viewers, stats.completions) == (1, 1, 1)
+    async with services.read_sessions() as session:
+        row = await session.get(ContentViewer, (content_id, fan.id))
+    assert row is not None and row.completed and row.progress == 1.0
