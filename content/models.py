@@ -364,14 +364,15 @@ class ReactionKind(StrEnum):
 
 
 class ContentStats(SQLModel, table=True):
-    """Counters of one content. Likes and favourites change in the same transaction as their
-    rows (so they are exact); views and shares arrive in batches from the Redis buffer."""
+    """Counters of one content, each counting people (docs/feeds.md, "Counting people"). Likes,
+    favourites and shares change in the same transaction as their rows (so they are exact);
+    views arrive in batches from the Redis buffer."""
 
     content_id: str = Field(foreign_key="content.id", primary_key=True, max_length=26)
-    views: int = Field(default=0, sa_type=sa.BigInteger)
-    viewers: int = 0  # distinct people who reported watching
-    completions: int = 0  # distinct viewers who watched at least 90 %
-    watched_s: float = 0.0  # total seconds watched, all views
+    views: int = Field(default=0, sa_type=sa.BigInteger)  # a person's views count once a day
+    viewers: int = 0  # distinct people who viewed
+    completions: int = 0  # distinct people the server saw get through 90 %
+    watched_s: float = 0.0  # seconds credited: each person's furthest point, once a day
     likes: int = 0
     favorites: int = 0
     shares: int = Field(default=0, sa_type=sa.BigInteger)
@@ -397,15 +398,28 @@ class Follow(SQLModel, table=True):
 
 
 class ContentViewer(SQLModel, table=True):
-    """What one person watched of one content: the furthest point, and whether they finished."""
+    """What one person watched or read of one content, as the server saw it: a view a day, the
+    furthest point credited, and whether they ever finished (content/engagement/views.py)."""
 
     content_id: str = Field(foreign_key="content.id", primary_key=True, max_length=26)
     user_id: str = Field(foreign_key="user.id", primary_key=True, max_length=26)
-    views: int = 0
-    watched_s: float = 0.0  # the furthest point reached
+    views: int = 0  # counting windows (a day each) with a view
+    watched_s: float = 0.0  # the furthest point credited in the current window, in seconds
+    # The furthest share of the content credited in the current window (0–1).
+    progress: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
     completed: bool = False
+    window_at: datetime | None = _ts(nullable=True)  # when the current counting window began
+    play_at: datetime | None = _ts(nullable=True)  # when the server saw the current play start
     first_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     last_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Share(SQLModel, table=True):
+    """A share: one row per person and content (the key makes a repeated share count once)."""
+
+    user_id: str = Field(foreign_key="user.id", primary_key=True, max_length=26)
+    content_id: str = Field(foreign_key="content.id", primary_key=True, index=True, max_length=26)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
 class FlushedBatch(SQLModel, table=True):

@@ -69,14 +69,8 @@ async def unfavorite(content_id: str, user: CurrentUser, session: SessionDep) ->
     response_model=AcceptedOut,
     responses=_WRITE,
 )
-async def share(
-    content_id: str,
-    user: CurrentUser,
-    session: SessionDep,
-    services: ServicesDep,
-    keys: FeedKeysDep,
-) -> AcceptedOut:
-    await engagement.record_share(session, services.redis, keys, user.id, content_id)
+async def share(content_id: str, user: CurrentUser, session: SessionDep) -> AcceptedOut:
+    await engagement.record_share(session, user.id, content_id)
     return presenters.accepted_out(content_id)
 
 
@@ -94,9 +88,8 @@ async def view(
     services: ServicesDep,
     keys: FeedKeysDep,
 ) -> AcceptedOut:
-    await engagement.record_view(
-        session, services.redis, keys, user.id, content_id, body.watched_s, body.duration_s
-    )
+    report = engagement.Report(body.event, body.watched_s, body.duration_s, body.progress)
+    await engagement.record_view(session, services.redis, keys, user.id, content_id, report)
     return presenters.accepted_out(content_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.feed import Stats
+from content.engagement import ViewEvent
 
 
 class StatsOut(Stats):
@@ -16,9 +17,28 @@ class StatsOut(Stats):
 
 
 class ViewIn(BaseModel):
+    """One view event. A person counts once a day as a view and once as a viewer; how far they
+    got is credited only as far as the time the server saw allows (docs/feeds.md)."""
+
     model_config = ConfigDict(extra="forbid")
-    watched_s: float = Field(description="how far the viewer got, in seconds")
-    duration_s: float = Field(description="the length of what was played, in seconds")
+    event: ViewEvent = Field(
+        default=ViewEvent.progress,
+        description="`start` when a play (or the reading) begins, `progress` as it goes on",
+    )
+    watched_s: float | None = Field(
+        default=None,
+        description="a video's playback position, in seconds (an article's: seconds on the page)",
+    )
+    duration_s: float | None = Field(
+        default=None,
+        description="accepted from older clients and checked for sense, but never trusted: "
+        "a video's length is its media's probed duration",
+    )
+    progress: float | None = Field(
+        default=None,
+        description="how far through, 0–1: an article's reading progress (a video's position "
+        "as a share of its length, if watched_s is not sent)",
+    )
 
 
 class AcceptedOut(BaseModel):

@@ -1,5 +1,5 @@
-"""The hot feed's score: interactions weighted by effort, decayed by age (the formula and why
-it has this shape: docs/feeds.md)."""
+"""The hot feed's score: interactions of people (each counted once) weighted by effort, decayed
+by age (the formula and why it has this shape: docs/feeds.md)."""
 
 from __future__ import annotations
 

@@ -1,27 +1,36 @@
 """Two real API processes with warm page caches: once a takedown or withdrawal call returns,
-neither serves the item in any feed."""
+neither serves the item in any feed — and a process slow to drop its pages holds the call until
+it has."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 
+from content import feeds
+from infra.invalidation import Listener
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
+from tests.helpers import eventually
 from tests.processes import kepu_env, running_api
 
 
-def _env(settings: Settings) -> dict[str, str]:
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
     return kepu_env(
         settings,
         KEPU_MODE="production",  # no migrations at start: the test session ran them
         KEPU_RUN_EMBEDDED_WORKER="false",
         KEPU_LOG_LEVEL="WARNING",
         KEPU_FEED_CACHE_TTL_S="60",  # warm pages would outlive the test without invalidation
+        **extra,
     )
 
 
@@ -80,3 +89,86 @@ async def test_removed_content_leaves_every_feed_on_every_process_at_once(
             for gone in (taken, withdrawn):
                 detail = await http.get(f"{url}/api/v1/contents/{gone}")
                 f.assert_problem(detail, 404, "content.not_found")
+
+
+class SlowProcess:
+    """Another API process's invalidation listener (the real ``Listener``) that takes
+    ``delay_s`` to drop its pages. It runs on a thread with its own event loop and Redis
+    connection, so its slowness holds nothing in the test's loop, which watches the HTTP call.
+    ``dropped`` records, per message, when its drop finished (its acknowledgement follows)."""
+
+    def __init__(self, settings: Settings, delay_s: float) -> None:
+        self.url, self.delay_s = str(settings.redis_url), delay_s
+        self.channel = feeds.FeedKeys(settings.redis_prefix).invalidations
+        self.subscribed = threading.Event()
+        self.dropped: list[float] = []
+        self._loop = asyncio.new_event_loop()
+        self._task = self._loop.create_task(self._listen())
+        self._thread = threading.Thread(target=self._run, name="slow-listener", daemon=True)
+
+    def _drop(self, what: str) -> None:
+        time.sleep(self.delay_s)  # the slow part: a process busy elsewhere, a long GC pause
+        self.dropped.append(time.monotonic())
+
+    def _state(self, subscribed: bool) -> None:
+        if subscribed:
+            self.subscribed.set()
+
+    async def _listen(self) -> None:
+        redis = aioredis.from_url(self.url, decode_responses=True)
+        try:
+            await Listener(redis, self.channel, self._drop, self._state).run()
+        finally:
+            await redis.aclose()
+
+    def _run(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            self._loop.run_until_complete(self._task)
+        self._loop.close()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[SlowProcess]:
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self._loop.call_soon_threadsafe(self._task.cancel)
+            self._thread.join(10)
+
+
+@pytest.fixture
+def patient_server(settings: Settings) -> Iterator[str]:
+    """One server that waits up to 30 s for every process's acknowledgement, so a slow one is
+    waited for however loaded the test machine is."""
+    with running_api(_env(settings, KEPU_FEED_INVALIDATE_WAIT_S="30")) as url:
+        yield url
+
+
+async def test_a_takedown_returns_only_after_a_slow_process_dropped_its_pages(
+    client: httpx.AsyncClient, services: Services, settings: Settings, patient_server: str
+) -> None:
+    crew = await f.crew(services)
+    content_id = await f.publish(client, crew)
+    with SlowProcess(settings, delay_s=0.5).running() as slow:
+
+        async def subscribed() -> bool:
+            return slow.subscribed.is_set()
+
+        await eventually(subscribed)
+        async with httpx.AsyncClient(timeout=60) as http:
+            sent_at = time.monotonic()
+            resp = await http.post(
+                f"{patient_server}/api/v1/admin/contents/{content_id}/takedown",
+                json={"reason": "不实信息"},
+                headers=crew.admin.auth,
+            )
+            returned_at = time.monotonic()
+            assert resp.status_code == 200, resp.text
+            assert resp.json()["status"] == "taken_down"
+            # The slow process had dropped its pages (and acknowledged) before the call returned.
+            assert any(sent_at < at < returned_at for at in slow.dropped), (
+                f"returned {returned_at - sent_at:.3f} s after sending; the slow process "
+                f"dropped its pages at {[round(at - sent_at, 3) for at in slow.dropped]} s"
+            )
+            detail = await http.get(f"{patient_server}/api/v1/contents/{content_id}")
+            f.assert_problem(detail, 404, "content.not_found")
