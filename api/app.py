@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 from fastapi import FastAPI, Response
@@ -90,7 +90,22 @@ async def _run_embedded_worker(settings: Settings, services: Services) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="Kepu API",
+        version="0.1.0",
+        lifespan=_lifespan(settings),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+    )
+    problems.install(app)
+    _add_middleware(app, settings)
+    _add_routes(app, settings)
+    return app
 
+
+def _lifespan(
+    settings: Settings,
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Dev mode (the embedded default) migrates by itself; production runs `kepu db upgrade`.
@@ -108,14 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
                 tg.cancel_scope.cancel()
 
-    app = FastAPI(
-        title="Kepu API",
-        version="0.1.0",
-        lifespan=lifespan,
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
-    )
-    problems.install(app)
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         BodyLimit, limit=settings.max_request_bytes, exempt_prefix=f"{STORAGE_ROUTE}/"
     )
@@ -132,6 +143,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
+
+
+def _add_routes(app: FastAPI, settings: Settings) -> None:
     if settings.benchmark_routes:  # beside the feed, so both pay the same routing
         _add_benchmark_routes(app)
     # Starlette tries routes in order: what viewers call most (feeds, details) comes first,
@@ -140,7 +154,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     # Probes also answer at the root, where load balancers look for them.
     app.include_router(ops.router)
-    return app
 
 
 def _add_benchmark_routes(app: FastAPI) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import accounts
+from content import accounts, screening
 from content.errors import DomainError
 from content.models import Role
 from content.seed import seed
@@ -40,6 +42,23 @@ def _settings() -> Settings:
             message = error["msg"].removeprefix("Value error, ")
             typer.secho(f"configuration error: {name}{message}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
+
+
+@contextlib.asynccontextmanager
+async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the configured database, with the reference data every installation has."""
+    engine = db.make_engine(settings.resolved_database_url())
+    try:
+        async with db.make_sessionmaker(engine)() as session:
+            await seed(session)
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def _fail(message: str, exc: BaseException) -> NoReturn:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -112,43 +131,42 @@ def db_upgrade(revision: str = "head") -> None:
     db.upgrade(settings.resolved_database_url(), revision)
 
     async def _seed() -> None:
-        engine = db.make_engine(settings.resolved_database_url())
-        try:
-            async with db.make_sessionmaker(engine)() as session:
-                await seed(session)
-                await session.commit()
-        finally:
-            await engine.dispose()
+        async with _session(settings) as session:
+            await session.commit()
 
     asyncio.run(_seed())
     typer.echo(f"database at {revision}")
 
 
+_Roles = Annotated[
+    list[Role], typer.Option(help="repeatable; a science_reviewer also needs a --discipline")
+]
+_Password = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help=f"at least {accounts.STAFF.min_chars} characters for staff; omit it to be "
+        "asked (hidden, twice) instead of leaving it in the shell's history",
+    ),
+]
+_Disciplines = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="repeatable; a lowercase slug that content is tagged with, such as "
+        + ", ".join(accounts.DISCIPLINE_EXAMPLES)
+        + ": science reviewers review the content of their disciplines"
+    ),
+]
+
+
 @user_app.command("create")
 def user_create(
     username: Annotated[str, typer.Argument(help="3–64 letters, digits, '_', '.' or '-'")],
-    role: Annotated[
-        list[Role],
-        typer.Option(help="repeatable; a science_reviewer also needs a --discipline"),
-    ],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            help=f"at least {accounts.STAFF.min_chars} characters for staff; omit it to be "
-            "asked (hidden, twice) instead of leaving it in the shell's history",
-        ),
-    ],
-    discipline: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="repeatable; a lowercase slug that content is tagged with, such as "
-            + ", ".join(accounts.DISCIPLINE_EXAMPLES)
-            + ": science reviewers review the content of their disciplines"
-        ),
-    ] = None,
+    role: _Roles,
+    password: _Password,
+    discipline: _Disciplines = None,
     display_name: Annotated[str | None, typer.Option(help="default: the username")] = None,
 ) -> None:
     """Create a staff account, e.g. the first admin."""
@@ -156,28 +174,22 @@ def user_create(
     db.upgrade(settings.resolved_database_url())
 
     async def _create() -> str:
-        engine = db.make_engine(settings.resolved_database_url())
-        try:
-            async with db.make_sessionmaker(engine)() as session:
-                await seed(session)
-                user = await accounts.create_staff_user(
-                    session,
-                    username=username,
-                    password=password,
-                    display_name=display_name,
-                    roles=[r.value for r in role],
-                    disciplines=discipline or [],
-                )
-                await session.commit()
-                return user.id
-        finally:
-            await engine.dispose()
+        async with _session(settings) as session:
+            user = await accounts.create_staff_user(
+                session,
+                username=username,
+                password=password,
+                display_name=display_name,
+                roles=[r.value for r in role],
+                disciplines=discipline or [],
+            )
+            await session.commit()
+            return user.id
 
     try:
         user_id = asyncio.run(_create())
     except DomainError as exc:
-        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
+        _fail(f"error: {exc.message}", exc)
     typer.echo(f"created user {username} ({user_id}) with roles {', '.join(r.value for r in role)}")
 
 
@@ -193,38 +205,35 @@ def screening_import(
 ) -> None:
     """Import screening terms (or rumors) from CSV: bad rows and duplicates are reported, the
     rest imported; every process uses the new list from its next screening on."""
-    from content import screening
-
     settings = _settings()
     db.upgrade(settings.resolved_database_url())
-    columns = screening.RUMOR_COLUMNS if rumors else screening.TERM_COLUMNS
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = screening.read_rows(handle, columns)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        typer.secho(f"cannot read {path}: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
-    except DomainError as exc:
-        typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
+    rows = _read_rows(path, screening.RUMOR_COLUMNS if rumors else screening.TERM_COLUMNS)
+    run = screening.import_rumors if rumors else screening.import_terms
 
     async def _import() -> screening.ImportReport:
-        engine = db.make_engine(settings.resolved_database_url())
-        run = screening.import_rumors if rumors else screening.import_terms
-        try:
-            async with db.make_sessionmaker(engine)() as session:
-                await seed(session)
-                with typer.progressbar(length=len(rows), label="importing") as bar:
-                    report = await run(
-                        session, rows, dry_run=dry_run, recent=recent, progress=bar.update
-                    )
-                    if not dry_run:
-                        await session.commit()
-                return report
-        finally:
-            await engine.dispose()
+        async with _session(settings) as session:
+            with typer.progressbar(length=len(rows), label="importing") as bar:
+                report = await run(
+                    session, rows, dry_run=dry_run, recent=recent, progress=bar.update
+                )
+                if not dry_run:
+                    await session.commit()
+            return report
 
-    report = asyncio.run(_import())
+    _print_import(asyncio.run(_import()), dry_run)
+
+
+def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return screening.read_rows(handle, columns)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        _fail(f"cannot read {path}: {exc}", exc)
+    except DomainError as exc:
+        _fail(f"error: {exc.message}", exc)
+
+
+def _print_import(report: screening.ImportReport, dry_run: bool) -> None:
     for line, why in report.bad:
         typer.secho(f"line {line}: refused: {why}", fg=typer.colors.YELLOW, err=True)
     for line, why in report.duplicates:

@@ -1,8 +1,5 @@
-"""What a transaction asks to happen once it has committed: jobs to enqueue, feeds to bring in
-line, cached pages to drop. Services declare them here; one drain (`content/drain.py`) runs them.
-
-They ride on the session, so a transaction that never commits never runs them.
-"""
+"""What a transaction asks to happen once it has committed (jobs, feed syncs, cached pages to
+drop), declared on its session, so a rollback drops them; `content/drain.py` runs them."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""Jobs a service asks for, and the outbox that makes sure they run.
-
-``after_commit`` writes the job as a row of the outbox in the caller's transaction, so the job
-exists exactly when the change that needs it does, and declares it an effect of that transaction
-(content/effects.py): the drain enqueues it after the commit, so a job never sees stale rows. A
-worker marks the row taken when it starts the job, beats on it while it runs and deletes it when
-the job is done; the relay enqueues again whatever was not taken in time or whose worker went
-quiet. The queue may forget a job; the outbox does not (docs/jobs.md).
-"""
+"""Jobs a service asks for, and the outbox that makes sure they run: a row of the caller's
+transaction, enqueued after its commit and relayed until a worker is done (docs/jobs.md)."""
 
 from __future__ import annotations
 

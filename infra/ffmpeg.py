@@ -1,8 +1,5 @@
-"""ffmpeg plumbing: where the binary is, and running ffmpeg as a bounded, killable subprocess
-that reports progress. What a file contains is probed in `infra.media_probe`.
-
-Nothing here knows what Kepu accepts or produces; `content/` holds those rules.
-"""
+"""ffmpeg plumbing: where the binary is, and running it as a bounded, killable subprocess that
+reports progress. What Kepu accepts or produces is for `content/` to say."""
 
 from __future__ import annotations
 
@@ -133,42 +130,11 @@ async def run_ffmpeg(
     ffmpeg is killed and reaped before this returns. Raises `FfmpegError` (non-zero exit or
     killed by a signal) or `FfmpegTimeout`.
     """
-    command = ffmpeg_command(args, progress=True)
-    if sys.platform == "linux":
-        command = [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            _PDEATHSIG_LAUNCHER,
-            str(os.getpid()),
-            *command,
-        ]
+    command = _launched(ffmpeg_command(args, progress=True))
     reporter = _Reporter(on_progress if duration_s else None)
     async with _get_limiter():
-        process = await anyio.open_process(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE)
-        tail = bytearray()
-        try:
-            returncode: int | None = None
-            with anyio.move_on_after(timeout_s):
-                async with anyio.create_task_group() as tg:
-                    assert process.stderr is not None and process.stdout is not None
-                    tg.start_soon(_keep_tail, process.stderr, tail)
-                    await _follow_progress(process.stdout, reporter, duration_s or 0.0)
-                    returncode = await process.wait()
-            if returncode is None:
-                raise FfmpegTimeout(
-                    f"ffmpeg ran longer than {timeout_s:g} s and was killed",
-                    stderr=_text(tail),
-                )
-        finally:
-            if process.returncode is None:
-                process.kill()
-            # Reap it even when we are being cancelled, so no zombie or orphan is left behind.
-            with anyio.CancelScope(shield=True):
-                await process.aclose()
+        returncode, stderr = await _run(command, timeout_s, reporter, duration_s or 0.0)
     if returncode != 0:
-        stderr = _text(tail)
         how = f"was killed by signal {-returncode}" if returncode < 0 else f"exited {returncode}"
         raise FfmpegError(
             f"ffmpeg {how}: {stderr.strip() or '(no message)'}",
@@ -176,6 +142,41 @@ async def run_ffmpeg(
             stderr=stderr,
         )
     await reporter(1.0)
+
+
+def _launched(command: list[str]) -> list[str]:
+    """On Linux, ``command`` behind the launcher that kills ffmpeg when its parent dies."""
+    if sys.platform != "linux":
+        return command
+    return [sys.executable, "-I", "-S", "-c", _PDEATHSIG_LAUNCHER, str(os.getpid()), *command]
+
+
+async def _run(
+    command: list[str], timeout_s: float, reporter: _Reporter, duration_s: float
+) -> tuple[int, str]:
+    """Run ``command`` to its end, following its progress: its exit status and stderr's tail."""
+    process = await anyio.open_process(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE)
+    tail = bytearray()
+    try:
+        returncode: int | None = None
+        with anyio.move_on_after(timeout_s):
+            async with anyio.create_task_group() as tg:
+                assert process.stderr is not None and process.stdout is not None
+                tg.start_soon(_keep_tail, process.stderr, tail)
+                await _follow_progress(process.stdout, reporter, duration_s)
+                returncode = await process.wait()
+        if returncode is None:
+            raise FfmpegTimeout(
+                f"ffmpeg ran longer than {timeout_s:g} s and was killed",
+                stderr=_text(tail),
+            )
+    finally:
+        if process.returncode is None:
+            process.kill()
+        # Reap it even when we are being cancelled, so no zombie or orphan is left behind.
+        with anyio.CancelScope(shield=True):
+            await process.aclose()
+    return returncode, _text(tail)
 
 
 class _Reporter:

@@ -1,10 +1,5 @@
-"""Cache invalidation across processes over Redis pub/sub, with acknowledgements.
-
-``broadcast`` publishes a message and waits (bounded) until every subscribed process says it
-has dropped what the message names: when it returns, no process serves the old data. Each
-process runs one ``Listener``; while it is not subscribed (Redis down, reconnecting) its cache
-is disabled, because messages sent meanwhile would be missed.
-"""
+"""Cache invalidation across processes over Redis pub/sub: `broadcast` returns once every
+subscribed process acknowledged dropping what it names (docs/feeds.md)."""
 
 from __future__ import annotations
 
@@ -49,7 +44,8 @@ async def broadcast(redis: aioredis.Redis, channel: str, what: str, wait_s: floa
 
 class Listener:
     """Runs ``on_message(what)`` for each broadcast, and ``on_state(subscribed)`` whenever the
-    subscription is made or lost."""
+    subscription is made or lost. While unsubscribed its process must cache nothing: messages
+    sent meanwhile are missed."""
 
     def __init__(
         self,

@@ -1,11 +1,4 @@
-"""An in-process cache of ready-to-send response bodies (the "near cache" in front of Redis).
-
-Entries live ``ttl`` seconds at most and are all dropped by ``clear`` (a pub/sub message from
-another process). A build that began before a ``clear`` is never stored, and a request that
-arrives after it never waits on such a build, so nothing read before an invalidation can be
-served after it. While ``enabled`` is false (the invalidation channel is not connected, so
-another process's takedown could not reach us) nothing is cached.
-"""
+"""An in-process cache of ready-to-send response bodies (the "near cache" in front of Redis)."""
 
 from __future__ import annotations
 
@@ -18,6 +11,13 @@ V = TypeVar("V")
 
 
 class NearCache(Generic[V]):
+    """Entries live ``ttl_s`` at most and are dropped by ``clear`` (another process's message).
+
+    A build that began before a ``clear`` is never stored, and a request after it never waits on
+    such a build, so nothing read before an invalidation is served after it. While ``enabled`` is
+    false (the invalidation channel is not connected) nothing is cached.
+    """
+
     def __init__(self, max_entries: int, ttl_s: float) -> None:
         self.max_entries = max_entries
         self.ttl_s = ttl_s

@@ -47,35 +47,17 @@ async def sweep_once(
     """Give work with no job (none in the outbox either: from before it existed, or given up
     on) a job again, and remove what uploads left in storage. Run once a minute across all
     workers (a streaq cron fires once, whatever the number of workers)."""
+    grace = services.settings.abandoned_upload_grace_seconds
     async with services.read_sessions() as session:
         revisions = await review.stuck_in_machine_stage(session, review_after_s)
+        revisions = await _without_live_job(session, jobs.MACHINE_REVIEW, revisions)
         waiting_media = await media.stuck_media(session, media_after_s)
-        grace = services.settings.abandoned_upload_grace_seconds
+        waiting_media = await _without_live_job(session, jobs.PROCESS_MEDIA, waiting_media)
         abandoned = await media.abandoned_uploads(session, grace)
         spent = await media.spent_uploads(session, grace)
-        looked_after = await jobs.live_subjects(session, jobs.MACHINE_REVIEW, revisions)
-        revisions = [r for r in revisions if r not in looked_after]
-        looked_after = await jobs.live_subjects(session, jobs.PROCESS_MEDIA, waiting_media)
-        waiting_media = [m for m in waiting_media if m not in looked_after]
-
-    async def ask_again(s: AsyncSession) -> None:
-        for revision_id in revisions:
-            jobs.after_commit(s, jobs.MACHINE_REVIEW, revision_id)
-        for media_id in waiting_media:
-            jobs.after_commit(s, jobs.PROCESS_MEDIA, media_id)
-
     if revisions or waiting_media:
-        await _write(services, ask_again)
-    cleaned = 0
-    for upload in abandoned:
-
-        async def clean(s: AsyncSession, u: Upload = upload) -> bool:
-            return await media.clean_up_upload(s, services.storage, u)
-
-        try:
-            cleaned += await _write(services, clean)
-        except Exception:
-            log.exception("could not clean up upload %s; the next sweep retries", upload.id)
+        await _write(services, lambda s: _ask_again(s, revisions, waiting_media))
+    cleaned = await _clean_up_uploads(services, abandoned)
     # Bytes PUT to the keys of completed uploads: their URLs are dead now, so this is once.
     cleared = await media.clear_spent(services.storage, spent)
     if cleared:
@@ -86,6 +68,33 @@ async def sweep_once(
         "uploads": cleaned,
         "upload_keys": len(cleared),
     }
+
+
+async def _without_live_job(session: AsyncSession, name: str, subjects: list[str]) -> list[str]:
+    """``subjects`` less those with a job ``name`` in the outbox (the relay looks after them)."""
+    looked_after = await jobs.live_subjects(session, name, subjects)
+    return [subject for subject in subjects if subject not in looked_after]
+
+
+async def _ask_again(session: AsyncSession, revisions: list[str], waiting_media: list[str]) -> None:
+    for revision_id in revisions:
+        jobs.after_commit(session, jobs.MACHINE_REVIEW, revision_id)
+    for media_id in waiting_media:
+        jobs.after_commit(session, jobs.PROCESS_MEDIA, media_id)
+
+
+async def _clean_up_uploads(services: Services, abandoned: list[Upload]) -> int:
+    cleaned = 0
+    for upload in abandoned:
+
+        async def clean(s: AsyncSession, u: Upload = upload) -> bool:
+            return await media.clean_up_upload(s, services.storage, u)
+
+        try:
+            cleaned += await _write(services, clean)
+        except Exception:
+            log.exception("could not clean up upload %s; the next sweep retries", upload.id)
+    return cleaned
 
 
 async def _leave_signals_alone(_scope: object) -> None:

@@ -1,8 +1,5 @@
-"""What viewers browse: the feed, topics and audiences.
-
-A feed page is served from this process's near-cache as the very bytes built for the first
-request that asked for it (no session, no query, no serialisation on a hit); a miss reads the
-order from Redis and the cards from the database (api/feedcache.py, content/feeds)."""
+"""What viewers browse: the feed, topics and audiences. A page is served from the process's
+near-cache as ready bytes; a miss reads Redis and the database (docs/feeds.md)."""
 
 from __future__ import annotations
 

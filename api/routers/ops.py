@@ -1,7 +1,5 @@
-"""Operations: liveness, readiness (names the dependency that is down), Prometheus metrics.
-
-What they say is for anyone who can reach them: readiness names a component, never a path, an
-address or an exception (those go to the log); metrics need a token, or are off in production."""
+"""Operations: liveness, readiness (names the dependency that is down, never why: that goes to
+the log) and Prometheus metrics (behind a token, or off in production)."""
 
 from __future__ import annotations
 

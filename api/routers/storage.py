@@ -1,9 +1,5 @@
-"""The local-disk backend's signed upload and download URLs (embedded default only).
-
-With object storage configured this route does not exist: bytes go straight to S3/MinIO. Here
-the API streams them to disk in blocks, so its memory does not grow with the file size. Every
-refusal is a storage or domain error, turned into problem details by `api.problems`.
-"""
+"""The local-disk backend's signed upload and download URLs (embedded default only: with S3 the
+bytes never pass here), streamed in blocks so memory does not grow with the file."""
 
 from __future__ import annotations
 

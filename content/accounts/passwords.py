@@ -1,7 +1,5 @@
-"""Which passwords an account may have: long enough, and not guessable — judged by zxcvbn's
-estimate of how many guesses an attacker needs (common passwords, keyboard walks, repeats,
-dates, the account's own name). Staff accounts, which can publish, review or take content down,
-need more than viewers and creators."""
+"""Which passwords an account may have: long enough and not guessable by zxcvbn's estimate;
+staff, who can publish, review or take content down, need more (docs/accounts.md)."""
 
 from __future__ import annotations
 

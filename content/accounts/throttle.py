@@ -1,9 +1,5 @@
-"""How fast logins may be tried: the policy that slows password guessing on one account, password
-spraying across many accounts from one address, and floods of WeChat logins.
-
-Attempts are counted when they are admitted and taken back when they succeed, so the counters
-hold failures (and attempts still in flight): a burst of concurrent guesses cannot slip past a
-check made before any of them failed. Redis being down admits everything (logged in infra)."""
+"""How fast logins may be tried: slow password guessing on one account, password spraying from
+one address, and floods of WeChat logins (docs/accounts.md)."""
 
 from __future__ import annotations
 
@@ -24,6 +20,9 @@ STRIKES_WINDOW_S = 24 * 60 * 60
 WECHAT_WINDOW_S = 60
 
 
+# An attempt is counted when it is admitted and taken back when it succeeds, so the counters hold
+# failures and attempts still in flight: a burst of concurrent guesses cannot slip past a check
+# made before any of them failed.
 @dataclass(frozen=True)
 class Attempt:
     """An admitted login attempt: the counters it was counted in."""

@@ -1,13 +1,5 @@
-"""Views (with watch progress) and shares: buffered in Redis, written to the database in batches.
-
-A request appends its event to one Redis list and returns. The flush job (every few seconds)
-moves the whole list aside under a batch id in one atomic step, writes the batch in one
-transaction that also records the batch id, and only then deletes it from Redis. A worker killed
-anywhere in between leaves the batch in Redis; the next flush writes it (or, if its id is
-already recorded, just deletes it): nothing lost, nothing counted twice. With Redis down, the
-request writes its event to the database directly. What a lost Redis can cost is the events not
-yet flushed: about ``counter_flush_s`` seconds (plus Redis's own fsync second).
-"""
+"""Views (with watch progress) and shares: buffered in Redis, written to the database in batches
+that a killed flush neither loses nor counts twice (docs/feeds.md)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""Cursors: where the previous page ended, as (score, id) of its last item.
-
-A page continues strictly after that pair in the order (score desc, id desc), so items published
-meanwhile (higher scores) never shift later pages: no duplicates, no gaps. ``latest`` and
-``following`` score by publication time and write it as an ISO date; ``hot`` writes its score.
-A cursor is opaque to clients; anything this API did not give out is a 422, never a 500.
-"""
+"""Feed cursors: the (score, id) of a page's last item, opaque to clients; the next page starts
+strictly after it, so items published meanwhile shift nothing (docs/feeds.md)."""
 
 from __future__ import annotations
 

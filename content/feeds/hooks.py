@@ -1,12 +1,5 @@
-"""Keeping the feeds in step with the database after a commit.
-
-Services declare what changed (``content.effects.sync_feeds``, ``following_changed``); once the
-commit made it visible, the drain (content/drain.py) calls ``run``: Redis is brought in line with
-the rows, and — for publish, takedown, withdrawal and pins — every process drops its cached pages
-before the writer returns. Nothing here can lose data: the database is the truth, and a failed
-step only leaves Redis stale until the next sync or rebuild (readers check the database for
-every card they show).
-"""
+"""Keeping the feeds in step with the database after a commit: `run` carries out what services
+declared, in Redis and in every process's cached pages (docs/feeds.md)."""
 
 from __future__ import annotations
 
@@ -59,6 +52,8 @@ async def run(
                 for content_id in declared.feed_syncs:
                     await order.sync(session, redis, keys, content_id)
         except (RedisError, OSError) as exc:
+            # Nothing is lost: the rows are the truth, Redis stays stale until the next sync or
+            # rebuild, and readers check the database for every card they show.
             log.warning("feeds not synced after commit (Redis unavailable): %s", exc)
     if any(declared.feed_syncs.values()):
         await invalidate(EVERYTHING)

@@ -1,10 +1,5 @@
-"""Every Redis key and channel the feeds use, in one place.
-
-Keys are laid out for Redis Cluster: the part in braces (the hash tag) decides the slot, so
-keys that one command or script touches together share a tag — a feed and its rebuild copy
-(RENAME), the counter buffer and its batches (the flush script) — while different feeds spread
-over the cluster. Moving to a cluster later needs no key change.
-"""
+"""Every Redis key and channel the feeds use, laid out for Redis Cluster: keys that one command
+touches together share a hash tag (docs/feeds.md)."""
 
 from __future__ import annotations
 

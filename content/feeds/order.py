@@ -1,10 +1,5 @@
-"""The order of every feed, kept in Redis sorted sets derived from the database.
-
-``sync`` makes Redis agree with one content's row (in the feeds it belongs to, out of all the
-others); ``rebuild`` refills every feed from the database after Redis lost its data. Both are
-idempotent. Redis holds only ids and scores: cards are read from the database, so an id that
-Redis still lists after a takedown is never shown (see reading.py).
-"""
+"""The order of every feed, in Redis sorted sets derived from the database: `sync` for one
+content, `rebuild` for all after Redis lost them (both idempotent)."""
 
 from __future__ import annotations
 

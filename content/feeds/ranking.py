@@ -1,16 +1,5 @@
-"""The hot feed's score: interactions weighted by effort, decayed by age.
-
-    score = log10(1 + 2·likes + 3·favorites + 4·shares + 2·comments + 0.5·viewers + completions)
-            + published_at_seconds / DECAY_S
-
-Why this shape: the age term grows with publication time instead of shrinking with "now", so
-two items keep their relative order as time passes and nothing needs re-scoring on a clock —
-an item's score changes only when its own interactions do (a like, a flush of views). The
-logarithm makes the first interactions count most: every DECAY_S seconds (12.5 h) of age is
-worth ten times the interactions, so a day-old item needs about a hundred times the engagement
-of a fresh one to stay above it. Weights follow effort: a share or a favourite says more than a
-like, a finished video more than a started one, a view least of all (it costs nothing).
-"""
+"""The hot feed's score: interactions weighted by effort, decayed by age (the formula and why
+it has this shape: docs/feeds.md)."""
 
 from __future__ import annotations
 
@@ -19,6 +8,7 @@ from datetime import datetime
 
 from content.models import ContentStats
 
+# Every DECAY_S of age (12.5 h) is worth ten times the interactions.
 DECAY_S = 45_000.0
 WEIGHTS = {
     "likes": 2.0,

@@ -1,7 +1,5 @@
-"""Markdown bodies rendered to HTML that is safe to show (nothing executable survives, and no
-image loads from anywhere but our own media: an outside image is a tracking pixel, telling its
-server who read what, from where), and the text a viewer reads in it, tied back to the source,
-for screening."""
+"""Markdown bodies rendered to HTML that is safe to show (nothing executable, no image from
+outside our media: a tracking pixel), and the text a viewer reads, tied back to the source."""
 
 from __future__ import annotations
 

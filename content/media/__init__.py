@@ -1,19 +1,10 @@
 """Media: uploads straight to object storage, their processing into what viewers get, and the
-links that expose it.
+links that expose it. The modules (docs/media.md has a line on each) stay private:
 
-- `uploads` — signed upload URLs, quotas, completing an upload; `local_uploads` — bytes sent to
-  the local-disk storage route; `upload_sweep` — what uploads leave in storage, removed once
-  their URLs are dead.
-- `processing` — one processing attempt and its policy (retry, reject, give up), and its state.
-- `video_checks` (what a video must be), `video_plan` (the ffmpeg run planned for it),
-  `transcode` (the download → ffmpeg → upload pipeline), `images` (cover images), `workspace`
-  (their scratch directory and download); `failures` (which failures are final and which are
-  worth a retry).
-- `urls` — signed or CDN links for whoever may see a media item; `exposure` — the public CDN
-  copies of published media.
-- `keys` — where everything above lives in object storage: every key's layout.
-
-Its public names, below, are what the API and the workers use; the modules stay private.
+- uploads: `uploads`, `local_uploads`, `upload_sweep`;
+- processing: `processing` (the policy), `video_checks`, `video_plan`, `transcode`, `images`,
+  `workspace`, `failures`;
+- links: `urls`, `exposure`; and `keys`, every object key's layout.
 """
 
 from content.media.exposure import sync as sync_public_copies

@@ -1,10 +1,5 @@
-"""Public copies of published media for a CDN (when ``KEPU_PUBLIC_MEDIA_BASE_URL`` is set).
-
-The bucket stays private. Publishing copies a media item's files under ``public/<token>/…``, the
-only prefix the CDN may read, with a fresh unguessable token; taking content down (or replacing
-its live revision) deletes those copies, so its media is gone from the public at once. Without a
-CDN, viewers get short-lived signed URLs instead and nothing is copied.
-"""
+"""Public copies of published media for a CDN (with ``KEPU_PUBLIC_MEDIA_BASE_URL``): made under
+a fresh ``public/<token>/`` on publish, deleted once no published content shows the media."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""What can go wrong while processing an upload, sorted into the two kinds the job acts on.
-
-`MediaRejected` is final: the file itself is the problem, and ``reason`` tells the creator what
-to do (Chinese, then English). `TransientMediaError` is worth another try later: storage
-unreachable, the local disk failing, ffmpeg killed or out of time. Only the failures declared
-here as transient are turned into one; anything else is a bug, which no retry fixes.
-"""
+"""What can go wrong while processing an upload: `MediaRejected` (the file's fault, final) or
+`TransientMediaError` (worth another try); anything not declared here is a bug."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Cover images: what a creator uploads becomes a display-sized JPEG with no metadata.
-
-Phones write the place a photo was taken into it (EXIF GPS); the original stays private and
-viewers only ever get the re-encoded copy, which is also far smaller than a camera's original.
-"""
+"""Cover images: what a creator uploads becomes a display-sized JPEG without metadata (a
+phone's GPS position); viewers never get the original."""
 
 from __future__ import annotations
 

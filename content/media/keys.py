@@ -1,10 +1,4 @@
-"""Where media lives in object storage: every key's layout, in one place.
-
-- ``uploads/<owner>/<upload id>/original``: what a signed upload URL writes to;
-- ``media/<media id>/original``: the original, moved by complete out of that URL's reach;
-- ``media/<media id>/<label>.mp4``, ``preview.mp4``, ``cover.jpg``: what processing makes;
-- ``public/<token>/<key>``: the CDN's copies of a published media item's files.
-"""
+"""Where media lives in object storage: every key's layout, in one place (docs/media.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Bytes sent to the local-disk storage route (the embedded default; with S3 they never reach
-the API). A signed PUT writes only while its upload is open: once completed or abandoned, the
-same URL is refused, so nobody can swap what was, or will be, processed. It carries at most
-the declared size and only the declared content type.
-"""
+"""Bytes sent to the local-disk storage route (embedded default): a signed PUT writes only while
+its upload is open, at most the declared size, only the declared type (docs/media.md)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
 """Media processing: one attempt and its policy (`run`: what is retried, what fails at once,
-when to give up), and its durable state — who is processing what, how far, and the outcome.
-
-Every outcome is written to the database, so it survives the queue forgetting. Revisions waiting
-in the machine stage for a media item are handed back to machine review as soon as it is ready
-or has failed.
-"""
+when to give up), and its state in the database: who processes what, how far, the outcome."""
 
 from __future__ import annotations
 

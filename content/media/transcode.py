@@ -1,11 +1,5 @@
-"""The download → ffmpeg → upload pipeline of a video: `process_media` takes an original from
-object storage, checks it (`content.media.video_checks`), runs the planned ffmpeg job
-(`content.media.video_plan`) and uploads the renditions, cover and preview.
-
-Free of the database and of HTTP: the job's policy (`content.media.processing`) records the
-outcome. Failures are `MediaRejected` (final) or `TransientMediaError` (retry), see
-`content.media.failures`.
-"""
+"""The download → ffmpeg → upload pipeline of a video (`process_media`), free of the database
+and of HTTP: `processing` records its outcome."""
 
 from __future__ import annotations
 

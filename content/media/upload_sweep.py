@@ -1,17 +1,5 @@
-"""What uploads leave behind in storage once their URLs are dead, and the worker's sweep that
-removes it.
-
-- An upload never completed (abandoned): its object and multipart parts, and bytes a complete
-  moved to the media key before its transaction failed to commit. The upload becomes
-  ``aborted``.
-- A completed upload: whatever was PUT to its upload key after complete, since an S3 presigned
-  URL can be neither limited nor revoked before it expires. The media's original is at
-  ``media/<id>/original``, which this never touches.
-
-Each upload is swept once its URL has expired plus the grace (no PUT can arrive after that),
-and then marked ``swept_at`` so it is never looked at again. Every step is idempotent: a sweep
-that fails half-way is simply done again by the next one.
-"""
+"""What uploads leave in storage once their URLs are dead (abandoned uploads, bytes PUT after
+complete), and the worker's sweep that removes it (docs/media.md)."""
 
 from __future__ import annotations
 

@@ -82,6 +82,19 @@ async def start(
 ) -> UploadPlan:
     require_role(user, Role.creator)
     kind = _kind_of(content_type)
+    _check_size(settings, kind, size)
+    await _check_quota(session, settings, user, size)
+    upload = _new_upload(settings, user, kind, filename, content_type, size)
+    try:
+        url, parts = await _presign(storage, settings, upload)
+    except storage_base.StorageUnavailable as exc:
+        raise _unreachable() from exc
+    session.add(upload)
+    await session.flush()
+    return UploadPlan(upload, url, parts)
+
+
+def _check_size(settings: Settings, kind: MediaKind, size: int) -> None:
     if size <= 0:
         raise Invalid("size must be the file's size in bytes (more than 0)", field="size")
     cap = settings.max_image_bytes if kind == MediaKind.image else settings.max_video_bytes
@@ -90,7 +103,11 @@ async def start(
             f"{kind.value} uploads are limited to {cap // (1024 * 1024)} MiB",
             code="upload.too_large",
         )
-    await _check_quota(session, settings, user, size)
+
+
+def _new_upload(
+    settings: Settings, user: User, kind: MediaKind, filename: str, content_type: str, size: int
+) -> Upload:
     name = PurePosixPath(filename.replace("\\", "/")).name.strip()[:255] or "upload"
     upload = Upload(
         owner_id=user.id,
@@ -103,26 +120,29 @@ async def start(
         expires_at=utcnow() + timedelta(seconds=settings.upload_url_ttl_seconds),
     )
     upload.object_key = upload_key(user.id, upload.id)
+    return upload
+
+
+async def _presign(
+    storage: Storage, settings: Settings, upload: Upload
+) -> tuple[str | None, list[tuple[int, str]]]:
+    """The signed URL of a single PUT, or those of each part of a multipart upload (which
+    opens it in storage and marks ``upload`` multipart)."""
     ttl = settings.upload_url_ttl_seconds
-    try:
-        if size <= settings.multipart_threshold:
-            url = await storage.presign_put(upload.object_key, content_type, ttl, max_bytes=size)
-            parts: list[tuple[int, str]] = []
-        else:
-            upload.method = UploadMethod.multipart
-            upload.part_size = settings.multipart_part_size
-            upload.s3_upload_id = await storage.create_multipart(upload.object_key, content_type)
-            count = math.ceil(size / settings.multipart_part_size)
-            parts = [
-                (n, await storage.presign_part(upload.object_key, upload.s3_upload_id, n, ttl))
-                for n in range(1, count + 1)
-            ]
-            url = None
-    except storage_base.StorageUnavailable as exc:
-        raise _unreachable() from exc
-    session.add(upload)
-    await session.flush()
-    return UploadPlan(upload, url, parts)
+    if upload.size <= settings.multipart_threshold:
+        url = await storage.presign_put(
+            upload.object_key, upload.content_type, ttl, max_bytes=upload.size
+        )
+        return url, []
+    upload.method = UploadMethod.multipart
+    upload.part_size = settings.multipart_part_size
+    upload.s3_upload_id = await storage.create_multipart(upload.object_key, upload.content_type)
+    count = math.ceil(upload.size / settings.multipart_part_size)
+    parts = [
+        (n, await storage.presign_part(upload.object_key, upload.s3_upload_id, n, ttl))
+        for n in range(1, count + 1)
+    ]
+    return None, parts
 
 
 async def used_today(session: AsyncSession, user: User) -> int:

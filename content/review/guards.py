@@ -1,9 +1,5 @@
-"""The rules binding a human reviewer, as the workflow table names them (``Transition.guards``).
-
-Each guard is one SQL expression over a ReviewTask joined with its Content, used both to filter
-what a reviewer is handed (the queue, what they may read) and to refuse one task with the error
-that guard stands for, so the filter and the check cannot drift apart.
-"""
+"""The rules binding a human reviewer (``Transition.guards``), each one SQL expression that both
+filters what a reviewer is handed and refuses one task, so the two cannot drift apart."""
 
 from __future__ import annotations
 

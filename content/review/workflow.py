@@ -1,13 +1,5 @@
-"""The review workflow as data: one table of allowed transitions, one function applying them.
-
-The table says, for each (state, action), where it leads, who may take it and which rules bind the
-person taking it. Everything else about "who may do what" is derived from it: who decides a
-stage, which actions are decisions, which tasks a reviewer is handed (``workable``).
-
-No router or job changes a content's state any other way. Each transition is a conditional
-UPDATE (``… WHERE state = :expected``) so two racing actions cannot both win, and it writes a
-``ReviewEvent`` row in the same transaction.
-"""
+"""The review workflow as data: one table of allowed transitions, from which who may do what is
+derived, and `apply`, the only way a state changes (docs/review-workflow.md)."""
 
 from __future__ import annotations
 
@@ -275,20 +267,9 @@ async def apply(
     await _check_actor(session, transition, content, revision, actor)
     now = utcnow()
     from_status, from_state = content.status, revision_state(revision)
-    to, ends = transition.to, transition.ends
-    if ends is not None:
-        new_status = ends
-        changes = await _end_content(session, content, revision, comment, now)
-    elif to is None:
-        raise ValueError(f"{action}: a transition moves the revision or ends the content")
-    elif transition.starts_revision:
-        revision, changes = await _start_revision(session, content, revision, values or {})
-        new_status = content_status_for(content.live_revision_id is not None, to)
-    else:
-        await _move_revision(session, revision, to, now)
-        changes = await _enter(session, content, revision, to, now)
-        live = changes.get("live_revision_id", content.live_revision_id) is not None
-        new_status = content_status_for(live, to)
+    revision, new_status, changes = await _carry_out(
+        session, transition, content, revision, comment, values or {}, now
+    )
     await _set_content_status(session, content, from_status, new_status, changes, now)
     session.add(
         ReviewEvent(
@@ -305,6 +286,31 @@ async def apply(
         )
     )
     return revision
+
+
+async def _carry_out(
+    session: AsyncSession,
+    transition: Transition,
+    content: Content,
+    revision: Revision,
+    comment: str | None,
+    values: dict[str, Any],
+    now: datetime,
+) -> tuple[Revision, ContentStatus, dict[str, Any]]:
+    """End the content, start a new revision, or move this one: the working revision after,
+    the content's new status and the content columns to write with it."""
+    to, ends = transition.to, transition.ends
+    if ends is not None:
+        return revision, ends, await _end_content(session, content, revision, comment, now)
+    if to is None:
+        raise ValueError("a transition moves the revision or ends the content")  # see Transition
+    if transition.starts_revision:
+        revision, changes = await _start_revision(session, content, revision, values)
+        return revision, content_status_for(content.live_revision_id is not None, to), changes
+    await _move_revision(session, revision, to, now)
+    changes = await _enter(session, content, revision, to, now)
+    live = changes.get("live_revision_id", content.live_revision_id) is not None
+    return revision, content_status_for(live, to), changes
 
 
 def _stale(what: str) -> Conflict:

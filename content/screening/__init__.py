@@ -1,17 +1,10 @@
-"""Machine review of text (screening): sensitive terms however they are disguised, absolute health
-and efficacy claims, known rumors (told apart from texts that debunk them) and science claims
-without references, reported as findings whose offsets point into the source text.
+"""Machine review of text: disguised sensitive terms, absolute health claims, known rumors (told
+apart from debunks), science claims without references (docs/screening.md). The modules:
 
-- `fold`: normalisation and the maps from normalised positions back to source positions;
-- `terms`: dictionary entries, the default list, and the separator rule (evasion or prose);
-- `claims`: absolute-claim patterns and science markers;
-- `rumors`: rumor entries, their meaning-bearing words, refuting cues; `library`: default rumors;
-- `dictionary`: the terms and rumors kept by operators, and the screener built from them
-  (cached per database and version); `imports`: bulk CSV imports and their dry runs;
-  `second_opinion`: WeChat's content-security check beside ours; `revisions`: what of a
-  revision is screened, for the machine stage and the dry runs alike;
-- `findings`: what is reported; `hits`: the keys found in one field and the way back to the
-  text; `screener`: all of it in a few passes over each field.
+- reading: `fold`, `terms`, `claims`, `rumors`, `library` (the default rumors);
+- matching: `hits`, `screener`, `findings`;
+- around it: `dictionary` (operators' lists, the cached screener), `imports`, `revisions` (what
+  of a revision is screened), `second_opinion` (WeChat's check).
 """
 
 from content.screening.claims import CLAIMS, SCIENCE_MARKERS

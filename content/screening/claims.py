@@ -1,12 +1,5 @@
-"""Scientific-accuracy checks on normalised text: absolute and exaggerated health and efficacy
-claims (in the spirit of the advertising law's ban on absolute terms and guaranteed cures), and the
-science statements that call for references.
-
-Claims are patterns, not a word list: each names a kind of promise (a cure for good, no risk at
-all, the best or the first, a guaranteed result …) and the phrasings it takes. They run over the
-normalised text (simplified, lower case, punctuation and spaces gone, so "100%有效" reads
-"100有效"). A claim denied or distanced just before it (无法根治, 所谓根治, 没有零风险) is not one.
-"""
+"""Absolute and exaggerated health and efficacy claims, as patterns over normalised text, and
+the science statements that call for references."""
 
 from __future__ import annotations
 
@@ -17,6 +10,8 @@ from typing import Final
 
 __all__ = ["CLAIMS", "SCIENCE_MARKERS", "ClaimKind", "find_claims"]
 
+# Patterns run over normalised text: simplified, lower case, punctuation and spaces gone (so
+# "100%有效" reads "100有效").
 _H = "[\u4e00-\u9fff]"  # one Chinese character
 _N = "(?:\\d+|[一二两三四五六七八九十百千]+)"  # a number, in digits or in words
 _EFFECT = "(?:有效|治愈|治好|痊愈|根治|根除|康复|见效|安全|成功|无毒|无害|天然|消失|长高|瘦)"

@@ -1,13 +1,5 @@
-"""The screening dictionary and the rumor library that operators keep, and the screener built
-from them.
-
-Every change bumps one version number in the database. Each process (API or worker) keeps the
-screener it built with the version it was built from, and reads the version — one primary-key
-lookup — before each screening: a change takes effect for the next screening in every process at
-once, without a restart, and the findings name the version that produced them. Building a
-screener takes a good part of a second with 10 000 terms: it runs in a worker thread, so the
-process keeps serving meanwhile, and once per change however many screenings are waiting for it.
-"""
+"""The screening dictionary and rumor library that operators keep, and the screener built from
+them, which every process uses from its next screening after a change."""
 
 from __future__ import annotations
 
@@ -76,6 +68,8 @@ def rumor_spec(row: Rumor) -> RumorSpec:
 
 
 async def current_screener(session: AsyncSession) -> Screener:
+    """The screener of the dictionary's current version (one primary-key read). After a change it
+    is rebuilt in a worker thread, once however many screenings wait for it."""
     version = await dictionary_version(session)
     key = (_database_of(session), version)
     if _cache.screener is not None and _cache.key == key:

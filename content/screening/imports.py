@@ -1,10 +1,5 @@
-"""Bulk import of screening terms and rumors from CSV, and the dry run that shows what a new list
-would change on recent submissions before anything is written.
-
-Terms CSV: a header row with `term,category,severity` and optionally `pinyin` (1/true/yes/是).
-Rumors CSV: `claim,truth,keywords,source`, keywords separated by `;` (alternatives by `|`).
-Bad rows and duplicates are reported with their line numbers; the rest is imported.
-"""
+"""Bulk import of screening terms and rumors from CSV (columns: docs/screening.md), and the dry
+run that shows what a new list would change on recent submissions."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""The default rumor library: well-known Chinese science rumors, what is established instead, and
-who established it, in `default_rumors.csv` (written in our own words). Seeded into a new
-installation so screening knows the common rumors on its first run; operators keep the library
-from then on. The file has the columns `kepu screening import --rumors` reads, plus `topic`
-(food, health, radiation, vaccine, emergency).
-"""
+"""The default rumor library, read from `default_rumors.csv` (the import's rumor columns plus
+`topic`) and seeded into a new installation."""
 
 from __future__ import annotations
 

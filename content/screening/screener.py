@@ -1,9 +1,5 @@
-"""The screener: every check over the named fields of one piece of content in a few passes, and
-the findings it reports, with offsets into each field's source text.
-
-Pure Python, no I/O: the caller loads the dictionary and the rumor library and builds a `Screener`
-once; a built `Screener` is immutable and can be shared between threads.
-"""
+"""The screener: every check over the named fields of one content in a few passes. Pure, no
+I/O; once built, immutable and shared between threads."""
 
 from __future__ import annotations
 
@@ -129,19 +125,7 @@ class Screener:
             findings += result.findings
             science = science or (name != "references" and result.science)
         if has_references is False and science:
-            findings.append(
-                Finding(
-                    check=Check.references,
-                    severity=Severity.info,
-                    field="references",
-                    start=0,
-                    end=0,
-                    excerpt="",
-                    message="文中有科学性陈述（如「研究表明」、百分比数据），但没有列出参考文献，"
-                    "请补充来源",
-                    dictionary_version=self.version,
-                )
-            )
+            findings.append(_references_missing(self.version))
         order = {name: rank for rank, name in enumerate(fields)}
         findings.sort(
             key=lambda f: (order.get(f.field, len(order)), f.start, f.end, f.check, f.message)
@@ -150,28 +134,16 @@ class Screener:
 
     def _scan_field(self, name: str, text: str, is_markdown: bool) -> _Field:
         visible = visible_text(text) if is_markdown else Visible(text)
-        folded = fold(visible.text)
-        hits = FieldHits(self._tables, visible, folded)
-        result = _Field(science=_PERCENT_RE.search(visible.text) is not None)
-        result.science = result.science or hits.science
+        hits = FieldHits(self._tables, visible, fold(visible.text))
+        found = _Findings(name, text, visible, hits, self.version)
+        self._report_terms(found)
+        _report_claims(found)
+        self._report_rumors(found)
+        science = _PERCENT_RE.search(visible.text) is not None or hits.science
+        return _Field(findings=found.findings, science=science)
 
-        def finding(
-            vis: _Span,
-            check: Check,
-            severity: Severity,
-            message: str,
-            category: str | None = None,
-            ref: str | None = None,
-        ) -> None:
-            start, end = visible.source_span(*vis)
-            excerpt = text[start:end]
-            message = message.replace(_EXCERPT, excerpt)
-            result.findings.append(
-                Finding(check, severity, name, start, end, excerpt, message, category, ref,
-                        self.version)
-            )  # fmt: skip
-
-        for positions, index, homophone in hits.terms():
+    def _report_terms(self, found: _Findings) -> None:
+        for positions, index, homophone in found.hits.terms():
             spec = self._terms[index]
             severity = spec.severity
             how = "含有"
@@ -184,32 +156,80 @@ class Screener:
                 "请删除或改写这部分内容"
             )
             vis = (positions[0], positions[-1] + 1)
-            finding(vis, Check.dictionary, severity, message, category=spec.category)
+            found.add(vis, Check.dictionary, severity, message, category=spec.category)
 
-        def flagged(span: _Span, check: Check, refuted: bool, message: str, hint: str,
-                    ref: str | None = None) -> None:  # fmt: skip
-            vis = hits.visible_span(*span)
-            if refuted:
-                finding(vis, check, Severity.info, hint, ref=ref)
-            else:
-                finding(vis, check, Severity.warn, message, ref=ref)
-
-        for span, kind_of in hits.claims():
-            hint = _EXCERPT_Q + "是绝对化的健康宣称，这里看起来是在批驳它；请确认上下文写清了事实"
-            flagged(span, Check.health_claim, hits.refuted(span), _claim_message(kind_of), hint)
-
-        for index, span in hits.rumors().items():
+    def _report_rumors(self, found: _Findings) -> None:
+        for index, span in found.hits.rumors().items():
             rumor = self._rumors[index]
             source = f"（来源：{rumor.source}）" if rumor.source else ""
-            flagged(
-                span, Check.rumor, hits.refuted(span, own=self._rumor_claims[index]),
+            found.flagged(
+                span, Check.rumor, found.hits.refuted(span, own=self._rumor_claims[index]),
                 f"与已知谣言「{rumor.claim}」相符。经核实：{rumor.truth}{source}"
                 "请删除或改正这部分内容；如果是在辟谣，请写明真相。",
                 f"这里提到了已知谣言「{rumor.claim}」，看起来是在辟谣。请确认写清了真相："
                 f"{rumor.truth}{source}",
                 rumor.ref,
             )  # fmt: skip
-        return result
+
+
+class _Findings:
+    """The findings of one field as they are found, their spans mapped back to its source."""
+
+    def __init__(
+        self, name: str, text: str, visible: Visible, hits: FieldHits, version: int | None
+    ) -> None:
+        self.hits = hits
+        self.findings: list[Finding] = []
+        self._name = name
+        self._text = text
+        self._visible = visible
+        self._version = version
+
+    def add(
+        self,
+        vis: _Span,
+        check: Check,
+        severity: Severity,
+        message: str,
+        category: str | None = None,
+        ref: str | None = None,
+    ) -> None:
+        start, end = self._visible.source_span(*vis)
+        excerpt = self._text[start:end]
+        message = message.replace(_EXCERPT, excerpt)
+        self.findings.append(
+            Finding(check, severity, self._name, start, end, excerpt, message, category, ref,
+                    self._version)
+        )  # fmt: skip
+
+    def flagged(self, span: _Span, check: Check, refuted: bool, message: str, hint: str,
+                ref: str | None = None) -> None:  # fmt: skip
+        """A claim or a rumor: a warning, or only the hint where it is being refuted."""
+        vis = self.hits.visible_span(*span)
+        if refuted:
+            self.add(vis, check, Severity.info, hint, ref=ref)
+        else:
+            self.add(vis, check, Severity.warn, message, ref=ref)
+
+
+def _report_claims(found: _Findings) -> None:
+    for span, kind_of in found.hits.claims():
+        hint = _EXCERPT_Q + "是绝对化的健康宣称，这里看起来是在批驳它；请确认上下文写清了事实"
+        refuted = found.hits.refuted(span)
+        found.flagged(span, Check.health_claim, refuted, _claim_message(kind_of), hint)
+
+
+def _references_missing(version: int | None) -> Finding:
+    return Finding(
+        check=Check.references,
+        severity=Severity.info,
+        field="references",
+        start=0,
+        end=0,
+        excerpt="",
+        message="文中有科学性陈述（如「研究表明」、百分比数据），但没有列出参考文献，请补充来源",
+        dictionary_version=version,
+    )
 
 
 def _claim_message(kind: ClaimKind) -> str:

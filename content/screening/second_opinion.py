@@ -1,7 +1,5 @@
-"""WeChat's content-security check (msgSecCheck v2) as a second opinion on screened text: its
-verdicts become findings next to ours. Off unless configured (`KEPU_WECHAT_SECCHECK` and the
-mini-program's credentials); when WeChat is slow or down, screening goes on without it and says
-so in an `info` finding."""
+"""WeChat's content-security check as a second opinion beside ours, when configured; a slow or
+down WeChat never blocks screening, which says so in an `info` finding (docs/screening.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The object-storage interface the app codes against, its errors, and the rules for keys.
-
-Two implementations follow it: `S3Storage` (MinIO or any S3 server) and `LocalStorage` (files
-under the data dir, for the embedded default). Callers never learn which one they hold.
-"""
+"""The object-storage interface the app codes against (`S3Storage` or `LocalStorage`, callers
+never learn which), its errors, and the rules for keys."""
 
 from __future__ import annotations
 

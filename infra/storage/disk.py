@@ -1,15 +1,5 @@
-"""Objects as files under a root directory, for `LocalStorage`: written to a temp file and
-renamed into place when complete, so a reader never sees half an object, with a small metadata
-file beside each (ETag, content type). Blocking: `LocalStorage` calls this from worker threads.
-
-On disk, besides the objects themselves::
-
-    .tmp/                          files being written, renamed into place when complete
-    <dir>/.<name>.meta.json        ETag and content type of <dir>/<name>
-
-Object keys never have a segment starting with a dot (see `check_key`), so neither can collide
-with an object.
-"""
+"""Objects as files under a root directory, for `LocalStorage`. Blocking: `LocalStorage` calls
+this from worker threads."""
 
 from __future__ import annotations
 
@@ -32,6 +22,16 @@ _STALE_TEMP_S = 24 * 3600
 
 
 class Disk:
+    """Each object is written to a temp file and renamed into place when complete, so a reader
+    never sees half of one, with a small metadata file beside it. Besides the objects::
+
+        .tmp/                          files being written
+        <dir>/.<name>.meta.json        ETag and content type of <dir>/<name>
+
+    Object keys never have a segment starting with a dot (`check_key`), so neither collides with
+    an object.
+    """
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tmp = root / ".tmp"

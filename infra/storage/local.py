@@ -1,11 +1,5 @@
-"""`Storage` on the local disk, for the embedded default (no S3 server to install).
-
-Objects are files under ``root`` (`infra.storage.disk`, multipart uploads in
-`infra.storage.local_multipart`). Clients upload and download through URLs that point at the
-API's storage route and carry an HMAC signature and an expiry, the way S3 presigned URLs do
-(`infra.storage.signing`); the route checks them with `LocalStorage.verify` and streams bytes
-with `write_stream` / `open_read`. Where that route is served is the caller's to say.
-"""
+"""`Storage` on the local disk, for the embedded default: files under ``root``, and URLs to the
+API's storage route signed with an HMAC and an expiry, as S3 presigned URLs are."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Multipart uploads on local disk, with S3's rules (part numbers, ETags, a minimum part size),
-so code tested on one backend behaves the same on the other. Blocking: `LocalStorage` calls
-this from worker threads. Each upload is a directory::
-
-    .multipart/<upload_id>/        upload.json (key, content type) and parts "<n>.<md5>"
-"""
+"""Multipart uploads on local disk with S3's rules, so code tested on one backend behaves the
+same on the other. Blocking: `LocalStorage` calls this from worker threads."""
 
 from __future__ import annotations
 
@@ -30,6 +26,13 @@ _PART_FILE = re.compile(r"(\d+)\.([0-9a-f]{32})")
 
 
 class Multipart:
+    """Part numbers, ETags and a minimum part size as S3 has them.
+
+    Each upload is a directory::
+
+        .multipart/<upload_id>/        upload.json (key, content type) and parts "<n>.<md5>"
+    """
+
     def __init__(self, disk: Disk) -> None:
         self._disk = disk
         self.root = disk.root / ".multipart"

@@ -1,9 +1,5 @@
-"""The ``Range`` header of a GET on local-disk storage (RFC 9110 §14), checked before any byte
-is sent, so a bad one is refused with a clear error instead of whatever the file response does.
-
-Stricter than the file response that serves the bytes afterwards: whatever passes here, it
-serves as a range (or, past its limit of ranges, whole).
-"""
+"""The ``Range`` header of a GET on local-disk storage (RFC 9110 §14), checked before any byte is
+sent: a bad one gets a clear error, not whatever the file response would do."""
 
 from __future__ import annotations
 
@@ -17,7 +13,9 @@ _SPEC = re.compile(r"(\d*)-(\d*)")
 
 def check_range(header: str | None, size: int) -> None:
     """Raise `InvalidRange` for a header that is not ``bytes=<ranges>``, and
-    `RangeNotSatisfiable` when a range starts at or past the end of a ``size``-byte object."""
+    `RangeNotSatisfiable` when a range starts at or past the end of a ``size``-byte object.
+    Stricter than the file response that serves the bytes afterwards: whatever passes here, it
+    serves as a range (or, past its own limit of ranges, whole)."""
     if header is None:
         return
     unit, sep, specs = header.partition("=")

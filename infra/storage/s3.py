@@ -1,9 +1,5 @@
-"""`Storage` on an S3 server (MinIO in production, SeaweedFS in tests) through the minio SDK.
-
-The SDK is synchronous: signing URLs is local computation and runs inline (the client is given
-its region, so it never asks the server for it), every call that touches the network runs in a
-worker thread.
-"""
+"""`Storage` on an S3 server (MinIO in production, SeaweedFS in tests) through the minio SDK,
+which is synchronous: calls that touch the network run in a worker thread."""
 
 from __future__ import annotations
 
@@ -82,6 +78,7 @@ class S3Storage:
                 total=2, connect=1, backoff_factor=0.1, status_forcelist=[502, 503, 504]
             ),
         )
+        # Given its region, the client never asks the server for it: signing stays local.
         self._client = Minio(
             endpoint,
             access_key=access_key,
