@@ -4,8 +4,18 @@ accepted, so a NUL or a title that shows nothing cannot get in through any field
 from __future__ import annotations
 
 import unicodedata
+from typing import Final
+
+import regex
 
 from content.errors import Invalid
+
+# Every Default_Ignorable code point (Unicode's own property: zero-width characters, joiners, the
+# bidirectional controls U+202A–U+202E and U+2066–U+2069, variation selectors, soft hyphens, tag
+# characters …): nothing a reader sees, everything an evader needs to reverse a term on screen or
+# pad it out. Removed from every text people write before it is stored, and by screening before
+# it matches (an emoji sequence joined by U+200D shows as its parts; a price we accept).
+IGNORABLE_RE: Final = regex.compile(r"\p{Default_Ignorable_Code_Point}+")
 
 # Characters that render as nothing but are not white space to str.strip(): zero-width space,
 # joiners, word joiner, byte-order mark (all category Cf) and a few fillers that draw blank.
@@ -20,20 +30,27 @@ def _shows_nothing(char: str) -> bool:
     )
 
 
+def remove_ignorables(text: str) -> str:
+    """``text`` without its Default_Ignorable code points."""
+    return IGNORABLE_RE.sub("", text)
+
+
 def is_blank(text: str) -> bool:
     """True when ``text`` would show nothing: empty, white space, zero-width characters."""
     return all(_shows_nothing(c) for c in text)
 
 
 def clean_text(value: str | None, name: str, limit: int, *, required: bool) -> str:
-    """``value`` stripped of surrounding white space, or Invalid naming ``name``: a NUL
+    """``value`` stripped of surrounding white space and of invisible code points (bidirectional
+    controls, zero-width and every other Default_Ignorable one), or Invalid naming ``name``: a NUL
     (PostgreSQL cannot store it, and no writer means it), more than ``limit`` characters, or
     text that shows nothing — which is refused when given even where the field is optional,
     since an invisible summary or name is a mistake or a trick, never an intent."""
-    text = (value or "").strip()
-    if "\x00" in text:
+    given = (value or "").strip()
+    if "\x00" in given:
         raise Invalid(f"{name} contains a NUL character; remove it", field=name)
-    if text and is_blank(text):
+    text = remove_ignorables(given).strip()
+    if given and is_blank(text):
         raise Invalid(f"{name} shows nothing (only invisible characters)", field=name)
     if required and not text:
         raise Invalid(f"{name} must not be empty", field=name)

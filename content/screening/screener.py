@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from content.kit import Visible, visible_text
+from content.kit import Visible, visible_plain, visible_text
 from content.models import Severity
 from content.screening.claims import CLAIMS, SCIENCE_MARKERS, ClaimKind
 from content.screening.findings import SEVERITY_RANK, Check, Finding
@@ -133,7 +133,7 @@ class Screener:
         return findings
 
     def _scan_field(self, name: str, text: str, is_markdown: bool) -> _Field:
-        visible = visible_text(text) if is_markdown else Visible(text)
+        visible = visible_text(text) if is_markdown else visible_plain(text)
         hits = FieldHits(self._tables, visible, fold(visible.text))
         found = _Findings(name, text, visible, hits, self.version)
         self._report_terms(found)

@@ -32,12 +32,20 @@ def test_entities_tags_comments_and_split_links_do_not_hide_a_term() -> None:
         )
 
 
-def test_markup_the_viewer_does_not_read_is_not_screened() -> None:
-    assert terms_in("![法轮功](https://x.example/a.png) 一张图") == []
-    assert terms_in("<script>法轮功</script>正文") == []
+def test_what_the_sanitiser_drops_is_neither_screened_nor_served() -> None:
+    for body in (
+        "<script>法轮功</script>正文",
+        "正文<!-- 法轮功 -->",
+        '<span title="法轮功">正文</span>',
+        "<style>法轮功</style>正文",
+        "<template>法轮功</template>正文",
+        '<table><tr><td align="法轮功">正文</td></tr></table>',
+    ):
+        assert terms_in(body) == [], body
+        assert "法轮功" not in render(body), body
 
 
-def test_visible_text_matches_what_the_renderer_shows() -> None:
+def test_visible_text_is_the_text_of_what_the_renderer_shows() -> None:
     source = "**提示**：请在[官方网站](https://www.example.cn)预约，H<sub>2</sub>O &amp; 水。"
     shown = visible_text(source).text
     rendered = render(source)
