@@ -17,7 +17,7 @@ from content.screening.fold import (
     fold,
     homophone_spellings,
     normalize,
-    pinyin_key,
+    pinyin_keys,
 )
 from content.screening.hits import (
     ALLOW,
@@ -268,9 +268,9 @@ def _add_terms(keys: _Keys, terms: Iterable[TermSpec]) -> list[TermSpec]:
         if spec.pinyin and HAN_RE.fullmatch(key) and len(key) >= 3:
             for spelling in homophone_spellings(key):
                 keys.add(spelling, HOMOPHONE, index)
-            spelt = pinyin_key(key)
-            if len(spelt) >= _MIN_PINYIN_LETTERS:
-                keys.add(spelt, HOMOPHONE, index)
+            for spelt in pinyin_keys(key):
+                if len(spelt) >= _MIN_PINYIN_LETTERS:
+                    keys.add(spelt, HOMOPHONE, index)
     return list(by_key.values())
 
 
