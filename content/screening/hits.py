@@ -4,6 +4,7 @@ whether refuting words stand near a rumor or a claim."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,20 +15,24 @@ import ahocorasick
 from content.kit import Visible
 from content.screening.claims import ClaimKind, find_claims
 from content.screening.fold import NOT_HAN_RE, Folded, HanMap, byte_to_char, han_norm
-from content.screening.rumors import close_together
+from content.screening.rumors import AFFIRMING_RE, CONTRADICTING_RE, close_together
 from content.screening.terms import spread_is_evasion
 
 __all__ = ["FieldHits", "Tables", "automaton"]
 
 # What an automaton key stands for; one key can stand for several things at once.
-KINDS: Final = 9
-TERM, HOMOPHONE, ALLOW, KEYWORD, CLAIM, SCIENCE, REFUTE, NEGATE, ANCHOR = range(KINDS)
+KINDS: Final = 10
+TERM, HOMOPHONE, ALLOW, KEYWORD, CLAIM, SCIENCE, REFUTE, NEGATE, ANCHOR, TRUTH = range(KINDS)
 
 # Distances in characters of the text as read: keywords further apart are unrelated; a refuting
 # word must be this close to a rumor or a claim, and a plain negation closer.
 RUMOR_WINDOW: Final = 80
 _REFUTE_NEAR: Final = 40
 _NEGATE_NEAR: Final = 15
+# A refuting word denied (「不是谣言」) is found within this many characters around the word.
+_AFFIRM_REACH: Final = 12
+# A rumor's truth restated: this many of its words within RUMOR_WINDOW of it.
+TRUTH_WORDS_NEEDED: Final = 2
 
 _HAN_FORM, _FULL_FORM = 0, 1
 _Span = tuple[int, int]
@@ -46,6 +51,8 @@ class Tables:
     rumor_groups: list[list[set[int]]]  # rumor → its groups' keyword ids
     rumor_need: list[int]  # rumor → how many of its groups must be found
     negations: list[str]  # negation cue id → its normalised form
+    denials: list[re.Pattern[str] | None]  # rumor → a negation before a word of its claim
+    truth_rumors: list[list[int]]  # truth word id → the rumors whose truth holds it
 
 
 def automaton(keys: Mapping[str, list[tuple[int, int]]]) -> ahocorasick.Automaton | None:
@@ -105,6 +112,7 @@ class FieldHits:
         self._keywords: dict[int, list[tuple[int, int, int]]] = {}
         self.refutes: list[tuple[int, int]] = []
         self._negations: list[tuple[int, int, int]] = []
+        self._truths: dict[int, list[tuple[int, int]]] = {}  # rumor → (form, start) of its words
         # Hits sorted by kind as they come: (form, start, end, index) per kind.
         hits: list[list[tuple[int, int, int, int]]] = [[] for _ in range(KINDS)]
         for s, e, kind, index in _hits(tables.han, self._han_text):
@@ -124,6 +132,9 @@ class FieldHits:
         self.refutes = [(f, s) for f, s, _, _ in hits[REFUTE]]
         self._negations = [(f, s, i) for f, s, _, i in hits[NEGATE]]
         self._anchors = [(f, s) for f, s, _, _ in hits[ANCHOR]]
+        for f, s, _, i in hits[TRUTH]:
+            for rumor in tables.truth_rumors[i]:
+                self._truths.setdefault(rumor, []).append((i, self._to_norm(f, s)))
 
     def _mixed_windows(self) -> list[_Span]:
         reach = self._tables.mixed_reach
@@ -200,19 +211,50 @@ class FieldHits:
 
     def refuted(self, span: _Span, own: str = "") -> bool:
         """Whether refuting words stand near `span` (normalised text); negations that are part
-        of the rumor's own claim (`own`) do not count."""
+        of the rumor's own claim (`own`) do not count, nor do words of a denied refutation
+        (「这绝对不是谣言」)."""
         if self._cues is None:
             self._cues = sorted(self._to_norm(form, at) for form, at in self.refutes)
             self._negation_at = sorted((self._to_norm(f, at), i) for f, at, i in self._negations)
         start, end = span
         k = bisect_left(self._cues, start - _REFUTE_NEAR)
-        if k < len(self._cues) and self._cues[k] <= end + _REFUTE_NEAR:
-            return True
+        while k < len(self._cues) and self._cues[k] <= end + _REFUTE_NEAR:
+            if not self._affirmed(self._cues[k]):
+                return True
+            k += 1
         negations = self._tables.negations
         k = bisect_left(self._negation_at, (start - _NEGATE_NEAR, -1))
         for at, index in self._negation_at[k:]:
             if at > end + _NEGATE_NEAR:
                 break
-            if negations[index] not in own:
+            if negations[index] not in own and not self._affirmed(at):
                 return True
         return False
+
+    def _affirmed(self, at: int) -> bool:
+        """Whether the refuting word at `at` is part of a denied refutation."""
+        norm = self._folded.norm
+        for match in AFFIRMING_RE.finditer(norm, max(0, at - _AFFIRM_REACH), at + _AFFIRM_REACH):
+            if match.start() <= at < match.end():
+                return True
+        return False
+
+    def contradicted(self, span: _Span, rumor: int) -> bool:
+        """Whether the text near rumor `rumor`, found at `span`, says the opposite in plain words:
+        no link, safe, too little to matter; its claim with a negation before one of its words
+        (大蒜不能预防新冠); or its own truth restated (two of the truth's words close by)."""
+        norm = self._folded.norm
+        start, end = span
+        lo, hi = max(0, start - _REFUTE_NEAR), end + _REFUTE_NEAR
+        for match in CONTRADICTING_RE.finditer(norm, lo, hi):
+            if not self._affirmed(match.start()):
+                return True
+        denial = self._tables.denials[rumor]
+        if denial is not None and denial.search(norm, max(0, start - _NEGATE_NEAR), end + 1):
+            return True
+        near = {
+            word
+            for word, at in self._truths.get(rumor, ())
+            if start - RUMOR_WINDOW <= at <= end + RUMOR_WINDOW
+        }
+        return len(near) >= TRUTH_WORDS_NEEDED

@@ -29,6 +29,7 @@ from content.screening.hits import (
     REFUTE,
     SCIENCE,
     TERM,
+    TRUTH,
     FieldHits,
     Tables,
     automaton,
@@ -37,7 +38,10 @@ from content.screening.rumors import (
     NEGATION_CUES,
     REFUTING_CUES,
     RumorSpec,
+    denial_re,
+    meaning_words,
     required_groups,
+    truth_words,
 )
 from content.screening.terms import DEFAULT_ALLOW, TermSpec
 
@@ -95,6 +99,8 @@ class Screener:
             rumor_groups=library.rumor_groups,
             rumor_need=library.rumor_need,
             negations=negations,
+            denials=library.denials,
+            truth_rumors=library.truth_rumors,
         )
 
     def scan(
@@ -162,8 +168,9 @@ class Screener:
         for index, span in found.hits.rumors().items():
             rumor = self._rumors[index]
             source = f"（来源：{rumor.source}）" if rumor.source else ""
+            refuted = found.hits.refuted(span, own=self._rumor_claims[index])
             found.flagged(
-                span, Check.rumor, found.hits.refuted(span, own=self._rumor_claims[index]),
+                span, Check.rumor, refuted or found.hits.contradicted(span, index),
                 f"与已知谣言「{rumor.claim}」相符。经核实：{rumor.truth}{source}"
                 "请删除或改正这部分内容；如果是在辟谣，请写明真相。",
                 f"这里提到了已知谣言「{rumor.claim}」，看起来是在辟谣。请确认写清了真相："
@@ -299,15 +306,32 @@ class _Library:
     rumor_need: list[int] = field(default_factory=list)
     rumor_groups: list[list[set[int]]] = field(default_factory=list)
     keyword_groups: list[list[tuple[int, int]]] = field(default_factory=list)
+    denials: list[re.Pattern[str] | None] = field(default_factory=list)
+    truth_rumors: list[list[int]] = field(default_factory=list)
 
 
 def _add_rumors(keys: _Keys, rumors: list[RumorSpec], claims: list[str]) -> _Library:
-    """Add each rumor's claim and keywords; a keyword shared by rumors is one key."""
+    """Add each rumor's claim, keywords and the words of its truth; a keyword shared by rumors is
+    one key."""
     library = _Library()
     keyword_ids: dict[str, int] = {}
+    truth_ids: dict[str, int] = {}
     for index, rumor in enumerate(rumors):
         keys.add(claims[index], CLAIM, index)
         groups, need = required_groups(rumor)
+        own = [normalize(w) for w in (*(a for g in groups for a in g), *meaning_words(rumor.claim))]
+        own = [w for w in own if w]
+        denial = denial_re(own) if own else None
+        # A claim that is itself a denial (鸡蛋和豆浆不能一起吃) cannot be denied this way.
+        library.denials.append(None if denial is None or denial.search(claims[index]) else denial)
+        for word in truth_words(rumor.truth, own):
+            key = normalize(word)
+            if key and key not in truth_ids:
+                truth_ids[key] = len(truth_ids)
+                library.truth_rumors.append([])
+                keys.add(key, TRUTH, truth_ids[key])
+            if key and index not in library.truth_rumors[truth_ids[key]]:
+                library.truth_rumors[truth_ids[key]].append(index)
         library.rumor_need.append(need)
         library.rumor_groups.append([set() for _ in groups])
         for group_no, group in enumerate(groups):
