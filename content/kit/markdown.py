@@ -11,18 +11,27 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
+import cmarkgfm
 import nh3
-from markdown_it import MarkdownIt
+from cmarkgfm import cmark
 
 from content.kit.text import IGNORABLE_RE
 
-# Raw HTML in Markdown is passed through the parser and then sanitised with an allow-list,
-# so harmless formatting survives and scripts, handlers and javascript: URLs do not.
-_md = (
-    MarkdownIt("commonmark", {"html": True, "linkify": False})
-    .enable("table")
-    .enable("strikethrough")
-)
+# Raw HTML in Markdown is passed through the parser (cmark-gfm, GitHub's C CommonMark with its
+# table and strikethrough extensions: screening renders every body it reads, and a Python parser
+# would cost more than all its checks) and then sanitised with an allow-list, so harmless
+# formatting survives and scripts, handlers and javascript: URLs do not.
+_EXTENSIONS: Final = ["table", "strikethrough"]
+
+
+def _to_html(markdown: str) -> str:
+    return str(
+        cmarkgfm.markdown_to_html_with_extensions(
+            markdown, options=cmark.Options.CMARK_OPT_UNSAFE, extensions=_EXTENSIONS
+        )
+    )
+
+
 _TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code",
     "pre", "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th",
@@ -56,7 +65,7 @@ def render(markdown: str, image_bases: Iterable[str] = ()) -> str:
         return value
 
     return nh3.clean(
-        _md.render(markdown),
+        _to_html(markdown),
         tags=_TAGS,
         attributes=_ATTRS,
         attribute_filter=keep,
@@ -132,17 +141,29 @@ def visible_plain(text: str) -> Visible:
     if IGNORABLE_RE.search(text) is None:
         return Visible(text)
     builder = _Builder(text)
-    pos = 0
-    for run in IGNORABLE_RE.finditer(text):
-        builder.verbatim(text[pos : run.start()], pos)
-        pos = run.end()
-    builder.verbatim(text[pos:], pos)
+    builder.place_at(text, 0)
     return builder.visible()
+
+
+# Text in which nothing is Markdown or HTML: no character that starts markup anywhere in a line,
+# no line that starts a block (a list item, a heading, a quote, code), and no white space but
+# spaces and line breaks (the parser treats tabs, form feeds, no-break and ideographic spaces
+# each its own way). Such a body renders to paragraphs of its lines, trimmed.
+_MARKUP_RE: Final = re.compile(r"[\\`*_\[\]!<>&|~#\x00]|[^\S \n]|^ *(?:[-+=]|\d| {4})", re.M)
+_BLANK_LINE_RE: Final = re.compile(r"\n(?: *\n)+")
+_LINE_RE: Final = re.compile(r" *([^\n]*?) *(?:\n|$)")
 
 
 def visible_text(markdown: str) -> Visible:
     """The text of `render(markdown)` — its text nodes, and the alt texts and titles it shows —
     without invisible code points, tied back to `markdown`."""
+    if _MARKUP_RE.search(markdown) is None:
+        return _paragraphs(markdown)
+    return _rendered(markdown)
+
+
+def _rendered(markdown: str) -> Visible:
+    """`visible_text`, read from the HTML the renderer makes."""
     builder = _Builder(markdown)
     for kind, piece in _read_html(render(markdown)):
         if kind == _BREAK:
@@ -156,6 +177,31 @@ def visible_text(markdown: str) -> Visible:
             builder.separator(PARAGRAPH)
         else:
             builder.place(piece)
+    return builder.visible()
+
+
+def _paragraphs(markdown: str) -> Visible:
+    """`visible_text` of a body without markup, read without rendering it (rendering costs more
+    than all of screening): what the renderer makes of it, `<p>` by `<p>`, every line trimmed.
+    tests/content/test_screening_reading.py checks the two agree."""
+    builder = _Builder(markdown)
+    pos = 0
+    for gap in [*_BLANK_LINE_RE.finditer(markdown), None]:
+        end = gap.start() if gap is not None else len(markdown)
+        # Lines of spaces only can stand first or last (blank lines inside end a paragraph).
+        lines = [
+            (line[1], pos + line.start(1))
+            for line in _LINE_RE.finditer(markdown, pos, end)
+            if line[1]
+        ]
+        for number, (line, at) in enumerate(lines):
+            builder.separator(PARAGRAPH if number == 0 else "\n", at)
+            builder.place_at(line, at)
+        if lines:
+            builder.separator(PARAGRAPH, end)
+            builder.separator("\n", end)
+        if gap is not None:
+            pos = gap.end()
     return builder.visible()
 
 
@@ -212,9 +258,22 @@ class _Builder:
         if chars:
             self._run(chars, at, -1)
 
-    def separator(self, chars: str) -> None:
-        """`chars` that stand for nothing in the source: tied to where reading has got to."""
-        self._run(chars, self._cursor, self._cursor)
+    def separator(self, chars: str, at: int | None = None) -> None:
+        """`chars` that stand for nothing in the source: tied to `at`, or to where reading has
+        got to."""
+        at = self._cursor if at is None else at
+        self._run(chars, at, at)
+
+    def place_at(self, chars: str, at: int) -> None:
+        """`chars`, which stand at `at` in the source, without their invisible code points."""
+        if IGNORABLE_RE.search(chars) is None:
+            self.verbatim(chars, at)
+            return
+        pos = 0
+        for run in IGNORABLE_RE.finditer(chars):
+            self.verbatim(chars[pos : run.start()], at + pos)
+            pos = run.end()
+        self.verbatim(chars[pos:], at + pos)
 
     def place(self, piece: str, advance: bool = True) -> None:
         """A piece of the HTML's text, found in the source from where reading has got to."""

@@ -21,8 +21,8 @@ from content.screening.terms import spread_is_evasion
 __all__ = ["FieldHits", "Tables", "automaton"]
 
 # What an automaton key stands for; one key can stand for several things at once.
-KINDS: Final = 10
-TERM, HOMOPHONE, ALLOW, KEYWORD, CLAIM, SCIENCE, REFUTE, NEGATE, ANCHOR, TRUTH = range(KINDS)
+KINDS: Final = 9
+TERM, HOMOPHONE, ALLOW, KEYWORD, CLAIM, SCIENCE, REFUTE, NEGATE, ANCHOR = range(KINDS)
 
 # Distances in characters of the text as read: keywords further apart are unrelated; a refuting
 # word must be this close to a rumor or a claim, and a plain negation closer.
@@ -52,7 +52,7 @@ class Tables:
     rumor_need: list[int]  # rumor → how many of its groups must be found
     negations: list[str]  # negation cue id → its normalised form
     denials: list[re.Pattern[str] | None]  # rumor → a negation before a word of its claim
-    truth_rumors: list[list[int]]  # truth word id → the rumors whose truth holds it
+    truths: list[re.Pattern[str] | None]  # rumor → the words of its truth
 
 
 def automaton(keys: Mapping[str, list[tuple[int, int]]]) -> ahocorasick.Automaton | None:
@@ -112,7 +112,6 @@ class FieldHits:
         self._keywords: dict[int, list[tuple[int, int, int]]] = {}
         self.refutes: list[tuple[int, int]] = []
         self._negations: list[tuple[int, int, int]] = []
-        self._truths: dict[int, list[tuple[int, int]]] = {}  # rumor → (form, start) of its words
         # Hits sorted by kind as they come: (form, start, end, index) per kind.
         hits: list[list[tuple[int, int, int, int]]] = [[] for _ in range(KINDS)]
         for s, e, kind, index in _hits(tables.han, self._han_text):
@@ -132,9 +131,6 @@ class FieldHits:
         self.refutes = [(f, s) for f, s, _, _ in hits[REFUTE]]
         self._negations = [(f, s, i) for f, s, _, i in hits[NEGATE]]
         self._anchors = [(f, s) for f, s, _, _ in hits[ANCHOR]]
-        for f, s, _, i in hits[TRUTH]:
-            for rumor in tables.truth_rumors[i]:
-                self._truths.setdefault(rumor, []).append((i, self._to_norm(f, s)))
 
     def _mixed_windows(self) -> list[_Span]:
         reach = self._tables.mixed_reach
@@ -252,9 +248,10 @@ class FieldHits:
         denial = self._tables.denials[rumor]
         if denial is not None and denial.search(norm, max(0, start - _NEGATE_NEAR), end + 1):
             return True
-        near = {
-            word
-            for word, at in self._truths.get(rumor, ())
-            if start - RUMOR_WINDOW <= at <= end + RUMOR_WINDOW
-        }
-        return len(near) >= TRUTH_WORDS_NEEDED
+        # Looked for only here, around a rumor found: a truth's words (植物, 细菌 …) are everyday
+        # words, and finding them all over every text would cost more than all the checks.
+        truth = self._tables.truths[rumor]
+        if truth is None:
+            return False
+        lo, hi = max(0, start - RUMOR_WINDOW), end + RUMOR_WINDOW
+        return len({m.group() for m in truth.finditer(norm, lo, hi)}) >= TRUTH_WORDS_NEEDED

@@ -29,7 +29,6 @@ from content.screening.hits import (
     REFUTE,
     SCIENCE,
     TERM,
-    TRUTH,
     FieldHits,
     Tables,
     automaton,
@@ -100,7 +99,7 @@ class Screener:
             rumor_need=library.rumor_need,
             negations=negations,
             denials=library.denials,
-            truth_rumors=library.truth_rumors,
+            truths=library.truths,
         )
 
     def scan(
@@ -307,15 +306,14 @@ class _Library:
     rumor_groups: list[list[set[int]]] = field(default_factory=list)
     keyword_groups: list[list[tuple[int, int]]] = field(default_factory=list)
     denials: list[re.Pattern[str] | None] = field(default_factory=list)
-    truth_rumors: list[list[int]] = field(default_factory=list)
+    truths: list[re.Pattern[str] | None] = field(default_factory=list)
 
 
 def _add_rumors(keys: _Keys, rumors: list[RumorSpec], claims: list[str]) -> _Library:
-    """Add each rumor's claim, keywords and the words of its truth; a keyword shared by rumors is
-    one key."""
+    """Add each rumor's claim and keywords (a keyword shared by rumors is one key); note the
+    denials of its claim and the words of its truth."""
     library = _Library()
     keyword_ids: dict[str, int] = {}
-    truth_ids: dict[str, int] = {}
     for index, rumor in enumerate(rumors):
         keys.add(claims[index], CLAIM, index)
         groups, need = required_groups(rumor)
@@ -324,14 +322,10 @@ def _add_rumors(keys: _Keys, rumors: list[RumorSpec], claims: list[str]) -> _Lib
         denial = denial_re(own) if own else None
         # A claim that is itself a denial (鸡蛋和豆浆不能一起吃) cannot be denied this way.
         library.denials.append(None if denial is None or denial.search(claims[index]) else denial)
-        for word in truth_words(rumor.truth, own):
-            key = normalize(word)
-            if key and key not in truth_ids:
-                truth_ids[key] = len(truth_ids)
-                library.truth_rumors.append([])
-                keys.add(key, TRUTH, truth_ids[key])
-            if key and index not in library.truth_rumors[truth_ids[key]]:
-                library.truth_rumors[truth_ids[key]].append(index)
+        truth = sorted({normalize(w) for w in truth_words(rumor.truth, own)} - {""}, key=len)
+        library.truths.append(
+            re.compile("|".join(map(re.escape, reversed(truth)))) if truth else None
+        )
         library.rumor_need.append(need)
         library.rumor_groups.append([set() for _ in groups])
         for group_no, group in enumerate(groups):
