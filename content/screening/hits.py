@@ -8,6 +8,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final
 
 import ahocorasick
@@ -166,12 +167,19 @@ class FieldHits:
         """(positions in the text as read, term, homophone) of each term really there."""
         found = []
         for form, s, e, index, homophone in self._terms:
-            if any(f == form and a <= s and e <= b for f, a, b in self._allowed):
+            if any(f == form and a <= s and e <= b and self._written(f, a, b)
+                   for f, a, b in self._allowed):  # fmt: skip
                 continue
             positions = [self._to_visible(form, i) for i in range(s, e)]
             if spread_is_evasion(self._visible.text, positions):
                 found.append((positions, index, homophone))
         return found
+
+    def _written(self, form: int, start: int, end: int) -> bool:
+        """Whether the characters [start, end) stand side by side in the text as read: an
+        innocent phrase is written as one word (「看 `台独`」 is not 看台)."""
+        positions = [self._to_visible(form, i) for i in range(start, end)]
+        return all(b == a + 1 for a, b in pairwise(positions))
 
     def rumors(self) -> dict[int, _Span]:
         """Each rumor found, and where in normalised text: its claim, else its keywords close
