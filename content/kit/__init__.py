@@ -2,13 +2,14 @@
 visible text), the topics and audiences, keyset pagination."""
 
 from content.kit.dates import as_utc
-from content.kit.markdown import Visible, render, visible_text
+from content.kit.markdown import PARAGRAPH, Visible, render, visible_plain, visible_text
 from content.kit.pagination import cut, page_by_id
 from content.kit.taxonomy import AUDIENCES, TOPICS, check_slugs, list_audiences, list_topics
-from content.kit.text import clean_text, is_blank
+from content.kit.text import clean_text, is_blank, remove_ignorables
 
 __all__ = [
     "AUDIENCES",
+    "PARAGRAPH",
     "TOPICS",
     "Visible",
     "as_utc",
@@ -19,6 +20,8 @@ __all__ = [
     "list_audiences",
     "list_topics",
     "page_by_id",
+    "remove_ignorables",
     "render",
+    "visible_plain",
     "visible_text",
 ]

@@ -1,6 +1,6 @@
 """Normalisation for matching, and the way back: the folded forms text is matched in (case,
-width, traditional → simplified, separators dropped), and maps from a position in a folded form
-to a position in the text it came from."""
+width, accents, traditional and variant characters → simplified, separators dropped), and maps
+from a position in a folded form to a position in the text it came from."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
+from importlib.metadata import distribution
 from itertools import accumulate, product
 from math import prod
 from operator import sub
+from pathlib import Path
 from typing import Any, Final
 
+import msgpack
 import opencc
 from pypinyin import Style, lazy_pinyin
 
@@ -21,6 +24,7 @@ __all__ = [
     "BOUNDARY",
     "HAN_RE",
     "NOT_HAN_RE",
+    "PARAGRAPH_RE",
     "Folded",
     "HanMap",
     "OffsetMap",
@@ -28,7 +32,7 @@ __all__ = [
     "han_norm",
     "homophone_spellings",
     "normalize",
-    "pinyin_key",
+    "pinyin_keys",
 ]
 
 # Text is folded one character at a time (NFKC, traditional → simplified, case folding, dropping
@@ -50,17 +54,63 @@ _IGNORED_CATEGORIES: Final = frozenset("ZPSCM")
 
 # What ends a clause or a quotation in prose. Two real words on either side of one of these are
 # not glued into a term (「全能，神一般的运动员」) unless the term is spread out evenly, one mark
-# between every two of its characters, which is what an evader does and prose never does.
-BOUNDARY: Final = frozenset(
-    "，。；：！？、,;:!?…\n\r\u2028\u2029「」『』“”‘’《》〈〉（）()[]{}【】〔〕\"'"
-)
+# between every two of its characters, which is what an evader does and prose never does. Line
+# breaks are not among them (a paragraph wrapped mid-word reads as one word), nor are ellipses or
+# an empty pair of brackets: prose does not put them inside a word.
+BOUNDARY: Final = frozenset("，。；：！？、,;:!?「」『』“”‘’《》〈〉（）()[]{}【】〔〕\"'")
+# The end of a paragraph (a blank line, or a block of the rendered body: kit's PARAGRAPH).
+PARAGRAPH_RE: Final = re.compile("\u2029|\n[^\\S\n]*\n")
 
 _EXPANSIONS: dict[str, str] = {}  # code points that fold to several characters ("㍿" → "株式会社")
 
 
 @cache
-def _t2s() -> Any:
-    return opencc.OpenCC("t2s")
+def _opencc(config: str) -> Any:
+    return opencc.OpenCC(config)
+
+
+@cache
+def _common() -> frozenset[str]:
+    """The 6 763 characters of GB 2312, the ones any Chinese keyboard offers first."""
+    chars = []
+    for first in range(0xB0, 0xF8):
+        for second in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes((first, second)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(chars)
+
+
+@cache
+def _variants() -> dict[str, str]:
+    """Variant characters and the standard simplified character each stands for (灋 → 法, 糼 →
+    功), from char-converter's table (the MOE dictionary of variants and the 通用规范汉字表).
+
+    A character in everyday use is never folded into another, even where the table lists it as
+    a variant of one (机 of 几, 园 of 圆): both are words of their own, and folding them together
+    would make innocent text match. Only the rare forms an evader reaches for fold.
+    """
+    path = distribution("char-converter").locate_file("char_converter/data/v2s.msgpack")
+    table: dict[str, list[str]] = msgpack.unpackb(Path(str(path)).read_bytes())
+    common = _common()
+    return {
+        variant: standard[0]
+        for variant, standard in table.items()
+        if len(variant) == 1 and variant not in common and standard and standard[0] != variant
+    }
+
+
+def _simplified(letters: str) -> str:
+    """Traditional (OpenCC's t2s), variant (char-converter's table) and Japanese forms (OpenCC's
+    jp2t, then t2s) of Chinese characters, folded to the simplified standard one by one."""
+    folded: str = _opencc("t2s").convert(letters)
+    if folded != letters or len(letters) != 1 or letters in _common():
+        return folded
+    variant = _variants().get(letters)
+    if variant is not None:
+        return str(_opencc("t2s").convert(variant))
+    return str(_opencc("t2s").convert(_opencc("jp2t").convert(letters)))
 
 
 def _kept(chars: str) -> str:
@@ -72,8 +122,13 @@ def _fold_char(ch: str) -> str:
     # not encode. It only matters for non-ASCII letters anyway.
     letters = _kept(unicodedata.normalize("NFKC", ch))
     if letters and not letters.isascii():
-        letters = _t2s().convert(letters)
-    return _kept(unicodedata.normalize("NFKC", letters.casefold()))
+        letters = _simplified(letters)
+    folded = unicodedata.normalize("NFKC", letters.casefold())
+    if not folded.isascii():
+        # Accents go (fǎ lún gōng is falungong, café is cafe): decomposed, marks dropped,
+        # composed again so that a Hangul syllable stays one.
+        folded = unicodedata.normalize("NFC", _kept(unicodedata.normalize("NFD", folded)))
+    return _kept(folded)
 
 
 # Chinese characters: the unified ideographs and their extensions, and the compatibility ones.
@@ -170,13 +225,8 @@ MAX_HOMOPHONE_SPELLINGS: Final = 20_000
 @cache
 def _same_syllable() -> dict[str, tuple[str, ...]]:
     by_syllable: dict[str, list[str]] = {}
-    for first in range(0xB0, 0xF8):
-        for second in range(0xA1, 0xFF):
-            try:
-                ch = bytes((first, second)).decode("gb2312")
-            except UnicodeDecodeError:
-                continue
-            by_syllable.setdefault(lazy_pinyin(ch, style=Style.NORMAL)[0], []).append(ch)
+    for ch in sorted(_common(), key=lambda c: c.encode("gb2312")):
+        by_syllable.setdefault(lazy_pinyin(ch, style=Style.NORMAL)[0], []).append(ch)
     return {syllable: tuple(chars) for syllable, chars in by_syllable.items()}
 
 
@@ -197,9 +247,12 @@ def normalize(text: str) -> str:
     return fold(text).norm
 
 
-def pinyin_key(term: str) -> str:
-    """A Chinese term spelt in toneless pinyin ("法轮功" → "falungong"), as evaders write it."""
-    return "".join(lazy_pinyin(normalize(term), style=Style.NORMAL))
+def pinyin_keys(term: str) -> list[str]:
+    """A Chinese term spelt in toneless pinyin ("法轮功" → "falungong"), as evaders write it; ü
+    written both as the keyboard's v and as u (which is how ü and ǚ fold). Tone marks fold away
+    in the text, so "fǎ lún gōng" reads as "falungong" too."""
+    spelt = "".join(lazy_pinyin(normalize(term), style=Style.NORMAL))
+    return [spelt, spelt.replace("v", "u")] if "v" in spelt else [spelt]
 
 
 def _identity(pos: int) -> int:

@@ -4,9 +4,11 @@ whether refuting words stand near a rumor or a claim."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final
 
 import ahocorasick
@@ -14,7 +16,7 @@ import ahocorasick
 from content.kit import Visible
 from content.screening.claims import ClaimKind, find_claims
 from content.screening.fold import NOT_HAN_RE, Folded, HanMap, byte_to_char, han_norm
-from content.screening.rumors import close_together
+from content.screening.rumors import AFFIRMING_RE, CONTRADICTING_RE, close_together
 from content.screening.terms import spread_is_evasion
 
 __all__ = ["FieldHits", "Tables", "automaton"]
@@ -28,6 +30,10 @@ TERM, HOMOPHONE, ALLOW, KEYWORD, CLAIM, SCIENCE, REFUTE, NEGATE, ANCHOR = range(
 RUMOR_WINDOW: Final = 80
 _REFUTE_NEAR: Final = 40
 _NEGATE_NEAR: Final = 15
+# A refuting word denied (「不是谣言」) is found within this many characters around the word.
+_AFFIRM_REACH: Final = 12
+# A rumor's truth restated: this many of its words within RUMOR_WINDOW of it.
+TRUTH_WORDS_NEEDED: Final = 2
 
 _HAN_FORM, _FULL_FORM = 0, 1
 _Span = tuple[int, int]
@@ -46,6 +52,8 @@ class Tables:
     rumor_groups: list[list[set[int]]]  # rumor → its groups' keyword ids
     rumor_need: list[int]  # rumor → how many of its groups must be found
     negations: list[str]  # negation cue id → its normalised form
+    denials: list[re.Pattern[str] | None]  # rumor → a negation before a word of its claim
+    truths: list[re.Pattern[str] | None]  # rumor → the words of its truth
 
 
 def automaton(keys: Mapping[str, list[tuple[int, int]]]) -> ahocorasick.Automaton | None:
@@ -159,12 +167,19 @@ class FieldHits:
         """(positions in the text as read, term, homophone) of each term really there."""
         found = []
         for form, s, e, index, homophone in self._terms:
-            if any(f == form and a <= s and e <= b for f, a, b in self._allowed):
+            if any(f == form and a <= s and e <= b and self._written(f, a, b)
+                   for f, a, b in self._allowed):  # fmt: skip
                 continue
             positions = [self._to_visible(form, i) for i in range(s, e)]
             if spread_is_evasion(self._visible.text, positions):
                 found.append((positions, index, homophone))
         return found
+
+    def _written(self, form: int, start: int, end: int) -> bool:
+        """Whether the characters [start, end) stand side by side in the text as read: an
+        innocent phrase is written as one word (「看 `台独`」 is not 看台)."""
+        positions = [self._to_visible(form, i) for i in range(start, end)]
+        return all(b == a + 1 for a, b in pairwise(positions))
 
     def rumors(self) -> dict[int, _Span]:
         """Each rumor found, and where in normalised text: its claim, else its keywords close
@@ -200,19 +215,51 @@ class FieldHits:
 
     def refuted(self, span: _Span, own: str = "") -> bool:
         """Whether refuting words stand near `span` (normalised text); negations that are part
-        of the rumor's own claim (`own`) do not count."""
+        of the rumor's own claim (`own`) do not count, nor do words of a denied refutation
+        (「这绝对不是谣言」)."""
         if self._cues is None:
             self._cues = sorted(self._to_norm(form, at) for form, at in self.refutes)
             self._negation_at = sorted((self._to_norm(f, at), i) for f, at, i in self._negations)
         start, end = span
         k = bisect_left(self._cues, start - _REFUTE_NEAR)
-        if k < len(self._cues) and self._cues[k] <= end + _REFUTE_NEAR:
-            return True
+        while k < len(self._cues) and self._cues[k] <= end + _REFUTE_NEAR:
+            if not self._affirmed(self._cues[k]):
+                return True
+            k += 1
         negations = self._tables.negations
         k = bisect_left(self._negation_at, (start - _NEGATE_NEAR, -1))
         for at, index in self._negation_at[k:]:
             if at > end + _NEGATE_NEAR:
                 break
-            if negations[index] not in own:
+            if negations[index] not in own and not self._affirmed(at):
                 return True
         return False
+
+    def _affirmed(self, at: int) -> bool:
+        """Whether the refuting word at `at` is part of a denied refutation."""
+        norm = self._folded.norm
+        for match in AFFIRMING_RE.finditer(norm, max(0, at - _AFFIRM_REACH), at + _AFFIRM_REACH):
+            if match.start() <= at < match.end():
+                return True
+        return False
+
+    def contradicted(self, span: _Span, rumor: int) -> bool:
+        """Whether the text near rumor `rumor`, found at `span`, says the opposite in plain words:
+        no link, safe, too little to matter; its claim with a negation before one of its words
+        (大蒜不能预防新冠); or its own truth restated (two of the truth's words close by)."""
+        norm = self._folded.norm
+        start, end = span
+        lo, hi = max(0, start - _REFUTE_NEAR), end + _REFUTE_NEAR
+        for match in CONTRADICTING_RE.finditer(norm, lo, hi):
+            if not self._affirmed(match.start()):
+                return True
+        denial = self._tables.denials[rumor]
+        if denial is not None and denial.search(norm, max(0, start - _NEGATE_NEAR), end + 1):
+            return True
+        # Looked for only here, around a rumor found: a truth's words (植物, 细菌 …) are everyday
+        # words, and finding them all over every text would cost more than all the checks.
+        truth = self._tables.truths[rumor]
+        if truth is None:
+            return False
+        lo, hi = max(0, start - RUMOR_WINDOW), end + RUMOR_WINDOW
+        return len({m.group() for m in truth.finditer(norm, lo, hi)}) >= TRUTH_WORDS_NEEDED

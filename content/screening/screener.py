@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from content.kit import Visible, visible_text
+from content.kit import Visible, visible_plain, visible_text
 from content.models import Severity
 from content.screening.claims import CLAIMS, SCIENCE_MARKERS, ClaimKind
 from content.screening.findings import SEVERITY_RANK, Check, Finding
@@ -17,7 +17,7 @@ from content.screening.fold import (
     fold,
     homophone_spellings,
     normalize,
-    pinyin_key,
+    pinyin_keys,
 )
 from content.screening.hits import (
     ALLOW,
@@ -37,7 +37,10 @@ from content.screening.rumors import (
     NEGATION_CUES,
     REFUTING_CUES,
     RumorSpec,
+    denial_re,
+    meaning_words,
     required_groups,
+    truth_words,
 )
 from content.screening.terms import DEFAULT_ALLOW, TermSpec
 
@@ -95,6 +98,8 @@ class Screener:
             rumor_groups=library.rumor_groups,
             rumor_need=library.rumor_need,
             negations=negations,
+            denials=library.denials,
+            truths=library.truths,
         )
 
     def scan(
@@ -133,7 +138,7 @@ class Screener:
         return findings
 
     def _scan_field(self, name: str, text: str, is_markdown: bool) -> _Field:
-        visible = visible_text(text) if is_markdown else Visible(text)
+        visible = visible_text(text) if is_markdown else visible_plain(text)
         hits = FieldHits(self._tables, visible, fold(visible.text))
         found = _Findings(name, text, visible, hits, self.version)
         self._report_terms(found)
@@ -162,8 +167,9 @@ class Screener:
         for index, span in found.hits.rumors().items():
             rumor = self._rumors[index]
             source = f"（来源：{rumor.source}）" if rumor.source else ""
+            refuted = found.hits.refuted(span, own=self._rumor_claims[index])
             found.flagged(
-                span, Check.rumor, found.hits.refuted(span, own=self._rumor_claims[index]),
+                span, Check.rumor, refuted or found.hits.contradicted(span, index),
                 f"与已知谣言「{rumor.claim}」相符。经核实：{rumor.truth}{source}"
                 "请删除或改正这部分内容；如果是在辟谣，请写明真相。",
                 f"这里提到了已知谣言「{rumor.claim}」，看起来是在辟谣。请确认写清了真相："
@@ -268,9 +274,9 @@ def _add_terms(keys: _Keys, terms: Iterable[TermSpec]) -> list[TermSpec]:
         if spec.pinyin and HAN_RE.fullmatch(key) and len(key) >= 3:
             for spelling in homophone_spellings(key):
                 keys.add(spelling, HOMOPHONE, index)
-            spelt = pinyin_key(key)
-            if len(spelt) >= _MIN_PINYIN_LETTERS:
-                keys.add(spelt, HOMOPHONE, index)
+            for spelt in pinyin_keys(key):
+                if len(spelt) >= _MIN_PINYIN_LETTERS:
+                    keys.add(spelt, HOMOPHONE, index)
     return list(by_key.values())
 
 
@@ -299,15 +305,27 @@ class _Library:
     rumor_need: list[int] = field(default_factory=list)
     rumor_groups: list[list[set[int]]] = field(default_factory=list)
     keyword_groups: list[list[tuple[int, int]]] = field(default_factory=list)
+    denials: list[re.Pattern[str] | None] = field(default_factory=list)
+    truths: list[re.Pattern[str] | None] = field(default_factory=list)
 
 
 def _add_rumors(keys: _Keys, rumors: list[RumorSpec], claims: list[str]) -> _Library:
-    """Add each rumor's claim and keywords; a keyword shared by rumors is one key."""
+    """Add each rumor's claim and keywords (a keyword shared by rumors is one key); note the
+    denials of its claim and the words of its truth."""
     library = _Library()
     keyword_ids: dict[str, int] = {}
     for index, rumor in enumerate(rumors):
         keys.add(claims[index], CLAIM, index)
         groups, need = required_groups(rumor)
+        own = [normalize(w) for w in (*(a for g in groups for a in g), *meaning_words(rumor.claim))]
+        own = [w for w in own if w]
+        denial = denial_re(own) if own else None
+        # A claim that is itself a denial (鸡蛋和豆浆不能一起吃) cannot be denied this way.
+        library.denials.append(None if denial is None or denial.search(claims[index]) else denial)
+        truth = sorted({normalize(w) for w in truth_words(rumor.truth, own)} - {""}, key=len)
+        library.truths.append(
+            re.compile("|".join(map(re.escape, reversed(truth)))) if truth else None
+        )
         library.rumor_need.append(need)
         library.rumor_groups.append([set() for _ in groups])
         for group_no, group in enumerate(groups):

@@ -3,18 +3,34 @@ term by accident, and the rule that tells an evader's separators from the punctu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Final
 
 from content.models import Severity
-from content.screening.fold import BOUNDARY
+from content.screening.fold import BOUNDARY, PARAGRAPH_RE
 
 __all__ = ["DEFAULT_ALLOW", "DEFAULT_TERMS", "MAX_GAP", "TermSpec", "spread_is_evasion"]
 
-# A term whose characters are further apart than this (in characters of the rendered text) is
-# two words of prose, not an evasion: it also bounds the work on a body made of separators.
+# A term whose characters are further apart than this (in characters of the text as read, where
+# invisible characters are already gone) is two words of prose, not an evasion: it also bounds
+# the work on a body made of separators.
 MAX_GAP: Final = 12
+
+# Marks that prose never puts inside a word and an evader does: an empty pair of brackets or
+# quotes (法()轮功, 法「」轮功) and an ellipsis (法…轮功). Taken out of a gap before it is judged.
+_FILLER_RE: Final = re.compile(
+    "[(（\\[［{｛「『【〔〖《〈<＜“‘\"']\\s*[)）\\]］}｝」』】〕〗》〉>＞”’\"']"
+    "|[…⋯‥]+|。{2,}|\\.{2,}"
+)
+
+
+def _ends_a_word(gap: str) -> bool:
+    """Whether `gap`, between two characters of a term, is a word boundary of prose."""
+    if PARAGRAPH_RE.search(gap):
+        return True
+    return bool(BOUNDARY.intersection(_FILLER_RE.sub("", gap)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +62,17 @@ def spread_is_evasion(text: str, positions: list[int]) -> bool:
     """Whether a term found at `positions` (one source position per matched character) is really
     there, given what stands between its characters in `text`.
 
-    Nothing between them, or only filler (spaces, symbols, emoji, letters or digits of another
-    script): an evasion. Clause or quotation punctuation between them: prose, unless it stands
-    between every two characters of a term of three or more (「法，轮，功」): prose never does.
+    Nothing between them, or only filler (spaces, line breaks, symbols, emoji, ellipses, empty
+    brackets, letters or digits of another script): an evasion. Clause or quotation punctuation
+    or a paragraph's end between them: prose, unless something stands between every two
+    characters of a term of three or more (「法，轮，功」): prose never does.
     """
     gaps = [text[a + 1 : b] for a, b in pairwise(positions)]
     if not any(gaps):
         return True
     if any(len(gap) > MAX_GAP for gap in gaps):
         return False
-    if not any(BOUNDARY.intersection(gap) for gap in gaps):
+    if not any(_ends_a_word(gap) for gap in gaps):
         return True
     return len(positions) >= 3 and all(gaps)
 

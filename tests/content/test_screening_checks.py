@@ -5,6 +5,7 @@ import pytest
 
 from content.screening import (
     DEFAULT_RUMORS,
+    DEFAULT_TERMS,
     Finding,
     RumorSpec,
     Screener,
@@ -149,3 +150,45 @@ def test_the_default_library_passes_the_checks_an_operator_entry_gets() -> None:
 
     for _, claim, keywords, truth, source in DEFAULT_RUMORS:
         assert validate_rumor(claim, truth, list(keywords), source)[0] == claim
+
+
+# --- issue 17: a denial of being a rumor is no debunk; plain words that contradict it are ------
+
+LIBRARY = Screener(DEFAULT_TERMS, [RumorSpec(c, k, t, s) for _, c, k, t, s in DEFAULT_RUMORS])
+
+
+def rumor_severities(body: str) -> list[str]:
+    return [f.severity for f in LIBRARY.scan({"body": body}) if f.check == "rumor"]
+
+
+def test_a_rumor_vouched_for_as_no_rumor_stays_a_warning() -> None:
+    for body in (
+        "隔夜菜会致癌，这绝对不是谣言！",
+        "隔夜菜会致癌，并非谣言，赶紧转发",
+        "隔夜菜会致癌，可不是什么误区",
+        "吃了隔夜菜会致癌，别信所谓的辟谣！",
+    ):
+        assert rumor_severities(body) == ["warn"], body
+
+
+def test_a_rumor_contradicted_in_plain_words_is_only_a_hint() -> None:
+    for body in (
+        "研究发现，隔夜菜与癌症之间没有关联。",  # no link found
+        "大规模研究未发现HPV疫苗与不孕有关联。",
+        "隔夜菜冷藏后热透，是可以放心吃的，不用为致癌担心。",  # safe to eat once …
+        "吃大蒜不能预防新冠。",  # the claim negated
+        "接种HPV疫苗不会导致不孕。",
+        "喝骨头汤补钙效果很差，汤里的钙含量极低，补钙应多喝牛奶。",  # its truth restated
+        "隔夜菜致癌？及时冷藏、吃前热透的隔夜菜，亚硝酸盐含量远低于危害健康的水平。",
+    ):
+        assert rumor_severities(body) == ["info"], body
+
+
+def test_a_rumor_spread_near_safe_sounding_or_negated_words_stays_a_warning() -> None:
+    for body in (
+        "隔夜菜不能吃，会致癌，为了家人安全千万别吃",
+        "吃虾的时候不能吃维生素C，会产生砒霜",
+        "微波炉加热的饭菜有辐射，长期吃会得癌症，别再放心吃了",
+        "双黄连口服液可以抑制新冠病毒，药店都卖断货了，赶紧抢购",
+    ):
+        assert rumor_severities(body) == ["warn"], body

@@ -26,3 +26,21 @@ def test_the_labelled_set_keeps_precision_and_recall_of_at_least_0_9() -> None:
             fp += bool(flagged)
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
+
+
+def test_no_clean_or_debunking_text_of_the_labelled_set_raises_a_warning_it_did_not() -> None:
+    # Before issue 17 two did: #145 (a debunk in plain words, now a hint) and #175
+    # (「2号台独立计分」,
+    # left in: 台独 written as one word). Recall must not be bought with more of these.
+    screener = Screener(DEFAULT_TERMS, [RumorSpec(c, k, t, s) for _, c, k, t, s in DEFAULT_RUMORS])
+    records = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+    raised = {
+        record["id"]
+        for record in records
+        if not record["flag"]
+        and any(
+            f.severity in ("warn", "block")
+            for f in screener.scan({record["field"]: record["text"]})
+        )
+    }
+    assert raised <= {175}, raised
