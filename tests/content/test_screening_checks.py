@@ -152,7 +152,7 @@ def test_the_default_library_passes_the_checks_an_operator_entry_gets() -> None:
         assert validate_rumor(claim, truth, list(keywords), source)[0] == claim
 
 
-# --- issue 17: a denial of being a rumor is no debunk; plain words that contradict it are ------
+# --- a denial of being a rumor is no debunk; plain words that contradict it are ------
 
 LIBRARY = Screener(DEFAULT_TERMS, [RumorSpec(c, k, t, s) for _, c, k, t, s in DEFAULT_RUMORS])
 

@@ -29,9 +29,9 @@ def test_the_labelled_set_keeps_precision_and_recall_of_at_least_0_9() -> None:
 
 
 def test_no_clean_or_debunking_text_of_the_labelled_set_raises_a_warning_it_did_not() -> None:
-    # Before issue 17 two did: #145 (a debunk in plain words, now a hint) and #175
-    # (「2号台独立计分」,
-    # left in: 台独 written as one word). Recall must not be bought with more of these.
+    # Before screening read the served HTML, two did: #145 (a debunk in plain words, now a
+    # hint) and #175 (「2号台独立计分」, left in: 台独 written as one word). Recall must not be
+    # bought with more of these.
     screener = Screener(DEFAULT_TERMS, [RumorSpec(c, k, t, s) for _, c, k, t, s in DEFAULT_RUMORS])
     records = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
     raised = {

@@ -122,7 +122,7 @@ def test_terms_made_of_punctuation_only_are_ignored() -> None:
     assert [f.excerpt for f in screener.scan({"title": "好！！！法轮功···"})] == ["法轮功"]
 
 
-# --- issue 17: what the reader sees is what is screened -----------------------------------------
+# --- what the reader sees is what is screened -----------------------------------------
 
 DEFAULTS = Screener(DEFAULT_TERMS)
 
@@ -152,7 +152,7 @@ def test_any_number_of_invisible_characters_inside_a_term_hides_nothing() -> Non
 
 
 def test_zero_width_characters_inside_a_latin_term_hide_nothing() -> None:
-    # Issue 17, part 5: fails if the invisible characters are not removed before matching (a
+    # Fails if the invisible characters are not removed before matching (a
     # run longer than the gap limit then reads as two words).
     falun = TermSpec("Falun Gong", "political", "block")
     for text in (
