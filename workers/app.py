@@ -234,6 +234,9 @@ def register_feed_jobs(worker: Worker[Services], settings: Settings) -> None:
         name=jobs.FLUSH_COUNTERS,
         timeout=120,
         silent=True,
+        # Not streaq's unique lock: a killed holder's would stand for the idle timeout plus the
+        # timeout. The flush holds a short lease of its own instead (workers/feeds.py).
+        unique=False,
     )
     async def flush_counters() -> int:
         return await feed_jobs.flush_counters(worker.context)
