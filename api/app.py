@@ -30,12 +30,11 @@ from content.seed import seed
 from infra.logging import configure as configure_logging
 from infra.services import Services, open_services, unreachable
 from infra.settings import Settings, get_settings
-from workers.app import build_worker
+from workers.supervisor import STOP_GRACE_S, WorkerSupervisor
 
 API_PREFIX = "/api/v1"
 # Where local-disk storage's signed URLs point (unused with S3): the storage router's path.
 STORAGE_ROUTE = f"{API_PREFIX}{storage.ROUTE}"
-WORKER_RESTART_S = 5
 log = logging.getLogger("kepu.app")
 
 
@@ -62,29 +61,6 @@ async def _opened(settings: Settings) -> AsyncIterator[Services]:
                 )
             raise
         yield services
-
-
-async def _run_embedded_worker(settings: Settings, services: Services) -> None:
-    """The in-process worker of `kepu serve`. If it stops (Redis went away), it is logged and
-    started again: the API keeps serving meanwhile and queued jobs wait in Redis."""
-    while True:
-        worker = build_worker(
-            settings,
-            services.redis_url,
-            lambda: contextlib.nullcontext(services),
-            handle_signals=False,
-        )
-        try:
-            await worker.run_async()
-            return
-        except Exception as exc:
-            if (cause := unreachable(exc)) is None:
-                log.exception("embedded worker stopped; restarting in %s s", WORKER_RESTART_S)
-            else:  # an outage, not a bug: one line, not the task group's traceback
-                log.warning(
-                    "embedded worker lost Redis (%s); restarting in %s s", cause, WORKER_RESTART_S
-                )
-        await anyio.sleep(WORKER_RESTART_S)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -118,10 +94,17 @@ def _lifespan(
             if not settings.run_embedded_worker:
                 yield
                 return
+            # The worker beside the API: started again after a Redis fault while the API keeps
+            # serving; on shutdown its running jobs are handed back to the queue.
+            worker = WorkerSupervisor(
+                settings, services.redis_url, lambda: contextlib.nullcontext(services)
+            )
+            app.state.worker = worker
             async with anyio.create_task_group() as tg:
-                tg.start_soon(_run_embedded_worker, settings, services)
+                tg.start_soon(worker.run)
                 yield
-                tg.cancel_scope.cancel()
+                worker.stop()
+                tg.cancel_scope.deadline = anyio.current_time() + STOP_GRACE_S
 
     return lifespan
 

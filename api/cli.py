@@ -20,7 +20,7 @@ from content.seed import seed
 from infra import datadir, db
 from infra.logging import configure as configure_logging
 from infra.redis import redis_url
-from infra.services import open_services, unreachable
+from infra.services import open_services
 from infra.settings import Settings, get_settings
 
 app = typer.Typer(help="Kepu (科普): the backend of the science-popularization mini-program.")
@@ -99,29 +99,23 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run job workers only (as many processes as needed, on the shared queue)."""
+    """Run job workers only (as many processes as needed, on the shared queue). It outlives
+    Redis faults: it reconnects, with growing pauses, until Redis is back. SIGINT or SIGTERM
+    stop it, handing its running jobs back to the queue."""
+    import anyio
+
     from api.app import STORAGE_ROUTE
-    from workers.app import build_worker
+    from workers.supervisor import WorkerSupervisor, run_until_signalled
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     with redis_url(settings) as url:
-        try:
-            build_worker(
-                settings,
-                url,
-                lambda: open_services(settings, storage_route=STORAGE_ROUTE, redis=url),
-            ).run_sync()
-        except Exception as exc:
-            cause = unreachable(exc)
-            if cause is None:
-                raise
-            typer.secho(
-                f"cannot reach Redis at {url} ({cause}); start it or set KEPU_REDIS_URL",
-                fg=typer.colors.RED,
-                err=True,
-            )
-            raise typer.Exit(1) from exc
+        supervisor = WorkerSupervisor(
+            settings,
+            url,
+            lambda: open_services(settings, storage_route=STORAGE_ROUTE, redis=url),
+        )
+        anyio.run(run_until_signalled, supervisor)
 
 
 @db_app.command("upgrade")

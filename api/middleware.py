@@ -8,6 +8,7 @@ import re
 import time
 
 from prometheus_client import Counter, Histogram
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
@@ -16,6 +17,7 @@ from infra.logging import request_id
 
 log = logging.getLogger("kepu.access")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+CLIENT_CLOSED = 499  # a request its client abandoned; no response was sent
 
 REQUESTS = Counter("kepu_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -49,6 +51,18 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client went away while sending its body (a phone losing its network in the
+            # middle of an upload): nothing to answer and nothing of ours broken. Counted as
+            # 499 (the status proxies use for it), never as a server error; whatever the
+            # handler had received is not kept (it writes to a temp file it drops).
+            if status == 500:
+                status = CLIENT_CLOSED
+            log.info(
+                "%s %s: the client went away before sending its whole request",
+                scope["method"],
+                scope["path"],
+            )
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

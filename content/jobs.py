@@ -22,10 +22,13 @@ SYNC_PUBLIC_MEDIA = "sync_public_media"
 FEED_REBUILD = "feed_rebuild"
 FLUSH_COUNTERS = "flush_counters"
 
-# A running job's worker touches its row this often; a row taken but not touched for
-# STALE_AFTER_S lost its worker (killed, or the queue forgot the job) and is relayed again.
-HEARTBEAT_EVERY_S = 10.0
-STALE_AFTER_S = 4 * HEARTBEAT_EVERY_S
+# A running job holds its row as a lease: its worker touches the row every HEARTBEAT_EVERY_S,
+# and a row taken but not touched for STALE_AFTER_S (three beats missed) lost its worker
+# (killed, or wedged) and is relayed to another; a worker that finds its lease gone stops the
+# job. Short, so a killed worker's job runs again within seconds (docs/jobs.md); renewed while
+# the worker lives, so a long transcode never runs twice.
+HEARTBEAT_EVERY_S = 2.0
+STALE_AFTER_S = 3 * HEARTBEAT_EVERY_S
 # Relays of a job nobody takes back off (after, 2×after, 4×after… up to 64×after) and stop
 # after MAX_RELAYS, so a job no worker can run does not flood the queue; /readyz shows it.
 MAX_RELAYS = 20
@@ -55,7 +58,9 @@ def after_commit(session: AsyncSession, name: str, *args: Any) -> None:
 
 async def take(session: AsyncSession, outbox_id: str, delivery: str) -> bool:
     """Mark the row taken by this delivery. False when there is nothing to do: the job is done
-    (row gone) or another delivery of it is running and alive (a relayed duplicate)."""
+    (row gone) or a delivery of it is running and alive — a relayed duplicate, or the queue
+    handing out again the very delivery a live worker runs (streaq reclaims a message whose
+    renewal came late): only a lease gone quiet is taken over."""
     now = utcnow()
     result = await session.exec(
         sa.update(JobOutbox)
@@ -63,7 +68,6 @@ async def take(session: AsyncSession, outbox_id: str, delivery: str) -> bool:
             col(JobOutbox.id) == outbox_id,
             sa.or_(
                 col(JobOutbox.taken_by).is_(None),
-                col(JobOutbox.taken_by) == delivery,  # the queue redelivering the same one
                 col(JobOutbox.heartbeat_at) < now - timedelta(seconds=STALE_AFTER_S),
             ),
         )
@@ -72,17 +76,20 @@ async def take(session: AsyncSession, outbox_id: str, delivery: str) -> bool:
     return bool(result.rowcount == 1)
 
 
-async def beat(session: AsyncSession, deliveries: dict[str, str]) -> None:
-    """Show that these running jobs (outbox id → delivery) are alive."""
-    if not deliveries:
-        return
+async def beat(session: AsyncSession, deliveries: dict[str, str]) -> set[str]:
+    """Renew the leases of these running jobs (outbox id → delivery); returns the outbox ids
+    whose lease is lost (another delivery took the row over, or it is gone): stop those."""
     now = utcnow()
+    lost: set[str] = set()
     for outbox_id, delivery in deliveries.items():
-        await session.exec(
+        result = await session.exec(
             sa.update(JobOutbox)
             .where(col(JobOutbox.id) == outbox_id, col(JobOutbox.taken_by) == delivery)
             .values(heartbeat_at=now)
         )
+        if result.rowcount != 1:
+            lost.add(outbox_id)
+    return lost
 
 
 async def release(session: AsyncSession, outbox_id: str, delivery: str, due_in_s: float) -> None:
@@ -99,8 +106,13 @@ async def release(session: AsyncSession, outbox_id: str, delivery: str, due_in_s
     )
 
 
-async def done(session: AsyncSession, outbox_id: str) -> None:
-    await session.exec(sa.delete(JobOutbox).where(col(JobOutbox.id) == outbox_id))
+async def done(session: AsyncSession, outbox_id: str, delivery: str) -> None:
+    """The job ran: its row goes, unless another delivery has taken it over meanwhile."""
+    await session.exec(
+        sa.delete(JobOutbox).where(
+            col(JobOutbox.id) == outbox_id, col(JobOutbox.taken_by) == delivery
+        )
+    )
 
 
 def _overdue(now: datetime, after_s: float, quiet_s: float = STALE_AFTER_S) -> Any:

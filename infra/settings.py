@@ -73,7 +73,10 @@ class Settings(BaseSettings):
 
     max_request_bytes: int = 2 * 1024 * 1024  # JSON bodies; media goes to storage
     worker_concurrency: int = 4
-    worker_idle_timeout_s: float = 60.0
+    # A message a worker took from the queue and stopped renewing (streaq renews the running
+    # ones every 0.9 × this) goes to another worker; a killed worker's running jobs come back
+    # sooner through the outbox's lease (content/jobs.py). Also the queue's blocking-read time.
+    worker_idle_timeout_s: float = Field(5.0, ge=1.0)
     run_embedded_worker: bool = True
     # A job in the outbox no worker took this long after it was due is enqueued again, and one
     # waiting longer than job_alert_after_s shows in /readyz and /metrics (docs/jobs.md).

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
 import anyio
+from anyio import CancelScope
 from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
@@ -101,16 +102,39 @@ async def _leave_signals_alone(_scope: object) -> None:
     await anyio.sleep_forever()
 
 
+def _stop_on(
+    stop: anyio.Event, worker: Worker[Services]
+) -> Callable[[CancelScope], Coroutine[Any, Any, None]]:
+    """A stand-in for streaq's signal handler that stops the worker when ``stop`` is set, as
+    streaq does on SIGTERM: the worker stops reading, and its running jobs (shielded from that
+    cancellation) are cancelled at once, so they are handed back instead of finished first."""
+
+    async def stop_when_set(scope: CancelScope) -> None:
+        await stop.wait()
+        scope.cancel()
+        # streaq 7.2 has no public call for this; its own signal handler does exactly this.
+        for running in worker._cancel_scopes.values():
+            running.deadline = min(running.deadline, anyio.current_time() + worker.grace_period)
+
+    return stop_when_set
+
+
 def build_worker(
     settings: Settings,
     redis_url: str,
     services: Callable[[], AbstractAsyncContextManager[Services]],
     *,
     handle_signals: bool = True,
+    stop: anyio.Event | None = None,
 ) -> Worker[Services]:
+    """The worker with every job registered. It stops on SIGINT/SIGTERM (``handle_signals``),
+    or, given ``stop``, when that is set and never on a signal (the caller owns the signals).
+    `workers.supervisor` runs it and starts a new one after a fault."""
     ffmpeg.set_max_concurrent(settings.ffmpeg_concurrency)
     outbox = Outbox(_write, settings.job_relay_after_s)
-    worker = _new_worker(settings, redis_url, outbox, services, handle_signals)
+    worker = _new_worker(settings, redis_url, outbox, services, handle_signals and stop is None)
+    if stop is not None:
+        worker.signal_handler = _stop_on(stop, worker)  # type: ignore[method-assign,assignment]
     marks_outbox = worker.middleware(
         outbox.middleware(lambda: marks_outbox.context, lambda: worker.context)
     )
@@ -219,6 +243,9 @@ def register_feed_jobs(worker: Worker[Services], settings: Settings) -> None:
         name=jobs.FLUSH_COUNTERS,
         timeout=120,
         silent=True,
+        # Not streaq's unique lock: a killed holder's would stand for the idle timeout plus the
+        # timeout. The flush holds a short lease of its own instead (workers/feeds.py).
+        unique=False,
     )
     async def flush_counters() -> int:
         return await feed_jobs.flush_counters(worker.context)

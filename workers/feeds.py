@@ -8,9 +8,16 @@ import logging
 from collections.abc import Callable
 
 from content import drain, engagement, feeds
+from infra.redis import lease
 from infra.services import Services
 
 log = logging.getLogger("kepu.worker.feeds")
+
+# One flush at a time writes the batches: two would do the same work (the batch id recorded in
+# the database keeps either from counting twice). The flush holds a lease of FLUSH_LEASE_S that
+# it renews while it lives, so a killed flush holds the next one up for seconds, not minutes;
+# a flush that finds the lease held waits about as long for it, then leaves its turn.
+FLUSH_LEASE_S = 3.0
 
 
 def _keys(services: Services) -> feeds.FeedKeys:
@@ -22,14 +29,17 @@ async def flush_counters(services: Services) -> int:
     changed. A batch leaves Redis only after the transaction recording it committed."""
     keys, worker_drain = _keys(services), drain.broadcasting(services)
     changed = 0
-    for batch_id in await engagement.claim_batches(services.redis, keys):
-        events = await engagement.read_batch(services.redis, keys, batch_id)
-        # New counters move items on the hot feed: the drain puts them in place in Redis (no
-        # invalidation: cached pages pick counters up within their short life).
-        changed += await worker_drain.write(
-            functools.partial(engagement.apply_batch, batch_id=batch_id, events=events)
-        )
-        await engagement.release_batch(services.redis, keys, batch_id)
+    async with lease(services.redis, keys.flush_lease, FLUSH_LEASE_S, wait_s=FLUSH_LEASE_S) as held:
+        if not held:
+            return 0
+        for batch_id in await engagement.claim_batches(services.redis, keys):
+            events = await engagement.read_batch(services.redis, keys, batch_id)
+            # New counters move items on the hot feed: the drain puts them in place in Redis (no
+            # invalidation: cached pages pick counters up within their short life).
+            changed += await worker_drain.write(
+                functools.partial(engagement.apply_batch, batch_id=batch_id, events=events)
+            )
+            await engagement.release_batch(services.redis, keys, batch_id)
     return changed
 
 

@@ -78,3 +78,8 @@ class FeedKeys:
     @property
     def batches(self) -> str:
         return f"{self.prefix}:{{counters}}:batches"
+
+    @property
+    def flush_lease(self) -> str:
+        """Held by the one counter flush running (a short lease its holder renews)."""
+        return f"{self.prefix}:{{counters}}:flush-lease"

@@ -57,9 +57,16 @@ async def test_api_killed_with_requests_in_flight_loses_no_acknowledged_write(
         running = [writer(client, creator, tally, stop_traffic) for _ in range(WRITERS)]
         running += [reader(client, creator, tally, stop_traffic) for _ in range(READERS)]
         tasks = [asyncio.create_task(r) for r in running]
-        await asyncio.sleep(2.0)
+
+        async def acknowledged() -> bool:
+            return len(tally.created) >= 10
+
+        async def cut_off() -> bool:  # the clients saw it die
+            return tally.no_answer > 0
+
+        await eventually(acknowledged, within=60)
         api.kill()
-        await asyncio.sleep(0.3)
+        await eventually(cut_off, within=15)
         stop_traffic.set()
         await asyncio.gather(*tasks)
 

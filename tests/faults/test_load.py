@@ -16,12 +16,13 @@ from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
 from tests.faults.traffic import Tally, check_database, reader, writer
+from tests.helpers import eventually
 from tests.processes import kepu_env, running_api
 
 pytestmark = pytest.mark.faults
 
 CREATORS, WRITERS_EACH, READERS = 3, 3, 4
-SECONDS = 6.0
+CREATES_EACH = 30  # the load runs until each creator has this many acknowledged creates
 
 
 @pytest.fixture
@@ -48,7 +49,11 @@ async def test_mixed_load_loses_and_doubles_no_acknowledged_write(
             work.append(reader(client, who, tallies[who.id], stop_load))
         began = time.monotonic()
         tasks = [asyncio.create_task(w) for w in work]
-        await asyncio.sleep(SECONDS)
+
+        async def enough() -> bool:  # every writer's creator has written and submitted
+            return all(len(t.created) >= CREATES_EACH and t.submitted for t in tallies.values())
+
+        await eventually(enough, within=60)
         stop_load.set()
         await asyncio.gather(*tasks)
         elapsed = time.monotonic() - began

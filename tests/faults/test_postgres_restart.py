@@ -17,7 +17,7 @@ from infra.settings import Settings
 from tests import factories as f
 from tests.faults import pgcluster
 from tests.faults.traffic import Tally, check_database, reader, writer
-from tests.helpers import serving
+from tests.helpers import eventually, serving
 
 pytestmark = [
     pytest.mark.faults,
@@ -50,15 +50,22 @@ async def test_pool_recovers_after_postgres_crashes_and_no_acknowledged_write_is
         clients = [writer(client, creator, tally, stop, 0.02) for _ in range(WRITERS)]
         clients += [reader(client, creator, tally, stop, 0.02) for _ in range(READERS)]
         running = [asyncio.create_task(c) for c in clients]
+
+        async def writes_acknowledged(more_than: int) -> bool:
+            return len(tally.created) > more_than
+
+        async def refused_while_down() -> bool:
+            return any(s == 503 for (_, s) in tally.statuses)
+
         try:
-            await asyncio.sleep(1.5)
+            await eventually(lambda: writes_acknowledged(5), within=30)
             before = len(tally.created)
             await asyncio.to_thread(cluster.stop, "immediate")  # a crash: recovery from WAL
-            await asyncio.sleep(1.5)
+            await eventually(refused_while_down, within=30)
             during = dict(tally.statuses)
             await asyncio.to_thread(cluster.start)
             restarted = len(tally.created)
-            await asyncio.sleep(2.5)
+            await eventually(lambda: writes_acknowledged(restarted + 5), within=60)
         finally:
             stop.set()
             await asyncio.gather(*running)

@@ -90,13 +90,18 @@ async def test_redis_stopped_during_traffic_loses_no_write_and_leaves_nothing_st
         ]
         running.append(asyncio.create_task(reader(client, creator, tally, stop, 0.05)))
         restarted = ValkeyServer(port=port, data_dir=tmp_path / "valkey-again")
+
+        async def created_more_than(n: int) -> bool:
+            return len(tally.created) > n
+
         try:
-            await asyncio.sleep(1.0)
+            await eventually(lambda: created_more_than(3), within=30)
             own_redis.stop()
-            await asyncio.sleep(1.5)
+            stopped = len(tally.created)
+            await eventually(lambda: created_more_than(stopped + 3), within=30)  # writes go on
             during_outage = len(tally.created)
             restarted.start()  # back, and empty: the queue and feeds are gone
-            await asyncio.sleep(1.0)
+            await eventually(lambda: created_more_than(during_outage + 3), within=30)
             stop.set()
             await asyncio.gather(*running)
             assert tally.no_answer == 0

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from api.app import create_app
 from content import jobs
-from content.models import Media, MediaStatus, Upload
+from content.models import JobOutbox, Media, MediaStatus, Upload
 from infra.queue import make_producer
 from infra.services import Services
 from infra.settings import Settings
@@ -116,7 +116,17 @@ async def test_s3_stopped_during_an_upload_and_during_processing_loses_and_leave
                     return row if row is not None and row.attempts >= 1 else None
 
             await eventually(tried, within=30)
-            await asyncio.sleep(0.5)
+
+            async def try_over() -> bool:  # the failed try gave its job back for a retry
+                async with services.read_sessions() as session:
+                    rows = await session.exec(
+                        select(JobOutbox).where(
+                            JobOutbox.name == jobs.PROCESS_MEDIA, JobOutbox.subject == media_id
+                        )
+                    )
+                    return all(row.taken_by is None for row in rows.all())
+
+            await eventually(try_over, within=30)
             async with services.read_sessions() as session:
                 row = await session.get(Media, media_id)
                 assert row is not None and row.status != MediaStatus.ready
