@@ -187,9 +187,8 @@ async def test_a_killed_flush_lets_the_next_flush_write_within_10_s_and_a_live_o
         # lease, as a flush slowed by a busy database would.
         await _lock_counters(blocker, content_id)
         async with services.read_sessions() as session:
-            await engagement.record_view(
-                session, services.redis, keys, fan.id, content_id, 30.0, 30.0
-            )
+            report = engagement.Report(watched_s=30.0, duration_s=30.0)
+            await engagement.record_view(session, services.redis, keys, fan.id, content_id, report)
         holder = _worker(own, log, workers)
 
         async def flushing() -> bool:  # the buffer was moved aside as a batch, not yet written
