@@ -23,9 +23,12 @@ def _add_request_id(
 
 
 # Query parameters that make a URL a credential: presigned S3 (X-Amz-Signature, -Credential,
-# -Security-Token) and our own signed storage URLs. A log line is read by more people than the
-# URL was meant for, and a signed URL works for anyone who holds it until it expires.
-_SECRET_PARAM = re.compile(r"signature|credential|security-token|token|^sig$|^key$", re.I)
+# -Security-Token), our own signed storage URLs, and WeChat's calls (the app secret, a login's
+# js_code, access tokens). A log line is read by more people than the URL was meant for, and a
+# signed URL works for anyone who holds it until it expires.
+_SECRET_PARAM = re.compile(
+    r"signature|credential|security-token|token|secret|^js_code$|^code$|^sig$|^key$", re.I
+)
 _SIGNED_ROUTE = "/storage/"
 REDACTED = "REDACTED"
 
@@ -52,6 +55,17 @@ class _RedactAccessLog(logging.Filter):
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
             record.args = (*args[:2], redact_url(args[2]), *args[3:])
+        return True
+
+
+class _RedactOutbound(logging.Filter):
+    """httpx logs each outbound request's URL with its query: WeChat's carry the app secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(str(a)) if "://" in str(a) and "?" in str(a) else a for a in record.args
+            )
         return True
 
 
@@ -90,3 +104,7 @@ def configure(level: str = "INFO", as_json: bool = False) -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, _RedactAccessLog) for f in access.filters):
         access.addFilter(_RedactAccessLog())
+    for name in ("httpx", "httpcore"):
+        outbound = logging.getLogger(name)
+        if not any(isinstance(f, _RedactOutbound) for f in outbound.filters):
+            outbound.addFilter(_RedactOutbound())

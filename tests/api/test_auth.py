@@ -4,6 +4,7 @@ WeChat mini-program login against the local stub, and the `kepu user create` com
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import subprocess
@@ -21,6 +22,7 @@ from infra.security import issue_token
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
+from tests import wechat_stub
 
 
 async def _me(client: httpx.AsyncClient, token: str) -> httpx.Response:
@@ -411,3 +413,15 @@ async def test_cli_refuses_a_weak_password_and_creates_nothing(
     assert done.returncode != 0
     assert "password" in done.stderr and "Traceback" not in done.stderr
     f.assert_problem(await f.login(client, name, "12345678"), 401, "auth.invalid_credentials")
+
+
+async def test_a_wechat_login_writes_no_secret_code_or_session_key_to_the_log(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    code = f"ok-{secrets.token_hex(6)}"
+    with caplog.at_level(logging.DEBUG):
+        assert (await _wechat(client, code)).status_code == 200
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "jscode2session" in logged  # the outbound call is logged, only without its secrets
+    for secret in (wechat_stub.SECRET, code, "secret-session-key"):
+        assert secret not in logged
