@@ -9,6 +9,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import httpx
@@ -20,6 +21,7 @@ from infra.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("KEPU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("KEPU_TEST_REDIS", "redis://127.0.0.1:6379/0")
+T = TypeVar("T")
 
 
 @contextlib.asynccontextmanager
@@ -49,16 +51,17 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app's lifespan in a task of its own: pytest-asyncio may set a fixture up and tear
-    it down in different tasks, and the lifespan's task group must exit where it entered."""
-    ready: asyncio.Future[httpx.AsyncClient] = asyncio.get_running_loop().create_future()
+async def hosted(opening: contextlib.AbstractAsyncContextManager[T]) -> AsyncIterator[T]:
+    """Enter ``opening`` in a task of its own: pytest-asyncio may set a fixture up and tear it
+    down in different tasks, and a task group inside (the app's lifespan, the queue client)
+    must exit in the task where it entered."""
+    ready: asyncio.Future[T] = asyncio.get_running_loop().create_future()
     stop = asyncio.Event()
 
     async def host() -> None:
         try:
-            async with running(app) as client:
-                ready.set_result(client)
+            async with opening as value:
+                ready.set_result(value)
                 await stop.wait()
         except BaseException as exc:
             if not ready.done():
@@ -71,6 +74,11 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     finally:
         stop.set()
         await task
+
+
+def serving(app: FastAPI) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
+    """The app served in a task of its own (see ``hosted``), through an httpx client."""
+    return hosted(running(app))
 
 
 def embedded_settings(data_dir: Path) -> Settings:

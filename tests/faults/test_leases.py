@@ -5,13 +5,10 @@ it works, so a long transcode is never run twice. Real `kepu worker` processes."
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import secrets
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
@@ -28,7 +25,7 @@ from content.models import ContentStats, JobOutbox, Media, MediaKind, MediaStatu
 from infra.services import Services, open_services
 from infra.settings import Settings
 from tests import factories as f
-from tests.helpers import eventually, scratch_database
+from tests.helpers import eventually, hosted, scratch_database
 from tests.media_files import video
 from tests.processes import kepu_env, kill, start_worker
 from workers.app import _write
@@ -79,33 +76,8 @@ async def own(settings: Settings) -> AsyncIterator[tuple[Settings, Services]]:
                 "redis_prefix": f"kepu-leases-{run}",
             }
         )
-        async with _hosted(open_services(own, storage_route=STORAGE_ROUTE, migrate=True)) as svc:
+        async with hosted(open_services(own, storage_route=STORAGE_ROUTE, migrate=True)) as svc:
             yield own, svc
-
-
-@contextlib.asynccontextmanager
-async def _hosted(opening: AbstractAsyncContextManager[Services]) -> AsyncIterator[Services]:
-    """Enter ``opening`` in a task of its own: pytest-asyncio may tear a fixture down in another
-    task, and the queue client's task group must exit where it entered."""
-    ready: asyncio.Future[Services] = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-
-    async def host() -> None:
-        try:
-            async with opening as services:
-                ready.set_result(services)
-                await stop.wait()
-        except BaseException as exc:
-            if not ready.done():
-                ready.set_exception(exc)
-            raise
-
-    task = asyncio.create_task(host())
-    try:
-        yield await ready
-    finally:
-        stop.set()
-        await task
 
 
 async def _media(services: Services, media_id: str) -> Media:
