@@ -3,6 +3,7 @@ per-viewer part of cards (did I like it), asked for apart so feed pages stay sha
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -11,6 +12,7 @@ from api import presenters, problems
 from api.deps import ClientAddress, CurrentUser, ServicesDep, SessionDep
 from api.schemas import AcceptedOut, FollowOut, MyInteractions, StatsOut, ViewIn
 from content import engagement
+from content.errors import Invalid
 from content.feeds import FeedKeys
 from content.models import ReactionKind
 
@@ -105,13 +107,35 @@ async def unfollow(user_id: str, user: CurrentUser, session: SessionDep) -> Foll
     return presenters.follow_out(user_id, False, followers)
 
 
+_MAX_IDS = 50
+_ID = re.compile(r"^[0-9a-z]{26}$")
+
+
+def _content_ids(
+    ids: Annotated[
+        list[str],
+        Query(
+            max_length=_MAX_IDS,
+            description="content ids of a feed page: repeated (`ids=a&ids=b`) or comma separated "
+            "(`ids=a,b`, how wx.request writes an array)",
+        ),
+    ],
+) -> list[str]:
+    """The ids asked for, in order, once each: a comma-separated list is split like a repeated
+    parameter, so every client gets one item per content."""
+    wanted = list(dict.fromkeys(p.strip() for value in ids for p in value.split(",") if p.strip()))
+    if not wanted or len(wanted) > _MAX_IDS:
+        raise Invalid(f"send 1 to {_MAX_IDS} content ids", field="ids", code="ids.invalid")
+    if bad := next((i for i in wanted if not _ID.match(i)), None):
+        raise Invalid(f"{bad[:40]!r} is not a content id", field="ids", code="ids.invalid")
+    return wanted
+
+
 @_reads.get(
     "/me/interactions", response_model=MyInteractions, responses=problems.responses(401, 422)
 )
 async def my_interactions(
-    user: CurrentUser,
-    session: SessionDep,
-    ids: Annotated[list[str], Query(max_length=50, description="content ids of a feed page")],
+    user: CurrentUser, session: SessionDep, ids: Annotated[list[str], Depends(_content_ids)]
 ) -> MyInteractions:
     return presenters.my_interactions(await engagement.mine(session, user, ids))
 

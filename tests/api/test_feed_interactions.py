@@ -263,3 +263,23 @@ async def test_writes_past_the_per_user_limit_are_429(
     last = await client.post(f"{API}/contents/{content_id}/like", headers=fan.auth)
     body = f.assert_problem(last, 429, "interaction.rate_limited")
     assert int(last.headers["retry-after"]) >= 1 and body["status"] == 429
+
+
+async def test_my_interactions_take_ids_comma_separated_as_wx_request_sends_an_array(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    fan = await f.person(services, "viewer")
+    first, second = await f.publish(client, crew), await f.publish(client, crew)
+    assert (await client.post(f"{API}/contents/{second}/like", headers=fan.auth)).status_code == 200
+    expected = [
+        {"content_id": first, "liked": False, "favorited": False},
+        {"content_id": second, "liked": True, "favorited": False},
+    ]
+    for params in ({"ids": f"{first},{second}"}, {"ids": [first, second]}):
+        mine = await client.get(f"{API}/me/interactions", params=params, headers=fan.auth)
+        assert mine.status_code == 200 and mine.json()["items"] == expected
+    too_many = ",".join(f"{n:026d}" for n in range(51))  # 51 distinct ids
+    for bad in (too_many, f"{first},../etc", ",", f"{first},{'x' * 300}"):
+        resp = await client.get(f"{API}/me/interactions", params={"ids": bad}, headers=fan.auth)
+        assert f.assert_problem(resp, 422, "ids.invalid")["field"] == "ids"
