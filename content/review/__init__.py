@@ -9,14 +9,7 @@ from content.review.machine import (
     texts_for_second_opinion,
 )
 from content.review.tasks import MAX_COMMENT, TaskView, claim, decide, list_tasks
-from content.review.visibility import (
-    can_see_unpublished,
-    handed_to,
-    is_owner,
-    is_public,
-    may_see_media,
-)
-from content.review.workflow import (
+from content.review.transitions import (
     DECISIONS,
     ENDED,
     STAGE_RULES,
@@ -24,7 +17,6 @@ from content.review.workflow import (
     Party,
     StageRule,
     Transition,
-    apply,
     decides,
     decision_outcome,
     find,
@@ -32,6 +24,14 @@ from content.review.workflow import (
     stages_of,
     workable,
 )
+from content.review.visibility import (
+    can_see_unpublished,
+    handed_to,
+    is_owner,
+    is_public,
+    may_see_media,
+)
+from content.review.workflow import apply
 
 __all__ = [
     "DECISIONS",

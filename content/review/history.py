@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import NotFound
 from content.models import Action, Content, ContentStatus, ReviewEvent, Stage, User
-from content.review import workflow
+from content.review import transitions
 from content.review.visibility import can_see_unpublished
 
 
@@ -31,7 +31,7 @@ class HistoryEntry:
 
 
 def _entry(event: ReviewEvent, actor: User | None) -> HistoryEntry:
-    decision = event.action if event.action in workflow.DECISIONS else None
+    decision = event.action if event.action in transitions.DECISIONS else None
     return HistoryEntry(
         id=event.id,
         revision=event.revision_number,

@@ -21,7 +21,7 @@ from content.models import (
     Stage,
     User,
 )
-from content.review import workflow
+from content.review import transitions, workflow
 from content.screening import (
     Check,
     Finding,
@@ -52,7 +52,7 @@ async def texts_for_second_opinion(
     needs it): None while the revision is not ready for the stage, so WeChat is not asked for
     nothing. Read before the stage's own transaction, which must not wait on WeChat."""
     revision = await session.get(Revision, revision_id)
-    if revision is None or workflow.revision_state(revision) != Stage.machine:
+    if revision is None or transitions.revision_state(revision) != Stage.machine:
         return None
     if any(
         m is None or m.status != MediaStatus.ready for _, m in await _media_of(session, revision)
@@ -73,7 +73,7 @@ async def run_machine_stage(
     (`second_opinion`, asked beforehand) next to ours. Returns what happened; safe to run twice
     (a revision no longer in the machine stage is left alone)."""
     revision = await session.get(Revision, revision_id)
-    if revision is None or workflow.revision_state(revision) != Stage.machine:
+    if revision is None or transitions.revision_state(revision) != Stage.machine:
         return "skipped"
     content = await session.get(Content, revision.content_id)
     if content is None:  # the foreign key rules it out; nothing to screen then

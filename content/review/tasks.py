@@ -21,7 +21,7 @@ from content.models import (
     TaskStatus,
     User,
 )
-from content.review import guards, visibility, workflow
+from content.review import guards, transitions, visibility, workflow
 from infra.clock import utcnow
 
 MAX_COMMENT = 5000  # characters of a reviewer's comment (the API schema uses it too)
@@ -54,15 +54,15 @@ async def list_tasks(
 ) -> tuple[list[TaskView], str | None]:
     """Tasks of ``stage`` (or of every stage the reviewer works) that are handed to them: open
     ones the workflow's rules let them decide, and those they decided."""
-    mine = workflow.stages_of(user)
-    if stage is not None and stage not in workflow.STAGE_RULES:
+    mine = transitions.stages_of(user)
+    if stage is not None and stage not in transitions.STAGE_RULES:
         raise Invalid(
-            "stage is one of " + ", ".join(workflow.STAGE_RULES) + " (or none: all yours)",
+            "stage is one of " + ", ".join(transitions.STAGE_RULES) + " (or none: all yours)",
             field="stage",
         )
     if stage is not None and stage not in mine:
         raise Forbidden(
-            f"the {stage} queue is for {workflow.STAGE_RULES[stage].role}s",
+            f"the {stage} queue is for {transitions.STAGE_RULES[stage].role}s",
             code="auth.missing_role",
         )
     if not mine:
@@ -81,10 +81,10 @@ async def _task_for(session: AsyncSession, user: User, task_id: str) -> TaskView
     """A task the workflow's rules let ``user`` work on, whatever its status."""
     row = (await session.exec(_with_content().where(ReviewTask.id == task_id))).first()
     # A task outside the reviewer's stages does not exist for them.
-    if row is None or not workflow.decides(user, row[0].stage):
+    if row is None or not transitions.decides(user, row[0].stage):
         raise NotFound("no such review task", code="review.not_found")
     view = TaskView(*row)
-    rule = workflow.STAGE_RULES[view.task.stage]
+    rule = transitions.STAGE_RULES[view.task.stage]
     await guards.check(session, user, rule.guards, col(ReviewTask.id) == task_id)
     return view
 
@@ -130,9 +130,9 @@ async def claim(session: AsyncSession, user: User, task_id: str, lease_s: int) -
 async def decide(
     session: AsyncSession, user: User, task_id: str, decision: Action, comment: str | None
 ) -> TaskView:
-    if decision not in workflow.DECISIONS:
+    if decision not in transitions.DECISIONS:
         raise Invalid(
-            "decision is one of " + ", ".join(sorted(workflow.DECISIONS)), field="decision"
+            "decision is one of " + ", ".join(sorted(transitions.DECISIONS)), field="decision"
         )
     comment = clean_text(comment, "comment", MAX_COMMENT, required=False) or None
     if decision != Action.approve and not comment:
@@ -142,7 +142,7 @@ async def decide(
     if comment and len(comment) > MAX_COMMENT:
         raise Invalid(f"comment: at most {MAX_COMMENT} characters", field="comment")
     view = await _task_for(session, user, task_id)
-    outcome = workflow.decision_outcome(view.task.stage, decision)
+    outcome = transitions.decision_outcome(view.task.stage, decision)
     now = utcnow()
     # The single conditional UPDATE is the arbiter: of two racing decisions exactly one matches.
     result = await session.exec(

@@ -9,7 +9,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.models import Content, ContentStatus, ReviewTask, Revision, Role, TaskStatus, User
-from content.review import workflow
+from content.review import transitions
 
 
 def is_owner(user: User | None, content: Content) -> bool:
@@ -25,13 +25,13 @@ def handed_to(user: User) -> sa.ColumnElement[bool]:
     """SQL over a ReviewTask joined with its Content: the tasks a reviewer sees — the open ones
     their stages and disciplines hand them (the workflow's rules), and those they decided."""
     return or_(
-        sa.and_(col(ReviewTask.status) == TaskStatus.open, workflow.workable(user)),
+        sa.and_(col(ReviewTask.status) == TaskStatus.open, transitions.workable(user)),
         col(ReviewTask.decided_by) == user.id,
     )
 
 
 async def _handed_any(session: AsyncSession, user: User, where: sa.ColumnElement[bool]) -> bool:
-    if not workflow.stages_of(user):
+    if not transitions.stages_of(user):
         return False
     found = await session.exec(
         select(ReviewTask.id)

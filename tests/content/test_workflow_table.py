@@ -2,7 +2,7 @@
 and write one audit event, every other one is refused with the right code and writes nothing.
 
 The expectations below are written from the contract (docs/review-workflow.md), independently of
-the table in content/review/workflow.py, so a change to the table that breaks a rule fails here."""
+the table in content/review/transitions.py, so a change to the table that breaks a rule fails here."""
 
 from __future__ import annotations
 
