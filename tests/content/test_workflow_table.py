@@ -1,8 +1,9 @@
 """Every (state, action, actor) through ``review.apply``: the allowed ones lead to the right state
 and write one audit event, every other one is refused with the right code and writes nothing.
 
-The expectations below are written from the contract (docs/review-workflow.md), independently of
-the table in content/review/transitions.py, so a change to the table that breaks a rule fails here."""
+The expectations below are written from the contract (docs/review-workflow.md), independently
+of the table in content/review/transitions.py, so a change to the table that breaks a rule fails
+here."""
 
 from __future__ import annotations
 
