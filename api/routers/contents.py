@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response, status
 
 from api import etags, presenters, problems
@@ -41,11 +43,15 @@ async def create_content(
     return await presenters.content_detail(session, services, view)
 
 
-@router.patch(
-    "/contents/{content_id}",
-    response_model=ContentOut,
-    responses=problems.responses(401, 404, 409, 413, 422),
-)
+_EDIT: dict[str, Any] = {
+    "response_model": ContentOut,
+    "responses": problems.responses(401, 404, 409, 413, 422),
+}
+
+
+# PUT is the twin for WeChat's wx.request, which cannot send PATCH: the same partial update.
+@router.put("/contents/{content_id}", **_EDIT)
+@router.patch("/contents/{content_id}", **_EDIT)
 async def edit_content(
     content_id: str,
     body: ContentUpdate,

@@ -33,6 +33,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET",    f"{P}/me/contents"):                      row("nothing",            "401  403  200  200  403  403  403  403"),
     ("POST",   f"{P}/contents"):                         row("new_content",        "401  403  201  201  403  403  403  403"),
     ("PATCH",  f"{P}/contents/{{content_id}}"):          row("draft_edit",         "401  404  200  404  404  404  404  404"),
+    ("PUT",    f"{P}/contents/{{content_id}}"):          row("draft_edit",         "401  404  200  404  404  404  404  404"),
     ("POST",   f"{P}/contents/{{content_id}}/submit"):   row("draft",              "401  404  202  404  404  404  404  404"),
     ("POST",   f"{P}/contents/{{content_id}}/withdraw"): row("published",          "401  404  200  404  404  404  404  404"),
     # Reviewers read what their stage and discipline hand them: in the political stage, the
