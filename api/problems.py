@@ -60,6 +60,9 @@ STORAGE: dict[type[storage.StorageError], tuple[int, str, str | None]] = {
     storage.InvalidKey: (400, "storage.bad_request", None),
     storage.InvalidParts: (400, "storage.bad_request", None),
     storage.InvalidRange: (400, "storage.bad_range", None),
+    storage.InvalidForm: (400, "storage.form_invalid", None),
+    storage.FormFileMissing: (400, "storage.form_file_missing", None),
+    storage.FormExtraFile: (400, "storage.form_extra_file", None),
     storage.RangeNotSatisfiable: (416, "storage.range_not_satisfiable", None),
     storage.StorageUnavailable: (503, "storage.unavailable", "object storage is unreachable"),
 }

@@ -52,10 +52,12 @@ class Role(StrEnum):
 
 
 class UploadMethod(StrEnum):
-    """How the bytes of an upload are sent: one signed PUT, or parts joined at the end."""
+    """How the bytes of an upload are sent: one signed PUT, parts joined at the end, or one
+    ``multipart/form-data`` POST (what WeChat's ``wx.uploadFile`` sends)."""
 
     PUT = "PUT"
     multipart = "multipart"
+    form = "form"
 
 
 class UploadStatus(StrEnum):

@@ -349,12 +349,13 @@ async def start_upload(
     size: int,
     content_type: str = "image/png",
     filename: str = "cover.png",
+    method: str | None = None,
 ) -> httpx.Response:
-    """Ask for an upload; a 201's body is the plan: where to send the bytes, and how."""
+    """Ask for an upload (a ``method`` of sending it, or the size decides); a 201's body is
+    the plan: where to send the bytes, and how."""
+    body: dict[str, Any] = {"filename": filename, "content_type": content_type, "size": size}
     return await client.post(
-        "/api/v1/uploads",
-        json={"filename": filename, "content_type": content_type, "size": size},
-        headers=who.auth,
+        "/api/v1/uploads", json=body | ({"method": method} if method else {}), headers=who.auth
     )
 
 
@@ -374,6 +375,41 @@ async def send_upload(
         return await phone.put(plan["url"], content=data, headers=headers)
 
 
+async def send_form(
+    client: httpx.AsyncClient,
+    plan: dict[str, Any],
+    data: bytes,
+    *,
+    fields: dict[str, str] | None = None,
+    name: str | None = None,
+    files: list[tuple[str, bytes]] | None = None,
+) -> httpx.Response:
+    """POST ``data`` as ``wx.uploadFile`` does with a form plan: multipart/form-data with the
+    plan's ``fields`` as formData and the file under its ``file_field`` (``name``/``fields``
+    replace them, ``files`` replaces the one file, for bad forms)."""
+    form = plan["fields"] if fields is None else fields
+    sent = [(plan["file_field"] if name is None else name, data)] if files is None else files
+    upload = [
+        (field, ("upload.bin", content, "application/octet-stream")) for field, content in sent
+    ]
+    kwargs: dict[str, Any] = {"data": form, "files": upload}
+    if not upload:  # httpx would send fields alone urlencoded; a form without a file is multipart
+        boundary = secrets.token_hex(8)
+        body = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+            for k, v in form.items()
+        )
+        kwargs = {
+            "content": f"{body}--{boundary}--\r\n".encode(),
+            "headers": {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        }
+    url = urlsplit(plan["url"])
+    if url.path.startswith("/api/v1/storage/"):
+        return await client.post(f"{url.path}?{url.query}", **kwargs)
+    async with httpx.AsyncClient() as phone:  # the phone talks to storage, not to the API
+        return await phone.post(plan["url"], **kwargs)
+
+
 async def complete_upload(
     client: httpx.AsyncClient, who: Person, upload_id: str, **body: Any
 ) -> httpx.Response:
@@ -388,14 +424,20 @@ async def upload(
     data: bytes,
     content_type: str = "image/png",
     filename: str = "cover.png",
+    method: str = "PUT",
 ) -> str:
-    """``data`` uploaded in one PUT and completed; returns the id of the media it became."""
-    started = await start_upload(client, who, len(data), content_type, filename)
+    """``data`` uploaded in one PUT (or form POST, ``method="form"``) and completed; returns
+    the id of the media it became."""
+    started = await start_upload(client, who, len(data), content_type, filename, method)
     assert started.status_code == 201, started.text
     plan = started.json()
-    assert plan["method"] == "PUT"
-    put = await send_upload(client, plan, data)
-    assert put.status_code == 200, put.text
+    assert plan["method"] == method
+    if method == "form":
+        sent = await send_form(client, plan, data)
+        assert sent.status_code == 204, sent.text
+    else:
+        sent = await send_upload(client, plan, data)
+        assert sent.status_code == 200, sent.text
     done = await complete_upload(client, who, plan["upload_id"])
     assert done.status_code == 200, done.text
     return str(done.json()["media_id"])

@@ -22,6 +22,8 @@ from infra.settings import Settings
 PG_ADMIN_URL = os.environ.get("KEPU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("KEPU_TEST_REDIS", "redis://127.0.0.1:6379/0")
 T = TypeVar("T")
+# The methods WeChat's wx.request can send (no PATCH); TRACE and CONNECT no API serves.
+WX_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 
 @contextlib.asynccontextmanager

@@ -13,9 +13,7 @@ import fastapi.routing
 
 from api.app import create_app
 from infra.settings import Settings
-
-# What wx.request's `method` takes (TRACE and CONNECT too, which no API would serve).
-WX_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+from tests.helpers import WX_METHODS
 
 
 def _handlers(tmp_path: Path) -> dict[str, dict[str, Callable[..., Any]]]:

@@ -22,6 +22,8 @@ def upload_out(plan: media.UploadPlan) -> schemas.UploadOut:
         part_size=up.part_size,
         expires_at=up.expires_at,
         headers={"Content-Type": up.content_type} if up.method == UploadMethod.PUT else {},
+        fields=plan.form.fields if plan.form else None,
+        file_field=plan.form.file_field if plan.form else None,
     )
 
 

@@ -1,5 +1,6 @@
-"""The local-disk backend's signed upload and download URLs (embedded default only: with S3 the
-bytes never pass here), streamed in blocks so memory does not grow with the file."""
+"""The local-disk backend's signed upload (a PUT, or a form POST) and download URLs (embedded
+default only: with S3 the bytes never pass here), streamed in blocks so memory does not grow
+with the file."""
 
 from __future__ import annotations
 
@@ -34,6 +35,21 @@ async def put_object(key: str, request: Request, services: ServicesDep) -> Respo
         request.stream(),
     )
     return Response(status_code=200, headers={"ETag": f'"{etag}"'})
+
+
+@router.post(ROUTE + "/{key:path}", response_model=None)
+async def post_form(key: str, request: Request, services: ServicesDep) -> Response:
+    # wx.uploadFile's multipart/form-data POST; 204 with the ETag, as S3 answers a form POST.
+    etag = await media.receive_form_upload(
+        services.read_sessions,
+        _local(services),
+        services.settings,
+        key,
+        request.query_params,
+        request.headers.get("content-type"),
+        request.stream(),
+    )
+    return Response(status_code=204, headers={"ETag": f'"{etag}"'})
 
 
 @router.api_route(ROUTE + "/{key:path}", methods=["GET", "HEAD"], response_model=None)

@@ -29,6 +29,7 @@ async def start_upload(
         filename=body.filename,
         content_type=body.content_type,
         size=body.size,
+        method=body.method,
     )
     return presenters.upload_out(plan)
 

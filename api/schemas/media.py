@@ -23,6 +23,8 @@ class UploadIn(BaseModel):
     filename: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     content_type: Annotated[str, StringConstraints(min_length=3, max_length=100)]
     size: int = Field(ge=0, le=1 << 50)
+    # "form" asks for a multipart/form-data POST (wx.uploadFile); left out, the size decides.
+    method: UploadMethod | None = None
 
 
 class PartUrl(BaseModel):
@@ -38,6 +40,10 @@ class UploadOut(BaseModel):
     part_size: int | None = None
     expires_at: datetime
     headers: dict[str, str] = Field(default_factory=dict)
+    # method "form": POST `url` as multipart/form-data with `fields` (wx.uploadFile's formData)
+    # and the file under `file_field` (its `name`).
+    fields: dict[str, str] | None = None
+    file_field: str | None = None
 
 
 class PartIn(BaseModel):

@@ -9,6 +9,7 @@ links that expose it. The modules (docs/media.md has a line on each) stay privat
 
 from content.media.exposure import sync as sync_public_copies
 from content.media.local_uploads import receive as receive_upload
+from content.media.local_uploads import receive_form as receive_form_upload
 from content.media.processing import MAX_TRIES as MAX_PROCESSING_TRIES
 from content.media.processing import RetryLater
 from content.media.processing import run as process
@@ -38,6 +39,7 @@ __all__ = [
     "mark_swept",
     "media_for",
     "process",
+    "receive_form_upload",
     "receive_upload",
     "spent_uploads",
     "start_upload",

@@ -1,5 +1,6 @@
-"""Bytes sent to the local-disk storage route (embedded default): a signed PUT writes only while
-its upload is open, at most the declared size, only the declared type (docs/media.md)."""
+"""Bytes sent to the local-disk storage route (embedded default): a signed PUT or form POST
+writes only while its upload is open, at most the declared size, only the declared type
+(docs/media.md)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,28 @@ async def receive(
         upload_id=signed.upload_id,
         part_number=signed.part_number,
         content_type=signed.content_type,
+    )
+    return etag
+
+
+async def receive_form(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: LocalStorage,
+    settings: Settings,
+    key: str,
+    query: Mapping[str, str],
+    content_type: str | None,
+    body: AsyncIterable[bytes],
+) -> str:
+    """Check a form POST (``wx.uploadFile``) to a signed URL and store its file; returns the
+    ETag. The same rules as a PUT, checked before a byte of the body is read, then while it
+    streams: see `LocalStorage.write_form`."""
+    signed = storage.verify("POST", key, query)
+    async with sessions() as session:
+        await _require_open(session, key)
+    limit = signed.max_bytes or max(settings.max_video_bytes, settings.max_image_bytes)
+    _, etag = await storage.write_form(
+        key, body, content_type, limit, signed.content_type or "application/octet-stream"
     )
     return etag
 

@@ -43,6 +43,7 @@ class UploadPlan:
     upload: Upload
     url: str | None
     parts: list[tuple[int, str]]
+    form: storage_base.FormTarget | None = None
 
 
 def _kind_of(content_type: str) -> MediaKind:
@@ -79,19 +80,41 @@ async def start(
     filename: str,
     content_type: str,
     size: int,
+    method: UploadMethod | None = None,
 ) -> UploadPlan:
+    """Open an upload. ``method`` asks for a way to send the bytes; without it, the size
+    decides (one PUT, or multipart above ``multipart_threshold``)."""
     require_role(user, Role.creator)
     kind = _kind_of(content_type)
     _check_size(settings, kind, size)
+    chosen = _method_for(settings, size, method)
     await _check_quota(session, settings, user, size)
     upload = _new_upload(settings, user, kind, filename, content_type, size)
+    upload.method = chosen
     try:
-        url, parts = await _presign(storage, settings, upload)
+        plan = await _presign(storage, settings, upload)
     except storage_base.StorageUnavailable as exc:
         raise _unreachable() from exc
     session.add(upload)
     await session.flush()
-    return UploadPlan(upload, url, parts)
+    return plan
+
+
+def _method_for(settings: Settings, size: int, requested: UploadMethod | None) -> UploadMethod:
+    """A form POST or a single PUT up to ``multipart_threshold``; multipart above it, where a
+    weak network must be able to re-send one part rather than the whole file."""
+    by_size = UploadMethod.PUT if size <= settings.multipart_threshold else UploadMethod.multipart
+    if requested is None or requested == by_size:
+        return by_size
+    if requested == UploadMethod.form and by_size == UploadMethod.PUT:
+        return UploadMethod.form
+    mib = settings.multipart_threshold / (1024 * 1024)
+    raise Invalid(
+        f"a {requested.value} upload is not offered for {size} bytes: files up to {mib:g} MiB "
+        "go as one PUT or form POST, larger ones as multipart",
+        field="method",
+        code="upload.method_unavailable",
+    )
 
 
 def _check_size(settings: Settings, kind: MediaKind, size: int) -> None:
@@ -123,18 +146,18 @@ def _new_upload(
     return upload
 
 
-async def _presign(
-    storage: Storage, settings: Settings, upload: Upload
-) -> tuple[str | None, list[tuple[int, str]]]:
-    """The signed URL of a single PUT, or those of each part of a multipart upload (which
-    opens it in storage and marks ``upload`` multipart)."""
+async def _presign(storage: Storage, settings: Settings, upload: Upload) -> UploadPlan:
+    """The signed URL of a single PUT, the form of a POST, or the URLs of each part of a
+    multipart upload (which opens it in storage)."""
     ttl = settings.upload_url_ttl_seconds
-    if upload.size <= settings.multipart_threshold:
+    if upload.method == UploadMethod.form:
+        form = await storage.presign_post(upload.object_key, upload.content_type, upload.size, ttl)
+        return UploadPlan(upload, form.url, [], form)
+    if upload.method == UploadMethod.PUT:
         url = await storage.presign_put(
             upload.object_key, upload.content_type, ttl, max_bytes=upload.size
         )
-        return url, []
-    upload.method = UploadMethod.multipart
+        return UploadPlan(upload, url, [])
     upload.part_size = settings.multipart_part_size
     upload.s3_upload_id = await storage.create_multipart(upload.object_key, upload.content_type)
     count = math.ceil(upload.size / settings.multipart_part_size)
@@ -142,7 +165,7 @@ async def _presign(
         (n, await storage.presign_part(upload.object_key, upload.s3_upload_id, n, ttl))
         for n in range(1, count + 1)
     ]
-    return None, parts
+    return UploadPlan(upload, None, parts)
 
 
 async def used_today(session: AsyncSession, user: User) -> int:
@@ -302,7 +325,7 @@ async def _check_arrived(
             "upload it again",
             code="upload.size_mismatch",
         )
-    elif upload.method == UploadMethod.PUT and _media_type(info.content_type) != _media_type(
+    elif upload.method != UploadMethod.multipart and _media_type(info.content_type) != _media_type(
         upload.content_type
     ):
         problem = Conflict(

@@ -1,6 +1,11 @@
 """Object storage behind one interface: S3/MinIO (minio SDK) or local disk."""
 
 from infra.storage.base import (
+    FORM_FILE_FIELD,
+    FormExtraFile,
+    FormFileMissing,
+    FormTarget,
+    InvalidForm,
     InvalidKey,
     InvalidParts,
     ObjectInfo,
@@ -19,6 +24,11 @@ from infra.storage.s3 import S3Storage
 from infra.storage.signing import SignedRequest
 
 __all__ = [
+    "FORM_FILE_FIELD",
+    "FormExtraFile",
+    "FormFileMissing",
+    "FormTarget",
+    "InvalidForm",
     "InvalidKey",
     "InvalidParts",
     "LocalStorage",

@@ -46,6 +46,18 @@ class WrongContentType(StorageError):
     """A signed PUT sent with a content type other than the one its URL was signed for."""
 
 
+class InvalidForm(StorageError):
+    """A form POST that is not a well-formed ``multipart/form-data`` body (or ends early)."""
+
+
+class FormFileMissing(StorageError):
+    """A form POST without its file under the field name the upload gave."""
+
+
+class FormExtraFile(StorageError):
+    """A form POST carrying more than one file; a form upload stores exactly one."""
+
+
 class InvalidRange(StorageError):
     """A ``Range`` request header that cannot be parsed (or asks for no bytes)."""
 
@@ -64,6 +76,20 @@ class SignatureInvalid(StorageError):
 
 class SignatureExpired(StorageError):
     """A signed local-storage URL used after its expiry time."""
+
+
+# The form field a form POST carries its file in: S3 takes it under no other name.
+FORM_FILE_FIELD = "file"
+
+
+@dataclass(frozen=True, slots=True)
+class FormTarget:
+    """Where a client POSTs a ``multipart/form-data`` upload (what ``wx.uploadFile`` sends):
+    ``fields`` go in the form as they are, before the file, which goes in ``file_field``."""
+
+    url: str
+    fields: dict[str, str]
+    file_field: str = FORM_FILE_FIELD
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +112,13 @@ class Storage(Protocol):
         """A URL the client PUTs the whole object to. Where the backend can, the URL refuses a
         body over ``max_bytes`` or of another content type (local disk does; an S3 query-string
         signature cannot, so the caller checks what arrived)."""
+        ...
+
+    async def presign_post(
+        self, key: str, content_type: str, size: int, expires_s: int
+    ) -> FormTarget:
+        """A form POST that stores one file of ``size`` bytes (at most, on local disk; exactly,
+        on S3) as the object with ``content_type``; the storage itself refuses anything else."""
         ...
 
     async def create_multipart(self, key: str, content_type: str) -> str:

@@ -13,6 +13,8 @@ from urllib.parse import quote
 import anyio.to_thread
 
 from infra.storage.base import (
+    FORM_FILE_FIELD,
+    FormTarget,
     InvalidParts,
     ObjectInfo,
     ObjectNotFound,
@@ -22,6 +24,7 @@ from infra.storage.base import (
     check_part_number,
 )
 from infra.storage.disk import BLOCK_SIZE, Disk, unlink_quietly, write_block
+from infra.storage.local_form import boundary_of, file_of
 from infra.storage.local_multipart import Multipart
 from infra.storage.signing import SignedRequest, UrlSigner
 
@@ -53,6 +56,15 @@ class LocalStorage:
         expires = self._signer.expiry(expires_s)
         request = SignedRequest("PUT", key, expires, content_type=content_type, max_bytes=max_bytes)
         return self._signer.url(request)
+
+    async def presign_post(
+        self, key: str, content_type: str, size: int, expires_s: int
+    ) -> FormTarget:
+        # The query's signature carries the key, type and size; the type is sent again as a
+        # form field, as S3 wants it, so the client's form is the same on either backend.
+        expires = self._signer.expiry(expires_s)
+        request = SignedRequest("POST", key, expires, content_type=content_type, max_bytes=size)
+        return FormTarget(self._signer.url(request), {"Content-Type": content_type})
 
     async def presign_part(self, key: str, upload_id: str, part_number: int, expires_s: int) -> str:
         check_part_number(part_number)
@@ -112,6 +124,22 @@ class LocalStorage:
             # up after an error or a client that went away mid-upload.
             await anyio.to_thread.run_sync(unlink_quietly, tmp)
         return size, digest
+
+    async def write_form(
+        self,
+        key: str,
+        body: AsyncIterable[bytes],
+        content_type_header: str | None,
+        max_bytes: int,
+        content_type: str,
+    ) -> tuple[int, str]:
+        """Store the file of a form POST (`FormTarget`) as the object, streamed as the body
+        arrives, as `write_stream` does; nothing is kept unless the whole form is right.
+        Raises `InvalidForm`, `FormFileMissing`, `FormExtraFile`, `WrongContentType` and
+        `TooManyBytes` (reading stops there)."""
+        boundary = boundary_of(content_type_header)
+        chunks = file_of(body, boundary, FORM_FILE_FIELD, content_type)
+        return await self.write_stream(key, chunks, max_bytes, content_type=content_type)
 
     async def _receive(
         self, tmp: Path, chunks: AsyncIterable[bytes], max_bytes: int

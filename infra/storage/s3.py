@@ -7,7 +7,7 @@ import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import quote
@@ -17,11 +17,12 @@ import certifi
 import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
-from minio.datatypes import Part
+from minio.datatypes import Part, PostPolicy
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 from minio.helpers import DictType
 
 from infra.storage.base import (
+    FormTarget,
     InvalidParts,
     ObjectInfo,
     ObjectNotFound,
@@ -64,6 +65,7 @@ class S3Storage:
         read_timeout_s: float = 60.0,
     ) -> None:
         self.bucket = bucket
+        self._endpoint, self._scheme = endpoint, "https" if secure else "http"
         self._public_base_url = public_base_url.rstrip("/") if public_base_url else None
         # Our own pool instead of the SDK's default: that one retries a refused connection five
         # times with back-off, so a readiness probe against a dead server would hang for seconds
@@ -97,6 +99,23 @@ class S3Storage:
         # A query-string signature covers only the host header, so neither the content type nor
         # the size can be pinned here: completing the upload checks what arrived instead.
         return self._presign("PUT", key, expires_s)
+
+    async def presign_post(
+        self, key: str, content_type: str, size: int, expires_s: int
+    ) -> FormTarget:
+        # Unlike a presigned PUT, a POST policy binds what S3 stores: this key, this type and
+        # exactly this size; S3 refuses any other form itself (EntityTooLarge, EntityTooSmall,
+        # AccessDenied "Policy Condition failed"), so nothing else ever lands under the key.
+        check_key(key)
+        expiry = datetime.now(UTC) + timedelta(seconds=check_expiry(expires_s))
+        policy = PostPolicy(self.bucket, expiry)
+        policy.add_equals_condition("key", key)
+        policy.add_equals_condition("Content-Type", content_type)
+        policy.add_content_length_range_condition(size, size)
+        with _mapped_errors():
+            signed: dict[str, str] = self._client.presigned_post_policy(policy)
+        url = f"{self._scheme}://{self._endpoint}/{quote(self.bucket)}"
+        return FormTarget(url, {"key": key, "Content-Type": content_type, **signed})
 
     async def presign_part(self, key: str, upload_id: str, part_number: int, expires_s: int) -> str:
         check_part_number(part_number)

@@ -27,13 +27,13 @@ _SIGNING_VERSION = "kepu-storage-v2"
 class SignedRequest:
     """What a verified URL allows: ``method`` on ``key``, possibly one part of an upload."""
 
-    method: str  # "PUT" or "GET"
+    method: str  # "PUT", "POST" (a form upload) or "GET"
     key: str
     expires: int
     upload_id: str | None = None
     part_number: int | None = None
     content_type: str | None = None
-    max_bytes: int | None = None  # a PUT may carry at most this many bytes
+    max_bytes: int | None = None  # a PUT (or a form's file) may carry at most this many bytes
 
 
 class UrlSigner:
@@ -118,10 +118,15 @@ def check_content_type(signed: SignedRequest, sent: str | None) -> None:
     """A PUT signed for a content type must be sent with it (parameters and case aside)."""
     if signed.content_type is None:
         return
-    if sent is None or _media_type(sent) != _media_type(signed.content_type):
+    if sent is None or not same_media_type(sent, signed.content_type):
         raise WrongContentType(
             f"this URL takes Content-Type {signed.content_type!r}, as the upload declared"
         )
+
+
+def same_media_type(a: str, b: str) -> bool:
+    """Whether two Content-Type values name the same type (parameters and case aside)."""
+    return _media_type(a) == _media_type(b)
 
 
 def _media_type(value: str) -> str:
