@@ -80,6 +80,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # storage configured, as here, they do not exist. tests/infra/test_storage.py covers them.
     ("PUT",    f"{P}/storage/{{key:path}}"):             row("storage_key",        "404  404  404  404  404  404  404  404"),
     ("GET",    f"{P}/storage/{{key:path}}"):             row("storage_key",        "404  404  404  404  404  404  404  404"),
+    ("POST",   f"{P}/storage/{{key:path}}"):             row("storage_key",        "404  404  404  404  404  404  404  404"),
     ("GET",    f"{P}/openapi.json"):                     row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/docs"):                             row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    "/docs/oauth2-redirect"):                 row("nothing",            "200  200  200  200  200  200  200  200"),
