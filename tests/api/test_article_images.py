@@ -105,6 +105,9 @@ async def test_an_illustrated_article_from_upload_to_published_on_s3(
     await assert_shows_the_photo(client, detail["body_html"], tmp_path)
     # Nobody else: no article, and the object behind the URL is not public.
     assert (await f.get(client, None, content["id"])).status_code == 404
+    assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 404
+    media = await client.get(f"/api/v1/media/{media_id}", headers=crew.political.auth)
+    assert media.status_code == 200  # handed a revision showing it
     async with httpx.AsyncClient() as outsider:
         assert (await outsider.get(img["src"].split("?", 1)[0])).status_code == 403
 
@@ -115,6 +118,7 @@ async def test_an_illustrated_article_from_upload_to_published_on_s3(
     public = (await f.get(client, None, content["id"])).json()
     assert public["status"] == "published"
     await assert_shows_the_photo(client, public["body_html"], tmp_path)
+    assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 200
 
 
 async def test_a_body_may_show_only_its_authors_own_images(
