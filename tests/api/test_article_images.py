@@ -9,20 +9,19 @@ import html
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
-from content import items
+from content import items, review
 from content.errors import Invalid
-from content.items import Draft
 from content.media import exposure
 from content.models import (
-    ContentType,
+    ContentStatus,
     Media,
     MediaKind,
     MediaStatus,
@@ -120,6 +119,18 @@ async def test_an_illustrated_article_from_upload_to_published_on_s3(
     await assert_shows_the_photo(client, public["body_html"], tmp_path)
     assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 200
 
+    # Editing the published article starts a new revision that still shows the image.
+    edit = await client.patch(
+        f"/api/v1/contents/{content['id']}",
+        json={"title": "流感病毒的样子"},
+        headers=crew.creator.auth,
+    )
+    assert edit.status_code == 200 and edit.json()["revision"] == 2
+    await assert_shows_the_photo(client, edit.json()["body_html"], tmp_path)
+    await assert_shows_the_photo(
+        client, (await f.get(client, None, content["id"])).json()["body_html"], tmp_path
+    )
+
 
 async def test_a_body_may_show_only_its_authors_own_images(
     client: httpx.AsyncClient, services: Services, photo: bytes
@@ -164,22 +175,29 @@ async def test_a_body_may_show_only_its_authors_own_images(
         assert theirs not in set(linked.all())
 
 
-async def test_an_image_that_failed_processing_cannot_be_submitted(
-    session: Any, settings: Settings, services: Services
-) -> None:
-    creator = await f.person(services, "creator")
-    owner = await session.get(User, creator.id)
+async def image_in_session(session: AsyncSession, owner: User, status: MediaStatus) -> Media:
+    """An image media row of ``owner``'s in ``status`` (its bytes are not needed here)."""
     image = Media(
-        owner_id=creator.id,
+        owner_id=owner.id,
         kind=MediaKind.image,
-        object_key=f"media/x-{creator.id}/original",
+        status=status,
+        object_key=f"media/{owner.id}/original",
         size=10,
+        width=1600,
+        height=1200,
+        cover_key=f"media/{owner.id}/cover.jpg" if status == MediaStatus.ready else None,
     )
     session.add(image)
     await session.flush()
-    draft = Draft(**{**{k: v for k, v in f.article().items() if k != "type"}})
-    draft.body = illustrated(image.id)
-    view = await items.create(session, settings, owner, ContentType.article, draft)
+    return image
+
+
+async def test_an_image_that_failed_processing_cannot_be_submitted(
+    session: AsyncSession, settings: Settings
+) -> None:
+    owner = await f.user_in_session(session, "creator")
+    image = await image_in_session(session, owner, MediaStatus.processing)
+    view = await f.draft_in_session(session, settings, owner.id, body=illustrated(image.id))
     linked = await session.exec(
         select(RevisionImage.media_id).where(RevisionImage.revision_id == view.revision.id)
     )
@@ -193,17 +211,40 @@ async def test_an_image_that_failed_processing_cannot_be_submitted(
     assert "damaged" in error.message
 
 
-async def test_a_reference_in_code_is_text_not_an_image(
-    session: Any, settings: Settings, services: Services
+async def test_the_machine_stage_waits_for_a_body_image_and_blocks_on_a_failed_one(
+    session: AsyncSession, settings: Settings
 ) -> None:
-    creator = await f.person(services, "creator")
-    owner = await session.get(User, creator.id)
-    fields = {k: v for k, v in f.article().items() if k != "type"}
-    fields["body"] = (
-        "写法是 `![说明](media:<id>)`，例如：\n\n    ![图](media:01J9Z3K4M5N6P7Q8R9S0T1V2W3)"
+    owner = await f.user_in_session(session, "creator")
+    ready = await image_in_session(session, owner, MediaStatus.ready)
+    late = await image_in_session(session, owner, MediaStatus.processing)
+    view = await f.draft_in_session(
+        session, settings, owner.id, body=illustrated(ready.id, late.id)
     )
-    view = await items.create(session, settings, owner, ContentType.article, Draft(**fields))
-    assert view.revision.body == fields["body"]
+    await items.submit(session, owner, view.content.id)
+    assert await review.run_machine_stage(session, view.revision.id) == "waiting_for_media"
+    assert await review.texts_for_second_opinion(session, view.revision.id) is None
+
+    late.status, late.error = MediaStatus.failed, "图片文件已损坏 / the image is damaged"
+    session.add(late)
+    await session.flush()
+    assert await review.run_machine_stage(session, view.revision.id) == "blocked"
+    [finding] = view.revision.findings
+    assert (finding["check"], finding["severity"], finding["field"]) == ("media", "block", "body")
+    assert finding["message"] == late.error
+    assert view.content.status == ContentStatus.rejected
+
+
+async def test_a_reference_in_code_is_text_not_an_image(
+    session: AsyncSession, settings: Settings
+) -> None:
+    owner = await f.user_in_session(session, "creator")
+    body = "写法是 `![说明](media:<id>)`，例如：\n\n    ![图](media:01J9Z3K4M5N6P7Q8R9S0T1V2W3)"
+    view = await f.draft_in_session(session, settings, owner.id, body=body)
+    assert view.revision.body == body
+    linked = await session.exec(
+        select(RevisionImage.media_id).where(RevisionImage.revision_id == view.revision.id)
+    )
+    assert linked.all() == []
 
 
 async def test_takedown_stops_the_images_being_public(
