@@ -19,6 +19,10 @@ def _stage(revision: Revision) -> Stage | None:
     return revision.stage
 
 
+def _may_show_images(body: str | None) -> bool:
+    return body is not None and "media:" in body.lower()
+
+
 async def bodies_html(
     session: AsyncSession, services: Services, revisions: list[Revision], *, public: bool
 ) -> dict[str, str | None]:
@@ -26,7 +30,8 @@ async def bodies_html(
     at URLs the viewer can load, with their width and height. ``public`` for a published
     revision read by anyone (its CDN copy once there is one); otherwise signed URLs (the owner,
     reviewers), which are never public ones: unpublished media has no public copy."""
-    shown = await shown_images(session, [r for r in revisions if r.body])
+    # Only a body naming `media:` can show one of our images: the others cost no query.
+    shown = await shown_images(session, [r for r in revisions if _may_show_images(r.body)])
     sources = await media.image_sources(
         session,
         services.storage,
