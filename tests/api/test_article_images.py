@@ -17,8 +17,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
+from api.presenters.contents import bodies_html
 from content import items, review
 from content.errors import Invalid
+from content.kit import ImageSource, image_refs, render, resolve_images
 from content.media import exposure
 from content.models import (
     ContentStatus,
@@ -181,12 +183,13 @@ async def image_in_session(session: AsyncSession, owner: User, status: MediaStat
         owner_id=owner.id,
         kind=MediaKind.image,
         status=status,
-        object_key=f"media/{owner.id}/original",
+        object_key="",
         size=10,
         width=1600,
         height=1200,
-        cover_key=f"media/{owner.id}/cover.jpg" if status == MediaStatus.ready else None,
     )
+    image.object_key = f"media/{image.id}/original"
+    image.cover_key = f"media/{image.id}/cover.jpg" if status == MediaStatus.ready else None
     session.add(image)
     await session.flush()
     return image
@@ -336,3 +339,41 @@ async def test_a_png_is_served_as_a_jpeg_at_its_own_size(
     assert (img["width"], img["height"]) == ("320", "200")  # never enlarged
     got = await load(client, img["src"])
     assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+
+
+# -- the HTML itself -------------------------------------------------------------------------
+
+
+def test_a_reference_becomes_a_sized_image_and_an_unknown_one_loads_nothing() -> None:
+    html_in = render('![图一](media:aaa) ![图二](media:bbb "标题") <img src="MEDIA:aaa" alt="又">')
+    assert image_refs('![图一](media:aaa) ![图二](media:bbb "标题") <img src="MEDIA:aaa">') == [
+        "aaa",
+        "bbb",
+    ]
+    url = 'https://s3.example/k/cover.jpg?a=1&b="2"'
+    out = resolve_images(html_in, {"aaa": ImageSource(url, 1080, 810)})
+    [first, second, third] = images_in(out)
+    assert first == {"src": url, "alt": "图一", "width": "1080", "height": "810"}
+    assert third["src"] == url and third["alt"] == "又"
+    assert second == {"alt": "图二", "title": "标题"}  # no source: its text, no src
+    assert "&amp;b=&quot;2&quot;" in out  # the URL cannot break out of its attribute
+
+
+async def test_a_body_never_gets_a_url_for_someone_elses_image(
+    session: AsyncSession, settings: Settings, services: Services
+) -> None:
+    owner = await f.user_in_session(session, "creator")
+    other = await f.user_in_session(session, "creator")
+    theirs = await image_in_session(session, other, MediaStatus.ready)
+    mine = await image_in_session(session, owner, MediaStatus.ready)
+    view = await f.draft_in_session(session, settings, owner.id, body=illustrated(mine.id))
+    # Written past the checks (a row from before them, or a bug): the reference and even a
+    # recorded link to another user's image give no URL.
+    view.revision.body = illustrated(mine.id, theirs.id)
+    session.add(RevisionImage(revision_id=view.revision.id, media_id=theirs.id))
+    await session.flush()
+    for public in (True, False):
+        shown = await bodies_html(session, services, [view.revision], public=public)
+        [first, second] = images_in(shown[view.revision.id] or "")
+        assert first["src"] and f"/media/{mine.id}/cover.jpg" in first["src"]
+        assert "src" not in second
