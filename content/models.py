@@ -242,6 +242,17 @@ class Revision(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
+class RevisionImage(SQLModel, table=True):
+    """An image a revision's body shows (`![…](media:<id>)`), checked to be its author's when
+    written: the machine stage waits for it, publishing exposes it, and only these references
+    get a URL in the body viewers read."""
+
+    __tablename__ = "revision_image"
+
+    revision_id: str = Field(foreign_key="revision.id", primary_key=True, max_length=26)
+    media_id: str = Field(foreign_key="media.id", primary_key=True, index=True, max_length=26)
+
+
 class ReviewTask(SQLModel, table=True):
     """A human review stage of one revision. Claims are leases; exactly one decision wins."""
 

@@ -289,11 +289,13 @@ async def in_science(client: httpx.AsyncClient, crew: Crew) -> tuple[str, str]:
     return content_id, str(task["id"])
 
 
-async def draft_in_session(session: AsyncSession, settings: Settings, owner_id: str) -> ContentView:
+async def draft_in_session(
+    session: AsyncSession, settings: Settings, owner_id: str, **overrides: Any
+) -> ContentView:
     """A draft article written straight through the service, in ``session`` (not committed)."""
     owner = await session.get(User, owner_id)
     assert owner is not None
-    fields = {k: v for k, v in article().items() if k != "type"}
+    fields = {k: v for k, v in article(**overrides).items() if k != "type"}
     return await items.create(session, settings, owner, ContentType.article, Draft(**fields))
 
 

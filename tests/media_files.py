@@ -151,15 +151,47 @@ def garbled(source: Path, path: Path) -> Path:
     return path
 
 
-def jpeg_with_orientation(path: Path, width: int, height: int, orientation: int) -> Path:
-    """A JPEG whose EXIF says how to turn it (6: 90° clockwise), as phones write photos."""
+def _jpeg_with_exif(path: Path, width: int, height: int, tiff: bytes) -> Path:
+    """A test-pattern JPEG carrying ``tiff`` (an EXIF TIFF block) in an APP1 segment."""
     plain = path.with_name(f"plain-{path.name}")
     ffmpeg("-f", "lavfi", "-i", f"testsrc=size={width}x{height}", "-frames:v", "1", str(plain))
     data = plain.read_bytes()
     plain.unlink()
-    # A minimal big-endian TIFF block with a single Orientation (0x0112, SHORT) entry.
-    ifd = struct.pack(">H", 1) + struct.pack(">HHII", 0x0112, 3, 1, orientation << 16)
-    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + ifd + struct.pack(">I", 0)
     app1 = b"Exif\x00\x00" + tiff
     path.write_bytes(data[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + data[2:])
     return path
+
+
+def jpeg_with_orientation(path: Path, width: int, height: int, orientation: int) -> Path:
+    """A JPEG whose EXIF says how to turn it (6: 90° clockwise), as phones write photos."""
+    # A minimal big-endian TIFF block with a single Orientation (0x0112, SHORT) entry.
+    ifd = struct.pack(">H", 1) + struct.pack(">HHII", 0x0112, 3, 1, orientation << 16)
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + ifd + struct.pack(">I", 0)
+    return _jpeg_with_exif(path, width, height, tiff)
+
+
+# Where the phone was: 39°54'12.34" N, in the GPS block of `jpeg_with_gps`.
+GPS_LATITUDE = ((39, 1), (54, 1), (1234, 100))
+
+
+def jpeg_with_gps(path: Path, width: int, height: int) -> Path:
+    """A phone photo with where it was taken in its EXIF: IFD0 points (GPSInfo, 0x8825) at a
+    GPS block with GPSLatitudeRef "N" and GPSLatitude (three rationals)."""
+    gps_at = 8 + 2 + 12 + 4  # after the header and IFD0's one entry and next-IFD offset
+    data_at = gps_at + 2 + 2 * 12 + 4
+    ifd0 = struct.pack(">H", 1) + struct.pack(">HHII", 0x8825, 4, 1, gps_at) + struct.pack(">I", 0)
+    gps = (
+        struct.pack(">H", 2)
+        + struct.pack(">HHI4s", 0x0001, 2, 2, b"N\x00\x00\x00")
+        + struct.pack(">HHII", 0x0002, 5, 3, data_at)
+        + struct.pack(">I", 0)
+    )
+    latitude = b"".join(struct.pack(">II", n, d) for n, d in GPS_LATITUDE)
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + ifd0 + gps + latitude
+    return _jpeg_with_exif(path, width, height, tiff)
+
+
+def gps_latitude_bytes() -> bytes:
+    """The latitude rationals as `jpeg_with_gps` stores them: found in a file, it still says
+    where the photo was taken."""
+    return b"".join(struct.pack(">II", n, d) for n, d in GPS_LATITUDE)

@@ -6,8 +6,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
 from api.presenters.feed import body_html, card, links
+from content import media
 from content.feeds import is_pinned, stats_of
-from content.items import ContentView
+from content.items import ContentView, shown_images
+from content.kit import resolve_images
 from content.models import Content, Revision, Stage, User
 from content.review import revision_state
 from infra.services import Services
@@ -17,11 +19,42 @@ def _stage(revision: Revision) -> Stage | None:
     return revision.stage
 
 
+def _may_show_images(body: str | None) -> bool:
+    return body is not None and "media:" in body.lower()
+
+
+async def bodies_html(
+    session: AsyncSession, services: Services, revisions: list[Revision], *, public: bool
+) -> dict[str, str | None]:
+    """Revision id → its body as viewers get it: sanitised HTML whose `media:<id>` images point
+    at URLs the viewer can load, with their width and height. ``public`` for a published
+    revision read by anyone (its CDN copy once there is one); otherwise signed URLs (the owner,
+    reviewers), which are never public ones: unpublished media has no public copy."""
+    # Only a body naming `media:` can show one of our images: the others cost no query.
+    shown = await shown_images(session, [r for r in revisions if _may_show_images(r.body)])
+    sources = await media.image_sources(
+        session,
+        services.storage,
+        services.settings,
+        {m for ids in shown.values() for m in ids},
+        public=public,
+    )
+    out: dict[str, str | None] = {}
+    for rev in revisions:
+        rendered = body_html(services, rev.body)
+        if rendered is not None:
+            allowed = shown.get(rev.id, [])
+            rendered = resolve_images(rendered, {m: sources[m] for m in allowed if m in sources})
+        out[rev.id] = rendered
+    return out
+
+
 async def content_detail(
     session: AsyncSession, services: Services, view: ContentView
 ) -> schemas.ContentOut:
     rev, content = view.revision, view.content
     found = await links(session, services, [rev], public=not view.findings_visible)
+    html = await bodies_html(session, services, [rev], public=not view.findings_visible)
     stats = await stats_of(session, content.id)
     summary = card(content, rev, view.author, found, is_pinned(content.pinned_until), stats)
     video = found.get(rev.media_id or "")
@@ -32,7 +65,7 @@ async def content_detail(
         # The Markdown source only for those who edit or review it; the public reads the
         # sanitised HTML (the source may hold raw HTML a careless client would run).
         body=rev.body if view.findings_visible else None,
-        body_html=body_html(services, rev.body),
+        body_html=html[rev.id],
         references=[schemas.Reference(**r) for r in rev.references],
         play=[schemas.Rendition(**r) for r in video.renditions] if video else [],
         media_id=rev.media_id,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
-from api.presenters.feed import body_html, card, links
+from api.presenters.contents import bodies_html
+from api.presenters.feed import card, links
 from content.models import User
 from content.review import HistoryEntry, TaskView
 from infra.services import Services
@@ -15,6 +16,7 @@ async def tasks(
     session: AsyncSession, services: Services, views: list[TaskView]
 ) -> list[schemas.TaskOut]:
     found = await links(session, services, [v.revision for v in views], public=False)
+    html = await bodies_html(session, services, [v.revision for v in views], public=False)
     out = []
     for v in views:
         rev = v.revision
@@ -35,7 +37,7 @@ async def tasks(
                 content=schemas.TaskContent(
                     **summary.model_dump(),
                     body=rev.body,
-                    body_html=body_html(services, rev.body),
+                    body_html=html[rev.id],
                     references=[schemas.Reference(**r) for r in rev.references],
                     play=[schemas.Rendition(**r) for r in video.renditions] if video else [],
                     discipline=rev.discipline,

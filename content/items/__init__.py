@@ -2,7 +2,7 @@
 calls (create, edit, submit, withdraw, take down, pin) and reading."""
 
 from content.items.drafts import EDITABLE_FIELDS, Draft
-from content.items.reading import ContentView, detail, mine
+from content.items.reading import ContentView, detail, mine, shown_images
 from content.items.service import create, edit, pin, submit, takedown, withdraw, working_revision
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "edit",
     "mine",
     "pin",
+    "shown_images",
     "submit",
     "takedown",
     "withdraw",

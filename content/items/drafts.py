@@ -7,22 +7,26 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.accounts import DISCIPLINE_EXAMPLES, is_discipline
 from content.errors import Invalid
-from content.kit import check_slugs
+from content.kit import check_slugs, image_refs
 from content.kit import clean_text as _clean_text
 from content.models import (
     ContentType,
     Media,
     MediaKind,
+    MediaStatus,
     Revision,
     User,
 )
 from infra.settings import Settings
 
 MAX_REFERENCES = 50
+MAX_BODY_IMAGES = 50
+BODY_IMAGE_INVALID = "body.image_invalid"
 EDITABLE_FIELDS = (
     "title", "summary", "body", "media_id", "cover_media_id", "topics", "audiences",
     "discipline", "references",
@@ -141,6 +145,35 @@ async def _media(
     if cover:
         await _check_media(session, owner, cover, MediaKind.image, "cover_media_id")
     return {"media_id": media_id or None, "cover_media_id": cover or None}
+
+
+async def body_images(session: AsyncSession, owner: User, body: str | None) -> list[str]:
+    """The media ids ``body`` shows as images (`![说明](media:<id>)`), each an image of
+    ``owner``'s that did not fail processing (it may still be processing: the machine stage
+    waits for it). A missing id and another user's answer alike, so ids reveal nothing."""
+    refs = image_refs(body)
+    if not refs:
+        return []
+    if len(refs) > MAX_BODY_IMAGES:
+        raise Invalid(
+            f"body: at most {MAX_BODY_IMAGES} images", field="body", code=BODY_IMAGE_INVALID
+        )
+    rows = await session.exec(
+        select(Media).where(col(Media.id).in_(refs), Media.owner_id == owner.id)
+    )
+    found = {m.id: m for m in rows.all()}
+    for ref in refs:
+        media = found.get(ref)
+        if media is None:
+            problem = "no such image of yours; upload it first"
+        elif media.kind != MediaKind.image:
+            problem = f"is {media.kind.value} media; a body shows images only"
+        elif media.status == MediaStatus.failed:
+            problem = f"could not be processed ({media.error or 'unknown reason'}); upload another"
+        else:
+            continue
+        raise Invalid(f"body: media:{ref} {problem}", field="body", code=BODY_IMAGE_INVALID)
+    return refs
 
 
 def _discipline(given: str | None) -> str:

@@ -12,9 +12,11 @@ from content.errors import NotFound
 from content.kit import page_by_id
 from content.models import (
     Content,
+    Media,
     ReviewEvent,
     ReviewTask,
     Revision,
+    RevisionImage,
     RevisionState,
     Role,
     Stage,
@@ -108,3 +110,24 @@ async def mine(
         for cid, comment in events.all():
             comments[cid] = comment or ""
     return [(c, r, comments.get(c.id)) for c, r in page], next_cursor
+
+
+async def shown_images(session: AsyncSession, revisions: list[Revision]) -> dict[str, list[str]]:
+    """Revision id → the images its body shows that were checked to be its author's: the only
+    references a reader's body gets a URL for (one a body names without such a check, from
+    before images were checked, shows nothing)."""
+    if not revisions:
+        return {}
+    rows = await session.exec(
+        select(RevisionImage.revision_id, RevisionImage.media_id)
+        .join(Revision, col(Revision.id) == col(RevisionImage.revision_id))
+        .join(Media, col(Media.id) == col(RevisionImage.media_id))
+        .where(
+            col(RevisionImage.revision_id).in_([r.id for r in revisions]),
+            col(Media.owner_id) == col(Revision.author_id),
+        )
+    )
+    out: dict[str, list[str]] = {}
+    for revision_id, media_id in rows.all():
+        out.setdefault(revision_id, []).append(media_id)
+    return out

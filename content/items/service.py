@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import effects, jobs, review
 from content.accounts import require_role
 from content.errors import Conflict, Invalid, NotFound
-from content.items.drafts import EDITABLE_FIELDS, Draft, validated
+from content.items.drafts import EDITABLE_FIELDS, Draft, body_images, validated
 from content.items.reading import ContentView
 from content.kit import as_utc
 from content.kit import clean_text as _clean_text
@@ -18,6 +20,7 @@ from content.models import (
     Content,
     ContentType,
     Revision,
+    RevisionImage,
     RevisionState,
     Role,
     User,
@@ -33,6 +36,7 @@ async def create(
     require_role(owner, Role.creator)
     draft.given |= set(EDITABLE_FIELDS)
     values = await validated(session, settings, owner, ctype, None, draft)
+    images = await body_images(session, owner, values["body"])
     content = Content(type=ctype, owner_id=owner.id)
     revision = Revision(content_id=content.id, number=1, author_id=owner.id, **values)
     content.working_revision_id = revision.id
@@ -40,6 +44,7 @@ async def create(
     await session.flush()
     session.add(revision)
     await session.flush()
+    await _set_images(session, revision.id, images)
     return ContentView(content, revision, owner, True, [])
 
 
@@ -72,20 +77,35 @@ async def edit(
             code="content.not_editable",
         )
     values = await validated(session, settings, user, content.type, revision, draft)
+    images = await body_images(session, user, values["body"])
     if in_place:
         for key, value in values.items():
             setattr(revision, key, value)
         revision.updated_at = utcnow()
         session.add(revision)
         await session.flush()
+        await _set_images(session, revision.id, images)
         return ContentView(content, revision, user, True, [])
     new = await review.apply(session, content, revision, Action.edit, user, values=values)
+    await _set_images(session, new.id, images)
     return ContentView(content, new, user, True, [])
+
+
+async def _set_images(session: AsyncSession, revision_id: str, media_ids: list[str]) -> None:
+    """Record the images a draft revision's body shows (checked by `body_images`)."""
+    await session.exec(
+        sa.delete(RevisionImage).where(col(RevisionImage.revision_id) == revision_id)
+    )
+    session.add_all(RevisionImage(revision_id=revision_id, media_id=m) for m in media_ids)
+    await session.flush()
 
 
 async def submit(session: AsyncSession, user: User, content_id: str) -> ContentView:
     content, revision = await _owned(session, user, content_id)
     await review.apply(session, content, revision, Action.submit, user)
+    # Checked again (a refusal rolls the submit back): an image may have failed processing
+    # since the draft was saved.
+    await _set_images(session, revision.id, await body_images(session, user, revision.body))
     jobs.after_commit(session, jobs.MACHINE_REVIEW, revision.id)
     return ContentView(content, revision, user, True, [])
 

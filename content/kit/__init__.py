@@ -2,7 +2,16 @@
 visible text), the topics and audiences, keyset pagination."""
 
 from content.kit.dates import as_utc
-from content.kit.markdown import PARAGRAPH, Visible, render, visible_plain, visible_text
+from content.kit.markdown import (
+    PARAGRAPH,
+    ImageSource,
+    Visible,
+    image_refs,
+    render,
+    resolve_images,
+    visible_plain,
+    visible_text,
+)
 from content.kit.pagination import cut, page_by_id
 from content.kit.taxonomy import AUDIENCES, TOPICS, check_slugs, list_audiences, list_topics
 from content.kit.text import clean_text, is_blank, remove_ignorables
@@ -11,17 +20,20 @@ __all__ = [
     "AUDIENCES",
     "PARAGRAPH",
     "TOPICS",
+    "ImageSource",
     "Visible",
     "as_utc",
     "check_slugs",
     "clean_text",
     "cut",
+    "image_refs",
     "is_blank",
     "list_audiences",
     "list_topics",
     "page_by_id",
     "remove_ignorables",
     "render",
+    "resolve_images",
     "visible_plain",
     "visible_text",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
@@ -102,6 +102,56 @@ def render(markdown: str, image_bases: Iterable[str] = ()) -> str:
         url_schemes={"http", "https", "mailto", "media"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+# --- images of ours in a body --------------------------------------------------------------------
+#
+# A body shows an uploaded image as `![说明](media:<id>)`. Which ids it shows is read from the
+# sanitised HTML, so a reference in a code span or a link (which shows nothing) is not one; the
+# API then puts a URL the viewer may load in place of each reference it is allowed to resolve.
+
+_IMG_TAG: Final = re.compile(r"<img\b([^>]*)>")
+_SRC_REF: Final = re.compile(r'\bsrc="media:([0-9A-Za-z]{1,64})"')
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSource:
+    """Where a referenced image is loaded from, and the size it is shown at."""
+
+    url: str
+    width: int
+    height: int
+
+
+def image_refs(markdown: str | None) -> list[str]:
+    """The media ids a body shows as images, in order of first appearance."""
+    if not markdown or "media:" not in markdown.lower():
+        return []
+    return list(dict.fromkeys(_SRC_REF.findall(render(markdown))))
+
+
+def resolve_images(sanitised: str, sources: Mapping[str, ImageSource]) -> str:
+    """``sanitised`` (the output of `render`) with each ``media:<id>`` image pointing at its
+    source, sized so a client can lay the page out before the bytes arrive; a reference without
+    a source keeps its alt text and loads nothing."""
+
+    def resolve(tag: re.Match[str]) -> str:
+        ref = _SRC_REF.search(tag[1])
+        if ref is None:
+            return tag[0]
+        rest = (tag[1][: ref.start()] + tag[1][ref.end() :]).strip()
+        source = sources.get(ref[1])
+        attrs = [rest] if rest else []
+        if source is not None:
+            attrs = [
+                f'src="{html.escape(source.url)}"',
+                *attrs,
+                f'width="{source.width}"',
+                f'height="{source.height}"',
+            ]
+        return f"<img {' '.join(attrs)}>" if attrs else "<img>"
+
+    return _IMG_TAG.sub(resolve, sanitised) if "media:" in sanitised else sanitised
 
 
 # --- the text a reader sees ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ links that expose it. The modules (docs/media.md has a line on each) stay privat
 """
 
 from content.media.exposure import sync as sync_public_copies
+from content.media.images import display_size as image_display_size
 from content.media.local_uploads import receive as receive_upload
 from content.media.local_uploads import receive_form as receive_form_upload
 from content.media.processing import MAX_TRIES as MAX_PROCESSING_TRIES
@@ -22,7 +23,7 @@ from content.media.upload_sweep import spent as spent_uploads
 from content.media.uploads import MediaView, UploadPlan, media_for
 from content.media.uploads import complete as complete_upload
 from content.media.uploads import start as start_upload
-from content.media.urls import MediaLinks, links
+from content.media.urls import MediaLinks, image_sources, links
 
 __all__ = [
     "MAX_PROCESSING_TRIES",
@@ -35,6 +36,8 @@ __all__ = [
     "clean_up_upload",
     "clear_spent",
     "complete_upload",
+    "image_display_size",
+    "image_sources",
     "links",
     "mark_swept",
     "media_for",

@@ -10,7 +10,14 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.media import keys
-from content.models import Content, ContentStatus, Media, MediaStatus, Revision
+from content.models import (
+    Content,
+    ContentStatus,
+    Media,
+    MediaStatus,
+    Revision,
+    RevisionImage,
+)
 from infra.settings import Settings
 from infra.storage.base import Storage
 
@@ -25,41 +32,63 @@ def public_key(media: Media, key: str) -> str | None:
     return keys.public_copy(media.public_prefix, key) if media.public_prefix else None
 
 
-def _media_ids(rows: Iterable[tuple[str | None, str | None]]) -> set[str]:
-    return {m for pair in rows for m in pair if m}
+def _media_ids(rows: Iterable[tuple[str | None, ...]]) -> set[str]:
+    return {m for row in rows for m in row if m}
 
 
 async def _live_among(session: AsyncSession, media_ids: set[str]) -> set[str]:
-    """Those of ``media_ids`` that some published content (this one or another) shows now."""
-    rows = await session.exec(
-        select(Revision.media_id, Revision.cover_media_id)
+    """Those of ``media_ids`` that some published content (this one or another) shows now: as
+    its video, its cover or an image of its body."""
+    live = (
+        select(Revision.id)
         .join(Content, col(Content.live_revision_id) == col(Revision.id))
-        .where(
-            Content.status == ContentStatus.published,
+        .where(Content.status == ContentStatus.published)
+    )
+    own = await session.exec(
+        select(Revision.media_id, Revision.cover_media_id).where(
+            col(Revision.id).in_(live),
             or_(col(Revision.media_id).in_(media_ids), col(Revision.cover_media_id).in_(media_ids)),
         )
     )
-    return _media_ids(rows.all()) & media_ids
+    shown = await session.exec(
+        select(RevisionImage.media_id).where(
+            col(RevisionImage.revision_id).in_(live), col(RevisionImage.media_id).in_(media_ids)
+        )
+    )
+    return (_media_ids(own.all()) | set(shown.all())) & media_ids
 
 
-async def sync(session: AsyncSession, storage: Storage, settings: Settings, content_id: str) -> int:
-    """Make the public copies of a content's media match what is live now: copy the live
-    revision's media, delete copies no live content uses any more. Idempotent; returns the
-    number of objects copied or deleted."""
-    if not settings.public_media_base_url:
-        return 0
-    content = await session.get(Content, content_id)
-    if content is None:
-        return 0
+async def _media_by_revision(session: AsyncSession, content_id: str) -> dict[str, set[str]]:
+    """Every media id each revision of a content uses."""
     rows = await session.exec(
         select(Revision.id, Revision.media_id, Revision.cover_media_id).where(
             Revision.content_id == content_id
         )
     )
-    by_revision = {rid: (media_id, cover) for rid, media_id, cover in rows.all()}
-    mine = _media_ids(by_revision.values())
+    by_revision = {rid: _media_ids([(media_id, cover)]) for rid, media_id, cover in rows.all()}
+    images = await session.exec(
+        select(RevisionImage.revision_id, RevisionImage.media_id)
+        .join(Revision, col(Revision.id) == col(RevisionImage.revision_id))
+        .where(Revision.content_id == content_id)
+    )
+    for rid, media_id in images.all():
+        by_revision.setdefault(rid, set()).add(media_id)
+    return by_revision
+
+
+async def sync(session: AsyncSession, storage: Storage, settings: Settings, content_id: str) -> int:
+    """Make the public copies of a content's media match what is live now: copy the live
+    revision's media (its video, cover and body images), delete copies no live content uses
+    any more. Idempotent; returns the number of objects copied or deleted."""
+    if not settings.public_media_base_url:
+        return 0
+    content = await session.get(Content, content_id)
+    if content is None:
+        return 0
+    by_revision = await _media_by_revision(session, content_id)
+    mine = set().union(*by_revision.values())
     live_here = (
-        _media_ids([by_revision[content.live_revision_id]])
+        by_revision.get(content.live_revision_id, set())
         if content.live_revision_id and content.status == ContentStatus.published
         else set()
     )

@@ -1,5 +1,5 @@
-"""Cover images: what a creator uploads becomes a display-sized JPEG without metadata (a
-phone's GPS position); viewers never get the original."""
+"""Images (covers, the pictures of an article's body): what a creator uploads becomes a
+display-sized JPEG without metadata (a phone's GPS position); viewers never get the original."""
 
 from __future__ import annotations
 
@@ -22,11 +22,25 @@ from infra.media_probe import ProbeError, ProbeResult, VideoInfo, aprobe
 from infra.storage.base import Storage
 
 IMAGE_FORMATS = {"png_pipe", "jpeg_pipe", "image2", "webp_pipe", "gif", "gif_pipe"}
-MAX_SIDE = 1280  # the longest side viewers get; covers are shown at phone width
+# What viewers get: at most phone width on a 3× screen, and long enough for a tall infographic
+# to stay legible at that width (fitting the longest side would shrink it to a strip).
+MAX_WIDTH = 1080
+MAX_HEIGHT = 4096
 MAX_PIXELS = 50_000_000  # refuse decompression bombs before decoding them in full
 TIMEOUT_S = 120
 
 log = logging.getLogger(__name__)
+
+
+def display_size(width: int, height: int) -> tuple[int, int]:
+    """The size of the display copy of an image shown at ``width``×``height`` (upright): the
+    largest that fits MAX_WIDTH×MAX_HEIGHT with its proportions, never enlarged."""
+    scale = min(1.0, MAX_WIDTH / width, MAX_HEIGHT / height)
+    if scale >= 1.0:
+        return width, height
+    return max(1, min(MAX_WIDTH, round(width * scale))), max(
+        1, min(MAX_HEIGHT, round(height * scale))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +63,7 @@ async def process_image(
         source = await download_original(storage, original_key, scratch)
         probe, video = await _examine(source)
         cover = scratch / "cover.jpg"
-        await _display_copy(media_id, source, cover)
+        await _display_copy(media_id, source, cover, display_size(*video.display_size))
         key = keys.cover_key(media_id)
         await storage_call(storage.upload_from(cover, key, COVER_CONTENT_TYPE))
     width, height = video.display_size  # a phone's EXIF orientation applied, as ffmpeg does
@@ -83,12 +97,11 @@ async def _examine(source: Path) -> tuple[ProbeResult, VideoInfo]:
     return probe, video
 
 
-async def _display_copy(media_id: str, source: Path, cover: Path) -> None:
-    """At most MAX_SIDE on its longest side, upright, and with no metadata left (EXIF GPS)."""
-    fit = (
-        f"scale='min({MAX_SIDE},iw)':'min({MAX_SIDE},ih)'"
-        ":force_original_aspect_ratio=decrease,format=yuvj420p"
-    )
+async def _display_copy(media_id: str, source: Path, cover: Path, size: tuple[int, int]) -> None:
+    """At ``size`` (`display_size`, so what the API announces is what is served), upright, and
+    with no metadata left (EXIF GPS): ffmpeg turns the picture as its EXIF orientation says
+    before scaling, and writes none of the original's metadata."""
+    fit = f"scale={size[0]}:{size[1]},format=yuvj420p"
     try:
         await run_ffmpeg(
             ["-i", str(source), "-frames:v", "1", "-vf", fit, "-map_metadata", "-1",

@@ -24,7 +24,15 @@ from content.media.failures import (
     TransientMediaError,
 )
 from content.media.video_checks import MediaRules
-from content.models import Media, MediaKind, MediaStatus, Revision, RevisionState, Stage
+from content.models import (
+    Media,
+    MediaKind,
+    MediaStatus,
+    Revision,
+    RevisionState,
+    Stage,
+)
+from content.review import uses_media
 from infra.clock import utcnow
 from infra.settings import Settings
 from infra.storage.base import Storage
@@ -170,7 +178,7 @@ async def progress(session: AsyncSession, media_id: str, fraction: float) -> Non
 async def _wake_waiting_reviews(session: AsyncSession, media_id: str) -> None:
     waiting = await session.exec(
         select(Revision.id).where(
-            or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id),
+            uses_media(media_id),
             Revision.state == RevisionState.in_review,
             Revision.stage == Stage.machine,
         )

@@ -28,7 +28,7 @@ from content.models import (
     UploadStatus,
     User,
 )
-from content.review import is_public, may_see_media
+from content.review import is_public, may_see_media, uses_media
 from infra.clock import utcnow
 from infra.settings import Settings
 from infra.storage import base as storage_base
@@ -410,7 +410,7 @@ async def media_for(session: AsyncSession, user: User | None, media_id: str) -> 
     live = await session.exec(
         select(Content)
         .join(Revision, col(Revision.id) == col(Content.live_revision_id))
-        .where(sa.or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id))
+        .where(uses_media(media_id))
     )
     if any(is_public(c) for c in live.all()):
         return MediaView(media, private=False)

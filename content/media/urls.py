@@ -10,7 +10,9 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content.kit import ImageSource
 from content.media.exposure import public_key
+from content.media.images import display_size
 from content.models import Media, MediaKind, MediaStatus
 from infra.settings import Settings
 from infra.storage.base import Storage
@@ -61,4 +63,35 @@ async def links(
                     {**r, "url": await _url(storage, settings, media, r["key"], public)}
                 )
         out[media.id] = item
+    return out
+
+
+async def image_sources(
+    session: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    media_ids: Iterable[str],
+    *,
+    public: bool,
+) -> dict[str, ImageSource]:
+    """Where each ready image of ``media_ids`` is loaded from (its display copy, never the
+    original) and the size it is served at; others are left out. ``public`` as for `links`:
+    the CDN copy once the media is published and copied, otherwise a signed URL."""
+    ids = set(media_ids)
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Media).where(
+            col(Media.id).in_(ids),
+            Media.kind == MediaKind.image,
+            Media.status == MediaStatus.ready,
+        )
+    )
+    out: dict[str, ImageSource] = {}
+    for media in rows.all():
+        if not (media.cover_key and media.width and media.height):
+            continue  # a ready image always has them; nothing to show otherwise
+        width, height = display_size(media.width, media.height)
+        url = await _url(storage, settings, media, media.cover_key, public)
+        out[media.id] = ImageSource(url, width, height)
     return out

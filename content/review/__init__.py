@@ -30,6 +30,7 @@ from content.review.visibility import (
     is_owner,
     is_public,
     may_see_media,
+    uses_media,
 )
 from content.review.workflow import apply
 
@@ -63,5 +64,6 @@ __all__ = [
     "stages_of",
     "stuck_in_machine_stage",
     "texts_for_second_opinion",
+    "uses_media",
     "workable",
 ]

@@ -16,6 +16,7 @@ from content.models import (
     Media,
     MediaStatus,
     Revision,
+    RevisionImage,
     RevisionState,
     Severity,
     Stage,
@@ -34,8 +35,10 @@ from infra.clock import utcnow
 
 
 async def _media_of(session: AsyncSession, revision: Revision) -> list[tuple[str, Media | None]]:
-    """The revision's media (a video and its cover), by field; None where it is gone."""
-    return [
+    """The revision's media (a video, its cover, the images its body shows), by field; None
+    where it is gone. Body images go through the same image pipeline as covers (a display-size
+    copy without metadata), so they are held to the same: ready, or the revision is blocked."""
+    own = [
         (field, await session.get(Media, media_id))
         for field, media_id in (
             ("media_id", revision.media_id),
@@ -43,6 +46,13 @@ async def _media_of(session: AsyncSession, revision: Revision) -> list[tuple[str
         )
         if media_id is not None  # a video without media_id never passes validation
     ]
+    images = await session.exec(
+        select(Media)
+        .join(RevisionImage, col(RevisionImage.media_id) == col(Media.id))
+        .where(RevisionImage.revision_id == revision.id)
+        .order_by(col(Media.id))
+    )
+    return own + [("body", media) for media in images.all()]
 
 
 async def texts_for_second_opinion(

@@ -8,7 +8,16 @@ import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.models import Content, ContentStatus, ReviewTask, Revision, Role, TaskStatus, User
+from content.models import (
+    Content,
+    ContentStatus,
+    ReviewTask,
+    Revision,
+    RevisionImage,
+    Role,
+    TaskStatus,
+    User,
+)
 from content.review import transitions
 
 
@@ -54,6 +63,18 @@ async def can_see_unpublished(session: AsyncSession, user: User | None, content:
     )
 
 
+def uses_media(media_id: str) -> sa.ColumnElement[bool]:
+    """A condition on `Revision`: the revision shows ``media_id`` (its video, its cover or an
+    image of its body)."""
+    return or_(
+        col(Revision.media_id) == media_id,
+        col(Revision.cover_media_id) == media_id,
+        col(Revision.id).in_(
+            select(RevisionImage.revision_id).where(RevisionImage.media_id == media_id)
+        ),
+    )
+
+
 async def may_see_media(session: AsyncSession, user: User, media_id: str) -> bool:
     """Unpublished media beyond its owner's: operators, and reviewers handed a revision using it."""
     if is_operator(user):
@@ -61,7 +82,7 @@ async def may_see_media(session: AsyncSession, user: User, media_id: str) -> boo
     return await _handed_any(
         session,
         user,
-        or_(col(Revision.media_id) == media_id, col(Revision.cover_media_id) == media_id),
+        uses_media(media_id),
     )
 
 

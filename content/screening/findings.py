@@ -24,7 +24,7 @@ class Check(StrEnum):
     rumor = "rumor"  # a known rumor of the library
     references = "references"  # science claims without references
     wechat = "wechat"  # WeChat's content-security verdict (msgSecCheck)
-    media = "media"  # the video or cover could not be processed (the machine stage)
+    media = "media"  # the video, cover or a body image could not be processed (the machine stage)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ async def test_cover_image_goes_straight_to_object_storage_and_shows_once_publis
     shown = tmp_path / "shown.jpg"
     shown.write_bytes(image.content)
     picture = probe(shown).video
-    assert picture is not None and (picture.width, picture.height) == (1280, 960)
+    assert picture is not None and (picture.width, picture.height) == (1080, 810)
     assert (await client.get(f"/api/v1/media/{media_id}")).status_code == 200
 
 
