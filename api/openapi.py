@@ -5,6 +5,7 @@ docs page served from assets installed with the app, never from a CDN."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -30,6 +31,9 @@ CONDITIONAL = frozenset({"getFeed", "getContent"})
 # Dependencies that refuse a request without a token: a route that uses one needs the token; a
 # route that only reads it (OptionalUser) takes it when sent and answers without it.
 _REFUSES_WITHOUT_TOKEN = (deps.get_current_user,)
+# Which of a handler's methods keeps its plain id: the one other clients call (PATCH before the
+# POST or PUT twin wx.request can send); sorted() keeps document order among equals.
+_METHOD_RANK = ("get", "head", "patch", "put", "delete", "post", "options", "trace")
 # Swagger UI and ReDoc as the fastapi-offline package installs them (their MIT licences travel
 # with it): the docs page works where no CDN is reachable, and loads nothing from elsewhere.
 ASSETS = resources.files("fastapi_offline") / "static"
@@ -71,7 +75,11 @@ def install(app: FastAPI, settings: Settings, prefix: str) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
-        document = generate()  # cached as app.openapi_schema: completed in place
+        with warnings.catch_warnings():
+            # One handler serving two methods (a PATCH and its POST twin for wx.request) gives
+            # both the handler's id; _distinct_ids tells them apart below.
+            warnings.filterwarnings("ignore", message="Duplicate Operation ID")
+            document = generate()  # cached as app.openapi_schema: completed in place
         document["servers"] = _servers(settings)
         _complete(app, document)
         return document
@@ -96,18 +104,44 @@ def _routes(app: FastAPI) -> Iterator[Any]:
 
 
 def _complete(app: FastAPI, document: dict[str, Any]) -> None:
-    routes = {route.unique_id: route for route in _routes(app)}
+    routes = {
+        (route.path_format, method.lower()): route
+        for route in _routes(app)
+        for method in route.methods
+    }
     schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
     if deps.BEARER in schemes:
         schemes[deps.BEARER]["description"] = deps.BEARER_DESCRIPTION
         schemes[deps.BEARER]["bearerFormat"] = "JWT"
-    for item in document.get("paths", {}).values():
-        for operation in item.values():
-            route = routes.get(operation.get("operationId"))
+    _distinct_ids(document)
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            route = routes.get((path, method))
             if route is not None:
                 _secure(operation, route)
             if operation.get("operationId") in CONDITIONAL:
                 _conditional(operation)
+
+
+def _distinct_ids(document: dict[str, Any]) -> None:
+    """Operations of one handler share its id: the one whose method comes first in
+    `_METHOD_RANK` keeps it, whatever the order of the decorators; the others get their method
+    appended (`editContent` for PATCH, `editContentPost` for its POST twin), then a number if
+    that is taken too."""
+    shared: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            shared.setdefault(operation["operationId"], []).append((method, operation))
+    taken = set(shared)
+    for wanted, operations in shared.items():
+        ranked = sorted(operations, key=lambda mo: _METHOD_RANK.index(mo[0]))
+        for method, operation in ranked[1:]:
+            candidate, n = wanted + method.capitalize(), 1
+            while candidate in taken:
+                n += 1
+                candidate = f"{wanted}{method.capitalize()}{n}"
+            operation["operationId"] = candidate
+            taken.add(candidate)
 
 
 def _dependencies(dependant: Dependant) -> Iterator[Any]:

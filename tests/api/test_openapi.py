@@ -104,6 +104,11 @@ def test_new_routes_get_ids_and_security_from_their_handler_and_dependencies(
     @router.get("/open")
     async def open_thing() -> None: ...
 
+    # One handler, two methods: a PATCH and the POST twin wx.request can send.
+    @router.patch("/mine/{thing_id}")
+    @router.post("/mine/{thing_id}/edit")
+    async def edit_thing(thing_id: str, user: CurrentUser) -> None: ...
+
     api.include_router(router, prefix="/x")
     openapi.install(api, Settings(_env_file=None, data_dir=tmp_path), "/x")  # type: ignore[call-arg]
     paths = api.openapi()["paths"]
@@ -116,6 +121,9 @@ def test_new_routes_get_ids_and_security_from_their_handler_and_dependencies(
     assert mine["security"] == [{BEARER: []}]
     assert public["security"] == [{}, {BEARER: []}]
     assert "security" not in anyone
+    assert paths["/x/mine/{thing_id}"]["patch"]["operationId"] == "editThing"
+    assert paths["/x/mine/{thing_id}/edit"]["post"]["operationId"] == "editThingPost"
+    assert paths["/x/mine/{thing_id}/edit"]["post"]["security"] == [{BEARER: []}]
 
 
 def test_security_is_required_exactly_where_an_anonymous_caller_is_refused(app: FastAPI) -> None:
