@@ -80,13 +80,23 @@ def bearer_user_id(authorization: str | None, settings: Settings) -> str | None:
         raise Unauthenticated(str(exc)) from exc
 
 
+# The user's token as OpenAPI names it. Routes reading it through OptionalUser list it as
+# optional, through CurrentUser as required (api/openapi.py derives which from these).
+BEARER = "bearer"
+BEARER_DESCRIPTION = "the access_token from /auth/token or /auth/wechat"
+# For a route that reads the token by hand (the feed, to skip dependencies on a cache hit).
+OPTIONAL_BEARER: list[dict[str, list[str]]] = [{}, {BEARER: []}]
+
+
 class _AuthorizationHeader(SecurityBase):
     """The Authorization header as sent, for ``bearer_user_id``; OpenAPI lists it as the bearer
-    scheme, as it would FastAPI's HTTPBearer."""
+    scheme, as it would FastAPI's HTTPBearer. It never refuses a request itself."""
+
+    auto_error = False
 
     def __init__(self) -> None:
         self.model = HTTPBearerModel()
-        self.scheme_name = "HTTPBearer"
+        self.scheme_name = BEARER
 
     async def __call__(self, request: Request) -> str | None:
         return request.headers.get("authorization")

@@ -8,7 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from api import presenters, problems
-from api.deps import Cursor, Limit, SessionDep, bearer_user_id, session_scope
+from api.deps import (
+    OPTIONAL_BEARER,
+    Cursor,
+    Limit,
+    SessionDep,
+    bearer_user_id,
+    session_scope,
+)
 from api.etags import etag_of, respond
 from api.feedcache import CachedPage, FeedPageKey, FeedRuntime
 from api.schemas import CardOut, Page, TopicOut
@@ -26,7 +33,7 @@ router = APIRouter(tags=["feed"])
     response_model=Page[CardOut],
     responses=problems.responses(401, 422),
     # The token is read without dependencies (a hit must not pay for them): say so to clients.
-    openapi_extra={"security": [{"HTTPBearer": []}]},
+    openapi_extra={"security": OPTIONAL_BEARER},
 )
 async def get_feed(
     request: Request,

@@ -3,9 +3,18 @@ a client generated from it knows the 401s, 404s and 422s before it meets them.""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+
+from api import openapi
+from api.deps import BEARER, CurrentUser, OptionalUser
+from infra.settings import Settings
+from tests.security.matrix import MATRIX
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
 LOGIN = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/wechat")}  # 401: wrong credentials
@@ -54,3 +63,141 @@ def test_routes_declare_the_problems_their_inputs_can_cause(app: FastAPI) -> Non
         assert ("413" in declared) == ("requestBody" in operation), (method, path)
         if "{" in path:  # an id the caller may not see, or that does not exist
             assert "404" in declared, (method, path)
+
+
+OPERATIONS = Path(__file__).with_name("openapi_operations.txt")
+SHORT_ID = re.compile(r"[a-z][A-Za-z0-9]{0,39}")
+
+
+def _listed(text: str) -> set[tuple[str, str, str]]:
+    """The lines of openapi_operations.txt: `operationId METHOD path`."""
+    rows = (line.split() for line in text.splitlines() if line.strip() and line[0] != "#")
+    return {(op_id, method, path) for op_id, method, path in rows}
+
+
+def _lines(rows: set[tuple[str, str, str]]) -> str:
+    return "".join(f"\n  {i:<16} {m:<6} {p}" for i, m, p in sorted(rows))
+
+
+def test_every_operation_has_a_short_unique_id_pinned_by_the_stored_list(app: FastAPI) -> None:
+    ids = [operation.get("operationId", "") for _, _, operation in _operations(app)]
+    assert [i for i in ids if not SHORT_ID.fullmatch(i)] == []
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    served = {(op["operationId"], m, p) for m, p, op in _operations(app)}
+    stored = _listed(OPERATIONS.read_text())
+    assert served == stored, (
+        f"{OPERATIONS.name} and the document differ. A new route: add its line. A changed "
+        "line renames a method in every generated client: keep the handler's name, or change "
+        f"the line knowingly.\nnot listed:{_lines(served - stored)}\nno such operation:"
+        f"{_lines(stored - served)}"
+    )
+
+
+def test_new_routes_get_ids_and_security_from_their_handler_and_dependencies(
+    tmp_path: Path,
+) -> None:
+    api = FastAPI(generate_unique_id_function=openapi.operation_id)
+    router = APIRouter()
+
+    @router.get("/mine")
+    async def list_my_things(user: CurrentUser) -> None: ...
+
+    @router.get("/public/{thing_id}")
+    async def get_thing(thing_id: str, user: OptionalUser) -> None: ...
+
+    @router.get("/open")
+    async def open_thing() -> None: ...
+
+    # One handler, two methods: a PATCH and the POST twin wx.request can send.
+    @router.patch("/mine/{thing_id}")
+    @router.post("/mine/{thing_id}/edit")
+    async def edit_thing(thing_id: str, user: CurrentUser) -> None: ...
+
+    api.include_router(router, prefix="/x")
+    openapi.install(api, Settings(_env_file=None, data_dir=tmp_path), "/x")  # type: ignore[call-arg]
+    paths = api.openapi()["paths"]
+    mine, public, anyone = (paths[p]["get"] for p in ("/x/mine", "/x/public/{thing_id}", "/x/open"))
+    assert [o["operationId"] for o in (mine, public, anyone)] == [
+        "listMyThings",
+        "getThing",
+        "openThing",
+    ]
+    assert mine["security"] == [{BEARER: []}]
+    assert public["security"] == [{}, {BEARER: []}]
+    assert "security" not in anyone
+    assert paths["/x/mine/{thing_id}"]["patch"]["operationId"] == "editThing"
+    assert paths["/x/mine/{thing_id}/edit"]["post"]["operationId"] == "editThingPost"
+    assert paths["/x/mine/{thing_id}/edit"]["post"]["security"] == [{BEARER: []}]
+
+
+def test_security_is_required_exactly_where_an_anonymous_caller_is_refused(app: FastAPI) -> None:
+    # The authorization matrix says what an anonymous caller gets on each route; a generated
+    # client must demand a token exactly where that is 401, and offer one where it is optional.
+    anonymous = {(m, p): row.expected[0] for (m, p), row in MATRIX.items()}
+    for method, path, operation in _operations(app):
+        security = operation.get("security")
+        refused = anonymous[(method, path)] == 401
+        if refused:
+            assert security == [{BEARER: []}], (method, path, security)
+        else:
+            assert not security or security[0] == {}, (method, path, security)
+    public = [
+        ("GET", "/api/v1/feed"),
+        ("GET", "/api/v1/contents/{content_id}"),
+        ("GET", "/api/v1/media/{media_id}"),
+    ]
+    none = [("GET", "/api/v1/topics"), ("POST", "/api/v1/auth/wechat"), ("GET", "/api/v1/healthz")]
+    document = app.openapi()
+    for method, path in public:
+        assert document["paths"][path][method.lower()]["security"] == [{}, {BEARER: []}]
+    for method, path in none:
+        assert "security" not in document["paths"][path][method.lower()]
+    assert document["components"]["securitySchemes"][BEARER]["scheme"] == "bearer"
+
+
+async def test_entity_tags_are_described_where_routes_answer_304(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    for method, path, operation in _operations(app):
+        conditional = operation["operationId"] in openapi.CONDITIONAL
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        assert ("If-None-Match" in headers) == conditional, (method, path)
+        assert ("304" in operation["responses"]) == conditional, (method, path)
+        if conditional:
+            assert method == "GET"
+            assert operation["responses"]["200"]["headers"]["ETag"]["required"] is True
+            assert "ETag" in operation["responses"]["304"]["headers"]
+        elif method == "GET" and "{" not in path and "?" not in path:
+            # What an anonymous caller can fetch without input must not send an ETag unsaid.
+            resp = await client.get(path)
+            assert "etag" not in resp.headers, path
+    first = await client.get("/api/v1/feed")
+    again = await client.get("/api/v1/feed", headers={"If-None-Match": first.headers["etag"]})
+    assert (again.status_code, again.content) == (304, b"")
+
+
+def test_servers_are_set_relative_first(app: FastAPI) -> None:
+    servers = app.openapi()["servers"]
+    assert servers[0]["url"] == "/"
+    assert servers[1]["url"] == app.state.services.settings.public_api_base_url
+
+
+@pytest.mark.parametrize("page", ["/api/v1/docs", "/api/v1/redoc"])
+async def test_the_docs_pages_load_only_assets_the_app_serves(
+    client: httpx.AsyncClient, page: str
+) -> None:
+    resp = await client.get(page)
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", resp.text)
+    urls += re.findall(r"""(?:url|spec-url)\s*:\s*['"]([^'"]+)['"]""", resp.text)
+    assets = [u for u in urls if u.endswith((".js", ".css", ".png"))]
+    assert len(assets) >= 2, resp.text
+    assert "//" not in resp.text.replace("://kepu.test", ""), "an absolute URL on the page"
+    for url in [*assets, "/api/v1/openapi.json"]:
+        assert url.startswith("/api/v1/"), url
+        asset = await client.get(url)
+        assert asset.status_code == 200 and asset.content, url
+    expected = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+    for url in assets:
+        asset = await client.get(url)
+        assert asset.headers["content-type"].startswith(expected[Path(url).suffix]), url

@@ -83,8 +83,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST",   f"{P}/storage/{{key:path}}"):             row("storage_key",        "404  404  404  404  404  404  404  404"),
     ("GET",    f"{P}/openapi.json"):                     row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/docs"):                             row("nothing",            "200  200  200  200  200  200  200  200"),
-    ("GET",    "/docs/oauth2-redirect"):                 row("nothing",            "200  200  200  200  200  200  200  200"),
-    ("GET",    "/redoc"):                                row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/docs/oauth2-redirect"):             row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/redoc"):                            row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/docs/assets/swagger-ui-bundle.js"): row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/docs/assets/swagger-ui.css"):       row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/docs/assets/redoc.standalone.js"):  row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/docs/assets/favicon.png"):          row("nothing",            "200  200  200  200  200  200  200  200"),
 }
 # fmt: on
 
