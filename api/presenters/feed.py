@@ -11,7 +11,15 @@ from api import schemas
 from content import media
 from content.feeds import Card, FeedPage
 from content.kit import render
-from content.models import Audience, Content, ContentStats, Revision, Topic, User
+from content.models import (
+    Audience,
+    Content,
+    ContentStats,
+    Discipline,
+    Revision,
+    Topic,
+    User,
+)
 from infra.services import Services
 
 
@@ -80,6 +88,6 @@ async def feed_page(session: AsyncSession, services: Services, page: FeedPage) -
     return body.model_dump_json().encode()
 
 
-def topics(rows: Sequence[Topic | Audience]) -> list[schemas.TopicOut]:
-    """Topics or audiences: both are a slug and a name."""
+def topics(rows: Sequence[Topic | Audience | Discipline]) -> list[schemas.TopicOut]:
+    """Topics, audiences or disciplines: each is a slug and a name."""
     return [schemas.TopicOut(slug=t.slug, name=t.name) for t in rows]

@@ -4,7 +4,17 @@ visible text), the topics and audiences, keyset pagination."""
 from content.kit.dates import as_utc
 from content.kit.markdown import PARAGRAPH, Visible, render, visible_plain, visible_text
 from content.kit.pagination import cut, page_by_id
-from content.kit.taxonomy import AUDIENCES, TOPICS, check_slugs, list_audiences, list_topics
+from content.kit.taxonomy import (
+    AUDIENCES,
+    TOPICS,
+    add_discipline,
+    check_disciplines,
+    check_slugs,
+    delete_discipline,
+    list_audiences,
+    list_disciplines,
+    list_topics,
+)
 from content.kit.text import clean_text, is_blank, remove_ignorables
 
 __all__ = [
@@ -12,12 +22,16 @@ __all__ = [
     "PARAGRAPH",
     "TOPICS",
     "Visible",
+    "add_discipline",
     "as_utc",
+    "check_disciplines",
     "check_slugs",
     "clean_text",
     "cut",
+    "delete_discipline",
     "is_blank",
     "list_audiences",
+    "list_disciplines",
     "list_topics",
     "page_by_id",
     "remove_ignorables",
