@@ -85,6 +85,9 @@ class Settings(BaseSettings):
 
     upload_url_ttl_seconds: int = 3600
     download_url_ttl_seconds: int = 900
+    # Signed media URLs are cut from windows this long: one URL per object per window, valid
+    # download_url_ttl_seconds past the window's end (infra/storage/windows.py). 0: none.
+    download_url_window_seconds: int = Field(1800, ge=0, le=24 * 3600)
     max_image_bytes: int = 20 * 1024 * 1024
     max_video_bytes: int = 500 * 1024 * 1024
     max_video_seconds: int = 15 * 60

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
 from content import media
-from content.feeds import Card, FeedPage
+from content.feeds import Card, FeedPage, orientation
 from content.kit import render
 from content.models import (
     Audience,
@@ -39,7 +39,11 @@ def card(
         title=revision.title,
         summary=revision.summary,
         cover_url=cover.cover_url if cover else None,
+        cover_width=cover.cover_width if cover else None,
+        cover_height=cover.cover_height if cover else None,
         duration_s=video.duration_s if video else None,
+        orientation=orientation(video.width, video.height) if video else None,
+        preview_url=_preview(video),
         topics=revision.topics,
         audiences=revision.audiences,
         author=schemas.Author(id=author.id, display_name=author.display_name),
@@ -47,6 +51,16 @@ def card(
         pinned=pinned,
         stats=card_stats(stats),
     )
+
+
+def _preview(video: media.MediaLinks | None) -> str | None:
+    """The clip a list autoplays: the media's preview, else its smallest rendition."""
+    if video is None:
+        return None
+    if video.preview_url:
+        return video.preview_url
+    smallest = min(video.renditions, key=lambda r: r.get("width") or 0, default=None)
+    return str(smallest["url"]) if smallest else None
 
 
 async def links(

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.media.exposure import public_key
+from content.media.images import MAX_SIDE
 from content.models import Media, MediaKind, MediaStatus
 from infra.settings import Settings
 from infra.storage.base import Storage
@@ -22,12 +23,19 @@ class MediaLinks:
     preview_url: str | None = None
     duration_s: float | None = None
     renditions: list[dict[str, Any]] = field(default_factory=list)
+    width: int | None = None  # the media as displayed (a phone's rotation applied)
+    height: int | None = None
+    cover_width: int | None = None  # the cover as served
+    cover_height: int | None = None
 
 
 async def _url(storage: Storage, settings: Settings, media: Media, key: str, public: bool) -> str:
     shared = public_key(media, key) if public else None
     url = storage.public_url(shared) if shared else None
-    return url or await storage.presign_get(key, settings.download_url_ttl_seconds)
+    # Windowed, so a page rebuilt within the window holds the same URLs (and has the same ETag).
+    return url or await storage.presign_get(
+        key, settings.download_url_ttl_seconds, window_s=settings.download_url_window_seconds
+    )
 
 
 async def links(
@@ -47,7 +55,14 @@ async def links(
     )
     out: dict[str, MediaLinks] = {}
     for media in rows.all():
-        item = MediaLinks(duration_s=media.duration_s)
+        cover_w, cover_h = cover_size(media)
+        item = MediaLinks(
+            duration_s=media.duration_s,
+            width=media.width,
+            height=media.height,
+            cover_width=cover_w,
+            cover_height=cover_h,
+        )
         if media.kind == MediaKind.image:
             if media.cover_key:  # the display copy; the original is never handed out
                 item.cover_url = await _url(storage, settings, media, media.cover_key, public)
@@ -62,3 +77,16 @@ async def links(
                 )
         out[media.id] = item
     return out
+
+
+def cover_size(media: Media) -> tuple[int | None, int | None]:
+    """The size of the cover served for ``media``: an image's display copy is the original
+    fitted into MAX_SIDE, a video's cover frame is the size of its largest rendition."""
+    if media.kind == MediaKind.video:
+        top = max(media.renditions, key=lambda r: r.get("width", 0) or 0, default=None)
+        if top and top.get("width") and top.get("height"):
+            return int(top["width"]), int(top["height"])
+    if not media.width or not media.height:
+        return None, None
+    scale = min(1.0, MAX_SIDE / max(media.width, media.height))
+    return max(1, round(media.width * scale)), max(1, round(media.height * scale))
