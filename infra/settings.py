@@ -143,6 +143,18 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _signed_urls_fit_what_s3_signs(self) -> Settings:
+        # A signed GET lives up to its TTL past its window's end; SigV4 allows at most 7 days.
+        longest = self.download_url_ttl_seconds + self.download_url_window_seconds
+        if not self.download_url_ttl_seconds >= 1 or longest > 7 * 24 * 3600:
+            raise ValueError(
+                "KEPU_DOWNLOAD_URL_TTL_SECONDS must be at least 1, and with "
+                "KEPU_DOWNLOAD_URL_WINDOW_SECONDS at most 7 days (604800 s): signed URLs live "
+                "that long at most"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.mode == "production" and (wrong := self._unusable_secrets()):
             raise ValueError(
