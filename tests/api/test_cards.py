@@ -4,9 +4,11 @@ has the same ETag (304) and the mini-program's image cache hits."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -24,6 +26,13 @@ async def _ready(client: httpx.AsyncClient, who: f.Person, media_id: str) -> dic
     media = await f.settled_media(client, who, media_id, within=90)  # a transcode takes a while
     assert media["status"] == "ready", media
     return media
+
+
+def _pixels(image: bytes) -> tuple[int, int]:
+    """The width and height of an image as served (decoded, not taken on trust)."""
+    with av.open(io.BytesIO(image)) as container:
+        stream = container.streams.video[0]
+        return stream.codec_context.width, stream.codec_context.height
 
 
 async def _card(client: httpx.AsyncClient, topic: str, content_id: str) -> httpx.Response:
@@ -65,6 +74,7 @@ async def test_a_video_card_says_how_to_lay_it_out_and_what_to_autoplay(
         assert clip.status_code == 200 and clip.content[4:8] == b"ftyp"
         cover = await phone.get(card["cover_url"])
         assert cover.status_code == 200 and cover.content[:3] == b"\xff\xd8\xff"
+    assert _pixels(cover.content) == (card["cover_width"], card["cover_height"])
     # The detail carries the same card fields.
     detail = (await f.get(client, None, content_id)).json()
     for name in ("orientation", "duration_s", "cover_width", "cover_height", "preview_url"):
@@ -81,12 +91,14 @@ async def test_an_article_card_has_its_cover_size_and_no_video_fields(
     content_id = await f.publish(client, crew, cover_media_id=cover_id, topics=["frontier-tech"])
     page = (await _card(client, "frontier-tech", content_id)).json()
     card = next(c for c in page["items"] if c["id"] == content_id)
-    assert (card["cover_width"], card["cover_height"]) == (1280, 640)  # the display copy
     assert card["orientation"] is None and card["preview_url"] is None
     assert card["duration_s"] is None
     async with httpx.AsyncClient() as phone:
         cover = await phone.get(card["cover_url"])
     assert cover.status_code == 200
+    # The display copy's size, smaller than the 2000×1000 original, proportions kept.
+    assert _pixels(cover.content) == (card["cover_width"], card["cover_height"])
+    assert card["cover_width"] < 2000 and card["cover_width"] == 2 * card["cover_height"]
 
 
 async def test_a_video_page_rebuilt_a_minute_later_is_a_304(
