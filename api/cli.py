@@ -148,7 +148,7 @@ _Password = Annotated[
 _Disciplines = Annotated[
     list[str] | None,
     typer.Option(
-        help="repeatable; a lowercase slug that content is tagged with, such as "
+        help="repeatable; a discipline on the list (GET /api/v1/disciplines), such as "
         + ", ".join(accounts.DISCIPLINE_EXAMPLES)
         + ": science reviewers review the content of their disciplines"
     ),

@@ -165,6 +165,15 @@ class Audience(SQLModel, table=True):
     position: int = 0
 
 
+class Discipline(SQLModel, table=True):
+    """A field of science: what a content belongs to and what a science reviewer judges.
+    Operators manage the list (seeded by the migration that made it)."""
+
+    slug: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=64)
+    position: int = 0
+
+
 class Content(SQLModel, table=True):
     """A piece of content across its revisions. ``status`` is what the contract shows."""
 

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
 
     upload_url_ttl_seconds: int = 3600
     download_url_ttl_seconds: int = 900
+    # Signed media URLs are cut from windows this long: one URL per object per window, valid
+    # download_url_ttl_seconds past the window's end (infra/storage/windows.py). 0: none.
+    download_url_window_seconds: int = Field(1800, ge=0, le=24 * 3600)
     max_image_bytes: int = 20 * 1024 * 1024
     max_video_bytes: int = 500 * 1024 * 1024
     max_video_seconds: int = 15 * 60
@@ -136,6 +139,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"KEPU_DATA_DIR {str(self.data_dir.resolve())!r} contains white space, which the "
                 "bundled Redis cannot use; choose another directory or set KEPU_REDIS_URL"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _signed_urls_fit_what_s3_signs(self) -> Settings:
+        # A signed GET lives up to its TTL past its window's end; SigV4 allows at most 7 days.
+        longest = self.download_url_ttl_seconds + self.download_url_window_seconds
+        if not self.download_url_ttl_seconds >= 1 or longest > 7 * 24 * 3600:
+            raise ValueError(
+                "KEPU_DOWNLOAD_URL_TTL_SECONDS must be at least 1, and with "
+                "KEPU_DOWNLOAD_URL_WINDOW_SECONDS at most 7 days (604800 s): signed URLs live "
+                "that long at most"
             )
         return self
 

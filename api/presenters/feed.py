@@ -9,9 +9,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
 from content import media
-from content.feeds import Card, FeedPage
+from content.feeds import Card, FeedPage, orientation
 from content.kit import render
-from content.models import Audience, Content, ContentStats, Revision, Topic, User
+from content.models import (
+    Audience,
+    Content,
+    ContentStats,
+    Discipline,
+    Revision,
+    Topic,
+    User,
+)
 from infra.services import Services
 
 
@@ -31,7 +39,11 @@ def card(
         title=revision.title,
         summary=revision.summary,
         cover_url=cover.cover_url if cover else None,
+        cover_width=cover.cover_width if cover else None,
+        cover_height=cover.cover_height if cover else None,
         duration_s=video.duration_s if video else None,
+        orientation=orientation(video.width, video.height) if video else None,
+        preview_url=_preview(video),
         topics=revision.topics,
         audiences=revision.audiences,
         author=schemas.Author(id=author.id, display_name=author.display_name),
@@ -39,6 +51,16 @@ def card(
         pinned=pinned,
         stats=card_stats(stats),
     )
+
+
+def _preview(video: media.MediaLinks | None) -> str | None:
+    """The clip a list autoplays: the media's preview, else its smallest rendition."""
+    if video is None:
+        return None
+    if video.preview_url:
+        return video.preview_url
+    smallest = min(video.renditions, key=lambda r: r.get("width") or 0, default=None)
+    return str(smallest["url"]) if smallest else None
 
 
 async def links(
@@ -80,6 +102,6 @@ async def feed_page(session: AsyncSession, services: Services, page: FeedPage) -
     return body.model_dump_json().encode()
 
 
-def topics(rows: Sequence[Topic | Audience]) -> list[schemas.TopicOut]:
-    """Topics or audiences: both are a slug and a name."""
+def topics(rows: Sequence[Topic | Audience | Discipline]) -> list[schemas.TopicOut]:
+    """Topics, audiences or disciplines: each is a slug and a name."""
     return [schemas.TopicOut(slug=t.slug, name=t.name) for t in rows]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, status
 from api import presenters, problems
 from api.deps import CurrentUser, Cursor, Limit, SessionDep
 from api.schemas import (
+    DisciplineIn,
     Page,
     PinIn,
     RumorIn,
@@ -17,10 +18,11 @@ from api.schemas import (
     TakedownIn,
     TermIn,
     TermOut,
+    TopicOut,
     UserCreate,
     UserOut,
 )
-from content import accounts, items, screening
+from content import accounts, items, kit, screening
 from content.models import Role, User
 
 
@@ -141,3 +143,23 @@ async def add_rumor(body: RumorIn, _admin: Admin, session: SessionDep) -> RumorO
 )
 async def delete_rumor(rumor_id: str, _admin: Admin, session: SessionDep) -> None:
     await screening.delete_rumor(session, rumor_id)
+
+
+@router.post(
+    "/disciplines",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TopicOut,
+    responses=problems.responses(401, 403, 409, 413, 422),
+)
+async def add_discipline(body: DisciplineIn, _admin: Admin, session: SessionDep) -> TopicOut:
+    (out,) = presenters.topics([await kit.add_discipline(session, body.slug, body.name)])
+    return out
+
+
+@router.delete(
+    "/disciplines/{slug}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems.responses(401, 403, 404, 409, 422),
+)
+async def delete_discipline(slug: str, _admin: Admin, session: SessionDep) -> None:
+    await kit.delete_discipline(session, slug)

@@ -93,3 +93,8 @@ async def topics(session: SessionDep) -> list[TopicOut]:
 @router.get("/audiences", response_model=list[TopicOut])
 async def audiences(session: SessionDep) -> list[TopicOut]:
     return presenters.topics(await kit.list_audiences(session))
+
+
+@router.get("/disciplines", response_model=list[TopicOut])
+async def disciplines(session: SessionDep) -> list[TopicOut]:
+    return presenters.topics(await kit.list_disciplines(session))

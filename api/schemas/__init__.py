@@ -2,7 +2,16 @@
 the contract's fields (plus a few documented extras); table models never leave the API directly."""
 
 from api.schemas.accounts import TokenOut, UserCreate, UserOut, WechatLoginIn, WechatTokenOut
-from api.schemas.admin import PinIn, RumorIn, RumorOut, StatusOut, TakedownIn, TermIn, TermOut
+from api.schemas.admin import (
+    DisciplineIn,
+    PinIn,
+    RumorIn,
+    RumorOut,
+    StatusOut,
+    TakedownIn,
+    TermIn,
+    TermOut,
+)
 from api.schemas.common import LongText, Page, Slug
 from api.schemas.contents import (
     ContentCreate,
@@ -54,6 +63,7 @@ __all__ = [
     "ContentOut",
     "ContentUpdate",
     "DecisionIn",
+    "DisciplineIn",
     "FindingOut",
     "FollowOut",
     "LongText",

@@ -60,3 +60,9 @@ class StatusOut(BaseModel):
     id: str
     status: ContentStatus
     extra: dict[str, Any] | None = None
+
+
+class DisciplineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: Annotated[str, StringConstraints(max_length=64)]
+    name: Annotated[str, StringConstraints(max_length=64)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from content.feeds import Orientation
 from content.models import ContentType
 
 
@@ -28,7 +29,17 @@ class CardOut(BaseModel):
     title: str
     summary: str
     cover_url: str | None
-    duration_s: float | None = None
+    cover_width: int | None = Field(default=None, description="the cover as served, in pixels")
+    cover_height: int | None = None
+    duration_s: float | None = Field(default=None, description="a video's length, in seconds")
+    orientation: Orientation | None = Field(
+        default=None, description="a video's, from its display size; null until it is ready"
+    )
+    preview_url: str | None = Field(
+        default=None,
+        description="a short silent clip to autoplay in a list (a video's smallest rendition "
+        "if it has no clip)",
+    )
     topics: list[str]
     audiences: list[str]
     author: Author

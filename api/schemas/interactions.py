@@ -27,17 +27,19 @@ class ViewIn(BaseModel):
     )
     watched_s: float | None = Field(
         default=None,
-        description="a video's playback position, in seconds (an article's: seconds on the page)",
+        description="a video's playback position, in seconds, which decides how far it was "
+        "watched (an article's: seconds on the page, which never completes it)",
     )
     duration_s: float | None = Field(
         default=None,
         description="accepted from older clients and checked for sense, but never trusted: "
-        "a video's length is its media's probed duration",
+        "a video's length is its media's probed duration; 0 means none is known (an article)",
     )
     progress: float | None = Field(
         default=None,
-        description="how far through, 0–1: an article's reading progress (a video's position "
-        "as a share of its length, if watched_s is not sent)",
+        description="how far through, 0–1: an article's reading progress, which alone counts "
+        "its view and, at the end, its completion (a video's position as a share of its "
+        "length, if watched_s is not sent)",
     )
 
 

@@ -21,15 +21,14 @@ from content.errors import (
     Unauthenticated,
     Unavailable,
 )
-from content.kit import clean_text
+from content.kit import check_disciplines, clean_text
 from content.models import Role, User
 from infra import wechat
 from infra.security import hash_password, verify_password
 from infra.settings import Settings
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
-_DISCIPLINE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
-# Disciplines are open (any slug); these are the ones to follow when naming a new one.
+# A few of the disciplines operators manage (GET /disciplines lists them all), for help texts.
 DISCIPLINE_EXAMPLES = ("medicine", "physics", "ecology")
 
 
@@ -57,22 +56,6 @@ def _clean_roles(roles: Iterable[str]) -> list[Role]:
     return [known[r] for r in unique]
 
 
-def _clean_disciplines(disciplines: Iterable[str]) -> list[str]:
-    unique = list(dict.fromkeys(d.strip().lower() for d in disciplines))
-    bad = [d for d in unique if not is_discipline(d)]
-    if bad:
-        raise Invalid(
-            f"discipline slugs are lowercase letters, digits and '-': {', '.join(bad)}",
-            field="disciplines",
-        )
-    return unique
-
-
-def is_discipline(slug: str) -> bool:
-    """A discipline names both a science reviewer's field and the field a content belongs to."""
-    return _DISCIPLINE.match(slug) is not None
-
-
 async def create_staff_user(
     session: AsyncSession,
     *,
@@ -97,7 +80,7 @@ async def create_staff_user(
         password_hash=await anyio.to_thread.run_sync(hash_password, password),
         display_name=name,
         roles=role_list,
-        disciplines=_clean_disciplines(disciplines),
+        disciplines=await check_disciplines(session, disciplines, "disciplines"),
     )
     session.add(user)
     try:

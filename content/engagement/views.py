@@ -57,7 +57,7 @@ class Report:
 
     event: ViewEvent = ViewEvent.progress
     watched_s: float | None = None  # a video's position; an article's seconds on the page
-    duration_s: float | None = None  # older clients send it: checked for sense, never used
+    duration_s: float | None = None  # older clients send it (0: none known): checked, never used
     progress: float | None = None  # the share got through, 0–1 (an article's reading progress)
 
 
@@ -72,8 +72,8 @@ def checked(report: Report, duration_s: float | None) -> Report:
         value = getattr(report, name)
         if value is not None and (not math.isfinite(value) or not 0 <= value <= MAX_SECONDS):
             raise _invalid(f"{name} must be between 0 and {int(MAX_SECONDS)} seconds", name)
-    if report.duration_s is not None and report.duration_s <= 0:
-        raise _invalid("duration_s must be above 0", "duration_s")
+    # A duration_s of 0 says the client knows no length (an article has none; a player that
+    # has not loaded the video yet): nothing to check watched_s against, and never used anyway.
     watched = report.watched_s
     if watched is not None and report.duration_s and watched > report.duration_s * OVERSHOOT:
         raise _invalid("watched_s cannot be more than the duration", "watched_s")

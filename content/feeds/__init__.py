@@ -1,7 +1,7 @@
 """Feeds: latest (global, per topic, per audience), hot and following, read from Redis sorted
 sets with the database as the truth and the fallback. See docs/feeds.md."""
 
-from content.feeds.cards import Card, load, stats_of
+from content.feeds.cards import Card, Orientation, load, orientation, stats_of
 from content.feeds.cursors import Position
 from content.feeds.hooks import EVERYTHING, on_published, run, user_entry
 from content.feeds.keys import FeedKeys, Tab
@@ -16,12 +16,14 @@ __all__ = [
     "FeedKeys",
     "FeedPage",
     "FeedQuery",
+    "Orientation",
     "Position",
     "Tab",
     "hot_score",
     "is_pinned",
     "load",
     "on_published",
+    "orientation",
     "page",
     "rebuild",
     "run",

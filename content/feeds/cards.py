@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,6 +13,24 @@ from sqlmodel.sql.expression import Select
 from content.feeds.pins import is_pinned
 from content.models import Content, ContentStats, ContentStatus, Revision, User
 from infra.clock import utcnow
+
+
+class Orientation(StrEnum):
+    """How a video is shown, so a UI can lay out its card before the first frame arrives."""
+
+    landscape = "landscape"
+    portrait = "portrait"
+    square = "square"
+
+
+def orientation(width: int | None, height: int | None) -> Orientation | None:
+    """A video's orientation from its display size (a phone's rotation already applied); None
+    while its media is not ready."""
+    if not width or not height:
+        return None
+    if width == height:
+        return Orientation.square
+    return Orientation.landscape if width > height else Orientation.portrait
 
 
 @dataclass

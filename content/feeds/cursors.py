@@ -13,16 +13,35 @@ from datetime import UTC, datetime, timedelta
 from content.errors import Invalid
 from content.feeds.keys import Tab
 from content.kit import as_utc
+from content.models import Content
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_ID = 64
 CODE = "feed.bad_cursor"
+_PIN = "pin"  # a cursor among the pins that lead the first pages of latest
 
 
 @dataclass(frozen=True)
 class Position:
+    """Where a page ended: in the feed's order (score, id), or among the pins that lead
+    `latest` (``pinned``: the score is the pin's end, longest-running first)."""
+
     score: float
     id: str
+    pinned: bool = False
+
+
+def pin_position(content: Content) -> Position:
+    assert content.pinned_until is not None
+    return Position(micros(content.pinned_until), content.id, pinned=True)
+
+
+def after_pin(pin: Position, after: Position | None) -> bool:
+    """Whether a pin comes after a cursor among the pins (the pin ending last first, then by
+    id); every pin does on the first page."""
+    if after is None:
+        return True
+    return pin.score < after.score or (pin.score == after.score and pin.id > after.id)
 
 
 def micros(when: datetime) -> float:
@@ -35,8 +54,10 @@ def from_micros(score: float) -> datetime:
 
 
 def encode(tab: Tab, position: Position) -> str:
-    if tab == Tab.hot:
-        data: list[object] = ["hot", position.score, position.id]
+    if position.pinned:
+        data: list[object] = [_PIN, from_micros(position.score).isoformat(), position.id]
+    elif tab == Tab.hot:
+        data = ["hot", position.score, position.id]
     else:
         data = [from_micros(position.score).isoformat(), position.id]
     raw = json.dumps(data, separators=(",", ":")).encode()
@@ -65,6 +86,9 @@ def decode(tab: Tab, cursor: str) -> Position:
         if not math.isfinite(score) or abs(score) > 1e12:
             raise _bad()
         return Position(score, content_id)
+    pinned = tab == Tab.latest and len(data) == 3 and data[0] == _PIN
+    if pinned:
+        data = data[1:]
     if len(data) != 2 or not isinstance(data[0], str):
         raise _bad("this cursor belongs to another tab; start from the first page")
     try:
@@ -72,4 +96,4 @@ def decode(tab: Tab, cursor: str) -> Position:
     except ValueError as exc:
         raise _bad() from exc
     when = as_utc(when, "cursor", code=CODE)
-    return Position(micros(when), content_id)
+    return Position(micros(when), content_id, pinned)

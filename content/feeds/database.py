@@ -10,10 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from content.feeds.cards import Card, published_cards_query
-from content.feeds.cursors import Position, from_micros, micros
+from content.feeds.cursors import Position, after_pin, from_micros, micros, pin_position
 from content.feeds.keys import Tab
 from content.feeds.pins import is_pinned, pinned_clause
-from content.kit import cut
 from content.models import (
     Content,
     ContentAudience,
@@ -37,23 +36,28 @@ async def page(
     after: Position | None,
     limit: int,
     follower_id: str | None = None,
-) -> tuple[list[Card], list[Card], Position | None]:
-    """(pinned cards, cards, the position to continue from)."""
+) -> list[tuple[Card, Position]]:
+    """Up to ``limit + 1`` cards after ``after``, each with its position: the pins still to
+    show, then the feed's order (the caller cuts the page and learns whether more follow)."""
     now = utcnow()
     base = _in_scope(published_cards_query(), topic, audience)
-    pinned: list[Card] = []
+    lead: list[tuple[Card, Position]] = []
     if tab == Tab.latest:
-        if after is None:
-            pinned = await _pinned(session, base, now)
-        # Pinned items lead the first page and stay out of the order below until they expire.
+        if after is None or after.pinned:
+            pins = [(c, pin_position(c.content)) for c in await _pinned(session, base, now)]
+            lead = [(c, p) for c, p in pins if after_pin(p, after)][: limit + 1]
+        # Pinned items lead the first pages and stay out of the order below until they expire.
         base = base.where(~pinned_clause(now))
+    room = limit + 1 - len(lead)
+    if room <= 0:
+        return lead
     if tab == Tab.following:
         followed = select(Follow.creator_id).where(Follow.follower_id == follower_id)
         base = base.where(col(Content.owner_id).in_(followed))
-    found = (await session.exec(_in_order_after(base, tab, after).limit(limit + 1))).all()
+    below = None if after is None or after.pinned else after
+    found = (await session.exec(_in_order_after(base, tab, below).limit(room))).all()
     cards = [Card(c, r, u, is_pinned(c.pinned_until, now), s) for c, r, u, s in found]
-    page_cards, last = cut(cards, limit, lambda card: position(tab, card))
-    return pinned, page_cards, last
+    return lead + [(c, position(tab, c)) for c in cards]
 
 
 def _in_scope(base: _Cards, topic: str | None, audience: str | None) -> _Cards:

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content import jobs
 from content.feeds import database, order
 from content.feeds.cards import Card, load
-from content.feeds.cursors import Position, decode, encode
+from content.feeds.cursors import Position, after_pin, decode, encode, pin_position
 from content.feeds.keys import FeedKeys, Tab, scope
 from content.kit import cut
 from content.models import Follow
@@ -53,12 +53,12 @@ async def page(
     after = decode(query.tab, query.cursor) if query.cursor else None
     try:
         if await redis.exists(keys.built):
-            pinned, cards, last = await _from_redis(session, redis, keys, query, after)
-            return _assemble(query.tab, pinned, cards, last, from_redis=True)
+            found = await _from_redis(session, redis, keys, query, after)
+            return _assemble(query, found, from_redis=True)
         await _ask_for_rebuild(session, redis, keys)
     except (RedisError, OSError) as exc:
         log.warning("feed served from the database (Redis unavailable): %s", exc)
-    pinned, cards, last = await database.page(
+    found = await database.page(
         session,
         query.tab,
         topic=query.topic,
@@ -67,13 +67,17 @@ async def page(
         limit=query.limit,
         follower_id=query.user_id,
     )
-    return _assemble(query.tab, pinned, cards, last, from_redis=False)
+    return _assemble(query, found, from_redis=False)
 
 
 def _assemble(
-    tab: Tab, pinned: list[Card], cards: list[Card], last: Position | None, *, from_redis: bool
+    query: FeedQuery, found: list[tuple[Card, Position]], *, from_redis: bool
 ) -> FeedPage:
-    return FeedPage(pinned + cards, encode(tab, last) if last else None, from_redis)
+    """At most ``limit`` cards, pins included; the cursor is the last one's place, among the
+    pins or in the order below them, so the next page repeats and skips nothing."""
+    kept, last = cut(found, query.limit, lambda item: item[1])
+    cursor = encode(query.tab, last) if last else None
+    return FeedPage([card for card, _ in kept], cursor, from_redis)
 
 
 async def _ask_for_rebuild(session: AsyncSession, redis: aioredis.Redis, keys: FeedKeys) -> None:
@@ -122,13 +126,12 @@ async def _pins(
     pin_rows: list[tuple[str, float]] = await redis.zrange(  # type: ignore[assignment]
         keys.pins, now, "+inf", byscore=True, withscores=True
     )
-    # Pinned longest first, as the pin order of the database path.
-    by_end = {str(member): float(score) for member, score in pin_rows}
-    ids = list(by_end)
+    # Pinned longest first (by the rows' pin ends), as the pin order of the database path.
+    ids = [str(member) for member, _ in pin_rows]
     found = await load(session, ids)
     cards = sorted(
         (c for c in found.values() if c.pinned and c.in_scope(query.topic, query.audience)),
-        key=lambda c: (-by_end[c.content.id], c.content.id),
+        key=lambda c: (-pin_position(c.content).score, c.content.id),
     )
     return cards, set(ids)
 
@@ -139,22 +142,26 @@ async def _from_redis(
     keys: FeedKeys,
     query: FeedQuery,
     after: Position | None,
-) -> tuple[list[Card], list[Card], Position | None]:
-    pinned: list[Card] = []
+) -> list[tuple[Card, Position]]:
+    """As `database.page`: up to ``limit + 1`` cards with their positions, pins first."""
+    lead: list[tuple[Card, Position]] = []
     skip: set[str] = set()
     if query.tab == Tab.latest:
-        # Pinned items lead the first page and are left out of the order below until they expire.
-        cards, skip = await _pins(session, redis, keys, query, time.time())
-        if after is None:
-            pinned = cards
+        # Pinned items lead the first pages and are left out of the order below until they
+        # expire; they count toward the limit like any other card.
+        pins, skip = await _pins(session, redis, keys, query, time.time())
+        if after is None or after.pinned:
+            placed = [(c, pin_position(c.content)) for c in pins]
+            lead = [(c, p) for c, p in placed if after_pin(p, after)][: query.limit + 1]
+    need = query.limit + 1 - len(lead)
     feed_keys = await _feed_keys(session, keys, query)
-    if not feed_keys:
-        return pinned, [], None
+    if need <= 0 or not feed_keys:
+        return lead
     out: list[Card] = []
     scores: dict[str, float] = {}
-    cursor = after
+    cursor = None if after is None or after.pinned else after
     for _ in range(MAX_ROUNDS):
-        want = query.limit + 1 - len(out) + SLACK
+        want = need - len(out) + SLACK
         ranged = await _ranges(redis, feed_keys, cursor, want)
         scores.update(ranged)
         found = await load(session, [i for i, _ in ranged if i not in skip])
@@ -164,11 +171,8 @@ async def _from_redis(
         stale = [i for i, _ in ranged if i not in found and i not in skip]
         if stale and len(feed_keys) == 1:
             await order.forget(redis, stale, feed_keys[0])
-        out += [found[i] for i, _ in ranged if i in found][: query.limit + 1 - len(out)]
-        if len(out) > query.limit or len(ranged) < want:
+        out += [found[i] for i, _ in ranged if i in found][: need - len(out)]
+        if len(out) >= need or len(ranged) < want:
             break
         cursor = Position(ranged[-1][1], ranged[-1][0])
-    page_cards, last = cut(
-        out, query.limit, lambda card: Position(scores[card.content.id], card.content.id)
-    )
-    return pinned, page_cards, last
+    return lead + [(c, Position(scores[c.content.id], c.content.id)) for c in out]

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.accounts import DISCIPLINE_EXAMPLES, is_discipline
+from content.accounts import DISCIPLINE_EXAMPLES
 from content.errors import Invalid
-from content.kit import check_slugs, image_refs
+from content.kit import check_disciplines, check_slugs, image_refs
 from content.kit import clean_text as _clean_text
 from content.models import (
     ContentType,
@@ -102,7 +102,7 @@ async def validated(
     if not topics:
         raise Invalid("choose at least one topic", field="topics")
     values["topics"], values["audiences"] = topics, audiences
-    values["discipline"] = _discipline(pick("discipline"))
+    values["discipline"] = await _discipline(session, pick("discipline"))
     values["references"] = _clean_references(pick("references") or [])
     return values
 
@@ -176,12 +176,13 @@ async def body_images(session: AsyncSession, owner: User, body: str | None) -> l
     return refs
 
 
-def _discipline(given: str | None) -> str:
-    discipline = (given or "").strip().lower()
-    if not is_discipline(discipline):
+async def _discipline(session: AsyncSession, given: str | None) -> str:
+    if not (given or "").strip():
         *others, last = DISCIPLINE_EXAMPLES
         raise Invalid(
-            f"discipline is a lowercase slug such as {', '.join(others)} or {last}",
+            f"choose a discipline such as {', '.join(others)} or {last} "
+            "(GET /api/v1/disciplines lists them)",
             field="discipline",
         )
+    (discipline,) = await check_disciplines(session, [given or ""], "discipline")
     return discipline

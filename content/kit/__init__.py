@@ -13,7 +13,17 @@ from content.kit.markdown import (
     visible_text,
 )
 from content.kit.pagination import cut, page_by_id
-from content.kit.taxonomy import AUDIENCES, TOPICS, check_slugs, list_audiences, list_topics
+from content.kit.taxonomy import (
+    AUDIENCES,
+    TOPICS,
+    add_discipline,
+    check_disciplines,
+    check_slugs,
+    delete_discipline,
+    list_audiences,
+    list_disciplines,
+    list_topics,
+)
 from content.kit.text import clean_text, is_blank, remove_ignorables
 
 __all__ = [
@@ -22,13 +32,17 @@ __all__ = [
     "TOPICS",
     "ImageSource",
     "Visible",
+    "add_discipline",
     "as_utc",
+    "check_disciplines",
     "check_slugs",
     "clean_text",
     "cut",
+    "delete_discipline",
     "image_refs",
     "is_blank",
     "list_audiences",
+    "list_disciplines",
     "list_topics",
     "page_by_id",
     "remove_ignorables",

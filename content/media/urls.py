@@ -24,12 +24,19 @@ class MediaLinks:
     preview_url: str | None = None
     duration_s: float | None = None
     renditions: list[dict[str, Any]] = field(default_factory=list)
+    width: int | None = None  # the media as displayed (a phone's rotation applied)
+    height: int | None = None
+    cover_width: int | None = None  # the cover as served
+    cover_height: int | None = None
 
 
 async def _url(storage: Storage, settings: Settings, media: Media, key: str, public: bool) -> str:
     shared = public_key(media, key) if public else None
     url = storage.public_url(shared) if shared else None
-    return url or await storage.presign_get(key, settings.download_url_ttl_seconds)
+    # Windowed, so a page rebuilt within the window holds the same URLs (and has the same ETag).
+    return url or await storage.presign_get(
+        key, settings.download_url_ttl_seconds, window_s=settings.download_url_window_seconds
+    )
 
 
 async def links(
@@ -49,7 +56,14 @@ async def links(
     )
     out: dict[str, MediaLinks] = {}
     for media in rows.all():
-        item = MediaLinks(duration_s=media.duration_s)
+        cover_w, cover_h = cover_size(media)
+        item = MediaLinks(
+            duration_s=media.duration_s,
+            width=media.width,
+            height=media.height,
+            cover_width=cover_w,
+            cover_height=cover_h,
+        )
         if media.kind == MediaKind.image:
             if media.cover_key:  # the display copy; the original is never handed out
                 item.cover_url = await _url(storage, settings, media, media.cover_key, public)
@@ -95,3 +109,15 @@ async def image_sources(
         url = await _url(storage, settings, media, media.cover_key, public)
         out[media.id] = ImageSource(url, width, height)
     return out
+
+
+def cover_size(media: Media) -> tuple[int | None, int | None]:
+    """The size of the cover served for ``media``: an image's display copy is its
+    `display_size`, a video's cover frame is the size of its largest rendition."""
+    if media.kind == MediaKind.video:
+        top = max(media.renditions, key=lambda r: r.get("width", 0) or 0, default=None)
+        if top and top.get("width") and top.get("height"):
+            return int(top["width"]), int(top["height"])
+    if not media.width or not media.height:
+        return None, None
+    return display_size(media.width, media.height)

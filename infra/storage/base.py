@@ -172,8 +172,11 @@ class Storage(Protocol):
         delete); `ObjectNotFound` if there is nothing at ``src_key``."""
         ...
 
-    async def presign_get(self, key: str, expires_s: int) -> str:
-        """A URL anyone holding it can GET the object from until it expires."""
+    async def presign_get(self, key: str, expires_s: int, *, window_s: int = 0) -> str:
+        """A URL anyone holding it can GET the object from, for at least ``expires_s``. With a
+        ``window_s``, the URL is signed as at the start of that window of time and lives
+        ``expires_s`` past its end: the same URL for every call within one window
+        (`infra.storage.windows`)."""
         ...
 
     async def ping(self) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import anyio.to_thread
 
+from infra.storage import windows
 from infra.storage.base import (
     FORM_FILE_FIELD,
     FormTarget,
@@ -43,6 +44,7 @@ class LocalStorage:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.root = root
+        self._clock = clock
         self._signer = UrlSigner(url_base, secret, clock=clock)
         self._public_base_url = public_base_url.rstrip("/") if public_base_url else None
         self._disk = Disk(root)
@@ -72,8 +74,9 @@ class LocalStorage:
         request = SignedRequest("PUT", key, expires, upload_id=upload_id, part_number=part_number)
         return self._signer.url(request)
 
-    async def presign_get(self, key: str, expires_s: int) -> str:
-        return self._signer.url(SignedRequest("GET", key, self._signer.expiry(expires_s)))
+    async def presign_get(self, key: str, expires_s: int, *, window_s: int = 0) -> str:
+        signed_at, lifetime = windows.aligned(self._clock(), expires_s, window_s)
+        return self._signer.url(SignedRequest("GET", key, signed_at + lifetime))
 
     def public_url(self, key: str) -> str | None:
         if self._public_base_url is None:

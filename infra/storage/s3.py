@@ -21,6 +21,7 @@ from minio.datatypes import Part, PostPolicy
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 from minio.helpers import DictType
 
+from infra.storage import windows
 from infra.storage.base import (
     FormTarget,
     InvalidParts,
@@ -126,8 +127,13 @@ class S3Storage:
             extra_query_params={"partNumber": str(part_number), "uploadId": upload_id},
         )
 
-    async def presign_get(self, key: str, expires_s: int) -> str:
-        return self._presign("GET", key, expires_s)
+    async def presign_get(self, key: str, expires_s: int, *, window_s: int = 0) -> str:
+        # SigV4 puts the signing time (X-Amz-Date) in the URL as well as the lifetime: both are
+        # the window's, or the URL would change with every signing whatever its expiry.
+        signed_at, lifetime = windows.aligned(windows.now(), expires_s, window_s)
+        return self._presign(
+            "GET", key, lifetime, request_date=datetime.fromtimestamp(signed_at, UTC)
+        )
 
     def public_url(self, key: str) -> str | None:
         if self._public_base_url is None:
@@ -140,6 +146,7 @@ class S3Storage:
         key: str,
         expires_s: int,
         extra_query_params: DictType | None = None,
+        request_date: datetime | None = None,
     ) -> str:
         check_key(key)
         check_expiry(expires_s)
@@ -150,6 +157,7 @@ class S3Storage:
                 key,
                 expires=timedelta(seconds=expires_s),
                 extra_query_params=extra_query_params,
+                request_date=request_date,
             )
         return url
 

@@ -191,6 +191,21 @@ async def test_science_reviewer_without_disciplines_is_422(
     assert not await _account_exists(services, new["username"])
 
 
+async def test_a_discipline_not_on_the_list_is_422_naming_disciplines(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    admin = await f.person(services, "admin")
+    new = _new_user(roles=["science_reviewer"], disciplines=["physics", "astrology"])
+    body = f.assert_problem(
+        await client.post("/api/v1/admin/users", json=new, headers=admin.auth),
+        422,
+        "discipline.unknown",
+    )
+    assert body["field"] == "disciplines"
+    assert "astrology" in body["detail"] and "physics" not in body["detail"]
+    assert not await _account_exists(services, new["username"])
+
+
 async def test_short_password_is_422(client: httpx.AsyncClient, services: Services) -> None:
     admin = await f.person(services, "admin")
     new = _new_user(password="short")
@@ -400,6 +415,20 @@ async def test_cli_unknown_role_exits_nonzero_and_creates_nothing(
     )
     assert done.returncode != 0
     assert "wizard" in done.stderr and "Traceback" not in done.stderr
+    f.assert_problem(await f.login(client, name, password), 401, "auth.invalid_credentials")
+
+
+async def test_cli_refuses_a_discipline_not_on_the_list_and_creates_nothing(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    name, password = f"cli-{secrets.token_hex(4)}", "cli password 123"
+    done = await _kepu(
+        settings, tmp_path,
+        "user", "create", name, "--password", password,
+        "--role", "science_reviewer", "--discipline", "astrology",
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "astrology" in done.stderr and "Traceback" not in done.stderr
     f.assert_problem(await f.login(client, name, password), 401, "auth.invalid_credentials")
 
 

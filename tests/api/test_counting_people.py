@@ -293,6 +293,36 @@ async def test_an_article_is_complete_only_when_its_reading_progress_is_plausibl
     assert (after.views, after.viewers, after.completions) == (5, 5, 4)
 
 
+async def test_an_article_view_counts_by_reading_progress_whatever_the_seconds_say(
+    client: httpx.AsyncClient, http: httpx.AsyncClient, services: Services, clock: Clock
+) -> None:
+    """An article has no length: a client's `{watched_s: 0, duration_s: 0}` on opening is a
+    view, and its reading progress alone (no seconds) takes it to a completion."""
+    crew = await f.crew(services)
+    article_id = await f.publish(client, crew)  # a short article: 5 s to read it through
+    opener, reader = await f.person(services, "viewer"), await f.person(services, "viewer")
+    for body in ({"watched_s": 0, "duration_s": 0}, {"watched_s": 0, "progress": 0}):
+        assert (await _view(http, opener, article_id, **body)).status_code == 202
+    assert (await _view(http, reader, article_id, progress=0)).status_code == 202
+    clock.advance(3)
+    assert (await _view(http, reader, article_id, progress=0.5)).status_code == 202
+    # Seconds on the page, however many, never finish an article: only progress does.
+    assert (await _view(http, opener, article_id, watched_s=600, duration_s=0)).status_code == 202
+    clock.advance(10)
+    assert (await _view(http, reader, article_id, progress=1.0)).status_code == 202
+    await flush_counters(services)
+
+    stats = await _stats(services, article_id)
+    assert (stats.views, stats.viewers, stats.completions) == (2, 2, 1)
+    async with services.read_sessions() as session:
+        rows = await session.exec(
+            select(ContentViewer).where(ContentViewer.content_id == article_id)
+        )
+        by_user = {r.user_id: r for r in rows.all()}
+    assert by_user[reader.id].completed and by_user[reader.id].progress == 1.0
+    assert not by_user[opener.id].completed and by_user[opener.id].progress == 0
+
+
 async def test_a_viewer_in_two_flushed_batches_counts_once(
     client: httpx.AsyncClient, http: httpx.AsyncClient, services: Services, clock: Clock
 ) -> None:

@@ -30,18 +30,21 @@ def _cursor(data: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
-async def _all_ids(client: httpx.AsyncClient, **params: str | int) -> list[str]:
-    seen: list[str] = []
+async def _pages(client: httpx.AsyncClient, **params: str | int) -> list[list[str]]:
+    """The ids of every page of a feed, following the cursors to the end."""
+    pages: list[list[str]] = []
     cursor = None
     while True:
         query = dict(params, **({"cursor": cursor} if cursor else {}))
         resp = await client.get(FEED, params=query)
         assert resp.status_code == 200, resp.text
-        page = resp.json()
-        seen += [c["id"] for c in page["items"]]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return seen
+        pages.append([c["id"] for c in resp.json()["items"]])
+        if not (cursor := resp.json()["next_cursor"]):
+            return pages
+
+
+async def _all_ids(client: httpx.AsyncClient, **params: str | int) -> list[str]:
+    return [content_id for page in await _pages(client, **params) for content_id in page]
 
 
 async def test_paging_stays_stable_while_new_items_arrive(
@@ -221,3 +224,40 @@ async def test_a_page_of_cards_costs_the_same_queries_whatever_its_length(
         return len(seen)
 
     assert await statements(1) == await statements(3)  # no query per card
+
+
+async def test_limit_counts_the_pins_and_paging_repeats_and_loses_nothing(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    kw = {"topics": ["health"], "audiences": ["officials"]}
+    ids = [await f.publish(client, crew, **kw) for _ in range(5)]
+    pins = ids[:3]  # more pins than a page holds
+    soon = utcnow() + timedelta(minutes=5)
+    for i, content_id in enumerate(pins):  # the last pinned ends last: it leads
+        assert (await f.pin(client, crew.admin, content_id, soon + timedelta(seconds=i))).is_success
+    try:
+        expected = list(reversed(pins)) + list(reversed(ids[3:]))
+        for limit in (1, 2, 3, 4):
+            pages = await _pages(client, audience="officials", limit=limit)
+            assert all(len(p) <= limit for p in pages), (limit, pages)
+            seen = [i for p in pages for i in p]
+            assert len(seen) == len(set(seen)), seen  # nothing twice
+            assert [i for i in seen if i in ids] == expected  # nothing lost, pins first
+
+        # The database path (Redis has no feeds under this prefix) pages the same way.
+        keys = feeds.FeedKeys(f"unbuilt-{services.settings.redis_prefix}")
+        async with services.read_sessions() as session:
+            seen, cursor = [], None
+            while True:
+                query = feeds.FeedQuery(feeds.Tab.latest, None, "officials", cursor, limit=2)
+                page = await feeds.page(session, services.redis, keys, query)
+                assert not page.from_redis and len(page.cards) <= 2
+                seen += [c.content.id for c in page.cards]
+                if not (cursor := page.next_cursor):
+                    break
+        await services.redis.delete(keys.rebuild_lock)
+        assert len(seen) == len(set(seen)) and [i for i in seen if i in ids] == expected
+    finally:
+        for content_id in pins:
+            await client.delete(f"/api/v1/admin/contents/{content_id}/pin", headers=crew.admin.auth)

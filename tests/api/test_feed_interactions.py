@@ -181,7 +181,7 @@ async def test_views_are_buffered_then_counted_once_per_person(
     url = f"{API}/contents/{content_id}/views"
     for body in (
         {"watched_s": -1, "duration_s": 60},
-        {"watched_s": 10, "duration_s": 0},
+        {"watched_s": 10, "duration_s": -5},
         {"watched_s": 1e12, "duration_s": 60},
         {"watched_s": 90, "duration_s": 60},
     ):

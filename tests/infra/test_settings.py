@@ -90,3 +90,15 @@ def test_dev_mode_generates_the_jwt_secret_once_and_reads_it_only_once(tmp_path:
     # The next process (a restart) reads what the data dir holds.
     again = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
     assert again.resolved_jwt_secret() == "changed behind the running process's back"
+
+
+@pytest.mark.parametrize(
+    ("ttl", "window"), [(0, 1800), (7 * 24 * 3600, 1), (6 * 24 * 3600 + 1, 24 * 3600)]
+)
+def test_signed_urls_that_would_outlive_what_s3_signs_are_refused_at_start(
+    tmp_path: Path, ttl: int, window: int
+) -> None:
+    with pytest.raises(ValidationError, match="DOWNLOAD_URL"):
+        Settings(
+            data_dir=tmp_path, download_url_ttl_seconds=ttl, download_url_window_seconds=window
+        )

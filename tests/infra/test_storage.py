@@ -34,6 +34,7 @@ from infra.storage import (
     TooManyBytes,
     UploadNotFound,
     build_storage,
+    windows,
 )
 from infra.storage.base import MIN_PART_SIZE, InvalidRange, RangeNotSatisfiable
 from infra.storage.ranges import check_range
@@ -606,3 +607,58 @@ def test_build_storage_is_s3_when_an_endpoint_is_set(tmp_path: Path) -> None:
     assert storage.public_url("renditions/x/720p.mp4") == (
         "https://cdn.example.com/media/renditions/x/720p.mp4"
     )
+
+
+# -- signed GETs that stay the same within a window -------------------------------------------
+
+WINDOW, MIN_VALID = 1800, 900
+
+
+@pytest.mark.parametrize("offset", [0, 1, 899.5, WINDOW - 0.001])
+def test_a_windowed_url_is_valid_at_least_the_minimum_and_at_most_one_window_more(
+    offset: float,
+) -> None:
+    at = 1_800_000_000 // WINDOW * WINDOW + offset
+    signed_at, lifetime = windows.aligned(at, MIN_VALID, WINDOW)
+    assert signed_at <= at
+    assert MIN_VALID <= signed_at + lifetime - at <= MIN_VALID + WINDOW
+    assert windows.aligned(at, MIN_VALID, 0) == (int(at), MIN_VALID)  # no window: as asked
+
+
+def test_signing_times_are_the_same_within_a_window_and_differ_across_its_end() -> None:
+    start = 1_800_000_000 // WINDOW * WINDOW
+    first = windows.aligned(start + 1, MIN_VALID, WINDOW)
+    assert windows.aligned(start + WINDOW - 1, MIN_VALID, WINDOW) == first
+    assert windows.aligned(start + WINDOW, MIN_VALID, WINDOW) != first
+
+
+async def test_s3_signs_one_url_per_object_per_window_that_serves_the_bytes(
+    s3_storage: S3Storage, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = os.urandom(1000)
+    await put(s3_storage, http, await s3_storage.presign_put("k/c.jpg", "image/jpeg", 60), data)
+    start = time.time() // WINDOW * WINDOW  # the window we are in, so the URL works now
+
+    urls = []
+    for at in (start + 1, start + 61, start + WINDOW - 1, start + WINDOW):
+        monkeypatch.setattr(windows, "now", lambda at=at: at)
+        urls.append(await s3_storage.presign_get("k/c.jpg", MIN_VALID, window_s=WINDOW))
+    assert urls[0] == urls[1] == urls[2]  # X-Amz-Date and X-Amz-Expires both the window's
+    assert urls[3] != urls[0]
+    assert await get(s3_storage, http, urls[0]) == data
+    unaligned = await s3_storage.presign_get("k/c.jpg", MIN_VALID)  # no window: as asked
+    assert dict(parse_qsl(urlsplit(unaligned).query))["X-Amz-Expires"] == str(MIN_VALID)
+
+
+async def test_local_signs_one_url_per_object_per_window(tmp_path: Path) -> None:
+    start = 1_800_000_000 // WINDOW * WINDOW
+    now = [start + 1.0]
+    storage = LocalStorage(tmp_path, LOCAL_URL, "s" * 32, clock=lambda: now[0])
+    first = await storage.presign_get("k/x", MIN_VALID, window_s=WINDOW)
+    now[0] = start + WINDOW - 1
+    assert await storage.presign_get("k/x", MIN_VALID, window_s=WINDOW) == first
+    key, query = _local_route_args(first)
+    assert int(query["expires"]) == start + WINDOW + MIN_VALID
+    assert storage.verify("GET", key, query).key == "k/x"  # still valid at the window's end
+    now[0] = start + WINDOW
+    assert await storage.presign_get("k/x", MIN_VALID, window_s=WINDOW) != first

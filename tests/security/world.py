@@ -210,6 +210,19 @@ async def term(w: World) -> Req:
 
 
 @builder
+async def discipline(w: World) -> Req:
+    body = (await new_discipline(w)).json
+    resp = await w.client.post("/api/v1/admin/disciplines", json=body, headers=w.helpers.admin.auth)
+    assert resp.status_code == 201, resp.text
+    return Req({"slug": resp.json()["slug"]})
+
+
+@builder
+async def new_discipline(w: World) -> Req:
+    return Req(json={"slug": f"matrix-{secrets.token_hex(3)}", "name": "矩阵学"})
+
+
+@builder
 async def rumor(w: World) -> Req:
     body = (await new_rumor(w)).json
     return Req({"rumor_id": await _made_by_admin(w, "/api/v1/admin/rumors", body)})
