@@ -1,7 +1,17 @@
 """Request and response bodies of the HTTP contract, a module per area. Responses list exactly
 the contract's fields (plus a few documented extras); table models never leave the API directly."""
 
-from api.schemas.accounts import TokenOut, UserCreate, UserOut, WechatLoginIn, WechatTokenOut
+from api.schemas.accounts import (
+    FollowedOut,
+    ProfileIn,
+    ProfileOut,
+    TokenOut,
+    UserCreate,
+    UserOut,
+    WechatBindIn,
+    WechatLoginIn,
+    WechatTokenOut,
+)
 from api.schemas.admin import PinIn, RumorIn, RumorOut, StatusOut, TakedownIn, TermIn, TermOut
 from api.schemas.common import LongText, Page, Slug
 from api.schemas.contents import (
@@ -56,6 +66,7 @@ __all__ = [
     "DecisionIn",
     "FindingOut",
     "FollowOut",
+    "FollowedOut",
     "LongText",
     "MediaOut",
     "MyContentOut",
@@ -65,6 +76,8 @@ __all__ = [
     "PartIn",
     "PartUrl",
     "PinIn",
+    "ProfileIn",
+    "ProfileOut",
     "Reference",
     "ReferenceIn",
     "Rendition",
@@ -90,6 +103,7 @@ __all__ = [
     "UserCreate",
     "UserOut",
     "ViewIn",
+    "WechatBindIn",
     "WechatLoginIn",
     "WechatTokenOut",
 ]

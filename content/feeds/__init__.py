@@ -1,7 +1,7 @@
 """Feeds: latest (global, per topic, per audience), hot and following, read from Redis sorted
 sets with the database as the truth and the fallback. See docs/feeds.md."""
 
-from content.feeds.cards import Card, load, stats_of
+from content.feeds.cards import Card, load, published_cards_query, stats_of
 from content.feeds.cursors import Position
 from content.feeds.hooks import EVERYTHING, on_published, run, user_entry
 from content.feeds.keys import FeedKeys, Tab
@@ -23,6 +23,7 @@ __all__ = [
     "load",
     "on_published",
     "page",
+    "published_cards_query",
     "rebuild",
     "run",
     "stats_of",

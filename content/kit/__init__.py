@@ -3,7 +3,7 @@ visible text), the topics and audiences, keyset pagination."""
 
 from content.kit.dates import as_utc
 from content.kit.markdown import PARAGRAPH, Visible, render, visible_plain, visible_text
-from content.kit.pagination import cut, page_by_id
+from content.kit.pagination import Mark, cut, page_by_id, page_by_time
 from content.kit.taxonomy import AUDIENCES, TOPICS, check_slugs, list_audiences, list_topics
 from content.kit.text import clean_text, is_blank, remove_ignorables
 
@@ -11,6 +11,7 @@ __all__ = [
     "AUDIENCES",
     "PARAGRAPH",
     "TOPICS",
+    "Mark",
     "Visible",
     "as_utc",
     "check_slugs",
@@ -20,6 +21,7 @@ __all__ = [
     "list_audiences",
     "list_topics",
     "page_by_id",
+    "page_by_time",
     "remove_ignorables",
     "render",
     "visible_plain",
