@@ -197,6 +197,9 @@ async def _exchange(
             code="auth.wechat_rate_limited",
             retry_after=10,
         ) from exc
+    except wechat.WechatNotConfigured as exc:
+        # No Retry-After: retrying changes nothing until an operator sets the credentials.
+        raise Unavailable(str(exc), code="auth.wechat_not_configured", retry_after=0) from exc
     except wechat.WechatUnavailable as exc:
         raise Unavailable(
             f"WeChat login is unavailable: {exc}", code="auth.wechat_unavailable", retry_after=5

@@ -10,9 +10,12 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
+from api.app import create_app
 from content.models import User
 from infra.services import Services
+from infra.settings import Settings
 from tests import factories as f
+from tests.helpers import serving
 
 ME = "/api/v1/me"
 
@@ -131,3 +134,21 @@ async def test_a_first_wechat_login_keeps_the_unionid_wechat_sends(
     async with services.read_sessions() as session:
         found = await session.exec(select(User.id).where(User.wechat_unionid == f"u-{union}"))
         assert found.all() == [user_id]
+
+
+async def test_wechat_not_configured_is_its_own_503_without_retry_after(
+    services: Services, settings: Settings
+) -> None:
+    unset = settings.model_copy(
+        update={"wechat_secret": None, "queue_name": f"{settings.queue_name}-nowechat"}
+    )
+    async with serving(create_app(unset)) as client:
+        creator = await f.person(services, "creator")
+        for resp in (
+            await client.post("/api/v1/auth/wechat", json={"code": f"ok-{_ident()}"}),
+            await _bind(client, creator, f"ok-{_ident()}"),
+        ):
+            body = f.assert_problem(resp, 503, "auth.wechat_not_configured")
+            assert "KEPU_WECHAT_SECRET" in body["detail"]
+            assert "retry-after" not in resp.headers  # waiting will not help
+    assert await _identity(services, creator.id) == (None, None)
