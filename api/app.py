@@ -24,6 +24,7 @@ from api.routers import (
     review,
     storage,
     uploads,
+    users,
 )
 from content.drain import Drain
 from content.seed import seed
@@ -138,7 +139,19 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         _add_benchmark_routes(app)
     # Starlette tries routes in order: what viewers call most (feeds, details) comes first,
     # which measurably speeds a cached feed page (each route passed is a regex match).
-    for module in (feed, contents, interactions, auth, me, uploads, review, admin, ops, storage):
+    for module in (
+        feed,
+        contents,
+        interactions,
+        users,
+        auth,
+        me,
+        uploads,
+        review,
+        admin,
+        ops,
+        storage,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     # Probes also answer at the root, where load balancers look for them (documented once,
     # under the prefix: one operation, one id, one method in a generated client).

@@ -208,7 +208,7 @@ async def _domain(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, DomainError)
     status = _status_of(exc)
     headers: dict[str, str] = {}
-    if isinstance(exc, RateLimited | Unavailable):
+    if isinstance(exc, RateLimited | Unavailable) and exc.retry_after:
         headers["Retry-After"] = str(exc.retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"

@@ -60,7 +60,8 @@ class RateLimited(DomainError):
 
 
 class Unavailable(DomainError):
-    """A dependency (Redis, storage, WeChat) is down; the caller should retry later."""
+    """A dependency (Redis, storage, WeChat) is down; the caller should retry later — after
+    ``retry_after`` seconds, or, when it is 0, once an operator fixed the configuration."""
 
     code = "unavailable"
 

@@ -144,7 +144,20 @@ class User(SQLModel, table=True):
     username: str | None = Field(default=None, unique=True, max_length=64)
     password_hash: str | None = Field(default=None, max_length=255)
     wechat_openid: str | None = Field(default=None, unique=True, max_length=128)
+    # Sent by WeChat only when the mini-program belongs to an open-platform account: the same
+    # person across that account's apps. Unique like the openid (NULLs do not collide).
+    wechat_unionid: str | None = Field(default=None, unique=True, max_length=128)
     display_name: str = Field(max_length=64)
+    # An image of the user's own, shown as its display copy. Media rows point back at users, so
+    # the constraint is created after both tables (use_alter).
+    avatar_media_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            sa.String(26),
+            sa.ForeignKey("media.id", use_alter=True, name="fk_user_avatar_media_id_media"),
+            nullable=True,
+        ),
+    )
     roles: list[Role] = Field(
         default_factory=list, sa_column=Column(_EnumList(Role), nullable=False)
     )

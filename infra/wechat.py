@@ -39,6 +39,10 @@ class WechatUnavailable(WechatError):
     pass
 
 
+class WechatNotConfigured(WechatUnavailable):
+    """No appid or secret: waiting will not help, an operator has to set them."""
+
+
 @dataclass(frozen=True)
 class WechatSession:
     openid: str
@@ -60,7 +64,7 @@ def _answer(resp: httpx.Response) -> dict[str, Any]:
 
 async def jscode2session(http: httpx.AsyncClient, settings: Settings, code: str) -> WechatSession:
     if not settings.wechat_appid or not settings.wechat_secret:
-        raise WechatUnavailable(
+        raise WechatNotConfigured(
             "WeChat login is not configured: set KEPU_WECHAT_APPID and KEPU_WECHAT_SECRET"
         )
     try:

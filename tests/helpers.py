@@ -1,5 +1,6 @@
 """What tests share besides fixtures and factories: the machine's servers, running an app in a
-test, waiting for background work, a service's refusal, a free port, a scratch database."""
+test, waiting for background work, a service's refusal, a free port, a scratch database, the
+statements a session sends."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import DomainError
 from infra.settings import Settings
@@ -113,3 +116,20 @@ async def refused(code: str, call: Awaitable[object]) -> DomainError:
         await call
     assert refusal.value.code == code, refusal.value
     return refusal.value
+
+
+@contextlib.asynccontextmanager
+async def statements(session: AsyncSession) -> AsyncIterator[list[str]]:
+    """The SQL statements ``session`` sends while the block runs, as a list that fills up."""
+    seen: list[str] = []
+    conn = (await session.connection()).sync_connection
+    assert conn is not None
+
+    def record(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(conn, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(conn, "before_cursor_execute", record)

@@ -1,6 +1,8 @@
 """A local stand-in for WeChat's server APIs (we cannot reach WeChat from tests).
 
-jscode2session: codes steer its answers: ``ok-<id>`` → openid ``o-<id>``; ``used`` → 40163;
+jscode2session: codes steer its answers: ``ok-<id>`` → openid ``o-<id>``; ``ok-<id>.u-<u>``
+→ openid ``o-<id>`` and unionid ``u-<u>`` (as WeChat sends it for a mini-program bound to an
+open-platform account); ``used`` → 40163;
 ``bad`` → 40029; ``limit`` → 45011; ``busy`` → -1; ``crash`` → HTTP 502; ``slow`` → after 3 s.
 
 cgi-bin/token hands out a new access token each time; msg_sec_check accepts only the newest
@@ -22,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 APPID = "wx-test-appid"
 SECRET = "wx-test-secret"
+SESSION_KEY = "secret-session-key"  # what must never reach a log or a response
 
 _ERRORS = {
     "bad": (40029, "invalid code"),
@@ -94,7 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
             errcode, errmsg = _ERRORS[code]
             self._send(200, {"errcode": errcode, "errmsg": errmsg})
         elif code.startswith("ok-"):
-            self._send(200, {"openid": "o-" + code[3:], "session_key": "secret-session-key"})
+            ident, _, union = code[3:].partition(".u-")
+            answer = {"openid": "o-" + ident, "session_key": SESSION_KEY}
+            self._send(200, answer | ({"unionid": "u-" + union} if union else {}))
         else:
             self._send(200, {"errcode": 40029, "errmsg": "invalid code"})
 
@@ -119,3 +124,22 @@ def run_wechat_stub() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """``python -m tests.wechat_stub [PORT]``: the stub on 127.0.0.1 for offline work
+    (docs/accounts.md, "WeChat locally")."""
+    import sys
+
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), _Handler
+    )
+    print(f"WeChat stub on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    print(f"KEPU_WECHAT_APPID={APPID} KEPU_WECHAT_SECRET={SECRET}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    server.server_close()
+
+
+if __name__ == "__main__":
+    main()

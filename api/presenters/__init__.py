@@ -1,7 +1,7 @@
 """Turn domain views into the contract's response bodies, a module per area; routers use the
 names exported here."""
 
-from api.presenters.accounts import user_out
+from api.presenters.accounts import followed_out, me_out, profile_out, user_out
 from api.presenters.admin import (
     pinned_out,
     rumor_out,
@@ -24,10 +24,13 @@ __all__ = [
     "content_detail",
     "feed_page",
     "follow_out",
+    "followed_out",
+    "me_out",
     "media_out",
     "my_contents",
     "my_interactions",
     "pinned_out",
+    "profile_out",
     "review_history",
     "rumor_out",
     "rumors_page",

@@ -53,7 +53,7 @@ async def content_detail(
     session: AsyncSession, services: Services, view: ContentView
 ) -> schemas.ContentOut:
     rev, content = view.revision, view.content
-    found = await links(session, services, [rev], public=not view.findings_visible)
+    found = await links(session, services, [rev], not view.findings_visible, [view.author])
     html = await bodies_html(session, services, [rev], public=not view.findings_visible)
     stats = await stats_of(session, content.id)
     summary = card(content, rev, view.author, found, is_pinned(content.pinned_until), stats)
@@ -86,7 +86,7 @@ async def my_contents(
     rows: list[tuple[Content, Revision, str | None]],
     owner: User,
 ) -> list[schemas.MyContentOut]:
-    found = await links(session, services, [r for _, r, _ in rows], public=False)
+    found = await links(session, services, [r for _, r, _ in rows], False, [owner])
     return [
         schemas.MyContentOut(
             **card(c, r, owner, found, is_pinned(c.pinned_until)).model_dump(),

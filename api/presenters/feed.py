@@ -3,7 +3,7 @@ topics and audiences content is filed under."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,6 +33,7 @@ def card(
 ) -> schemas.CardOut:
     cover = links.get(revision.cover_media_id or "") or links.get(revision.media_id or "")
     video = links.get(revision.media_id or "")
+    avatar = links.get(author.avatar_media_id or "")
     return schemas.CardOut(
         id=content.id,
         type=content.type,
@@ -46,7 +47,11 @@ def card(
         preview_url=_preview(video),
         topics=revision.topics,
         audiences=revision.audiences,
-        author=schemas.Author(id=author.id, display_name=author.display_name),
+        author=schemas.Author(
+            id=author.id,
+            display_name=author.display_name,
+            avatar_url=avatar.cover_url if avatar else None,
+        ),
         published_at=content.published_at,
         pinned=pinned,
         stats=card_stats(stats),
@@ -64,9 +69,15 @@ def _preview(video: media.MediaLinks | None) -> str | None:
 
 
 async def links(
-    session: AsyncSession, services: Services, revisions: list[Revision], public: bool
+    session: AsyncSession,
+    services: Services,
+    revisions: list[Revision],
+    public: bool,
+    people: Iterable[User] = (),
 ) -> dict[str, media.MediaLinks]:
+    """Links to the revisions' media and the ``people``'s avatars, in one query."""
     ids = [m for r in revisions for m in (r.media_id, r.cover_media_id)]
+    ids += [p.avatar_media_id for p in people]
     return await media.links(session, services.storage, services.settings, ids, public=public)
 
 
@@ -78,7 +89,9 @@ def body_html(services: Services, body: str | None) -> str | None:
 async def cards(
     session: AsyncSession, services: Services, items: list[Card]
 ) -> list[schemas.CardOut]:
-    found = await links(session, services, [c.revision for c in items], public=True)
+    found = await links(
+        session, services, [c.revision for c in items], True, [c.author for c in items]
+    )
     return [card(c.content, c.revision, c.author, found, c.pinned, c.stats) for c in items]
 
 

@@ -15,7 +15,9 @@ from infra.services import Services
 async def tasks(
     session: AsyncSession, services: Services, views: list[TaskView]
 ) -> list[schemas.TaskOut]:
-    found = await links(session, services, [v.revision for v in views], public=False)
+    found = await links(
+        session, services, [v.revision for v in views], False, [v.author for v in views]
+    )
     html = await bodies_html(session, services, [v.revision for v in views], public=False)
     out = []
     for v in views:

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api import problems
+from api import presenters, problems
 from api.deps import ClientAddress, ServicesDep, SessionDep
-from api.presenters import user_out
 from api.schemas import TokenOut, WechatLoginIn, WechatTokenOut
 from content import accounts
 from content.models import User
@@ -53,4 +52,5 @@ async def wechat_login(
         session, services.http, services.redis, services.settings, address, body.code
     )
     token = _token(services.settings, user)
-    return WechatTokenOut(**token.model_dump(), user=user_out(user), created=created)
+    user_body = await presenters.me_out(session, services, user)
+    return WechatTokenOut(**token.model_dump(), user=user_body, created=created)

@@ -1,7 +1,17 @@
 """Request and response bodies of the HTTP contract, a module per area. Responses list exactly
 the contract's fields (plus a few documented extras); table models never leave the API directly."""
 
-from api.schemas.accounts import TokenOut, UserCreate, UserOut, WechatLoginIn, WechatTokenOut
+from api.schemas.accounts import (
+    FollowedOut,
+    ProfileIn,
+    ProfileOut,
+    TokenOut,
+    UserCreate,
+    UserOut,
+    WechatBindIn,
+    WechatLoginIn,
+    WechatTokenOut,
+)
 from api.schemas.admin import (
     DisciplineIn,
     PinIn,
@@ -66,6 +76,7 @@ __all__ = [
     "DisciplineIn",
     "FindingOut",
     "FollowOut",
+    "FollowedOut",
     "LongText",
     "MediaOut",
     "MyContentOut",
@@ -75,6 +86,8 @@ __all__ = [
     "PartIn",
     "PartUrl",
     "PinIn",
+    "ProfileIn",
+    "ProfileOut",
     "Reference",
     "ReferenceIn",
     "Rendition",
@@ -100,6 +113,7 @@ __all__ = [
     "UserCreate",
     "UserOut",
     "ViewIn",
+    "WechatBindIn",
     "WechatLoginIn",
     "WechatTokenOut",
 ]

@@ -13,6 +13,7 @@ from content.models import ContentType
 class Author(BaseModel):
     id: str
     display_name: str
+    avatar_url: str | None = None
 
 
 class Stats(BaseModel):

@@ -1,17 +1,28 @@
-"""Accounts: users and their roles, password and WeChat logins, password strength, login
-throttling."""
+"""Accounts: users and their roles, password and WeChat logins (and binding WeChat to an
+account), password strength, login throttling, creators' public profiles."""
 
 from content.accounts.passwords import STAFF, check_password
+from content.accounts.profiles import (
+    Profile,
+    followers_of,
+    is_public_creator,
+    no_such_creator,
+    profile,
+    public_creator,
+    published_by,
+)
 from content.accounts.throttle import Attempt, admit_password, admit_wechat, login_succeeded
 from content.accounts.users import (
     DISCIPLINE_EXAMPLES,
     authenticate,
+    bind_wechat,
     create_staff_user,
     get_active_user,
     get_or_create_wechat_user,
     has_role,
     password_login,
     require_role,
+    unbind_wechat,
     wechat_login,
 )
 
@@ -19,16 +30,25 @@ __all__ = [
     "DISCIPLINE_EXAMPLES",
     "STAFF",
     "Attempt",
+    "Profile",
     "admit_password",
     "admit_wechat",
     "authenticate",
+    "bind_wechat",
     "check_password",
     "create_staff_user",
+    "followers_of",
     "get_active_user",
     "get_or_create_wechat_user",
     "has_role",
+    "is_public_creator",
     "login_succeeded",
+    "no_such_creator",
     "password_login",
+    "profile",
+    "public_creator",
+    "published_by",
     "require_role",
+    "unbind_wechat",
     "wechat_login",
 ]

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import effects, feeds
+from content import accounts, effects, feeds
 from content.errors import Invalid, NotFound
 from content.feeds import hot_score
-from content.models import Content, ContentStats, Follow, Reaction, ReactionKind, Role, User
+from content.models import Content, ContentStats, Follow, Reaction, ReactionKind, User
 from content.review import is_public
 from infra.clock import utcnow
 from infra.upsert import insert_for
@@ -102,12 +102,12 @@ async def follow(session: AsyncSession, user: User, creator_id: str, on: bool) -
     probe which ids are staff. Unfollowing someone you follow works even after they stopped
     being a creator."""
     target = await session.get(User, creator_id)
-    followable = target is not None and target.is_active and Role.creator in target.roles
+    followable = accounts.is_public_creator(target)
     if on:
         if creator_id == user.id:
             raise Invalid("you cannot follow yourself", field="id", code="follow.self")
         if not followable:
-            raise _no_such_creator()
+            raise accounts.no_such_creator()
         stmt = insert_for(session, Follow).values(
             follower_id=user.id, creator_id=creator_id, created_at=utcnow()
         )
@@ -119,13 +119,9 @@ async def follow(session: AsyncSession, user: User, creator_id: str, on: bool) -
             )
         )
         if not removed.rowcount and not followable:
-            raise _no_such_creator()
+            raise accounts.no_such_creator()
     effects.following_changed(session, user.id)
     count = await session.exec(
         select(func.count()).select_from(Follow).where(Follow.creator_id == creator_id)
     )
     return int(count.one())
-
-
-def _no_such_creator() -> NotFound:
-    return NotFound("no such creator", code="user.not_found")

@@ -1,7 +1,14 @@
 """Feeds: latest (global, per topic, per audience), hot and following, read from Redis sorted
 sets with the database as the truth and the fallback. See docs/feeds.md."""
 
-from content.feeds.cards import Card, Orientation, load, orientation, stats_of
+from content.feeds.cards import (
+    Card,
+    Orientation,
+    load,
+    orientation,
+    published_cards_query,
+    stats_of,
+)
 from content.feeds.cursors import Position
 from content.feeds.hooks import EVERYTHING, on_published, run, user_entry
 from content.feeds.keys import FeedKeys, Tab
@@ -25,6 +32,7 @@ __all__ = [
     "on_published",
     "orientation",
     "page",
+    "published_cards_query",
     "rebuild",
     "run",
     "stats_of",

@@ -12,7 +12,7 @@ from content.kit.markdown import (
     visible_plain,
     visible_text,
 )
-from content.kit.pagination import cut, page_by_id
+from content.kit.pagination import Mark, cut, page_by_id, page_by_time
 from content.kit.taxonomy import (
     AUDIENCES,
     TOPICS,
@@ -31,6 +31,7 @@ __all__ = [
     "PARAGRAPH",
     "TOPICS",
     "ImageSource",
+    "Mark",
     "Visible",
     "add_discipline",
     "as_utc",
@@ -45,6 +46,7 @@ __all__ = [
     "list_disciplines",
     "list_topics",
     "page_by_id",
+    "page_by_time",
     "remove_ignorables",
     "render",
     "resolve_images",

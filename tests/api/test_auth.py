@@ -314,7 +314,7 @@ async def test_wechat_login_never_returns_the_session_key(client: httpx.AsyncCli
     resp = await _wechat(client, f"ok-{secrets.token_hex(6)}")
     assert resp.status_code == 200
     assert "session_key" not in resp.text
-    assert "secret-session-key" not in resp.text
+    assert wechat_stub.SESSION_KEY not in resp.text
 
 
 @pytest.mark.parametrize("code", ["bad", "used"])
@@ -444,13 +444,20 @@ async def test_cli_refuses_a_weak_password_and_creates_nothing(
     f.assert_problem(await f.login(client, name, "12345678"), 401, "auth.invalid_credentials")
 
 
-async def test_a_wechat_login_writes_no_secret_code_or_session_key_to_the_log(
-    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+async def test_wechat_login_and_bind_write_no_secret_code_or_session_key_to_the_log(
+    client: httpx.AsyncClient, services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
-    code = f"ok-{secrets.token_hex(6)}"
+    creator = await f.person(services, "creator")
+    login_code = f"ok-{secrets.token_hex(6)}"
+    bind_code = f"ok-{secrets.token_hex(6)}.u-{secrets.token_hex(4)}"
     with caplog.at_level(logging.DEBUG):
-        assert (await _wechat(client, code)).status_code == 200
+        assert (await _wechat(client, login_code)).status_code == 200
+        bound = await client.post(
+            "/api/v1/me/wechat", json={"code": bind_code}, headers=creator.auth
+        )
+        assert bound.status_code == 200, bound.text
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "jscode2session" in logged  # the outbound call is logged, only without its secrets
-    for secret in (wechat_stub.SECRET, code, "secret-session-key"):
+    # Both outbound calls are logged, only without their secrets.
+    assert logged.count("jscode2session") >= 2
+    for secret in (wechat_stub.SECRET, login_code, bind_code, wechat_stub.SESSION_KEY):
         assert secret not in logged

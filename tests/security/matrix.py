@@ -30,6 +30,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST",   f"{P}/auth/token"):                       row("incomplete_login",   "422  422  422  422  422  422  422  422"),
     ("POST",   f"{P}/auth/wechat"):                      row("empty_wechat",       "422  422  422  422  422  422  422  422"),
     ("GET",    f"{P}/me"):                               row("nothing",            "401  200  200  200  200  200  200  200"),
+    ("PUT",    f"{P}/me"):                               row("new_profile",        "401  200  200  200  200  200  200  200"),
+    ("PATCH",  f"{P}/me"):                               row("new_profile",        "401  200  200  200  200  200  200  200"),
+    # Binding needs a fresh wx.login code; an empty body shows who gets as far as reading it.
+    ("POST",   f"{P}/me/wechat"):                        row("empty_wechat",       "401  422  422  422  422  422  422  422"),
+    # Every principal here has a password and no WeChat login: unbinding changes nothing.
+    ("DELETE", f"{P}/me/wechat"):                        row("nothing",            "401  204  204  204  204  204  204  204"),
+    ("GET",    f"{P}/me/favorites"):                     row("nothing",            "401  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/me/likes"):                         row("nothing",            "401  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/me/following"):                     row("nothing",            "401  200  200  200  200  200  200  200"),
+    # A creator's page is public; staff and viewers have none (tests/api/test_profiles.py).
+    ("GET",    f"{P}/users/{{user_id}}"):                row("creator_user",       "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/users/{{user_id}}/contents"):       row("creator_user",       "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/me/contents"):                      row("nothing",            "401  403  200  200  403  403  403  403"),
     ("POST",   f"{P}/contents"):                         row("new_content",        "401  403  201  201  403  403  403  403"),
     ("PATCH",  f"{P}/contents/{{content_id}}"):          row("draft_edit",         "401  404  200  404  404  404  404  404"),

@@ -280,6 +280,11 @@ async def empty_wechat(w: World) -> Req:
 
 
 @builder
+async def new_profile(w: World) -> Req:
+    return Req(json={"display_name": "矩阵里的人"})
+
+
+@builder
 async def storage_key(w: World) -> Req:
     return Req({"key": f"uploads/{w.owner.id}/x/original"})
 
