@@ -39,6 +39,10 @@ class WechatUnavailable(WechatError):
     pass
 
 
+class WechatNotConfigured(WechatError):
+    """No KEPU_WECHAT_APPID / KEPU_WECHAT_SECRET: retrying will not help until they are set."""
+
+
 @dataclass(frozen=True)
 class WechatSession:
     openid: str
@@ -60,7 +64,7 @@ def _answer(resp: httpx.Response) -> dict[str, Any]:
 
 async def jscode2session(http: httpx.AsyncClient, settings: Settings, code: str) -> WechatSession:
     if not settings.wechat_appid or not settings.wechat_secret:
-        raise WechatUnavailable(
+        raise WechatNotConfigured(
             "WeChat login is not configured: set KEPU_WECHAT_APPID and KEPU_WECHAT_SECRET"
         )
     try:
@@ -126,7 +130,7 @@ async def access_token(
     http: httpx.AsyncClient, settings: Settings, cache: AccessToken, *, fresh: bool = False
 ) -> str:
     if not settings.wechat_appid or not settings.wechat_secret:
-        raise WechatUnavailable("WeChat is not configured: set KEPU_WECHAT_APPID and _SECRET")
+        raise WechatNotConfigured("WeChat is not configured: set KEPU_WECHAT_APPID and _SECRET")
     if not fresh and cache.value and cache.expires_at > time.monotonic():
         return cache.value
     try:

@@ -182,6 +182,9 @@ async def wechat_login(
             code="auth.wechat_rate_limited",
             retry_after=10,
         ) from exc
+    except wechat.WechatNotConfigured as exc:
+        # Not an outage: no Retry-After, as trying again changes nothing until it is set up.
+        raise Unavailable(str(exc), code="auth.wechat_not_configured", retry_after=None) from exc
     except wechat.WechatUnavailable as exc:
         raise Unavailable(
             f"WeChat login is unavailable: {exc}", code="auth.wechat_unavailable", retry_after=5
