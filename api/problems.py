@@ -130,6 +130,8 @@ def responses(*items: int | str, codes: Iterable[str] = ()) -> dict[int | str, d
     arguments or as ``codes=``. Each response lists its codes in its description and under
     ``x-codes``: the route's own plus those any route answering that status can give."""
     named = [i for i in items if isinstance(i, str)] + list(codes)
+    if unknown := [c for c in named if c not in problem_codes.CODES]:
+        raise ValueError(f"add {unknown} to api/problem_codes.py before declaring them")
     statuses = {i for i in items if isinstance(i, int)}
     statuses |= {problem_codes.CODES[c].status for c in named}
     schema = {"$ref": _SCHEMA_REF.format(model=ProblemDetails.__name__)}
@@ -212,6 +214,7 @@ class ProblemResponse(JSONResponse):
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(body, status_code=status_code, headers=headers)
+        self.code: str = body["code"]
         self.english = english
         self.headers.add_vary_header("Accept-Language")
 

@@ -20,7 +20,7 @@ async def me(user: CurrentUser) -> UserOut:
 @router.get(
     "/me/contents",
     response_model=Page[MyContentOut],
-    responses=problems.responses(401, 403, 422),
+    responses=problems.responses(401, 403, 422, codes=["auth.missing_role"]),
 )
 async def my_contents(
     user: CurrentUser,

@@ -3,7 +3,7 @@ the contract's fields (plus a few documented extras); table models never leave t
 
 from api.schemas.accounts import TokenOut, UserCreate, UserOut, WechatLoginIn, WechatTokenOut
 from api.schemas.admin import PinIn, RumorIn, RumorOut, StatusOut, TakedownIn, TermIn, TermOut
-from api.schemas.common import LongText, Page, Slug
+from api.schemas.common import LongText, Page, Slug, Timestamp, utc_iso
 from api.schemas.contents import (
     ContentCreate,
     ContentFields,
@@ -83,6 +83,7 @@ __all__ = [
     "TaskOut",
     "TermIn",
     "TermOut",
+    "Timestamp",
     "TokenOut",
     "TopicOut",
     "UploadIn",
@@ -92,4 +93,5 @@ __all__ = [
     "ViewIn",
     "WechatLoginIn",
     "WechatTokenOut",
+    "utc_iso",
 ]
