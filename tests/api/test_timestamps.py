@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from api.schemas import utc_iso
 from infra.clock import utcnow
@@ -78,3 +79,47 @@ async def test_cards_details_uploads_tasks_and_my_contents_write_times_one_way(
         "history[0].created_at",
     ):
         assert where in seen, (where, sorted(seen))
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[-1]} if "$ref" in node else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _date_times(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        own = [node] if node.get("format") == "date-time" else []
+        return own + [d for v in node.values() for d in _date_times(v)]
+    if isinstance(node, list):
+        return [d for v in node for d in _date_times(v)]
+    return []
+
+
+def test_every_time_a_response_schema_declares_is_a_timestamp(app: FastAPI) -> None:
+    # A response field typed `datetime` would be written in pydantic's own form; `Timestamp`
+    # (api/schemas/common.py) is the one form, and its schema carries its example.
+    document = app.openapi()
+    schemas = document["components"]["schemas"]
+    todo = {
+        name
+        for item in document["paths"].values()
+        for operation in item.values()
+        for response in operation["responses"].values()
+        for name in _refs(response)
+    }
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        todo |= _refs(schemas[name]) - seen
+    untyped = [
+        name
+        for name in sorted(seen)
+        for node in _date_times(schemas[name])
+        if node.get("examples") != [utc_iso(datetime(2026, 12, 7, 11, 20, 22, 123000, UTC))]
+    ]
+    assert "CardOut" in seen and not untyped, f"type these times as Timestamp: {untyped}"
