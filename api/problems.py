@@ -91,7 +91,10 @@ class ProblemDetails(BaseModel):
     type: str = "about:blank"
     title: str
     status: int
-    detail: str = Field(description="what went wrong, in words a user can act on")
+    detail: str = Field(
+        description="what went wrong, in words a user can act on: Chinese, or English when "
+        "Accept-Language ranks it above Chinese"
+    )
     code: str = Field(
         description="stable and machine-readable, e.g. content.not_found; one of ProblemCode"
     )
