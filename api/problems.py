@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from api import problem_codes
+from api.schemas.common import utc_iso
 from content.errors import (
     Conflict,
     DomainError,
@@ -248,7 +250,9 @@ def problem(
     """The problem ``code``: ``detail`` is the English text, the Chinese one (the default) is
     ``detail_zh`` or the registry's; ``errors`` are (field, English, Chinese) messages."""
     titles = problem_codes.TITLES.get(status, ("出错了", "Error"))
-    rest = {k: v for k, v in extra.items() if v is not None}
+    # Times in a problem are written like every other time in a response.
+    rest = {k: utc_iso(v) if isinstance(v, datetime) else v for k, v in extra.items()}
+    rest = {k: v for k, v in rest.items() if v is not None}
     rid = request_id.get()
     if rid:
         rest["request_id"] = rid
