@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
+from api import problem_codes
+from api.schemas.common import utc_iso
 from content.errors import (
     Conflict,
     DomainError,
@@ -66,21 +71,7 @@ STORAGE: dict[type[storage.StorageError], tuple[int, str, str | None]] = {
     storage.RangeNotSatisfiable: (416, "storage.range_not_satisfiable", None),
     storage.StorageUnavailable: (503, "storage.unavailable", "object storage is unreachable"),
 }
-TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Too large",
-    415: "Unsupported media type",
-    416: "Range not satisfiable",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
-}
+TITLES = {status: en for status, (_zh, en) in problem_codes.TITLES.items()}
 GENERIC_CODES = {
     400: "bad_request",
     401: "auth.required",
@@ -105,8 +96,13 @@ class ProblemDetails(BaseModel):
     type: str = "about:blank"
     title: str
     status: int
-    detail: str = Field(description="what went wrong, in words a user can act on")
-    code: str = Field(description="stable and machine-readable, e.g. content.not_found")
+    detail: str = Field(
+        description="what went wrong, in words a user can act on: Chinese, or English when "
+        "Accept-Language ranks it above Chinese"
+    )
+    code: str = Field(
+        description="stable and machine-readable, e.g. content.not_found; one of ProblemCode"
+    )
     request_id: str | None = None
     field: str | None = Field(default=None, description="422: the first offending field")
     errors: list[FieldError] | None = Field(default=None, description="422: every field")
@@ -114,6 +110,7 @@ class ProblemDetails(BaseModel):
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _SCHEMA_REF = "#/components/schemas/{model}"
+CODE_SCHEMA = "ProblemCode"
 _MEANINGS = {
     400: "The request is malformed",
     401: "No token, or one that is invalid or expired (`WWW-Authenticate: Bearer`)",
@@ -124,23 +121,40 @@ _MEANINGS = {
     415: "Unsupported media type",
     422: "Invalid input; `field` and `errors` name the offending fields",
     429: "Rate limited; retry after `Retry-After` seconds",
-    503: "A dependency is down; retry after `Retry-After` seconds",
+    503: "A dependency is down; retry after `Retry-After` seconds when it is sent",
 }
+_RETRY_AFTER = {"schema": {"type": "integer"}, "description": "seconds to wait"}
 _HEADERS = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
-    429: {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
-    503: {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
+    429: {"Retry-After": _RETRY_AFTER},
+    503: {"Retry-After": _RETRY_AFTER},
 }
+CODES_KEY = "x-codes"  # on each problem response: the codes a client may switch on
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The problem responses a route may give, for its OpenAPI ``responses=``."""
+def responses(*items: int | str, codes: Iterable[str] = ()) -> dict[int | str, dict[str, Any]]:
+    """The problem responses a route may give, for its OpenAPI ``responses=``: statuses
+    (``401``) and problem codes (``"content.not_found"``, which bring their status), given as
+    arguments or as ``codes=``. Each response lists its codes in its description and under
+    ``x-codes``: the route's own plus those any route answering that status can give."""
+    named = [i for i in items if isinstance(i, str)] + list(codes)
+    if unknown := [c for c in named if c not in problem_codes.CODES]:
+        raise ValueError(f"add {unknown} to api/problem_codes.py before declaring them")
+    statuses = {i for i in items if isinstance(i, int)}
+    statuses |= {problem_codes.CODES[c].status for c in named}
     schema = {"$ref": _SCHEMA_REF.format(model=ProblemDetails.__name__)}
     out: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
+    for status in sorted(statuses):
+        answered = [*problem_codes.IMPLIED.get(status, ())]
+        answered += [c for c in named if problem_codes.CODES[c].status == status]
+        answered = list(dict.fromkeys(answered))
+        description = _MEANINGS[status]
+        if answered:
+            description += ". Codes: " + ", ".join(f"`{c}`" for c in answered)
         out[status] = {
-            "description": _MEANINGS[status],
+            "description": description,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
+            CODES_KEY: answered,
         }
         if status in _HEADERS:
             out[status]["headers"] = _HEADERS[status]
@@ -148,7 +162,9 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _with_problem_schemas(app: FastAPI) -> None:
-    """Put ProblemDetails in the OpenAPI components that ``responses()`` refers to."""
+    """Put ProblemDetails in the OpenAPI components that ``responses()`` refers to, and every
+    code as the ``ProblemCode`` enum (``code`` itself stays a string: a client built today must
+    still read a code added tomorrow)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -159,6 +175,11 @@ def _with_problem_schemas(app: FastAPI) -> None:
         components = document.setdefault("components", {}).setdefault("schemas", {})
         components.update(schema.pop("$defs", {}))
         components[ProblemDetails.__name__] = schema
+        components[CODE_SCHEMA] = {
+            "type": "string",
+            "enum": sorted(problem_codes.CODES),
+            "description": "every problem code the API answers (docs/api.md, Problem codes)",
+        }
         # A body that cannot be read at all (not UTF-8, a broken form) is refused with 400 by
         # the framework before any route runs: every route that takes a body can answer it.
         for item in document.get("paths", {}).values():
@@ -170,9 +191,53 @@ def _with_problem_schemas(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def prefers_english(accept_language: str) -> bool:
+    """Chinese unless the caller ranks English above it (``Accept-Language: en-US,en;q=0.9``)."""
+    best, best_q = "zh", 0.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        try:
+            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            continue
+        language = tag.strip().lower().split("-")[0]
+        if language in ("zh", "en") and q > best_q:
+            best, best_q = language, q
+    return best == "en"
+
+
 class ProblemResponse(JSONResponse):
+    """A problem in Chinese and English; the one sent follows the request's Accept-Language,
+    decided when it is sent (so middleware and probes that build problems need no request)."""
+
     # Starlette's JSONResponse already writes Chinese as-is (ensure_ascii=False).
     media_type = PROBLEM_MEDIA_TYPE
+
+    def __init__(
+        self,
+        body: dict[str, Any],
+        *,
+        english: dict[str, Any],
+        status_code: int,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(body, status_code=status_code, headers=headers)
+        self.code: str = body["code"]
+        self.english = english
+        self.headers.add_vary_header("Accept-Language")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        header = dict(scope.get("headers") or ()).get(b"accept-language", b"")
+        if prefers_english(header.decode("latin-1")):
+            self.body = self.render(self.english)
+            self.headers["content-length"] = str(len(self.body))
+        await super().__call__(scope, receive, send)
+
+
+def _in_chinese(code: str, status: int) -> str:
+    known = problem_codes.CODES.get(code)
+    # An unregistered code fails the registry tests; a response still says something.
+    return known.zh if known else problem_codes.TITLES.get(status, ("出错了", ""))[0]
 
 
 def problem(
@@ -180,25 +245,42 @@ def problem(
     code: str,
     detail: str,
     *,
+    detail_zh: str | None = None,
+    errors: list[tuple[str, str, str]] | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> ProblemResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
+    """The problem ``code``: ``detail`` is the English text, the Chinese one (the default) is
+    ``detail_zh`` or the registry's; ``errors`` are (field, English, Chinese) messages."""
+    titles = problem_codes.TITLES.get(status, ("出错了", "Error"))
+    # Times in a problem are written like every other time in a response.
+    rest = {k: utc_iso(v) if isinstance(v, datetime) else v for k, v in extra.items()}
+    rest = {k: v for k, v in rest.items() if v is not None}
     rid = request_id.get()
     if rid:
-        body["request_id"] = rid
-    body.update({k: v for k, v in extra.items() if v is not None})
-    return ProblemResponse(body, status_code=status, headers=headers)
+        rest["request_id"] = rid
+    bodies = []
+    for language, (title, text) in enumerate(
+        ((titles[0], detail_zh or _in_chinese(code, status)), (titles[1], detail))
+    ):
+        body: dict[str, Any] = {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": text,
+            "code": code,
+            **rest,
+        }
+        if errors:
+            body["errors"] = [{"field": f, "message": m[1 - language]} for f, *m in errors]
+            body.setdefault("field", errors[0][0])
+        bodies.append(body)
+    return ProblemResponse(bodies[0], english=bodies[1], status_code=status, headers=headers)
 
 
-def _status_of(exc: DomainError) -> int:
-    for cls in type(exc).__mro__:
+def status_of(kind: type[DomainError]) -> int:
+    """The status a domain error class is answered with."""
+    for cls in kind.__mro__:
         if cls in STATUS:
             return STATUS[cls]
     return 400
@@ -206,17 +288,21 @@ def _status_of(exc: DomainError) -> int:
 
 async def _domain(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, DomainError)
-    status = _status_of(exc)
+    status = status_of(type(exc))
     headers: dict[str, str] = {}
-    if isinstance(exc, RateLimited | Unavailable) and exc.retry_after:
+    zh = _in_chinese(exc.code, status)
+    if isinstance(exc, RateLimited | Unavailable) and exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
+        zh += f"（{exc.retry_after} 秒后）"
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    extra: dict[str, Any] = dict(exc.extra)
+    errors = None
     if isinstance(exc, Invalid) and exc.field:
-        extra["errors"] = [{"field": exc.field, "message": exc.message}]
-        extra["field"] = exc.field
-    return problem(status, exc.code, exc.message, headers=headers, **extra)
+        zh += f"（字段：{exc.field}）"
+        errors = [(exc.field, exc.message, zh)]
+    return problem(
+        status, exc.code, exc.message, detail_zh=zh, errors=errors, headers=headers, **exc.extra
+    )
 
 
 _SOURCES = ("body", "query", "path", "header", "cookie", "form")
@@ -235,16 +321,47 @@ def _field_name(error: dict[str, Any]) -> str:
     return name or "body"
 
 
+# Chinese for the checks a client trips most; anything else is named by its field alone.
+_CHECKS_ZH = {
+    "missing": "必填",
+    "extra_forbidden": "不接受此字段",
+    "string_too_long": "太长",
+    "string_too_short": "太短",
+    "too_long": "项目太多",
+    "too_short": "项目太少",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "enum": "不在允许的取值中",
+    "literal_error": "不在允许的取值中",
+    "datetime_parsing": "应为 ISO 8601 时间",
+    "datetime_from_date_parsing": "应为 ISO 8601 时间",
+    "json_invalid": "不是有效的 JSON",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
+    "list_type": "应为数组",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "greater_than": "数值太小",
+    "less_than": "数值太大",
+}
+
+
 async def _validation(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field_name(e), "message": e["msg"]} for e in exc.errors()]
-    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+    errors = [
+        (_field_name(e), e["msg"], _CHECKS_ZH.get(e.get("type", ""), "不符合要求"))
+        for e in exc.errors()
+    ]
+    fields = ", ".join(dict.fromkeys(f for f, _en, _zh in errors))
     return problem(
         422,
         "validation_error",
         f"invalid input in: {fields}",
+        detail_zh=f"以下字段输入有误：{fields}",
         errors=errors,
-        field=errors[0]["field"] if errors else None,
     )
 
 

@@ -60,11 +60,11 @@ class RateLimited(DomainError):
 
 
 class Unavailable(DomainError):
-    """A dependency (Redis, storage, WeChat) is down; the caller should retry later — after
-    ``retry_after`` seconds, or, when it is 0, once an operator fixed the configuration."""
+    """A dependency (Redis, storage, WeChat) is down; the caller should retry later — or, with
+    ``retry_after=None``, a part that is not set up, where retrying cannot help."""
 
     code = "unavailable"
 
-    def __init__(self, message: str, *, retry_after: int = 5, **extra: Any) -> None:
+    def __init__(self, message: str, *, retry_after: int | None = 5, **extra: Any) -> None:
         super().__init__(message, **extra)
         self.retry_after = retry_after

@@ -39,8 +39,8 @@ class WechatUnavailable(WechatError):
     pass
 
 
-class WechatNotConfigured(WechatUnavailable):
-    """No appid or secret: waiting will not help, an operator has to set them."""
+class WechatNotConfigured(WechatError):
+    """No KEPU_WECHAT_APPID / KEPU_WECHAT_SECRET: retrying will not help until they are set."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ async def access_token(
     http: httpx.AsyncClient, settings: Settings, cache: AccessToken, *, fresh: bool = False
 ) -> str:
     if not settings.wechat_appid or not settings.wechat_secret:
-        raise WechatUnavailable("WeChat is not configured: set KEPU_WECHAT_APPID and _SECRET")
+        raise WechatNotConfigured("WeChat is not configured: set KEPU_WECHAT_APPID and _SECRET")
     if not fresh and cache.value and cache.expires_at > time.monotonic():
         return cache.value
     try:

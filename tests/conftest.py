@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api import problems
 from api.app import create_app
 from infra.services import Services
 from infra.settings import Settings
 from tests import wechat_stub
-from tests.helpers import REDIS_URL, scratch_database, serving
+from tests.helpers import REDIS_URL, scratch_database, serving, undeclared_problem
 from tests.s3server import S3ServerInfo, run_seaweedfs
 
 RUN = secrets.token_hex(4)
@@ -96,3 +98,32 @@ async def session(services: Services) -> AsyncIterator[AsyncSession]:
     async with services.write_sessions() as s:
         yield s
         await s.rollback()
+
+
+@pytest.fixture(scope="session")
+def answered_problems() -> Iterator[list[str]]:
+    """Every problem an app of this test session answers is checked against the route's
+    declared codes (the OpenAPI `x-codes`); what was not declared is collected here."""
+    found: list[str] = []
+    send = problems.ProblemResponse.__call__
+
+    async def checked(self: problems.ProblemResponse, scope: Any, receive: Any, out: Any) -> None:
+        await send(self, scope, receive, out)
+        why = undeclared_problem(scope, self.status_code, self.code)
+        if why:
+            found.append(why)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(problems.ProblemResponse, "__call__", checked)
+        yield found
+
+
+@pytest.fixture(autouse=True)
+def _routes_answer_only_declared_problems(answered_problems: list[str]) -> Iterator[None]:
+    answered_problems.clear()
+    yield
+    undeclared = sorted(set(answered_problems))
+    answered_problems.clear()
+    assert not undeclared, "a route answered a problem code it does not declare:\n" + "\n".join(
+        undeclared
+    )

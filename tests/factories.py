@@ -48,6 +48,11 @@ class Person:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    @property
+    def in_english(self) -> dict[str, str]:
+        """``auth`` asking for problems in English (their specific message; Chinese otherwise)."""
+        return {**self.auth, **ENGLISH}
+
 
 async def person(
     services: Services, *roles: str, disciplines: tuple[str, ...] = (), name: str | None = None
@@ -65,6 +70,9 @@ async def person(
         await session.commit()
     token = issue_token(user.id, services.settings.resolved_jwt_secret(), 3600)
     return Person(user.id, username, token)
+
+
+ENGLISH = {"Accept-Language": "en"}
 
 
 async def login(

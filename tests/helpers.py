@@ -16,9 +16,12 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.types import Scope
 
+from api import problems
 from content.errors import DomainError
 from infra.settings import Settings
 
@@ -133,3 +136,41 @@ async def statements(session: AsyncSession) -> AsyncIterator[list[str]]:
         yield seen
     finally:
         event.remove(conn, "before_cursor_execute", record)
+
+
+# Any route may answer these: a bug of ours, or the database gone mid-request.
+ANSWERED_ANYWHERE = {"internal_error", "dependency.down"}
+
+
+def undeclared_problem(scope: Scope, status: int, code: str) -> str | None:
+    """Why a problem a route just answered is missing from its OpenAPI responses, or None."""
+    route = scope.get("route")
+    if not isinstance(route, APIRoute) or not route.include_in_schema:
+        return None  # no route matched (a 404 or 405 of the router), or one kept out of the spec
+    if code in ANSWERED_ANYWHERE:
+        return None
+    method = scope["method"].lower()
+    # The route knows its path without the prefix it was included under: the document's path is
+    # the one that ends with it and whose prefix the request's path starts with.
+    paths = scope["app"].openapi()["paths"]
+    path = max(
+        (
+            p
+            for p in paths
+            if p.endswith(route.path_format)
+            and scope["path"].startswith(p[: len(p) - len(route.path_format)])
+        ),
+        key=len,
+    )
+    operation = paths[path].get(method)
+    if operation is None:  # HEAD on a GET route
+        return None
+    declared = operation["responses"].get(str(status))
+    if declared is None:
+        return f"{method.upper()} {path} answered {status} without declaring it"
+    if code not in declared.get(problems.CODES_KEY, ()):
+        return (
+            f'{method.upper()} {path} answered {status} "{code}": name it in '
+            "its responses=problems.responses(…)"
+        )
+    return None

@@ -16,7 +16,7 @@ def pinned_out(content: Content) -> schemas.StatusOut:
     return schemas.StatusOut(
         id=content.id,
         status=content.status.value,
-        extra={"pinned_until": until.isoformat() if until else None},
+        extra={"pinned_until": schemas.utc_iso(until) if until else None},
     )
 
 

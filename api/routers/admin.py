@@ -39,7 +39,20 @@ router = APIRouter(prefix="/admin", tags=["admin"])
     "/users",
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
-    responses=problems.responses(401, 403, 409, 413, 422),
+    responses=problems.responses(
+        401,
+        403,
+        409,
+        413,
+        422,
+        codes=[
+            "auth.missing_role",
+            "user.exists",
+            "auth.weak_password",
+            "invalid",
+            "discipline.unknown",
+        ],
+    ),
 )
 async def create_user(body: UserCreate, _admin: Admin, session: SessionDep) -> UserOut:
     user = await accounts.create_staff_user(
@@ -56,7 +69,21 @@ async def create_user(body: UserCreate, _admin: Admin, session: SessionDep) -> U
 @router.post(
     "/contents/{content_id}/takedown",
     response_model=StatusOut,
-    responses=problems.responses(401, 403, 404, 409, 413, 422),
+    responses=problems.responses(
+        401,
+        403,
+        404,
+        409,
+        413,
+        422,
+        codes=[
+            "auth.missing_role",
+            "content.not_found",
+            "workflow.invalid_state",
+            "workflow.stale",
+            "invalid",
+        ],
+    ),
 )
 async def takedown(
     content_id: str, body: TakedownIn, admin: Admin, session: SessionDep
@@ -68,7 +95,20 @@ async def takedown(
 @router.post(
     "/contents/{content_id}/pin",
     response_model=StatusOut,
-    responses=problems.responses(401, 403, 404, 409, 413, 422),
+    responses=problems.responses(
+        401,
+        403,
+        404,
+        409,
+        413,
+        422,
+        codes=[
+            "auth.missing_role",
+            "content.not_found",
+            "workflow.invalid_state",
+            "pin.invalid_until",
+        ],
+    ),
 )
 async def pin(content_id: str, body: PinIn, admin: Admin, session: SessionDep) -> StatusOut:
     content = await items.pin(session, content_id, body.until)
@@ -78,7 +118,9 @@ async def pin(content_id: str, body: PinIn, admin: Admin, session: SessionDep) -
 @router.delete(
     "/contents/{content_id}/pin",
     response_model=StatusOut,
-    responses=problems.responses(401, 403, 404, 409, 422),
+    responses=problems.responses(
+        401, 403, 404, 422, codes=["auth.missing_role", "content.not_found"]
+    ),
 )
 async def unpin(content_id: str, admin: Admin, session: SessionDep) -> StatusOut:
     content = await items.pin(session, content_id, None)
@@ -88,7 +130,7 @@ async def unpin(content_id: str, admin: Admin, session: SessionDep) -> StatusOut
 @router.get(
     "/screening/terms",
     response_model=Page[TermOut],
-    responses=problems.responses(401, 403, 422),
+    responses=problems.responses(401, 403, 422, codes=["auth.missing_role"]),
 )
 async def list_terms(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
@@ -101,7 +143,24 @@ async def list_terms(
     "/screening/terms",
     status_code=status.HTTP_201_CREATED,
     response_model=TermOut,
-    responses=problems.responses(401, 403, 409, 413, 422),
+    responses=problems.responses(
+        401,
+        403,
+        409,
+        413,
+        422,
+        codes=[
+            "auth.missing_role",
+            "term.length",
+            "term.nothing_to_match",
+            "term.category",
+            "term.severity",
+            "term.pinyin_too_short",
+            "term.control_character",
+            "term.exists",
+            "term.variant_exists",
+        ],
+    ),
 )
 async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
     term = await screening.add_term(session, body.term, body.category, body.severity, body.pinyin)
@@ -111,13 +170,17 @@ async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
 @router.delete(
     "/screening/terms/{term_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems.responses(401, 403, 404, 422),
+    responses=problems.responses(401, 403, 404, 422, codes=["auth.missing_role", "term.not_found"]),
 )
 async def delete_term(term_id: str, _admin: Admin, session: SessionDep) -> None:
     await screening.delete_term(session, term_id)
 
 
-@router.get("/rumors", response_model=Page[RumorOut], responses=problems.responses(401, 403, 422))
+@router.get(
+    "/rumors",
+    response_model=Page[RumorOut],
+    responses=problems.responses(401, 403, 422, codes=["auth.missing_role"]),
+)
 async def list_rumors(
     _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[RumorOut]:
@@ -129,7 +192,20 @@ async def list_rumors(
     "/rumors",
     status_code=status.HTTP_201_CREATED,
     response_model=RumorOut,
-    responses=problems.responses(401, 403, 413, 422),
+    responses=problems.responses(
+        401,
+        403,
+        413,
+        422,
+        codes=[
+            "auth.missing_role",
+            "rumor.claim",
+            "rumor.truth",
+            "rumor.keywords",
+            "rumor.no_keywords",
+            "rumor.control_character",
+        ],
+    ),
 )
 async def add_rumor(body: RumorIn, _admin: Admin, session: SessionDep) -> RumorOut:
     rumor = await screening.add_rumor(session, body.claim, body.truth, body.keywords, body.source)
@@ -139,7 +215,9 @@ async def add_rumor(body: RumorIn, _admin: Admin, session: SessionDep) -> RumorO
 @router.delete(
     "/rumors/{rumor_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems.responses(401, 403, 404, 422),
+    responses=problems.responses(
+        401, 403, 404, 422, codes=["auth.missing_role", "rumor.not_found"]
+    ),
 )
 async def delete_rumor(rumor_id: str, _admin: Admin, session: SessionDep) -> None:
     await screening.delete_rumor(session, rumor_id)
@@ -149,7 +227,9 @@ async def delete_rumor(rumor_id: str, _admin: Admin, session: SessionDep) -> Non
     "/disciplines",
     status_code=status.HTTP_201_CREATED,
     response_model=TopicOut,
-    responses=problems.responses(401, 403, 409, 413, 422),
+    responses=problems.responses(
+        401, 403, 409, 413, 422, codes=["auth.missing_role", "discipline.exists", "invalid"]
+    ),
 )
 async def add_discipline(body: DisciplineIn, _admin: Admin, session: SessionDep) -> TopicOut:
     (out,) = presenters.topics([await kit.add_discipline(session, body.slug, body.name)])
@@ -159,7 +239,14 @@ async def add_discipline(body: DisciplineIn, _admin: Admin, session: SessionDep)
 @router.delete(
     "/disciplines/{slug}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems.responses(401, 403, 404, 409, 422),
+    responses=problems.responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        codes=["auth.missing_role", "discipline.not_found", "discipline.in_use"],
+    ),
 )
 async def delete_discipline(slug: str, _admin: Admin, session: SessionDep) -> None:
     await kit.delete_discipline(session, slug)

@@ -26,7 +26,15 @@ def _token(settings: Settings, user: User) -> TokenOut:
 
 
 @router.post(
-    "/auth/token", response_model=TokenOut, responses=problems.responses(401, 413, 422, 429)
+    "/auth/token",
+    response_model=TokenOut,
+    responses=problems.responses(
+        401,
+        413,
+        422,
+        429,
+        codes=["auth.invalid_credentials", "auth.rate_limited", "auth.address_locked"],
+    ),
 )
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -43,7 +51,21 @@ async def login(
 @router.post(
     "/auth/wechat",
     response_model=WechatTokenOut,
-    responses=problems.responses(401, 413, 422, 429, 503),
+    responses=problems.responses(
+        401,
+        413,
+        422,
+        429,
+        503,
+        codes=[
+            "auth.wechat_code_invalid",
+            "auth.rate_limited",
+            "auth.address_locked",
+            "auth.wechat_rate_limited",
+            "auth.wechat_unavailable",
+            "auth.wechat_not_configured",
+        ],
+    ),
 )
 async def wechat_login(
     body: WechatLoginIn, address: ClientAddress, session: SessionDep, services: ServicesDep

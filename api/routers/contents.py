@@ -32,7 +32,13 @@ def _draft(body: ContentFields) -> Draft:
     "/contents",
     status_code=status.HTTP_201_CREATED,
     response_model=ContentOut,
-    responses=problems.responses(401, 403, 413, 422),
+    responses=problems.responses(
+        401,
+        403,
+        413,
+        422,
+        codes=["auth.missing_role", "invalid", "discipline.unknown", "body.image_invalid"],
+    ),
 )
 async def create_content(
     body: ContentCreate, user: CurrentUser, session: SessionDep, services: ServicesDep
@@ -45,7 +51,22 @@ async def create_content(
 
 _EDIT: dict[str, Any] = {
     "response_model": ContentOut,
-    "responses": problems.responses(401, 404, 409, 413, 422),
+    "responses": problems.responses(
+        401,
+        404,
+        409,
+        413,
+        422,
+        codes=[
+            "content.not_found",
+            "content.not_editable",
+            "workflow.invalid_state",
+            "workflow.stale",
+            "invalid",
+            "discipline.unknown",
+            "body.image_invalid",
+        ],
+    ),
 }
 
 
@@ -67,7 +88,18 @@ async def edit_content(
     "/contents/{content_id}/submit",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ContentOut,
-    responses=problems.responses(401, 404, 409, 422),
+    responses=problems.responses(
+        401,
+        404,
+        409,
+        422,
+        codes=[
+            "content.not_found",
+            "workflow.invalid_state",
+            "workflow.stale",
+            "body.image_invalid",
+        ],
+    ),
 )
 async def submit_content(
     content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
@@ -79,7 +111,9 @@ async def submit_content(
 @router.post(
     "/contents/{content_id}/withdraw",
     response_model=ContentOut,
-    responses=problems.responses(401, 404, 409, 422),
+    responses=problems.responses(
+        401, 404, 409, 422, codes=["content.not_found", "workflow.invalid_state", "workflow.stale"]
+    ),
 )
 async def withdraw_content(
     content_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
@@ -89,7 +123,9 @@ async def withdraw_content(
 
 
 @router.get(
-    "/contents/{content_id}", response_model=ContentOut, responses=problems.responses(401, 404, 422)
+    "/contents/{content_id}",
+    response_model=ContentOut,
+    responses=problems.responses(401, 404, 422, codes=["content.not_found"]),
 )
 async def get_content(
     content_id: str,
@@ -106,7 +142,7 @@ async def get_content(
 @router.get(
     "/contents/{content_id}/reviews",
     response_model=list[ReviewEventOut],
-    responses=problems.responses(401, 404, 422),
+    responses=problems.responses(401, 404, 422, codes=["content.not_found"]),
 )
 async def review_history(
     content_id: str, user: CurrentUser, session: SessionDep

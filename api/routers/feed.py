@@ -31,7 +31,7 @@ router = APIRouter(tags=["feed"])
 @router.get(
     "/feed",
     response_model=Page[CardOut],
-    responses=problems.responses(401, 422),
+    responses=problems.responses(401, 422, codes=["feed.bad_cursor", "invalid"]),
     # The token is read without dependencies (a hit must not pay for them): say so to clients.
     openapi_extra={"security": OPTIONAL_BEARER},
 )

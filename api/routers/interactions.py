@@ -38,7 +38,12 @@ async def _within_limits(
 # The limit is declared once, for every write; reading what one did is not limited.
 _writes = APIRouter(tags=["interactions"], dependencies=[Depends(_within_limits)])
 _reads = APIRouter(tags=["interactions"])
-_WRITE = problems.responses(401, 404, 422, 429)
+_WRITE = problems.responses(
+    401, 404, 422, 429, codes=["content.not_found", "interaction.rate_limited"]
+)
+_FOLLOW = problems.responses(
+    401, 404, 422, 429, codes=["user.not_found", "follow.self", "interaction.rate_limited"]
+)
 
 
 @_writes.post("/contents/{content_id}/like", response_model=StatsOut, responses=_WRITE)
@@ -80,7 +85,14 @@ async def share(content_id: str, user: CurrentUser, session: SessionDep) -> Acce
     "/contents/{content_id}/views",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AcceptedOut,
-    responses=problems.responses(401, 404, 413, 422, 429),
+    responses=problems.responses(
+        401,
+        404,
+        413,
+        422,
+        429,
+        codes=["content.not_found", "view.invalid_progress", "interaction.rate_limited"],
+    ),
 )
 async def view(
     content_id: str,
@@ -95,13 +107,13 @@ async def view(
     return presenters.accepted_out(content_id)
 
 
-@_writes.post("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
+@_writes.post("/users/{user_id}/follow", response_model=FollowOut, responses=_FOLLOW)
 async def follow(user_id: str, user: CurrentUser, session: SessionDep) -> FollowOut:
     followers = await engagement.follow(session, user, user_id, True)
     return presenters.follow_out(user_id, True, followers)
 
 
-@_writes.delete("/users/{user_id}/follow", response_model=FollowOut, responses=_WRITE)
+@_writes.delete("/users/{user_id}/follow", response_model=FollowOut, responses=_FOLLOW)
 async def unfollow(user_id: str, user: CurrentUser, session: SessionDep) -> FollowOut:
     followers = await engagement.follow(session, user, user_id, False)
     return presenters.follow_out(user_id, False, followers)
@@ -132,7 +144,9 @@ def _content_ids(
 
 
 @_reads.get(
-    "/me/interactions", response_model=MyInteractions, responses=problems.responses(401, 422)
+    "/me/interactions",
+    response_model=MyInteractions,
+    responses=problems.responses(401, 422, codes=["ids.invalid"]),
 )
 async def my_interactions(
     user: CurrentUser, session: SessionDep, ids: Annotated[list[str], Depends(_content_ids)]

@@ -27,8 +27,42 @@ async def me(user: CurrentUser, session: SessionDep, services: ServicesDep) -> U
 
 
 # wx.request cannot send PATCH: PUT is the same partial update.
-@router.put("/me", response_model=UserOut, responses=problems.responses(401, 409, 413, 422))
-@router.patch("/me", response_model=UserOut, responses=problems.responses(401, 409, 413, 422))
+@router.put(
+    "/me",
+    response_model=UserOut,
+    responses=problems.responses(
+        401,
+        409,
+        413,
+        422,
+        codes=[
+            "avatar.not_ready",
+            "avatar.not_found",
+            "avatar.not_image",
+            "avatar.failed",
+            "profile.name_blocked",
+            "invalid",
+        ],
+    ),
+)
+@router.patch(
+    "/me",
+    response_model=UserOut,
+    responses=problems.responses(
+        401,
+        409,
+        413,
+        422,
+        codes=[
+            "avatar.not_ready",
+            "avatar.not_found",
+            "avatar.not_image",
+            "avatar.failed",
+            "profile.name_blocked",
+            "invalid",
+        ],
+    ),
+)
 async def update_me(
     body: ProfileIn, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> UserOut:
@@ -40,7 +74,25 @@ async def update_me(
 
 
 @router.post(
-    "/me/wechat", response_model=UserOut, responses=problems.responses(401, 409, 413, 422, 429, 503)
+    "/me/wechat",
+    response_model=UserOut,
+    responses=problems.responses(
+        401,
+        409,
+        413,
+        422,
+        429,
+        503,
+        codes=[
+            "wechat.bound_elsewhere",
+            "wechat.already_bound",
+            "wechat.code_invalid",
+            "auth.wechat_rate_limited",
+            "auth.wechat_unavailable",
+            "auth.wechat_not_configured",
+            "invalid",
+        ],
+    ),
 )
 async def bind_wechat(
     body: WechatBindIn,
@@ -56,7 +108,9 @@ async def bind_wechat(
 
 
 @router.delete(
-    "/me/wechat", status_code=status.HTTP_204_NO_CONTENT, responses=problems.responses(401, 409)
+    "/me/wechat",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems.responses(401, 409, codes=["wechat.only_login"]),
 )
 async def unbind_wechat(user: CurrentUser, session: SessionDep) -> None:
     await accounts.unbind_wechat(session, user)
@@ -65,7 +119,7 @@ async def unbind_wechat(user: CurrentUser, session: SessionDep) -> None:
 @router.get(
     "/me/contents",
     response_model=Page[MyContentOut],
-    responses=problems.responses(401, 403, 422),
+    responses=problems.responses(401, 403, 422, codes=["auth.missing_role"]),
 )
 async def my_contents(
     user: CurrentUser,
@@ -92,7 +146,11 @@ async def _reacted(
     return Page(items=await presenters.cards(session, services, cards), next_cursor=next_cursor)
 
 
-@router.get("/me/favorites", response_model=Page[CardOut], responses=problems.responses(401, 422))
+@router.get(
+    "/me/favorites",
+    response_model=Page[CardOut],
+    responses=problems.responses(401, 422, codes=["invalid"]),
+)
 async def my_favorites(
     user: CurrentUser,
     session: SessionDep,
@@ -103,7 +161,11 @@ async def my_favorites(
     return await _reacted(ReactionKind.favorite, user, session, services, cursor, limit)
 
 
-@router.get("/me/likes", response_model=Page[CardOut], responses=problems.responses(401, 422))
+@router.get(
+    "/me/likes",
+    response_model=Page[CardOut],
+    responses=problems.responses(401, 422, codes=["invalid"]),
+)
 async def my_likes(
     user: CurrentUser,
     session: SessionDep,
@@ -115,7 +177,9 @@ async def my_likes(
 
 
 @router.get(
-    "/me/following", response_model=Page[FollowedOut], responses=problems.responses(401, 422)
+    "/me/following",
+    response_model=Page[FollowedOut],
+    responses=problems.responses(401, 422, codes=["invalid"]),
 )
 async def my_following(
     user: CurrentUser,

@@ -70,7 +70,7 @@ async def _jobs(services: Services) -> dict[str, float | int] | None:
     "/metrics",
     response_model=None,
     response_class=PlainTextResponse,
-    responses=problems.responses(401, 404),
+    responses=problems.responses(401, 404, codes=["not_found"]),
 )
 async def metrics(
     services: ServicesDep,

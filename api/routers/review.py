@@ -14,7 +14,9 @@ router = APIRouter(tags=["review"])
 
 
 @router.get(
-    "/review/tasks", response_model=Page[TaskOut], responses=problems.responses(401, 403, 422)
+    "/review/tasks",
+    response_model=Page[TaskOut],
+    responses=problems.responses(401, 403, 422, codes=["auth.missing_role", "invalid"]),
 )
 async def list_tasks(
     user: CurrentUser,
@@ -39,7 +41,21 @@ async def list_tasks(
 @router.post(
     "/review/tasks/{task_id}/claim",
     response_model=TaskOut,
-    responses=problems.responses(401, 403, 404, 409, 422),
+    responses=problems.responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        codes=[
+            "auth.missing_role",
+            "review.not_found",
+            "review.already_claimed",
+            "review.task_closed",
+            "review.self_review",
+            "review.same_reviewer",
+        ],
+    ),
 )
 async def claim_task(
     task_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
@@ -51,7 +67,25 @@ async def claim_task(
 @router.post(
     "/review/tasks/{task_id}/decision",
     response_model=TaskOut,
-    responses=problems.responses(401, 403, 404, 409, 413, 422),
+    responses=problems.responses(
+        401,
+        403,
+        404,
+        409,
+        413,
+        422,
+        codes=[
+            "auth.missing_role",
+            "review.not_found",
+            "review.already_claimed",
+            "review.task_closed",
+            "review.self_review",
+            "review.same_reviewer",
+            "workflow.invalid_state",
+            "workflow.stale",
+            "invalid",
+        ],
+    ),
 )
 async def decide_task(
     task_id: str,

@@ -16,7 +16,21 @@ router = APIRouter(tags=["uploads"])
     "/uploads",
     status_code=status.HTTP_201_CREATED,
     response_model=UploadOut,
-    responses=problems.responses(401, 403, 413, 422, 503),
+    responses=problems.responses(
+        401,
+        403,
+        413,
+        422,
+        503,
+        codes=[
+            "auth.missing_role",
+            "upload.too_large",
+            "upload.quota_exceeded",
+            "upload.method_unavailable",
+            "invalid",
+            "unavailable",
+        ],
+    ),
 )
 async def start_upload(
     body: UploadIn, user: CurrentUser, session: SessionDep, services: ServicesDep
@@ -37,7 +51,25 @@ async def start_upload(
 @router.post(
     "/uploads/{upload_id}/complete",
     response_model=CompleteOut,
-    responses=problems.responses(401, 404, 409, 413, 422, 503),
+    responses=problems.responses(
+        401,
+        404,
+        409,
+        413,
+        422,
+        503,
+        codes=[
+            "upload.not_found",
+            "upload.closed",
+            "upload.busy",
+            "upload.incomplete",
+            "upload.parts_missing",
+            "upload.size_mismatch",
+            "upload.type_mismatch",
+            "invalid",
+            "unavailable",
+        ],
+    ),
 )
 async def complete_upload(
     upload_id: str,
@@ -54,7 +86,9 @@ async def complete_upload(
 
 
 @router.get(
-    "/media/{media_id}", response_model=MediaOut, responses=problems.responses(401, 404, 422)
+    "/media/{media_id}",
+    response_model=MediaOut,
+    responses=problems.responses(401, 404, 422, codes=["media.not_found"]),
 )
 async def get_media(
     media_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep

@@ -13,7 +13,9 @@ router = APIRouter(tags=["users"])
 
 
 @router.get(
-    "/users/{user_id}", response_model=ProfileOut, responses=problems.responses(401, 404, 422)
+    "/users/{user_id}",
+    response_model=ProfileOut,
+    responses=problems.responses(401, 404, 422, codes=["user.not_found", "invalid"]),
 )
 async def user_profile(
     user_id: str, user: OptionalUser, session: SessionDep, services: ServicesDep
@@ -25,7 +27,7 @@ async def user_profile(
 @router.get(
     "/users/{user_id}/contents",
     response_model=Page[CardOut],
-    responses=problems.responses(404, 422),
+    responses=problems.responses(404, 422, codes=["user.not_found", "invalid"]),
 )
 async def user_contents(
     user_id: str,

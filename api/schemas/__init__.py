@@ -22,7 +22,7 @@ from api.schemas.admin import (
     TermIn,
     TermOut,
 )
-from api.schemas.common import LongText, Page, Slug
+from api.schemas.common import LongText, Page, Slug, Timestamp, utc_iso
 from api.schemas.contents import (
     ContentCreate,
     ContentFields,
@@ -106,6 +106,7 @@ __all__ = [
     "TaskOut",
     "TermIn",
     "TermOut",
+    "Timestamp",
     "TokenOut",
     "TopicOut",
     "UploadIn",
@@ -116,4 +117,5 @@ __all__ = [
     "WechatBindIn",
     "WechatLoginIn",
     "WechatTokenOut",
+    "utc_iso",
 ]

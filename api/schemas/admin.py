@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.schemas.common import Timestamp
 from content.models import ContentStatus, Severity
 
 
@@ -23,7 +24,7 @@ class TermOut(BaseModel):
     term: str
     category: str
     severity: Severity
-    created_at: datetime
+    created_at: Timestamp
     pinyin: bool = False
 
 
@@ -43,7 +44,7 @@ class RumorOut(BaseModel):
     truth: str
     keywords: list[str]
     source: str | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class TakedownIn(BaseModel):

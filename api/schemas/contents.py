@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.schemas.common import LongText, Slug
+from api.schemas.common import LongText, Slug, Timestamp
 from api.schemas.feed import CardOut
 from api.schemas.media import Rendition
 from content.models import ContentStatus, ContentType, RevisionState, Severity, Stage
@@ -79,8 +78,8 @@ class ContentOut(CardOut):
     revision_status: RevisionState | Stage  # the working revision's stage while in review
     reviewed_by: list[ReviewedBy]
     findings: list[FindingOut] | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class MyContentOut(CardOut):
@@ -88,4 +87,4 @@ class MyContentOut(CardOut):
     review_stage: Stage | None
     revision: int
     latest_comment: str | None
-    updated_at: datetime
+    updated_at: Timestamp

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Timestamp
 from content.feeds import Orientation
 from content.models import ContentType
 
@@ -44,7 +43,7 @@ class CardOut(BaseModel):
     topics: list[str]
     audiences: list[str]
     author: Author
-    published_at: datetime | None
+    published_at: Timestamp | None
     pinned: bool
     stats: Stats
 

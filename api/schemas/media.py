@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.schemas.common import Timestamp
 from content.models import MediaKind, MediaStatus, UploadMethod
 
 
@@ -38,7 +38,7 @@ class UploadOut(BaseModel):
     url: str | None = None
     parts: list[PartUrl] | None = None
     part_size: int | None = None
-    expires_at: datetime
+    expires_at: Timestamp
     headers: dict[str, str] = Field(default_factory=dict)
     # method "form": POST `url` as multipart/form-data with `fields` (wx.uploadFile's formData)
     # and the file under `file_field` (its `name`).

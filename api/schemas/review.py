@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
+from api.schemas.common import Timestamp
 from api.schemas.contents import FindingOut, Reference
 from api.schemas.feed import Author, CardOut
 from api.schemas.media import Rendition
@@ -25,7 +25,7 @@ class ReviewEventOut(BaseModel):
     actor: Author | None  # who took the action; None for the machine stage
     reviewer: Author | None  # set on review decisions
     comment: str | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class TaskContent(CardOut):
@@ -43,7 +43,7 @@ class TaskOut(BaseModel):
     stage: Stage
     status: TaskStatus
     claimed_by: str | None
-    claim_expires_at: datetime | None
+    claim_expires_at: Timestamp | None
     decided_by: str | None = None
     comment: str | None = None
     findings: list[FindingOut]

@@ -181,8 +181,8 @@ async def _exchange(
             retry_after=10,
         ) from exc
     except wechat.WechatNotConfigured as exc:
-        # No Retry-After: retrying changes nothing until an operator sets the credentials.
-        raise Unavailable(str(exc), code="auth.wechat_not_configured", retry_after=0) from exc
+        # Not an outage: no Retry-After, as trying again changes nothing until it is set up.
+        raise Unavailable(str(exc), code="auth.wechat_not_configured", retry_after=None) from exc
     except wechat.WechatUnavailable as exc:
         raise Unavailable(
             f"WeChat login is unavailable: {exc}", code="auth.wechat_unavailable", retry_after=5
@@ -223,12 +223,12 @@ async def bind_wechat(
     the account already has changes nothing; an account bound to another WeChat identity must
     unbind it first (409 ``wechat.already_bound``: a bind never silently replaces the way
     someone logs in), and an identity another account holds stays there (409
-    ``wechat.bound_elsewhere``). A code WeChat rejects is 422 ``auth.wechat_code_invalid``."""
+    ``wechat.bound_elsewhere``). A code WeChat rejects is 422 ``wechat.code_invalid``."""
     try:
         ws = await _exchange(http, redis, settings, address, code)
     except Unauthenticated as exc:
         # The caller's token is fine: a 401 here would make a client log them out.
-        raise Invalid(exc.message, field="code", code=exc.code) from exc
+        raise Invalid(exc.message, field="code", code="wechat.code_invalid") from exc
     if user.wechat_openid == ws.openid:
         await _keep_unionid(session, user, ws.unionid)
         return user

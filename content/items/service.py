@@ -135,7 +135,7 @@ async def pin(session: AsyncSession, content_id: str, until: datetime | None) ->
     if until is not None:
         until = as_utc(until, "until", code="pin.invalid_until")
         if until <= utcnow():
-            raise Invalid("until must be in the future", field="until")
+            raise Invalid("until must be in the future", field="until", code="pin.invalid_until")
         if not is_public(content):
             raise Conflict("only published content can be pinned", code="workflow.invalid_state")
     content.pinned_until = until

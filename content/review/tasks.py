@@ -104,7 +104,7 @@ async def _why_not(session: AsyncSession, task_id: str) -> Conflict:
     return Conflict(
         "another reviewer holds this task until its claim expires",
         code="review.already_claimed",
-        claim_expires_at=task.claim_expires_at.isoformat() if task.claim_expires_at else None,
+        claim_expires_at=task.claim_expires_at,
     )
 
 

@@ -17,12 +17,14 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from api.app import create_app
 from content.models import User
 from infra.security import issue_token
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
 from tests import wechat_stub
+from tests.helpers import serving
 
 
 async def _me(client: httpx.AsyncClient, token: str) -> httpx.Response:
@@ -111,8 +113,12 @@ async def test_expired_token_is_401_saying_it_expired(
 ) -> None:
     who = await f.person(services, "creator")
     expired = issue_token(who.id, services.settings.resolved_jwt_secret(), ttl_s=-10)
-    body = f.assert_problem(await _me(client, expired), 401)
-    assert "expired" in body["detail"]
+    body = f.assert_problem(await _me(client, expired), 401, "auth.invalid_token")
+    assert body["detail"] == "登录已失效，请重新登录" and body["title"] == "未登录"
+    english = await client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {expired}", **f.ENGLISH}
+    )
+    assert "expired" in f.assert_problem(english, 401, "auth.invalid_token")["detail"]
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c", "", "Bearer"])
@@ -172,7 +178,9 @@ async def test_unknown_role_is_422_naming_roles(
     admin = await f.person(services, "admin")
     new = _new_user(roles=["creator", "superuser"])
     body = f.assert_problem(
-        await client.post("/api/v1/admin/users", json=new, headers=admin.auth), 422, "invalid"
+        await client.post("/api/v1/admin/users", json=new, headers=admin.in_english),
+        422,
+        "invalid",
     )
     assert body["field"] == "roles"
     assert "superuser" in body["detail"]
@@ -259,7 +267,7 @@ async def test_staff_accounts_need_a_stronger_password_than_creators(
     for roles in (["political_reviewer"], ["admin"], ["creator", "admin"]):
         staff = _new_user(roles=roles, password=decent)
         body = f.assert_problem(
-            await client.post("/api/v1/admin/users", json=staff, headers=admin.auth),
+            await client.post("/api/v1/admin/users", json=staff, headers=admin.in_english),
             422,
             "auth.weak_password",
         )
@@ -331,8 +339,28 @@ async def test_wechat_rate_limit_is_429_with_retry_after(client: httpx.AsyncClie
 @pytest.mark.parametrize("code", ["busy", "crash"])
 async def test_wechat_down_is_503_with_retry_after(client: httpx.AsyncClient, code: str) -> None:
     resp = await _wechat(client, code)
-    f.assert_problem(resp, 503)
+    f.assert_problem(resp, 503, "auth.wechat_unavailable")
     assert int(resp.headers["retry-after"]) > 0
+
+
+async def test_wechat_not_configured_is_its_own_503_without_retry_after(
+    settings: Settings,
+) -> None:
+    # Retrying cannot help until an operator sets the app id and secret: no Retry-After, and a
+    # code a client can tell apart from WeChat being down.
+    bare = settings.model_copy(
+        update={
+            "wechat_appid": None,
+            "wechat_secret": None,
+            "run_embedded_worker": False,
+            "queue_name": f"{settings.queue_name}-nowechat",
+        }
+    )
+    async with serving(create_app(bare)) as client:
+        resp = await _wechat(client, f"ok-{secrets.token_hex(6)}")
+    body = f.assert_problem(resp, 503, "auth.wechat_not_configured")
+    assert "retry-after" not in resp.headers
+    assert body["detail"] == "微信登录尚未开通"
 
 
 async def test_slow_wechat_is_503_not_a_hang(client: httpx.AsyncClient, settings: Settings) -> None:

@@ -91,9 +91,14 @@ async def test_chinese_in_an_error_detail_is_returned_as_is(
         "/api/v1/contents", json=f.article(topics=["双碳"]), headers=creator.auth
     )
     body = f.assert_problem(resp, 422, "invalid")
-    assert "双碳" in body["detail"]
-    assert "双碳".encode() in resp.content
+    assert body["detail"] == "输入不符合要求（字段：topics）"
+    assert "字段".encode() in resp.content
     assert b"\\u" not in resp.content
+    resp = await client.post(
+        "/api/v1/contents", json=f.article(topics=["双碳"]), headers=creator.in_english
+    )
+    assert "双碳" in f.assert_problem(resp, 422, "invalid")["detail"]  # the specific message
+    assert "双碳".encode() in resp.content and b"\\u" not in resp.content
 
 
 async def test_nul_character_in_a_login_is_not_a_500(client: httpx.AsyncClient) -> None:

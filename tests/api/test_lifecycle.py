@@ -124,7 +124,9 @@ async def test_request_changes_then_resubmit_goes_through_review_as_a_new_revisi
     mine = (await client.get("/api/v1/me/contents", headers=crew.creator.auth)).json()
     assert mine["items"][0]["latest_comment"] == "请补充数据来源"
 
-    again = await f.submit(client, crew.creator, content["id"])
+    again = await client.post(
+        f"/api/v1/contents/{content['id']}/submit", headers=crew.creator.in_english
+    )
     assert "PATCH" in f.assert_problem(again, 409, "workflow.invalid_state")["detail"]  # edit first
 
     edited = await client.patch(

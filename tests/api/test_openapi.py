@@ -1,5 +1,6 @@
-"""The OpenAPI document tells clients every error a route can answer with, as problem details:
-a client generated from it knows the 401s, 404s and 422s before it meets them."""
+"""The OpenAPI document tells clients every error a route can answer with, as problem details,
+and the codes of each: a client generated from it knows the 401s, 404s and 422s before it meets
+them, and can switch on their codes."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 
-from api import openapi
+from api import openapi, problems
 from api.deps import BEARER, CurrentUser, OptionalUser
+from api.problem_codes import CODES
+from api.problems import CODES_KEY
 from infra.settings import Settings
 from tests.security.matrix import MATRIX
 
@@ -201,3 +204,38 @@ async def test_the_docs_pages_load_only_assets_the_app_serves(
     for url in assets:
         asset = await client.get(url)
         assert asset.headers["content-type"].startswith(expected[Path(url).suffix]), url
+
+
+def test_each_problem_response_lists_the_codes_a_client_can_switch_on(app: FastAPI) -> None:
+    document = app.openapi()
+    assert document["components"]["schemas"]["ProblemCode"]["enum"] == sorted(CODES)
+    for method, path, operation in _operations(app):
+        for status, response in operation["responses"].items():
+            if int(status) < 400:
+                continue
+            codes = response[CODES_KEY]
+            # A route can answer these statuses only with codes it must name itself.
+            assert codes, f"{method} {path} {status}: name its codes in responses=(codes=…)"
+            assert all(CODES[c].status == int(status) for c in codes), (method, path, status)
+            assert all(f"`{c}`" in response["description"] for c in codes), (method, path)
+    responses = {(m, p): op["responses"] for m, p, op in _operations(app)}
+    assert (
+        "content.not_found" in responses["GET", "/api/v1/contents/{content_id}"]["404"][CODES_KEY]
+    )
+    wechat = responses["POST", "/api/v1/auth/wechat"]["503"][CODES_KEY]
+    assert {"auth.wechat_not_configured", "auth.wechat_unavailable"} <= set(wechat)
+    pin = responses["POST", "/api/v1/admin/contents/{content_id}/pin"]["422"][CODES_KEY]
+    assert "pin.invalid_until" in pin and "validation_error" in pin
+
+
+def test_statuses_alone_still_declare_problems_and_codes_bring_their_status() -> None:
+    plain = problems.responses(401, 404, 422)
+    assert set(plain) == {401, 404, 422}
+    assert plain[401][CODES_KEY] == ["auth.required", "auth.invalid_token"]
+    assert plain[404][CODES_KEY] == []
+    named = problems.responses(401, "content.not_found", 422, codes=["view.invalid_progress"])
+    assert set(named) == {401, 404, 422}
+    assert named[404][CODES_KEY] == ["content.not_found"]
+    assert named[422][CODES_KEY] == ["validation_error", "invalid_text", "view.invalid_progress"]
+    with pytest.raises(ValueError, match="problem_codes"):
+        problems.responses(404, codes=["content.gone_fishing"])

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from content.models import ScreeningTerm
@@ -100,6 +101,20 @@ async def test_pinned_emergency_content_comes_first_until_unpinned(
     assert unpin.status_code == 200
     items = (await client.get("/api/v1/feed", params={"topic": "emergency"})).json()["items"]
     assert items[0]["id"] != older and not any(c["pinned"] for c in items if c["id"] == older)
+
+
+@pytest.mark.parametrize(
+    "until", ["2020-01-01T00:00:00+00:00", "2099-01-01T00:00:00", "9999-12-31T23:59:59-14:00"]
+)
+async def test_a_past_or_unusable_pin_date_is_422_pin_invalid_until(
+    client: httpx.AsyncClient, services: Services, until: str
+) -> None:
+    crew = await f.crew(services)
+    published = await f.publish(client, crew, topics=["emergency"])
+    body = f.assert_problem(await f.pin(client, crew.admin, published, until), 422)
+    assert body["code"] == "pin.invalid_until" and body["field"] == "until"
+    after = await client.get(f"/api/v1/contents/{published}")
+    assert after.json()["pinned"] is False  # nothing was pinned
 
 
 async def test_pinning_a_draft_is_409(client: httpx.AsyncClient, services: Services) -> None:

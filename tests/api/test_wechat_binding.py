@@ -118,7 +118,7 @@ async def test_wechat_is_never_unbound_from_an_account_without_a_password(
 async def test_a_rejected_code_binds_nothing(client: httpx.AsyncClient, services: Services) -> None:
     creator = await f.person(services, "creator")
     # 422, not 401: the caller's own token is fine, and a client must not log out over it.
-    refused = f.assert_problem(await _bind(client, creator, "bad"), 422, "auth.wechat_code_invalid")
+    refused = f.assert_problem(await _bind(client, creator, "bad"), 422, "wechat.code_invalid")
     assert refused["field"] == "code"
     f.assert_problem(await _bind(client, creator, ""), 422)
     assert await _identity(services, creator.id) == (None, None)

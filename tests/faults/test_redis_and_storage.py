@@ -63,7 +63,7 @@ async def test_with_redis_down_submissions_are_kept_and_finish_once_it_is_back(
         assert submit.status_code == 202  # committed, with its job in the outbox
         assert (await client.get("/api/v1/feed")).status_code == 200  # reads need no Redis
         ready = await client.get("/readyz")
-        assert ready.status_code == 503 and "redis" in ready.json()["detail"]
+        assert ready.status_code == 503 and "redis" in ready.json()["down"]
         assert ready.headers["retry-after"]
 
         restarted = ValkeyServer(port=port, data_dir=tmp_path / "valkey-again")

@@ -1,0 +1,273 @@
+"""Every problem `code` the API can answer, with its HTTP status and what it means for a person,
+in Chinese (the default) and English. Clients switch on the code; the OpenAPI document lists each
+route's codes from here, and docs/api.md's table of codes is checked against it.
+
+A new code is a row here: tests/api/test_problem_codes.py fails while a code raised anywhere in
+the source has no row, or a row's status differs from the status its exception class maps to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    status: int
+    zh: str  # for end users, the default `detail`
+    en: str  # what the code means; a domain error's own message says more in English
+
+
+def _table(*rows: tuple[str, int, str, str]) -> dict[str, Code]:
+    return {code: Code(code, status, zh, en) for code, status, zh, en in rows}
+
+
+CODES: dict[str, Code] = _table(
+    # --- generic: the framework, the middleware and the exception classes' own codes ---------
+    ("bad_request", 400, "请求格式有误，无法读取", "the request could not be read"),
+    ("error", 400, "请求无法处理", "the request could not be handled"),
+    ("auth.required", 401, "请先登录", "log in first: this needs a bearer token"),
+    ("auth.invalid_token", 401, "登录已失效，请重新登录", "the token is invalid or expired"),
+    ("forbidden", 403, "没有权限执行此操作", "not allowed"),
+    ("not_found", 404, "找不到请求的内容", "not found"),
+    ("method_not_allowed", 405, "不支持该请求方法", "this method is not allowed here"),
+    ("conflict", 409, "当前状态不允许此操作", "the current state does not allow this"),
+    ("too_large", 413, "内容过大", "too large"),
+    (
+        "request.too_large",
+        413,
+        "请求内容过大；媒体文件请通过上传地址发送",
+        "the request body is too large",
+    ),
+    ("quota_exceeded", 413, "已超出配额", "a quota is used up"),
+    ("unsupported_media_type", 415, "不支持该媒体类型", "unsupported media type"),
+    ("validation_error", 422, "输入有误", "invalid input"),
+    ("invalid", 422, "输入不符合要求", "invalid input"),
+    (
+        "invalid_text",
+        422,
+        "输入包含无法保存的字符（如 NUL），请删除",
+        "a character that cannot be stored",
+    ),
+    (
+        "invalid_date",
+        422,
+        "时间无效：需要带时区且在有效范围内",
+        "a time without a zone or out of range",
+    ),
+    ("rate_limited", 429, "操作过于频繁，请稍后再试", "rate limited"),
+    (
+        "internal_error",
+        500,
+        "服务器出现问题，如需反馈请提供 request_id",
+        "something broke on our side",
+    ),
+    ("unavailable", 503, "服务暂时不可用，请稍后再试", "a dependency is unavailable"),
+    ("dependency.down", 503, "依赖的服务暂时无法访问，请稍后再试", "a dependency is unreachable"),
+    # --- accounts and login --------------------------------------------------------------------
+    ("auth.invalid_credentials", 401, "用户名或密码错误", "wrong username or password"),
+    ("auth.rate_limited", 429, "登录尝试过多，请稍后再试", "too many logins for this username"),
+    (
+        "auth.address_locked",
+        429,
+        "此网络登录失败过多，已暂时锁定",
+        "too many failed logins from here",
+    ),
+    ("auth.missing_role", 403, "您的账号没有执行此操作的角色", "a role this needs is missing"),
+    (
+        "auth.weak_password",
+        422,
+        "密码太容易被猜到，请换一个更长更复杂的密码",
+        "the password is guessable",
+    ),
+    (
+        "auth.wechat_code_invalid",
+        401,
+        "微信登录凭证无效，请重新登录",
+        "WeChat rejected the login code",
+    ),
+    ("auth.wechat_rate_limited", 429, "微信登录过于频繁，请稍后再试", "WeChat rate-limits logins"),
+    ("auth.wechat_unavailable", 503, "微信服务暂时无法访问，请稍后再试", "WeChat did not answer"),
+    ("auth.wechat_not_configured", 503, "微信登录尚未开通", "WeChat login is not configured"),
+    ("user.exists", 409, "该用户名已被使用", "the username is taken"),
+    ("user.not_found", 404, "找不到该创作者", "no such creator"),
+    (
+        "profile.name_blocked",
+        422,
+        "昵称包含不允许使用的词语，请修改",
+        "the display name has a blocked term",
+    ),
+    ("avatar.not_found", 422, "找不到这张头像图片，请先上传", "no such image of yours"),
+    ("avatar.not_image", 422, "头像必须是图片", "an avatar must be an image"),
+    ("avatar.failed", 422, "头像图片无法处理，请换一张", "the avatar image could not be processed"),
+    ("avatar.not_ready", 409, "头像图片还在处理中，请稍候", "the avatar image is still processing"),
+    ("wechat.code_invalid", 422, "微信登录凭证无效，请重新获取", "WeChat rejected the login code"),
+    (
+        "wechat.bound_elsewhere",
+        409,
+        "该微信已绑定其他账号",
+        "another account holds this WeChat login",
+    ),
+    (
+        "wechat.already_bound",
+        409,
+        "本账号已绑定其他微信，请先解绑",
+        "bound to another WeChat; unbind first",
+    ),
+    (
+        "wechat.only_login",
+        409,
+        "微信是本账号唯一的登录方式，不能解绑",
+        "WeChat is this account's only login",
+    ),
+    # --- uploads and media -----------------------------------------------------------------------
+    ("upload.too_large", 413, "文件超过上传大小限制", "the file is over the upload limit"),
+    (
+        "upload.quota_exceeded",
+        413,
+        "今日上传额度已用完，请明天再试",
+        "the daily upload quota is used up",
+    ),
+    ("upload.not_found", 404, "找不到该上传", "no such upload"),
+    ("upload.closed", 409, "该上传已过期或已结束，请重新上传", "the upload expired or is closed"),
+    ("upload.busy", 409, "该上传正在处理中，请稍后重试", "another request is completing it"),
+    ("upload.incomplete", 409, "文件尚未上传完成", "nothing was uploaded yet"),
+    ("upload.parts_missing", 409, "有分片尚未上传", "some parts are missing"),
+    ("upload.size_mismatch", 409, "上传的文件大小与声明不符，请重新上传", "the size differs"),
+    ("upload.type_mismatch", 409, "上传的文件类型与声明不符，请重新上传", "the type differs"),
+    ("media.not_found", 404, "找不到该媒体文件", "no such media"),
+    ("storage.url_expired", 403, "链接已过期，请重新获取", "this signed URL has expired"),
+    ("storage.signature_invalid", 403, "链接签名无效", "this URL's signature does not match"),
+    ("storage.too_large", 413, "发送的数据超过声明的大小", "more bytes than declared"),
+    ("storage.wrong_type", 415, "文件类型与声明不符", "not the declared content type"),
+    ("storage.not_found", 404, "找不到该文件", "no such upload or object"),
+    ("storage.bad_request", 400, "存储请求无效", "a malformed storage request"),
+    ("storage.bad_range", 400, "Range 请求头无效", "a malformed Range header"),
+    ("storage.range_not_satisfiable", 416, "请求的范围超出文件长度", "the range is past the end"),
+    (
+        "storage.unavailable",
+        503,
+        "存储服务暂时无法访问，请稍后再试",
+        "object storage is unreachable",
+    ),
+    (
+        "upload.method_unavailable",
+        422,
+        "该大小的文件不支持这种上传方式",
+        "this upload method is not offered for this size",
+    ),
+    ("storage.form_invalid", 400, "上传表单格式有误", "the upload form could not be read"),
+    ("storage.form_file_missing", 400, "上传表单中没有文件", "the upload form has no file"),
+    (
+        "storage.form_extra_file",
+        400,
+        "上传表单只能包含一个文件",
+        "the upload form has more than one file",
+    ),
+    # --- content and workflow --------------------------------------------------------------------
+    ("content.not_found", 404, "找不到该内容", "no such content"),
+    ("content.not_editable", 409, "当前状态下不能编辑该内容", "not editable in this state"),
+    (
+        "workflow.invalid_state",
+        409,
+        "内容当前状态不允许此操作",
+        "the workflow state does not allow it",
+    ),
+    ("workflow.forbidden", 403, "您不能执行此操作", "not yours to do"),
+    ("workflow.stale", 409, "内容已被修改，请刷新后重试", "changed meanwhile; reload"),
+    (
+        "pin.invalid_until",
+        422,
+        "置顶截止时间无效：需要带时区的未来时间",
+        "until must be a future time",
+    ),
+    (
+        "body.image_invalid",
+        422,
+        "正文引用的图片无效：只能使用自己上传的图片",
+        "the body references an image that is not yours or not an image",
+    ),
+    (
+        "discipline.unknown",
+        422,
+        "学科不在列表中，请从学科列表中选择",
+        "not a discipline on the list",
+    ),
+    ("discipline.exists", 409, "该学科已存在", "this discipline exists"),
+    ("discipline.not_found", 404, "找不到该学科", "no such discipline"),
+    ("discipline.in_use", 409, "该学科正在使用中，不能删除", "the discipline is in use"),
+    # --- review ----------------------------------------------------------------------------------
+    ("review.not_found", 404, "找不到该审核任务", "no such review task"),
+    ("review.already_claimed", 409, "该任务已被其他审核员领取", "another reviewer holds the task"),
+    ("review.task_closed", 409, "该审核任务已结束", "the task is closed"),
+    ("review.self_review", 403, "不能审核自己的内容", "nobody reviews their own content"),
+    (
+        "review.same_reviewer",
+        403,
+        "同一版本的两个审核阶段不能由同一人通过",
+        "one person, one stage",
+    ),
+    # --- feeds and interactions ------------------------------------------------------------------
+    ("feed.bad_cursor", 422, "分页游标无效，请从第一页开始", "a cursor this API did not give out"),
+    ("interaction.rate_limited", 429, "操作过于频繁，请稍后再试", "too many interactions"),
+    ("view.invalid_progress", 422, "观看或阅读进度无效", "the progress makes no sense"),
+    ("follow.self", 422, "不能关注自己", "you cannot follow yourself"),
+    ("ids.invalid", 422, "ids 参数无效：需要 1–50 个内容 id", "ids: 1–50 content ids"),
+    # --- screening dictionary and rumor library (operators) --------------------------------------
+    ("term.length", 422, "词条长度不符合要求", "term length out of bounds"),
+    ("term.nothing_to_match", 422, "词条去掉标点和空格后为空", "the term has nothing to match"),
+    ("term.category", 422, "分类长度不符合要求", "category length out of bounds"),
+    ("term.severity", 422, "级别只能是 block、warn 或 info", "severity is block, warn or info"),
+    ("term.pinyin_too_short", 422, "拼音匹配只适用于三个及以上汉字的词条", "too short for pinyin"),
+    ("term.control_character", 422, "词条包含控制字符", "a control character"),
+    ("term.exists", 409, "该词条已存在", "the term exists"),
+    ("term.variant_exists", 422, "该词条的变体已存在", "a variant of the term exists"),
+    ("term.not_found", 404, "找不到该词条", "no such term"),
+    ("import.header", 422, "CSV 表头缺少必需的列", "the CSV header lacks a column"),
+    ("rumor.claim", 422, "谣言内容不符合要求", "the claim is empty or too long"),
+    ("rumor.truth", 422, "辟谣内容不符合要求", "the truth is empty or too long"),
+    ("rumor.keywords", 422, "关键词不符合要求", "bad keywords"),
+    ("rumor.no_keywords", 422, "至少需要两个有意义的关键词", "at least two keywords"),
+    ("rumor.control_character", 422, "内容包含控制字符", "a control character"),
+    ("rumor.not_found", 404, "找不到该谣言条目", "no such rumor"),
+)
+
+TITLES: dict[int, tuple[str, str]] = {
+    400: ("请求有误", "Bad request"),
+    401: ("未登录", "Not authenticated"),
+    403: ("没有权限", "Forbidden"),
+    404: ("未找到", "Not found"),
+    405: ("不支持的方法", "Method not allowed"),
+    409: ("状态冲突", "Conflict"),
+    413: ("内容过大", "Too large"),
+    415: ("不支持的媒体类型", "Unsupported media type"),
+    416: ("范围无效", "Range not satisfiable"),
+    422: ("输入有误", "Invalid input"),
+    429: ("请求过于频繁", "Too many requests"),
+    500: ("服务器错误", "Internal server error"),
+    503: ("服务暂不可用", "Service unavailable"),
+}
+
+# What a status implies whatever the route does: how a missing or bad token, a body the
+# framework cannot read or that is too large, bad input and an outage are answered.
+IMPLIED: dict[int, tuple[str, ...]] = {
+    400: ("bad_request",),
+    401: ("auth.required", "auth.invalid_token"),
+    413: ("request.too_large",),
+    422: ("validation_error", "invalid_text"),
+    503: ("dependency.down",),
+}
+
+
+def table() -> str:
+    """The table of codes in docs/api.md (a test keeps them the same)."""
+    rows = [
+        "| code | status | 含义 (detail) | meaning |",
+        "|---|---|---|---|",
+        *(f"| `{c.code}` | {c.status} | {c.zh} | {c.en} |" for c in CODES.values()),
+    ]
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(table(), end="")
