@@ -175,10 +175,8 @@ async def uploaded_by_form(
     assert plan.fields is not None and plan.fields["Content-Type"] == content_type
     sent = await phone.upload_file(plan, data)
     assert sent.status_code == 204, sent.text
-    # An empty body, not none: the generated function JSON-encodes its UNSET default.
-    done = await op("completeUpload").asyncio_detailed(
-        plan.upload_id, client=me, body=m.CompleteIn()
-    )
+    # No body: a single-part upload has no parts to name.
+    done = await op("completeUpload").asyncio_detailed(plan.upload_id, client=me)
     completed = answer(done, 200, "CompleteOut")
     return str(completed.media_id)
 
@@ -515,3 +513,23 @@ async def test_a_mini_program_drives_the_whole_day_through_the_generated_client(
     # Everything went through wx.request's methods; the edits were PUTs, never a PATCH.
     assert phone.sent and {s.split()[0] for s in phone.sent} <= WX_METHODS, phone.sent
     assert sum(s.startswith("PUT /api/v1/contents/") for s in phone.sent) == 2
+
+
+async def test_completing_an_upload_needs_no_body_and_takes_null_as_none(
+    client: httpx.AsyncClient, services: Services, media_files: tuple[bytes, bytes, bytes]
+) -> None:
+    """The body of `complete` is optional in the document without being nullable, so the
+    generated function sends none when given none; a `null` body still means none."""
+    photo = media_files[0]
+    creator = await f.person(services, "creator")
+    for body in ({}, {"content": b"null"}, {"json": {}}):
+        started = await f.start_upload(client, creator, len(photo), "image/jpeg", "photo.jpg")
+        plan = started.json()
+        assert (await f.send_upload(client, plan, photo)).status_code == 200
+        done = await client.post(
+            f"/api/v1/uploads/{plan['upload_id']}/complete",
+            headers={**creator.auth, "Content-Type": "application/json"},
+            **body,
+        )
+        assert done.status_code == 200, (body, done.text)
+        assert done.json()["media_id"] == plan["upload_id"]
