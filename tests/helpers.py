@@ -1,6 +1,5 @@
 """What tests share besides fixtures and factories: the machine's servers, running an app in a
-test, waiting for background work, a service's refusal, a free port, a scratch database, and
-running the client generators."""
+test, waiting for background work, a service's refusal, a free port, a scratch database."""
 
 from __future__ import annotations
 

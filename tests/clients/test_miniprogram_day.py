@@ -21,6 +21,7 @@ their places below; each runs once its route is in the document."""
 from __future__ import annotations
 
 import importlib
+import re
 import secrets
 import typing
 from collections.abc import AsyncIterator
@@ -277,13 +278,17 @@ async def viewer_finds_it(phone: MiniProgram, viewer: Any, content_id: str) -> A
     return detail
 
 
-# -- profile steps: each runs once its route is in the document --------------------------------
+# -- PROFILE STEPS: each runs once its route is in the document (until then it does nothing) -----
 
 
 def route(spec: dict[str, Any], method: str, path: str) -> Any:
-    """The generated operation serving ``method path``, or None while the document lacks it."""
-    operation = spec["paths"].get(f"/api/v1{path}", {}).get(method.lower())
-    return generated_operation(operation["operationId"]) if operation else None
+    """The generated operation serving ``method path`` (whatever its parameters are named), or
+    None while the document lacks it."""
+    shape = re.sub(r"\{[^}]*\}", "{}", f"/api/v1{path}")
+    for served, operations in spec["paths"].items():
+        if re.sub(r"\{[^}]*\}", "{}", served) == shape and method.lower() in operations:
+            return generated_operation(operations[method.lower()]["operationId"])
+    return None
 
 
 def body_model(operation: Any, fields: dict[str, Any]) -> Any:
@@ -471,10 +476,12 @@ async def test_a_mini_program_drives_the_whole_day_through_the_generated_client(
     )
     await reviewed_and_published(phone, crew, film.id)
     shown_film = await viewer_finds_it(phone, viewer, film.id)
+    assert shown_film.author.display_name and shown_film.stats.likes == 0
     assert shown_film.type_ == m.ContentType.VIDEO
     assert shown_film.duration_s == pytest.approx(1, abs=0.2)
     assert shown_film.play and shown_film.cover_url
     rendition = shown_film.play[0]
+    assert rendition.label and (rendition.width, rendition.height) == (320, 180)
     played = await load_media(client, rendition.url)
     assert played.status_code == 200, played.text
     assert played.headers["content-type"].startswith("video/")
@@ -508,11 +515,33 @@ async def test_a_mini_program_drives_the_whole_day_through_the_generated_client(
         "PageCardOut",
     )
     assert {article.id, film.id} <= {card.id for card in following.items}
+    # Reading and sharing are events the client sends and forgets.
+    for content_id in (article.id, film.id):
+        started = await op("view").asyncio_detailed(
+            content_id, client=viewer, body=m.ViewIn(event=m.ViewEvent.START)
+        )
+        assert answer(started, 202, "AcceptedOut").content_id == content_id
+    shared = await op("share").asyncio_detailed(article.id, client=viewer)
+    assert answer(shared, 202, "AcceptedOut").content_id == article.id
+
+    # Refusals parse too, as problem details a client can switch on.
+    garbage = await op("myInteractions").asyncio_detailed(client=viewer, ids=["不是编号"])
+    problem = answer(garbage, 422, "ProblemDetails")
+    assert (problem.code, problem.status) == ("ids.invalid", 422)
+    nobody = answer(
+        await op("me").asyncio_detailed(client=phone.wx_request()), 401, "ProblemDetails"
+    )
+    assert nobody.code == "auth.required"
+    not_theirs = await op("editContentPut").asyncio_detailed(
+        article.id, client=viewer, body=m.ContentUpdate(title="别人的文章")
+    )
+    assert answer(not_theirs, 404, "ProblemDetails").code == "content.not_found"
     await viewer_reads_their_lists(phone, spec, viewer, crew.creator.id, article.id, film.id)
 
     # Everything went through wx.request's methods; the edits were PUTs, never a PATCH.
     assert phone.sent and {s.split()[0] for s in phone.sent} <= WX_METHODS, phone.sent
-    assert sum(s.startswith("PUT /api/v1/contents/") for s in phone.sent) == 2
+    edits = [s for s in phone.sent if s.startswith(("PUT /api/v1/contents/", "PATCH "))]
+    assert [e.split()[0] for e in edits] == ["PUT"] * 3  # two edits, and the refused one
 
 
 async def test_completing_an_upload_needs_no_body_and_takes_null_as_none(
