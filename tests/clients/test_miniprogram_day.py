@@ -120,13 +120,15 @@ def undocumented(parsed: Any, where: str = "") -> list[str]:
     return extra
 
 
-def answer(response: Any, status: int, model: str) -> Any:
+def answer(response: Any, status: int, model: str, many: bool = False) -> Any:
     """The parsed body of a generated call's response: the status and model the document
-    promises for it, every field declared."""
+    promises for it (a list of them: ``many``), every field declared."""
     assert response.status_code == status, (response.status_code, response.content)
     models = importlib.import_module(f"{CLIENT_PACKAGE}.models")
     expected = getattr(models, model)
-    assert isinstance(response.parsed, expected), (model, response.parsed, response.content)
+    parsed = response.parsed if many else [response.parsed]
+    assert isinstance(parsed, list) and parsed, (model, response.content)
+    assert all(isinstance(p, expected) for p in parsed), (model, parsed, response.content)
     assert undocumented(response.parsed) == [], (model, undocumented(response.parsed))
     return response.parsed
 
@@ -191,7 +193,7 @@ async def ready_media(phone: MiniProgram, me: Any, media_id: str) -> Any:
         return media if media.status in (m.MediaStatus.READY, m.MediaStatus.FAILED) else None
 
     media = await eventually(settled, within=WAIT_S, interval=0.25)
-    assert media.status == m.MediaStatus.READY, media.error  # type: ignore[attr-defined]
+    assert media.status == m.MediaStatus.READY, media.error
     return media
 
 
@@ -240,11 +242,11 @@ async def reviewed_and_published(
             return next((t for t in page.items if t.content_id == content_id), None)
 
         task = await eventually(queued, within=WAIT_S, interval=0.25)
-        assert task.status == m.TaskStatus.OPEN  # type: ignore[attr-defined]
+        assert task.status == m.TaskStatus.OPEN
         if check_task is not None:
             await check_task(task)
         claimed = answer(
-            await op("claimTask").asyncio_detailed(task.id, client=desk),  # type: ignore[attr-defined]
+            await op("claimTask").asyncio_detailed(task.id, client=desk),
             200,
             "TaskOut",
         )
@@ -257,15 +259,17 @@ async def reviewed_and_published(
         assert answer(decided, 200, "TaskOut").status == m.TaskStatus.APPROVED
 
 
-async def viewer_finds_it(phone: MiniProgram, viewer: Any, content_id: str) -> Any:
-    """The published content on the viewer's feed, and its detail."""
+async def viewer_finds_it(phone: MiniProgram, viewer: Any, content_id: str) -> tuple[Any, Any]:
+    """The published content's card on the viewer's feed, and its detail; both keep their
+    ETag while nothing changes."""
     m = phone.models
-    page = answer(
-        await op("getFeed").asyncio_detailed(client=viewer, tab=m.Tab.LATEST, limit=50),
-        200,
-        "PageCardOut",
+    feed = await op("getFeed").asyncio_detailed(client=viewer, tab=m.Tab.LATEST, limit=50)
+    page = answer(feed, 200, "PageCardOut")
+    [card] = [card for card in page.items if card.id == content_id]
+    unchanged = await op("getFeed").asyncio_detailed(
+        client=viewer, tab=m.Tab.LATEST, limit=50, if_none_match=feed.headers["etag"]
     )
-    assert content_id in [card.id for card in page.items]
+    assert (unchanged.status_code, unchanged.parsed) == (304, None)
     got = await op("getContent").asyncio_detailed(content_id, client=viewer)
     detail = answer(got, 200, "ContentOut")
     assert detail.status == m.ContentStatus.PUBLISHED and detail.published_at is not None
@@ -275,10 +279,10 @@ async def viewer_finds_it(phone: MiniProgram, viewer: Any, content_id: str) -> A
         content_id, client=viewer, if_none_match=got.headers["etag"]
     )
     assert (again.status_code, again.content, again.parsed) == (304, b"", None)
-    return detail
+    return card, detail
 
 
-# -- PROFILE STEPS: each runs once its route is in the document (until then it does nothing) -----
+# -- PROFILE AND CARD STEPS: each runs once its route or field is in the document ----------------
 
 
 def route(spec: dict[str, Any], method: str, path: str) -> Any:
@@ -302,16 +306,23 @@ async def viewer_sets_a_profile(
     phone: MiniProgram, spec: dict[str, Any], viewer: Any, user: Any, avatar: bytes
 ) -> None:
     """WeChat's nickname and avatar pickers: the avatar (a temporary file) is uploaded as an
-    image by form, then `PUT /me` sets both."""
+    image by form and, once ready, `PUT /me` sets both; the avatar's URL loads."""
     update = route(spec, "PUT", "/me")
     if update is None:
         return
     avatar_id = await uploaded_by_form(phone, viewer, avatar, "image/jpeg", "tmp.jpg")
+    await ready_media(phone, viewer, avatar_id)
     body = body_model(update, {"display_name": "爱看科普的小林", "avatar_media_id": avatar_id})
-    changed = await update.asyncio_detailed(client=viewer, body=body)
-    assert changed.status_code == 200, changed.content
+    changed = answer(await update.asyncio_detailed(client=viewer, body=body), 200, "UserOut")
     me = answer(await op("me").asyncio_detailed(client=viewer), 200, "UserOut")
-    assert (me.id, me.display_name) == (user.id, "爱看科普的小林")
+    assert (
+        (me.id, me.display_name)
+        == (user.id, "爱看科普的小林")
+        == (changed.id, changed.display_name)
+    )
+    shown = await load_media(phone.client, me.avatar_url)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
+    assert gps_latitude_bytes() not in shown.content
 
 
 async def creator_binds_wechat(phone: MiniProgram, spec: dict[str, Any], me: Any) -> None:
@@ -320,49 +331,67 @@ async def creator_binds_wechat(phone: MiniProgram, spec: dict[str, Any], me: Any
     bind = route(spec, "POST", "/me/wechat")
     if bind is None:
         return
-    code = secrets.token_hex(6)
-    bound = await bind.asyncio_detailed(client=me, body=body_model(bind, {"code": f"ok-{code}"}))
-    assert bound.status_code in (200, 201, 204), bound.content
+    code = f"ok-{secrets.token_hex(6)}"
+    bound = await bind.asyncio_detailed(client=me, body=body_model(bind, {"code": code}))
+    assert answer(bound, 200, "UserOut").wechat_bound is True
     again = await op("wechatLogin").asyncio_detailed(
-        client=phone.wx_request(), body=phone.models.WechatLoginIn(code=f"ok-{code}")
+        client=phone.wx_request(), body=phone.models.WechatLoginIn(code=code)
     )
-    me_id = answer(await op("me").asyncio_detailed(client=me), 200, "UserOut").id
-    assert answer(again, 200, "WechatTokenOut").user.id == me_id
+    token = answer(again, 200, "WechatTokenOut")
+    assert token.user.id == bound.parsed.id and token.created is False
 
 
 async def disciplines_listed(phone: MiniProgram, spec: dict[str, Any], me: Any) -> str:
-    """The discipline a creator picks: from `GET /disciplines` once served."""
+    """The discipline a creator picks, from `GET /disciplines`."""
     listing = route(spec, "GET", "/disciplines")
     if listing is None:
         return "medicine"
-    got = await listing.asyncio_detailed(client=me)
-    assert got.status_code == 200 and got.parsed is not None, got.content
-    slugs = [d.slug for d in (got.parsed.items if hasattr(got.parsed, "items") else got.parsed)]
-    assert "medicine" in slugs, slugs
+    offered = answer(await listing.asyncio_detailed(client=me), 200, "TopicOut", many=True)
+    assert "medicine" in [d.slug for d in offered]
     return "medicine"
 
 
 async def viewer_reads_their_lists(
-    phone: MiniProgram, spec: dict[str, Any], viewer: Any, creator_id: str, liked: str, kept: str
+    phone: MiniProgram,
+    spec: dict[str, Any],
+    viewer: Any,
+    creator_id: str,
+    liked: str,
+    kept: str,
 ) -> None:
-    """A creator's page and the viewer's favourites, likes and follows, once served."""
+    """The creator's page (profile and published contents) and the viewer's likes,
+    favourites and follows."""
     page = route(spec, "GET", "/users/{user_id}")
     if page is not None:
-        profile = await page.asyncio_detailed(creator_id, client=viewer)
-        assert profile.status_code == 200, profile.content
-        assert profile.parsed.following is True and profile.parsed.id == creator_id
-    for path, expected in (
-        ("/me/likes", liked),
-        ("/me/favorites", kept),
-        ("/me/following", creator_id),
+        profile = answer(await page.asyncio_detailed(creator_id, client=viewer), 200, "ProfileOut")
+        assert (profile.id, profile.following, profile.followers) == (creator_id, True, 1)
+        assert profile.published == 2
+    published = route(spec, "GET", "/users/{user_id}/contents")
+    if published is not None:
+        shown = answer(
+            await published.asyncio_detailed(creator_id, client=viewer), 200, "PageCardOut"
+        )
+        assert {card.id for card in shown.items} == {liked, kept}
+    for path, model, expected in (
+        ("/me/likes", "PageCardOut", liked),
+        ("/me/favorites", "PageCardOut", kept),
+        ("/me/following", "PageFollowedOut", creator_id),
     ):
         listing = route(spec, "GET", path)
-        if listing is None:
-            continue
-        got = await listing.asyncio_detailed(client=viewer)
-        assert got.status_code == 200 and got.parsed is not None, (path, got.content)
-        assert undocumented(got.parsed) == [], path
-        assert expected in [item.id for item in got.parsed.items], path
+        if listing is not None:
+            got = answer(await listing.asyncio_detailed(client=viewer), 200, model)
+            assert [item.id for item in got.items] == [expected], path
+
+
+async def card_lays_out(phone: MiniProgram, spec: dict[str, Any], card: Any) -> None:
+    """A video card carries what a list lays out with before anything loads: the cover's size,
+    the orientation, a preview to autoplay."""
+    if "orientation" not in spec["components"]["schemas"]["CardOut"]["properties"]:
+        return
+    assert (card.cover_width, card.cover_height) == (320, 180)
+    assert card.orientation == "landscape" and card.duration_s == pytest.approx(1, abs=0.2)
+    preview = await load_media(phone.client, card.preview_url)
+    assert preview.status_code == 200 and preview.headers["content-type"].startswith("video/")
 
 
 # -- the day ------------------------------------------------------------------------------------
@@ -455,7 +484,7 @@ async def test_a_mini_program_drives_the_whole_day_through_the_generated_client(
         assert (await load_media(client, img["src"])).status_code == 200
 
     await reviewed_and_published(phone, crew, article.id, reviewer_sees_the_picture)
-    detail = await viewer_finds_it(phone, viewer, article.id)
+    _, detail = await viewer_finds_it(phone, viewer, article.id)
     assert detail.title == "显微镜下的流感病毒" and detail.author.id == crew.creator.id
     [img] = images_in(detail.body_html)
     assert (img["alt"], img["width"], img["height"]) == ("说明", "1080", "810")
@@ -475,7 +504,8 @@ async def test_a_mini_program_drives_the_whole_day_through_the_generated_client(
         {"summary": "地震来了，先躲避，再撤离。"},
     )
     await reviewed_and_published(phone, crew, film.id)
-    shown_film = await viewer_finds_it(phone, viewer, film.id)
+    film_card, shown_film = await viewer_finds_it(phone, viewer, film.id)
+    await card_lays_out(phone, spec, film_card)
     assert shown_film.author.display_name and shown_film.stats.likes == 0
     assert shown_film.type_ == m.ContentType.VIDEO
     assert shown_film.duration_s == pytest.approx(1, abs=0.2)
