@@ -14,9 +14,10 @@ A creator logs in with a password, a viewer through WeChat (the tests' stub); th
 uploads a photo by form and writes an illustrated article, edits it with PUT and submits it;
 reviewers claim and approve it; the viewer finds it in the feed and its picture loads. The same
 for a short video, whose play rendition streams (ranges included) and whose cover loads. The
-viewer follows, likes and favourites, and reads it all back. The steps of the profile work
-(`PUT /me` with an avatar, a creator's page, my lists, binding WeChat, the disciplines) have
-their places below; each runs once its route is in the document."""
+viewer follows, likes and favourites, and reads it all back. The steps of parts built beside
+this one (`PUT /me` with an avatar, binding WeChat, a creator's page, my lists, the disciplines,
+a video card's layout fields) have their places below: each runs once its route or field is in
+the document, and does nothing before."""
 
 from __future__ import annotations
 
