@@ -1,12 +1,18 @@
 """The test session's real services: PostgreSQL (a fresh database per run, built by the
 migrations), Redis (a queue and key prefix per run), SeaweedFS as the S3 server, a WeChat stub,
-and the app itself with its embedded worker, driven through httpx. Fixtures only: what tests
-import lives in `tests/helpers.py` and `tests/factories.py`."""
+and the app itself with its embedded worker, driven through httpx; the app's OpenAPI document and
+the Python client generated from it, once per run. Fixtures only: what tests import lives in
+`tests/helpers.py` and `tests/factories.py`."""
 
 from __future__ import annotations
 
+import importlib
+import json
 import secrets
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -19,7 +25,15 @@ from api.app import create_app
 from infra.services import Services
 from infra.settings import Settings
 from tests import wechat_stub
-from tests.helpers import REDIS_URL, scratch_database, serving, undeclared_problem
+from tests.helpers import (
+    CLIENT_PACKAGE,
+    REDIS_URL,
+    VENV_BIN,
+    run_tool,
+    scratch_database,
+    serving,
+    undeclared_problem,
+)
 from tests.s3server import S3ServerInfo, run_seaweedfs
 
 RUN = secrets.token_hex(4)
@@ -127,3 +141,39 @@ def _routes_answer_only_declared_problems(answered_problems: list[str]) -> Itera
     assert not undeclared, "a route answered a problem code it does not declare:\n" + "\n".join(
         undeclared
     )
+
+
+@pytest.fixture(scope="session")
+def spec(app: FastAPI, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's OpenAPI document, written to a file as a client team downloads it."""
+    path = tmp_path_factory.mktemp("spec") / "openapi.json"
+    path.write_text(json.dumps(app.openapi()))
+    return path
+
+
+@pytest.fixture(scope="session")
+def python_client(spec: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The package openapi-python-client generates from ``spec`` (once a run: generating takes
+    seconds), imported as `kepu_client`; generating it must not warn."""
+    root = tmp_path_factory.mktemp("python-client")
+    out = run_tool(
+        VENV_BIN / "openapi-python-client",
+        "generate",
+        "--path",
+        spec,
+        "--output-path",
+        root / CLIENT_PACKAGE,
+        "--meta",
+        "none",
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "warning" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
+    sys.path.insert(0, str(root))
+    try:
+        yield importlib.import_module(CLIENT_PACKAGE)
+    finally:
+        sys.path.remove(str(root))
+        for name in [
+            n for n in sys.modules if n == CLIENT_PACKAGE or n.startswith(f"{CLIENT_PACKAGE}.")
+        ]:
+            del sys.modules[name]

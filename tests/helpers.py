@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
+import importlib
 import os
+import re
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
-from typing import TypeVar
+from types import ModuleType
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -30,6 +37,11 @@ REDIS_URL = os.environ.get("KEPU_TEST_REDIS", "redis://127.0.0.1:6379/0")
 T = TypeVar("T")
 # The methods WeChat's wx.request can send (no PATCH); TRACE and CONNECT no API serves.
 WX_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+# The Python client generated from the app's OpenAPI document (the `python_client` fixture).
+CLIENT_PACKAGE = "kepu_client"
+VENV_BIN = Path(sys.executable).parent
+_IMG = re.compile(r"<img ([^>]*)>")
+_ATTR = re.compile(r'([a-z]+)="([^"]*)"')
 
 
 @contextlib.asynccontextmanager
@@ -89,9 +101,30 @@ def serving(app: FastAPI) -> contextlib.AbstractAsyncContextManager[httpx.AsyncC
     return hosted(running(app))
 
 
-def embedded_settings(data_dir: Path) -> Settings:
-    """Settings as a newcomer has them: nothing configured but a data directory."""
-    return Settings(_env_file=None, data_dir=data_dir, worker_idle_timeout_s=5)  # type: ignore[call-arg]
+async def load_media(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """GET a media URL as a phone's `<image>` or `<video>` does: from the API's own storage
+    route (``client`` reaches the app), or from S3 or a CDN over the network."""
+    parts = urlsplit(url)
+    if parts.path.startswith("/api/v1/storage/"):
+        return await client.get(f"{parts.path}?{parts.query}", headers=headers)
+    async with httpx.AsyncClient() as phone:
+        return await phone.get(url, headers=headers)
+
+
+def images_in(body_html: str) -> list[dict[str, str]]:
+    """The attributes of each `<img>` of a served body, as HTML reads them (`&amp;` is `&`)."""
+    return [
+        {name: html.unescape(value) for name, value in _ATTR.findall(tag)}
+        for tag in _IMG.findall(body_html)
+    ]
+
+
+def embedded_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings as a newcomer has them: nothing configured but a data directory (and
+    ``overrides``)."""
+    return Settings(_env_file=None, data_dir=data_dir, worker_idle_timeout_s=5, **overrides)  # type: ignore[call-arg]
 
 
 def free_port() -> int:
@@ -174,3 +207,24 @@ def undeclared_problem(scope: Scope, status: int, code: str) -> str | None:
             "its responses=problems.responses(…)"
         )
     return None
+
+
+def run_tool(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a command-line tool (a client generator, a compiler), capturing what it says."""
+    # The venv first on PATH: openapi-python-client formats what it writes with its ruff.
+    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, cwd=cwd, env=env, check=False
+    )
+
+
+def generated_operation(operation_id: str) -> ModuleType | None:
+    """The generated client's module for an operation id (`getFeed` →
+    `kepu_client.api.<tag>.get_feed`), or None when the document has no such operation."""
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+    root = Path(sys.modules[CLIENT_PACKAGE].__path__[0]) / "api"
+    found = list(root.glob(f"*/{name}.py"))
+    assert len(found) <= 1, found
+    if not found:
+        return None
+    return importlib.import_module(f"{CLIENT_PACKAGE}.api.{found[0].parent.name}.{name}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Body, status
 
 from api import presenters, problems
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
@@ -76,9 +78,11 @@ async def complete_upload(
     user: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
-    body: CompleteIn | None = None,
+    # Optional, but not nullable: a generated client then sends no body when given none
+    # (openapi-python-client JSON-encodes its "unset" marker for a nullable body).
+    body: Annotated[CompleteIn, Body(default_factory=CompleteIn)],
 ) -> CompleteOut:
-    parts = [(p.part_number, p.etag) for p in body.parts] if body and body.parts else None
+    parts = [(p.part_number, p.etag) for p in body.parts] if body.parts else None
     item = await media.complete_upload(
         session, services.storage, services.settings, user, upload_id, parts
     )

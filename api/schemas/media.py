@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.common import Timestamp
 from content.models import MediaKind, MediaStatus, UploadMethod
@@ -55,6 +55,13 @@ class PartIn(BaseModel):
 class CompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     parts: list[PartIn] | None = Field(default=None, max_length=10_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_empty(cls, data: Any) -> Any:
+        # A JSON `null` body means "nothing to add", as no body does; the schema stays an
+        # object so generated clients can leave the body out.
+        return {} if data is None else data
 
 
 class CompleteOut(BaseModel):

@@ -5,8 +5,6 @@ metadata, on S3 and on the local-disk default alike; nobody else gets one before
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,12 +32,17 @@ from infra.media_probe import probe
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.helpers import embedded_settings, eventually, refused, serving
+from tests.helpers import (
+    embedded_settings,
+    eventually,
+    images_in,
+    load_media,
+    refused,
+    serving,
+)
 from tests.media_files import gps_latitude_bytes, jpeg_with_gps, png
 
 CODE = "body.image_invalid"
-_IMG = re.compile(r"<img ([^>]*)>")
-_ATTR = re.compile(r'([a-z]+)="([^"]*)"')
 
 
 @pytest.fixture(scope="module")
@@ -53,23 +56,6 @@ def illustrated(*media_ids: str) -> str:
     return f"## 流感病毒长什么样\n\n电子显微镜下的样子：\n\n{figures}\n\n勤洗手，多通风。"
 
 
-def images_in(body_html: str) -> list[dict[str, str]]:
-    """The attributes of each `<img>` of a served body, as HTML reads them (`&amp;` is `&`)."""
-    return [
-        {name: html.unescape(value) for name, value in _ATTR.findall(tag)}
-        for tag in _IMG.findall(body_html)
-    ]
-
-
-async def load(client: httpx.AsyncClient, url: str) -> httpx.Response:
-    """GET an image URL as the app would: the storage route of this API, or S3 itself."""
-    parts = urlsplit(url)
-    if parts.path.startswith("/api/v1/storage/"):
-        return await client.get(f"{parts.path}?{parts.query}")
-    async with httpx.AsyncClient() as phone:
-        return await phone.get(url)
-
-
 async def assert_shows_the_photo(
     client: httpx.AsyncClient, body_html: str, tmp_path: Path
 ) -> dict[str, str]:
@@ -78,7 +64,7 @@ async def assert_shows_the_photo(
     [img] = images_in(body_html)
     assert img["alt"] == "显微镜下的流感病毒 0"
     assert (img["width"], img["height"]) == ("1080", "810")
-    got = await load(client, img["src"])
+    got = await load_media(client, img["src"])
     assert got.status_code == 200, got.text
     assert got.headers["content-type"] == "image/jpeg"
     assert got.content[:3] == b"\xff\xd8\xff"
@@ -337,7 +323,7 @@ async def test_a_png_is_served_as_a_jpeg_at_its_own_size(
     content_id = await f.publish(client, crew, body=illustrated(media_id))
     [img] = images_in((await f.get(client, None, content_id)).json()["body_html"])
     assert (img["width"], img["height"]) == ("320", "200")  # never enlarged
-    got = await load(client, img["src"])
+    got = await load_media(client, img["src"])
     assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
 
 

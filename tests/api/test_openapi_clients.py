@@ -6,15 +6,10 @@ Python client reads the feed and a content's detail from the running app, ETag a
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import httpx
 import pytest
@@ -23,26 +18,10 @@ from openapi_spec_validator import validate
 
 from infra.services import Services
 from tests import factories as f
+from tests.helpers import CLIENT_PACKAGE, generated_operation, run_tool
 
 CLIENTS = Path(__file__).resolve().parents[2] / "clients"
 NODE_BIN = CLIENTS / "node_modules" / ".bin"
-VENV_BIN = Path(sys.executable).parent
-PACKAGE = "kepu_client"
-
-
-@pytest.fixture(scope="module")
-def spec(app: FastAPI, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("spec") / "openapi.json"
-    path.write_text(json.dumps(app.openapi()))
-    return path
-
-
-def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    # The venv first on PATH: openapi-python-client formats what it writes with its ruff.
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(
-        [str(a) for a in args], capture_output=True, text=True, cwd=cwd, env=env, check=False
-    )
 
 
 def test_the_document_is_valid_openapi(app: FastAPI) -> None:
@@ -61,46 +40,15 @@ def test_a_typescript_client_generates_without_warnings_and_compiles(
     spec: Path, tmp_path: Path
 ) -> None:
     tools = _node_tools()
-    generated = _run(tools / "openapi-typescript", spec, "-o", tmp_path / "kepu.ts")
+    generated = run_tool(tools / "openapi-typescript", spec, "-o", tmp_path / "kepu.ts")
     assert generated.returncode == 0, generated.stdout + generated.stderr
     said = (generated.stdout + generated.stderr).splitlines()
     # Only its banner and the line naming the file written; anything else is a warning.
     assert [line for line in said if line.strip() and not line.startswith(("✨", "🚀"))] == []
     for name in ("usage.ts", "tsconfig.json"):
         shutil.copy(CLIENTS / name, tmp_path / name)
-    compiled = _run(tools / "tsc", "-p", tmp_path / "tsconfig.json")
+    compiled = run_tool(tools / "tsc", "-p", tmp_path / "tsconfig.json")
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
-
-
-@pytest.fixture(scope="module")
-def python_client(spec: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    root = tmp_path_factory.mktemp("python-client")
-    out = _run(
-        VENV_BIN / "openapi-python-client",
-        "generate",
-        "--path",
-        spec,
-        "--output-path",
-        root / PACKAGE,
-        "--meta",
-        "none",
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "warning" not in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
-    sys.path.insert(0, str(root))
-    try:
-        yield importlib.import_module(PACKAGE)
-    finally:
-        sys.path.remove(str(root))
-        for name in [n for n in sys.modules if n == PACKAGE or n.startswith(f"{PACKAGE}.")]:
-            del sys.modules[name]
-
-
-def _operation(name: str) -> Any:
-    """A generated operation module (kepu_client.api.<tag>.<operation id in snake_case>)."""
-    found = [p for p in (Path(sys.modules[PACKAGE].__path__[0]) / "api").glob(f"*/{name}.py")]
-    assert len(found) == 1, name
-    return importlib.import_module(f"{PACKAGE}.api.{found[0].parent.name}.{name}")
 
 
 async def test_the_python_client_reads_the_feed_and_details_of_the_running_app(
@@ -109,8 +57,9 @@ async def test_the_python_client_reads_the_feed_and_details_of_the_running_app(
     crew = await f.crew(services)
     published = await f.publish(client, crew, title="生成的客户端读到的文章")
     draft = (await f.create(client, crew.creator, title="只给作者看的草稿"))["id"]
-    get_feed, get_content = _operation("get_feed"), _operation("get_content")
-    models = importlib.import_module(f"{PACKAGE}.models")
+    get_feed, get_content = generated_operation("getFeed"), generated_operation("getContent")
+    assert get_feed and get_content
+    models = importlib.import_module(f"{CLIENT_PACKAGE}.models")
     # The generated client makes its own httpx client; this one reaches the app in-process.
     transport = {"transport": httpx.ASGITransport(app=app)}
     anonymous = python_client.Client(base_url="http://kepu.test", httpx_args=transport)
