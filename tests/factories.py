@@ -415,7 +415,8 @@ async def send_form(
         }
     url = urlsplit(plan["url"])
     if url.path.startswith("/api/v1/storage/"):
-        return await client.post(f"{url.path}?{url.query}", **kwargs)
+        headers = {**kwargs.pop("headers", {}), **ENGLISH}  # to read the specific message
+        return await client.post(f"{url.path}?{url.query}", headers=headers, **kwargs)
     async with httpx.AsyncClient() as phone:  # the phone talks to storage, not to the API
         return await phone.post(plan["url"], **kwargs)
 

@@ -194,7 +194,10 @@ def undeclared_problem(scope: Scope, status: int, code: str) -> str | None:
             and scope["path"].startswith(p[: len(p) - len(route.path_format)])
         ),
         key=len,
+        default=None,
     )
+    if path is None:  # a copy kept out of the document (the probes at the root)
+        return None
     operation = paths[path].get(method)
     if operation is None:  # HEAD on a GET route
         return None

@@ -205,7 +205,7 @@ async def test_a_discipline_not_on_the_list_is_422_naming_disciplines(
     admin = await f.person(services, "admin")
     new = _new_user(roles=["science_reviewer"], disciplines=["physics", "astrology"])
     body = f.assert_problem(
-        await client.post("/api/v1/admin/users", json=new, headers=admin.auth),
+        await client.post("/api/v1/admin/users", json=new, headers=admin.in_english),
         422,
         "discipline.unknown",
     )

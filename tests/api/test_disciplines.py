@@ -45,7 +45,7 @@ async def test_a_content_with_a_discipline_not_on_the_list_is_422_and_not_writte
 ) -> None:
     creator = await f.person(services, "creator")
     resp = await client.post(
-        "/api/v1/contents", json=f.article(discipline="astrology"), headers=creator.auth
+        "/api/v1/contents", json=f.article(discipline="astrology"), headers=creator.in_english
     )
     body = f.assert_problem(resp, 422, "discipline.unknown")
     assert body["field"] == "discipline"

@@ -25,7 +25,7 @@ def _ident() -> str:
 
 
 async def _bind(client: httpx.AsyncClient, who: f.Person, code: str) -> httpx.Response:
-    return await client.post(f"{ME}/wechat", json={"code": code}, headers=who.auth)
+    return await client.post(f"{ME}/wechat", json={"code": code}, headers=who.in_english)
 
 
 async def _wechat_login(client: httpx.AsyncClient, code: str) -> dict[str, Any]:
@@ -145,7 +145,9 @@ async def test_wechat_not_configured_is_its_own_503_without_retry_after(
     async with serving(create_app(unset)) as client:
         creator = await f.person(services, "creator")
         for resp in (
-            await client.post("/api/v1/auth/wechat", json={"code": f"ok-{_ident()}"}),
+            await client.post(
+                "/api/v1/auth/wechat", json={"code": f"ok-{_ident()}"}, headers=f.ENGLISH
+            ),
             await _bind(client, creator, f"ok-{_ident()}"),
         ):
             body = f.assert_problem(resp, 503, "auth.wechat_not_configured")
