@@ -3,7 +3,7 @@ a job from the raw records; what operators read from them (/admin/stats, CSV exp
 dashboard, and the rankings (科学传播榜单). See docs/stats.md."""
 
 from content.stats.days import MAX_RANGE_DAYS, DayRange, day_range, today
-from content.stats.export import COLUMNS, content_days
+from content.stats.export import COLUMNS, content_day_rows
 from content.stats.mine import MyContentStats, my_stats
 from content.stats.rankings import (
     RankedContent,
@@ -44,7 +44,7 @@ __all__ = [
     "TypeReach",
     "cache",
     "compute",
-    "content_days",
+    "content_day_rows",
     "contents",
     "creators",
     "current",

@@ -37,6 +37,9 @@ class DayRange:
     def days(self) -> int:
         return (self.last - self.first).days + 1
 
+    def each(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range(self.days)]
+
     @classmethod
     def ending(cls, last: date, days: int) -> DayRange:
         return cls(last - timedelta(days=days - 1), last)
