@@ -126,33 +126,31 @@ async def _review(
     session: AsyncSession, days: DayRange
 ) -> tuple[list[StageOutcome], list[DayDecisions], Publishing]:
     t = StatsReviewDay
-    rows = await session.exec(
+    in_range = (col(t.day) >= days.first, col(t.day) <= days.last)
+    outcomes = await session.exec(
         select(  # type: ignore[call-overload]
-               t.day, t.stage, t.action, t.decisions, t.in_stage_s, t.in_stage_max_s,
-               t.since_submit_s, t.since_submit_max_s)
-        .where(col(t.day) >= days.first, col(t.day) <= days.last)
-        .order_by(col(t.day), col(t.stage), col(t.action))
+               col(t.stage), col(t.action), func.sum(t.decisions), func.sum(t.in_stage_s),
+               func.max(t.in_stage_max_s), func.sum(t.since_submit_s),
+               func.max(t.since_submit_max_s))
+        .where(*in_range)
+        .group_by(col(t.stage), col(t.action))
+        .order_by(col(t.stage), col(t.action))
     )  # fmt: skip
-    per_day: dict[tuple[date, Stage], int] = {}
-    outcome: dict[tuple[Stage, Action], list[float]] = {}
-    publishing = Publishing()
-    since_total = 0.0
-    for day, stage, action, n, in_s, in_max, since_s, since_max in rows.all():
-        stage, action = Stage(stage), Action(action)
-        per_day[(day, stage)] = per_day.get((day, stage), 0) + n
-        o = outcome.setdefault((stage, action), [0, 0.0, 0.0])
-        o[0] += n
-        o[1] += in_s
-        o[2] = max(o[2], in_max)
+    stages, publishing = [], Publishing()
+    for stage, action, n, in_s, in_max, since_s, since_max in outcomes.all():
+        n = int(n)
+        stages.append(StageOutcome(Stage(stage), Action(action), n, _mean(in_s, n), in_max))
         if stage == Stage.science and action == Action.approve:
-            publishing.published += n
-            since_total += since_s
-            publishing.max_s = max(publishing.max_s, since_max)
-    if publishing.published:
-        publishing.mean_s = round(since_total / publishing.published, 1)
-    stages = [
-        StageOutcome(s, a, int(n), round(total / n, 1) if n else 0.0, m)
-        for (s, a), (n, total, m) in sorted(outcome.items())
-    ]
-    throughput = [DayDecisions(d, s, n) for (d, s), n in per_day.items()]
+            publishing = Publishing(n, _mean(since_s, n), since_max)
+    per_day = await session.exec(
+        select(col(t.day), col(t.stage), func.sum(t.decisions))
+        .where(*in_range)
+        .group_by(col(t.day), col(t.stage))
+        .order_by(col(t.day), col(t.stage))
+    )
+    throughput = [DayDecisions(d, Stage(s), int(n)) for d, s, n in per_day.all()]
     return stages, throughput, publishing
+
+
+def _mean(total: float, n: int) -> float:
+    return round(total / n, 1) if n else 0.0
