@@ -40,5 +40,6 @@ async def roll_up_recent(services: Services) -> int:
         count = 0
         for day in (today - timedelta(days=1), today):
             count = await roll_up(services, day)
+        await stats.answers.forget(services.redis, services.settings.redis_prefix)
         await rank(services)
     return count

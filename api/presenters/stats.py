@@ -9,7 +9,7 @@ from api.presenters.accounts import _avatar
 from api.presenters.feed import cards, links
 from api.schemas import stats as out
 from content import stats
-from content.models import RankingKind
+from content.models import RankingKind, Stage
 from infra.services import Services
 
 
@@ -50,7 +50,12 @@ def admin_stats(o: stats.Overview) -> out.AdminStatsOut:
                 for s in o.stages
             ],
             per_day=[
-                out.DayDecisionsOut(day=d.day, stage=d.stage, decisions=d.decisions)
+                out.DayDecisionsOut(
+                    day=d.day,
+                    machine=d.by_stage[Stage.machine],
+                    political=d.by_stage[Stage.political],
+                    science=d.by_stage[Stage.science],
+                )
                 for d in o.throughput
             ],
             submit_to_publish=out.PublishingOut(

@@ -38,15 +38,22 @@ Day = Annotated[str | None, Query(max_length=32, description="a date, e.g. 2026-
 async def get_admin_stats(
     user: CurrentUser,
     session: SessionDep,
+    services: ServicesDep,
     from_: Annotated[Day, Query(alias="from")] = None,
     to: Day = None,
-) -> AdminStatsOut:
+) -> Response:
     """Reach, completion and reactions by topic × audience and by content type, review
     throughput and latency, over the days ``from``–``to`` (China time, both included; the last
     30 days by default, at most 366)."""
     accounts.require_role(user, Role.admin)
     days = stats.day_range(from_, to)
-    return presenters.admin_stats(await stats.overview(session, days))
+    redis, settings = services.redis, services.settings
+    body = await stats.answers.kept(redis, settings.redis_prefix, days)
+    if body is None:
+        answer = presenters.admin_stats(await stats.overview(session, days))
+        body = answer.model_dump_json(by_alias=True)
+        await stats.answers.keep(redis, settings.redis_prefix, days, body, settings.stats_rollup_s)
+    return Response(body, media_type="application/json")
 
 
 @router.get(

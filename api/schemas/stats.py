@@ -40,9 +40,12 @@ class StageOutcomeOut(BaseModel):
 
 
 class DayDecisionsOut(BaseModel):
+    """One day's decisions in each stage (days without any are left out)."""
+
     day: date
-    stage: Stage
-    decisions: int
+    machine: int
+    political: int
+    science: int
 
 
 class PublishingOut(BaseModel):
@@ -53,7 +56,7 @@ class PublishingOut(BaseModel):
 
 class ReviewStatsOut(BaseModel):
     stages: list[StageOutcomeOut]
-    per_day: list[DayDecisionsOut] = Field(description="decisions per stage per day")
+    per_day: list[DayDecisionsOut] = Field(description="decisions per stage, day by day")
     submit_to_publish: PublishingOut
 
 

@@ -2,6 +2,7 @@
 a job from the raw records; what operators read from them (/admin/stats, CSV export), a creator's
 dashboard, and the rankings (科学传播榜单). See docs/stats.md."""
 
+from content.stats import answers
 from content.stats.days import MAX_RANGE_DAYS, DayRange, day_range, today
 from content.stats.export import COLUMNS, content_day_rows
 from content.stats.mine import MyContentStats, my_stats
@@ -42,6 +43,7 @@ __all__ = [
     "Segment",
     "StageOutcome",
     "TypeReach",
+    "answers",
     "cache",
     "compute",
     "content_day_rows",

@@ -60,9 +60,10 @@ class StageOutcome:
 
 @dataclass
 class DayDecisions:
+    """The decisions of each stage on one day."""
+
     day: date
-    stage: Stage
-    decisions: int
+    by_stage: dict[Stage, int]
 
 
 @dataclass
@@ -148,8 +149,12 @@ async def _review(
         .group_by(col(t.day), col(t.stage))
         .order_by(col(t.day), col(t.stage))
     )
-    throughput = [DayDecisions(d, Stage(s), int(n)) for d, s, n in per_day.all()]
-    return stages, throughput, publishing
+    throughput: dict[date, DayDecisions] = {}
+    for d, s, n in per_day.all():
+        throughput.setdefault(d, DayDecisions(d, dict.fromkeys(Stage, 0))).by_stage[Stage(s)] = int(
+            n
+        )
+    return stages, list(throughput.values()), publishing
 
 
 def _mean(total: float, n: int) -> float:
