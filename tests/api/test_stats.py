@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from content.models import StatsContentDay
 from infra.services import Services
 from tests import factories as f
+from tests.helpers import eventually
 from workers.feeds import flush_counters
 from workers.stats import roll_up_recent
 
@@ -156,3 +157,21 @@ async def test_a_creator_sees_the_reach_of_their_own_contents_only(
     f.assert_problem(
         await client.get(f"{API}/me/stats", headers=viewer.auth), 403, "auth.missing_role"
     )
+
+
+async def test_the_job_alone_brings_a_like_into_the_rankings_within_a_minute(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """No job is called by hand: the worker's own schedule (default settings) does it."""
+    assert services.settings.stats_rollup_s == 30
+    crew = await f.crew(services)
+    content_id = await f.publish(client, crew)
+    fan = await f.person(services, "viewer")
+    assert (await client.post(f"{API}/contents/{content_id}/like", headers=fan.auth)).is_success
+
+    async def ranked() -> object:
+        resp = await client.get(f"{API}/rankings", params={"period": "week"})
+        found = {i["id"]: i["score"] for i in resp.json()["items"]}
+        return found.get(content_id) == 2.0  # one like × 2
+
+    assert await eventually(ranked, within=60, interval=1.0)
