@@ -1,19 +1,21 @@
-"""The ``kepu`` command: serve, worker, db upgrade, user create, screening import."""
+"""The ``kepu`` command: serve, worker, db upgrade, user create, screening import, feeds
+rebuild, stats export."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import csv
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TextIO
 
 import typer
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import accounts, screening
+from content import accounts, screening, stats
 from content.errors import DomainError
 from content.models import Role
 from content.seed import seed
@@ -274,3 +276,49 @@ def feeds_rebuild() -> None:
 
     count = asyncio.run(_rebuild())
     typer.echo(f"feeds rebuilt: {count} published items")
+
+
+stats_app = typer.Typer(help="Statistics (docs/stats.md).")
+app.add_typer(stats_app, name="stats")
+
+
+@stats_app.command("export")
+def stats_export(
+    from_: Annotated[
+        str | None, typer.Option("--from", help="first day, e.g. 2026-12-01 (30 days ago)")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="last day, included (today)")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="CSV file to write (standard output)")
+    ] = None,
+) -> None:
+    """Write the daily rollups as CSV: one row per day and content with activity, the numbers
+    /admin/stats sums (days in China time; at most 366 at once)."""
+    settings = _settings()
+    try:
+        days = stats.day_range(from_, to)
+    except DomainError as exc:
+        _fail(f"error: {exc.message}", exc)
+
+    async def _export(handle: TextIO) -> int:
+        writer = csv.writer(handle)
+        writer.writerow(stats.COLUMNS)
+        written = 0
+        async with _session(settings) as session:
+            with typer.progressbar(days.each(), label="exporting days", file=sys.stderr) as bar:
+                for day in bar:
+                    rows = await stats.content_day_rows(session, day)
+                    writer.writerows(rows)
+                    written += len(rows)
+        return written
+
+    db.upgrade(settings.resolved_database_url())
+    if out is None:
+        count = asyncio.run(_export(sys.stdout))
+    else:
+        try:
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                count = asyncio.run(_export(handle))
+        except OSError as exc:
+            _fail(f"cannot write {out}: {exc}", exc)
+    typer.secho(f"{count} rows, {days.first} to {days.last}", err=True)

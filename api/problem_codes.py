@@ -212,6 +212,9 @@ CODES: dict[str, Code] = _table(
     ("interaction.rate_limited", 429, "操作过于频繁，请稍后再试", "too many interactions"),
     ("view.invalid_progress", 422, "观看或阅读进度无效", "the progress makes no sense"),
     ("follow.self", 422, "不能关注自己", "you cannot follow yourself"),
+    ("stats.bad_date", 422, "日期格式有误，例如 2026-12-01", "a date that cannot be read"),
+    ("stats.range_reversed", 422, "开始日期不能晚于结束日期", "from is after to"),
+    ("stats.range_too_long", 422, "日期范围过长，最多 366 天", "a range longer than 366 days"),
     ("ids.invalid", 422, "ids 参数无效：需要 1–50 个内容 id", "ids: 1–50 content ids"),
     # --- screening dictionary and rumor library (operators) --------------------------------------
     ("term.length", 422, "词条长度不符合要求", "term length out of bounds"),

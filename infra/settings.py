@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     feed_invalidate_wait_s: float = 1.0
     # Views and shares wait in Redis at most about this long before a job writes them.
     counter_flush_s: int = 5
+    # Statistics (docs/stats.md): today's and yesterday's rollups and the rankings are computed
+    # again this often, in seconds (1–59), so a ranking is at most about this much behind.
+    stats_rollup_s: int = Field(30, ge=1, le=59)
     interactions_per_minute: int = 120  # likes, follows, views… per user
     interactions_per_minute_per_address: int = 600  # … and per client address
     # Adds GET /api/v1/_bench/bare (a constant body) for benchmarks/feed_throughput.py only.

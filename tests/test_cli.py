@@ -4,8 +4,10 @@ that can be typed at a hidden prompt instead of on the command line."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from content import accounts
 from content.errors import Unauthenticated
-from content.models import Role
+from content.models import Content, ContentType, Role, StatsContentDay
 from infra import db
 from infra.settings import get_settings
 
@@ -122,3 +124,52 @@ def test_screening_import_reports_bad_rows_imports_the_rest_and_a_dry_run_writes
     missing.write_text("word,severity\n好,warn\n", encoding="utf-8")
     refused = cli.invoke(app, ["screening", "import", str(missing)])
     assert refused.exit_code == 1 and "missing: term, category" in refused.output
+
+
+def _rolled_up(days: list[str]) -> str:
+    """A creator's content with a rollup row on each of ``days``; returns the content's id."""
+
+    async def write() -> str:
+        engine = db.make_engine(get_settings().resolved_database_url())
+        try:
+            async with db.make_sessionmaker(engine)() as session:
+                owner = await accounts.create_staff_user(
+                    session, username="maker", password=PASSWORD, display_name="maker",
+                    roles=[Role.creator],
+                )  # fmt: skip
+                content = Content(type=ContentType.article, owner_id=owner.id)
+                session.add(content)
+                await session.flush()
+                for i, day in enumerate(days, 1):
+                    session.add(StatsContentDay(
+                        day=date.fromisoformat(day), content_id=content.id, owner_id=owner.id,
+                        type=ContentType.article, views=10 * i, viewers=i, likes=i,
+                    ))  # fmt: skip
+                await session.commit()
+                return content.id
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(write())
+
+
+def test_stats_export_writes_a_row_per_day_and_content_and_refuses_a_reversed_range(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    assert cli.invoke(app, ["db", "upgrade"]).exit_code == 0
+    content_id = _rolled_up(["2026-11-30", "2026-12-01", "2026-12-03"])
+    out = tmp_path / "stats.csv"
+    done = cli.invoke(app, ["stats", "export", "--from", "2026-12-01", "--to", "2026-12-03",
+                            "--out", str(out)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "exporting days" in done.output and "2 rows, 2026-12-01 to 2026-12-03" in done.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["day"], r["content_id"], r["views"], r["likes"]) for r in rows] == [
+        ("2026-12-01", content_id, "20", "2"),
+        ("2026-12-03", content_id, "30", "3"),
+    ]
+    backwards = tmp_path / "backwards.csv"
+    refused = cli.invoke(app, ["stats", "export", "--from", "2026-12-03", "--to", "2026-12-01",
+                               "--out", str(backwards)])  # fmt: skip
+    assert refused.exit_code == 1 and "from must not be after to" in refused.output
+    assert not backwards.exists()

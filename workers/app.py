@@ -142,6 +142,7 @@ def build_worker(
     register_media_jobs(worker, settings)
     register_sweep(worker)
     register_feed_jobs(worker, settings)
+    register_stats_jobs(worker, settings)
     return worker
 
 
@@ -253,3 +254,17 @@ def register_feed_jobs(worker: Worker[Services], settings: Settings) -> None:
     @worker.task(name=jobs.FEED_REBUILD, timeout=3600, max_tries=3)
     async def feed_rebuild() -> int:
         return await feed_jobs.rebuild_feeds(worker.context)
+
+
+def register_stats_jobs(worker: Worker[Services], settings: Settings) -> None:
+    """The rollups of today and yesterday, then the rankings, every few seconds."""
+    from workers import stats as stats_jobs
+
+    @worker.cron(
+        f"*/{settings.stats_rollup_s} * * * * * *",
+        name=jobs.STATS_ROLLUP,
+        timeout=120,
+        silent=True,
+    )
+    async def stats_rollup() -> int:
+        return await stats_jobs.roll_up_recent(worker.context)

@@ -15,9 +15,11 @@ from api.presenters.feed import card_stats, cards, feed_page, topics
 from api.presenters.interactions import accepted_out, follow_out, my_interactions, stats_out
 from api.presenters.media import complete_out, media_out, upload_out
 from api.presenters.review import review_history, tasks
+from api.presenters.stats import admin_stats, my_stats, ranking
 
 __all__ = [
     "accepted_out",
+    "admin_stats",
     "card_stats",
     "cards",
     "complete_out",
@@ -29,8 +31,10 @@ __all__ = [
     "media_out",
     "my_contents",
     "my_interactions",
+    "my_stats",
     "pinned_out",
     "profile_out",
+    "ranking",
     "review_history",
     "rumor_out",
     "rumors_page",

@@ -61,9 +61,17 @@ from api.schemas.review import (
     TaskFilter,
     TaskOut,
 )
+from api.schemas.stats import (
+    AdminStatsOut,
+    MyContentStatsOut,
+    RankedCardOut,
+    RankedCreatorOut,
+    RankingOut,
+)
 
 __all__ = [
     "AcceptedOut",
+    "AdminStatsOut",
     "Author",
     "CardOut",
     "CompleteIn",
@@ -80,6 +88,7 @@ __all__ = [
     "LongText",
     "MediaOut",
     "MyContentOut",
+    "MyContentStatsOut",
     "MyInteraction",
     "MyInteractions",
     "Page",
@@ -88,6 +97,9 @@ __all__ = [
     "PinIn",
     "ProfileIn",
     "ProfileOut",
+    "RankedCardOut",
+    "RankedCreatorOut",
+    "RankingOut",
     "Reference",
     "ReferenceIn",
     "Rendition",

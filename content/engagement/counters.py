@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.engagement import shares, views
+from content.engagement import daily, shares, views
 from content.engagement.reactions import bump
 from content.feeds import FeedKeys
 from content.models import FlushedBatch
@@ -104,8 +104,14 @@ async def apply_batch(
     for content_id, viewed in sorted(found.items()):
         if viewed.content.published_at is None:
             continue  # never published: nothing to count
-        viewed.events = seen.get(content_id, [])
-        deltas = (await views.count(session, viewed)).deltas()
+        tally = views.Tally()
+        # Day by day, earliest first: each day's record gets what that day's events gave.
+        for day, events_of_day in daily.by_day(seen.get(content_id, [])):
+            viewed.events = events_of_day
+            of_day = await views.count(session, viewed)
+            await daily.record(session, content_id, day, of_day)
+            tally.add(of_day)
+        deltas = tally.deltas()
         if new_shares := await shares.add(session, content_id, sharers.get(content_id, ())):
             deltas["shares"] = new_shares
         if deltas:

@@ -1,7 +1,7 @@
 """The small shared kit every domain package uses: cleaning text, dates, Markdown (rendered and
 visible text), the topics and audiences, keyset pagination."""
 
-from content.kit.dates import as_utc
+from content.kit.dates import STATS_TZ, as_utc
 from content.kit.markdown import (
     PARAGRAPH,
     ImageSource,
@@ -29,6 +29,7 @@ from content.kit.text import clean_text, is_blank, remove_ignorables
 __all__ = [
     "AUDIENCES",
     "PARAGRAPH",
+    "STATS_TZ",
     "TOPICS",
     "ImageSource",
     "Mark",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from content.errors import Invalid
+
+# Statistics count days as the mini-program's audience lives them: China Standard Time, which
+# has no daylight saving, so a fixed offset is exact.
+STATS_TZ = timezone(timedelta(hours=8), "CST")
 
 
 def as_utc(value: datetime, field: str, *, code: str = "invalid_date") -> datetime:

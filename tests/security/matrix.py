@@ -59,6 +59,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET",    f"{P}/review/tasks"):                     row("nothing",            "401  403  403  403  200  200  200  403"),
     ("POST",   f"{P}/review/tasks/{{task_id}}/claim"):   row("political_task",     "401  404  404  404  200  404  404  404"),
     ("POST",   f"{P}/review/tasks/{{task_id}}/decision"):row("political_decision", "401  404  404  404  200  404  404  404"),
+    # Rankings are public: everyone reads the same list.
+    ("GET",    f"{P}/rankings"):                         row("nothing",            "200  200  200  200  200  200  200  200"),
+    # A creator's dashboard shows their own contents only; operators read every content's totals.
+    ("GET",    f"{P}/me/stats"):                         row("nothing",            "401  403  200  200  403  403  403  403"),
+    ("GET",    f"{P}/admin/stats"):                      row("nothing",            "401  403  403  403  403  403  403  200"),
     ("GET",    f"{P}/feed"):                             row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/topics"):                           row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/audiences"):                        row("nothing",            "200  200  200  200  200  200  200  200"),
