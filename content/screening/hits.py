@@ -154,6 +154,11 @@ class FieldHits:
     def _to_visible(self, form: int, pos: int) -> int:
         return self._folded.to_source(self._to_norm(form, pos))
 
+    @property
+    def norm(self) -> str:
+        """The field, normalised."""
+        return self._folded.norm
+
     def visible_span(self, start: int, end: int) -> _Span:
         """The span in the text as read of the normalised characters [start, end)."""
         return self._folded.to_source(start), self._folded.to_source(end - 1) + 1

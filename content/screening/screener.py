@@ -11,6 +11,7 @@ from typing import Final
 from content.kit import Visible, visible_plain, visible_text
 from content.models import Severity
 from content.screening.claims import CLAIMS, SCIENCE_MARKERS, ClaimKind
+from content.screening.context import Reading, read_claim
 from content.screening.findings import SEVERITY_RANK, Check, Finding
 from content.screening.fold import (
     HAN_RE,
@@ -208,21 +209,50 @@ class _Findings:
                     self._version)
         )  # fmt: skip
 
+    @property
+    def visible_text(self) -> str:
+        return self._visible.text
+
     def flagged(self, span: _Span, check: Check, refuted: bool, message: str, hint: str,
-                ref: str | None = None) -> None:  # fmt: skip
+                ref: str | None = None, category: str | None = None) -> None:  # fmt: skip
         """A claim or a rumor: a warning, or only the hint where it is being refuted."""
         vis = self.hits.visible_span(*span)
         if refuted:
-            self.add(vis, check, Severity.info, hint, ref=ref)
+            self.add(vis, check, Severity.info, hint, category=category, ref=ref)
         else:
-            self.add(vis, check, Severity.warn, message, ref=ref)
+            self.add(vis, check, Severity.warn, message, category=category, ref=ref)
 
 
 def _report_claims(found: _Findings) -> None:
     for span, kind_of in found.hits.claims():
+        if kind_of.in_context:
+            _report_in_context(found, span, kind_of.name, Severity.warn, _claim_message(kind_of))
+            continue
         hint = _EXCERPT_Q + "是绝对化的健康宣称，这里看起来是在批驳它；请确认上下文写清了事实"
         refuted = found.hits.refuted(span)
-        found.flagged(span, Check.health_claim, refuted, _claim_message(kind_of), hint)
+        found.flagged(
+            span, Check.health_claim, refuted, _claim_message(kind_of), hint, category=kind_of.name
+        )
+
+
+def _report_in_context(
+    found: _Findings, span: _Span, family: str, severity: Severity, message: str,
+    ref: str | None = None,
+) -> None:  # fmt: skip
+    """A claim read in its sentence: nothing where the text advises against it or states a fact,
+    a hint where it reports or refutes it, else a finding of the family's severity."""
+    vis = found.hits.visible_span(*span)
+    reading = read_claim(family, found.visible_text, *vis, found.hits.norm[span[0] : span[1]])
+    if reading is Reading.not_a_claim:
+        return
+    if reading is Reading.reported:
+        hint = (
+            _EXCERPT_Q + "是危害健康的说法，这里看起来是在转述或批驳它，不是在宣扬；"
+            "请确认上下文写清了事实"
+        )
+        found.add(vis, Check.health_claim, Severity.info, hint, category=family, ref=ref)
+        return
+    found.add(vis, Check.health_claim, severity, message, category=family, ref=ref)
 
 
 def _references_missing(version: int | None) -> Finding:
