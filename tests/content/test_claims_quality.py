@@ -32,3 +32,11 @@ def test_the_set_written_before_the_rules_keeps_precision_and_recall_of_at_least
     precision, recall, rows = _scores("claims_labelled.csv")
     assert rows >= 60
     assert precision >= 0.95 and recall >= 0.95, (precision, recall)
+
+
+def test_the_held_out_set_keeps_what_it_was_first_measured_at() -> None:
+    # First run, after the rules were written: precision 0.588, recall 0.370. Phrasings nobody
+    # wrote rules for are what the machine stage misses; this only keeps it from getting worse.
+    precision, recall, rows = _scores("claims_heldout.csv")
+    assert rows >= 30
+    assert precision >= 0.55 and recall >= 0.35, (precision, recall)
