@@ -122,3 +122,23 @@ def test_screening_import_reports_bad_rows_imports_the_rest_and_a_dry_run_writes
     missing.write_text("word,severity\n好,warn\n", encoding="utf-8")
     refused = cli.invoke(app, ["screening", "import", str(missing)])
     assert refused.exit_code == 1 and "missing: term, category" in refused.output
+
+
+def test_screening_import_of_claim_patterns_refuses_bad_patterns_and_imports_the_rest(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "claims.csv"
+    csv_file.write_text(
+        "family,pattern,severity,message\n"
+        "stop_medicine,[不用|不必]…打胰岛素,warn,胰岛素不能随意停用\n"
+        "weight,药,warn,太宽\n"  # matches most texts
+        "weight,[不节食|不运动]…瘦,block,减肥要科学\n"
+        "stop_medicine,[不必|不用]…打 胰岛素,warn,同一个模式\n",  # the same pattern again
+        encoding="utf-8",
+    )
+    done = cli.invoke(app, ["screening", "import", str(csv_file), "--claims"])
+    assert done.exit_code == 0, done.output
+    assert "4 rows: imported 2, 1 duplicates, 1 refused" in done.output
+    assert "line 3: refused: claim.pattern_too_broad" in done.output
+    again = cli.invoke(app, ["screening", "import", str(csv_file), "--claims"])
+    assert "imported 0, 3 duplicates" in again.output

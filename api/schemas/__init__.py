@@ -13,6 +13,8 @@ from api.schemas.accounts import (
     WechatTokenOut,
 )
 from api.schemas.admin import (
+    ClaimPatternIn,
+    ClaimPatternOut,
     DisciplineIn,
     PinIn,
     RumorIn,
@@ -66,6 +68,8 @@ __all__ = [
     "AcceptedOut",
     "Author",
     "CardOut",
+    "ClaimPatternIn",
+    "ClaimPatternOut",
     "CompleteIn",
     "CompleteOut",
     "ContentCreate",

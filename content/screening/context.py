@@ -13,7 +13,7 @@ from typing import Final
 from content.screening.fold import normalize
 from content.screening.rumors import AFFIRMING_RE, REFUTING_CUES
 
-__all__ = ["CONTEXT_FAMILIES", "Reading", "read_claim"]
+__all__ = ["CONTEXT_FAMILIES", "FAMILY_LABELS", "Reading", "read_claim"]
 
 STOP_MEDICINE: Final = "stop_medicine"
 DISEASE_GONE: Final = "disease_gone"
@@ -21,6 +21,8 @@ CURE_RATE: Final = "cure_rate"
 # The families whose claims are read in their sentence; an operator's pattern filed under one of
 # them is read by the same rules.
 CONTEXT_FAMILIES: Final = frozenset({STOP_MEDICINE, DISEASE_GONE, CURE_RATE})
+# How a reviewer reads the families' names in a message.
+FAMILY_LABELS: Final = {STOP_MEDICINE: "停药换药", DISEASE_GONE: "疾病消失", CURE_RATE: "治愈率"}
 
 
 class Reading(Enum):
