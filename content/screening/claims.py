@@ -118,10 +118,11 @@ _GONE = (
     "|彻底好|好了|恢复正常|康复)"
 )
 _REMOVE = "(?:治愈|根治|逆转|消除|消灭|清除|溶解|化掉|饿死|杀死|杀灭|告别|摆脱|赶走|治好)"
-_RATE = (
-    "(?:治愈|痊愈|显效|总有效|临床治愈|好转|康复|治好|有效|成功|改善|转黑|转阴|缓解|见效|恢复|控制"
-    "|消退|逆转|根除)率"
+_RATES = (
+    "治愈 痊愈 显效 总有效 临床治愈 好转 康复 治好 有效 成功 改善 转黑 转阴 缓解 见效 恢复 控制"
+    " 消退 逆转 根除"
 )
+_RATE = f"(?:{'|'.join(_RATES.split())})率"
 _HIGH = "(?:100|[89]\\d|百分之(?:百|一百|[八九]十)|百分百|[八九十]成)"
 
 HEALTH_CLAIMS: Final[tuple[ClaimKind, ...]] = (
@@ -150,14 +151,17 @@ HEALTH_CLAIMS: Final[tuple[ClaimKind, ...]] = (
         f"{_RATE}{_H}{{0,4}}?{_HIGH}|{_HIGH}{_H}{{0,2}}?{_RATE}|治一个好一个",
         "这里宣称了很高的治愈率或有效率，这类数字常被用来做虚假宣传。如有依据，请注明研究出处、样本和"
         "条件，否则请删除",
-        "率 治一个好一个",
+        " ".join(f"{word}率" for word in _RATES.split()) + " 治一个好一个",
         in_context=True,
     ),
 )
 
 CLAIMS: Final[tuple[ClaimKind, ...]] = (*CODE_CLAIMS, *HEALTH_CLAIMS)
 
-_CLAIM_RE: Final = re.compile("|".join(f"(?P<{k.name}>{k.pattern})" for k in CLAIMS))
+# The older families and the health ones are searched apart, each only around its own anchors:
+# the health patterns are the costlier, and their anchors (药, 癌) the more frequent.
+_CODE_RE: Final = re.compile("|".join(f"(?P<{k.name}>{k.pattern})" for k in CODE_CLAIMS))
+_HEALTH_RE: Final = re.compile("|".join(f"(?P<{k.name}>{k.pattern})" for k in HEALTH_CLAIMS))
 _BY_NAME: Final = {k.name: k for k in CLAIMS}
 
 # Denials and distancing just before a claim: the text talks about the claim, it does not make it.
@@ -183,24 +187,41 @@ _REACH: Final = 16
 _REACH_AFTER: Final = 40
 
 
-def find_claims(norm: str, anchors: Iterable[int]) -> list[tuple[int, int, ClaimKind]]:
-    """(start, end, kind) of each absolute claim in normalised text, denied ones left out.
-    `anchors`: where the anchors of `CLAIMS` stand in `norm`."""
+def _windows(anchors: Iterable[int], after: int) -> list[tuple[int, int]]:
     windows: list[tuple[int, int]] = []
     for at in sorted(anchors):
-        lo, hi = max(0, at - _REACH), at + _REACH_AFTER
+        lo, hi = max(0, at - _REACH), at + after
         if windows and lo <= windows[-1][1]:
             windows[-1] = (windows[-1][0], hi)
         else:
             windows.append((lo, hi))
+    return windows
+
+
+def find_claims(
+    norm: str, anchors: Iterable[int], health_anchors: Iterable[int] = ()
+) -> list[tuple[int, int, ClaimKind]]:
+    """(start, end, kind) of each claim in normalised text; claims of the older families denied
+    just before are left out (the health families are read in context by the screener).
+    `anchors`, `health_anchors`: where the anchors of `CODE_CLAIMS`, `HEALTH_CLAIMS` stand."""
     found: list[tuple[int, int, ClaimKind]] = []
-    for lo, hi in windows:
-        for match in _CLAIM_RE.finditer(norm, lo, hi):
-            start = match.start()
-            assert match.lastgroup is not None
-            kind = _BY_NAME[match.lastgroup]
-            denied = _DENIED_RE.search(norm, max(0, start - _DENIAL_WINDOW), start)
-            if denied and not kind.in_context:
-                continue
-            found.append((start, match.end(), kind))
-    return found
+    for pattern, at, after in (
+        (_CODE_RE, anchors, _REACH + 8),  # 8: the longest anchor
+        (_HEALTH_RE, health_anchors, _REACH_AFTER),
+    ):
+        for lo, hi in _windows(at, after):
+            for match in pattern.finditer(norm, lo, hi):
+                start = match.start()
+                assert match.lastgroup is not None
+                kind = _BY_NAME[match.lastgroup]
+                denied = _DENIED_RE.search(norm, max(0, start - _DENIAL_WINDOW), start)
+                if denied and not kind.in_context:
+                    continue
+                found.append((start, match.end(), kind))
+    found.sort(key=lambda claim: (claim[0], claim[1]))
+    # One claim per place: where a health claim and an older one overlap, the first found stays.
+    kept: list[tuple[int, int, ClaimKind]] = []
+    for claim in found:
+        if not any(s < claim[1] and claim[0] < e for s, e, _ in kept):
+            kept.append(claim)
+    return kept

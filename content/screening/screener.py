@@ -26,6 +26,7 @@ from content.screening.hits import (
     ALLOW,
     ANCHOR,
     CLAIM,
+    HEALTH_ANCHOR,
     HOMOPHONE,
     KEYWORD,
     NEGATE,
@@ -361,7 +362,7 @@ def _add_cues(keys: _Keys, allow: Iterable[str]) -> list[str]:
         keys.add(normalize(phrase), ALLOW, index)
     for claim in CLAIMS:
         for word in claim.anchor_words:
-            keys.add(normalize(word), ANCHOR, 0)
+            keys.add(normalize(word), ANCHOR, HEALTH_ANCHOR if claim.in_context else 0)
     for index, marker in enumerate(SCIENCE_MARKERS):
         keys.add(normalize(marker), SCIENCE, index)
     for index, cue in enumerate(REFUTING_CUES):
