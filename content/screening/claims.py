@@ -4,7 +4,7 @@ the science statements that call for references."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -158,10 +158,10 @@ HEALTH_CLAIMS: Final[tuple[ClaimKind, ...]] = (
 
 CLAIMS: Final[tuple[ClaimKind, ...]] = (*CODE_CLAIMS, *HEALTH_CLAIMS)
 
-# The older families and the health ones are searched apart, each only around its own anchors:
-# the health patterns are the costlier, and their anchors (药, 癌) the more frequent.
+# The older families are searched together; each health family apart, only around its own anchors:
+# their patterns are the costlier, and their anchors (药, 癌) the more frequent.
 _CODE_RE: Final = re.compile("|".join(f"(?P<{k.name}>{k.pattern})" for k in CODE_CLAIMS))
-_HEALTH_RE: Final = re.compile("|".join(f"(?P<{k.name}>{k.pattern})" for k in HEALTH_CLAIMS))
+_HEALTH_RES: Final = tuple(re.compile(f"(?P<{k.name}>{k.pattern})") for k in HEALTH_CLAIMS)
 _BY_NAME: Final = {k.name: k for k in CLAIMS}
 
 # Denials and distancing just before a claim: the text talks about the claim, it does not make it.
@@ -199,16 +199,17 @@ def _windows(anchors: Iterable[int], after: int) -> list[tuple[int, int]]:
 
 
 def find_claims(
-    norm: str, anchors: Iterable[int], health_anchors: Iterable[int] = ()
+    norm: str, anchors: Iterable[int], health_anchors: Mapping[int, Iterable[int]] | None = None
 ) -> list[tuple[int, int, ClaimKind]]:
     """(start, end, kind) of each claim in normalised text; claims of the older families denied
     just before are left out (the health families are read in context by the screener).
-    `anchors`, `health_anchors`: where the anchors of `CODE_CLAIMS`, `HEALTH_CLAIMS` stand."""
+    `anchors`: where the anchors of `CODE_CLAIMS` stand; `health_anchors`: by index in
+    `HEALTH_CLAIMS`, where its anchors stand."""
     found: list[tuple[int, int, ClaimKind]] = []
-    for pattern, at, after in (
-        (_CODE_RE, anchors, _REACH + 8),  # 8: the longest anchor
-        (_HEALTH_RE, health_anchors, _REACH_AFTER),
-    ):
+    searches = [(_CODE_RE, anchors, _REACH + 8)]  # 8: the longest anchor
+    for index, at in (health_anchors or {}).items():
+        searches.append((_HEALTH_RES[index], at, _REACH_AFTER))
+    for pattern, at, after in searches:
         for lo, hi in _windows(at, after):
             for match in pattern.finditer(norm, lo, hi):
                 start = match.start()

@@ -25,7 +25,6 @@ __all__ = ["FieldHits", "Tables", "automaton"]
 # What an automaton key stands for; one key can stand for several things at once.
 KINDS: Final = 9
 TERM, HOMOPHONE, ALLOW, KEYWORD, CLAIM, SCIENCE, REFUTE, NEGATE, ANCHOR = range(KINDS)
-HEALTH_ANCHOR: Final = -1  # the index of the health claims' anchors
 
 # Distances in characters of the text as read: keywords further apart are unrelated; a refuting
 # word must be this close to a rumor or a claim, and a plain negation closer.
@@ -57,7 +56,7 @@ class Tables:
     denials: list[re.Pattern[str] | None]  # rumor → a negation before a word of its claim
     truths: list[re.Pattern[str] | None]  # rumor → the words of its truth
     # Operators' claim patterns; the anchors of pattern k are keys (ANCHOR, k + 1), those of the
-    # built-in claims (ANCHOR, 0), of the health claims (ANCHOR, HEALTH_ANCHOR).
+    # built-in claims (ANCHOR, 0), of health claim k (ANCHOR, -1 - k).
     patterns: Sequence[CompiledPattern] = ()
 
 
@@ -183,7 +182,10 @@ class FieldHits:
     def claims(self) -> list[tuple[_Span, ClaimKind]]:
         """(span in normalised text, kind) of each absolute claim."""
         anchors = [self._to_norm(form, at) for form, at, i in self._anchors if i == 0]
-        health = [self._to_norm(form, at) for form, at, i in self._anchors if i == HEALTH_ANCHOR]
+        health: dict[int, list[int]] = {}
+        for form, at, i in self._anchors:
+            if i < 0:
+                health.setdefault(-1 - i, []).append(self._to_norm(form, at))
         found = find_claims(self._folded.norm, anchors, health)
         return [((s, e), kind) for s, e, kind in found]
 

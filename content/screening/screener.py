@@ -12,7 +12,7 @@ from typing import Final
 from content.errors import Invalid
 from content.kit import Visible, visible_plain, visible_text
 from content.models import Severity
-from content.screening.claims import CLAIMS, SCIENCE_MARKERS, ClaimKind
+from content.screening.claims import CODE_CLAIMS, HEALTH_CLAIMS, SCIENCE_MARKERS, ClaimKind
 from content.screening.context import FAMILY_LABELS, Reading, read_claim
 from content.screening.findings import SEVERITY_RANK, Check, Finding
 from content.screening.fold import (
@@ -26,7 +26,6 @@ from content.screening.hits import (
     ALLOW,
     ANCHOR,
     CLAIM,
-    HEALTH_ANCHOR,
     HOMOPHONE,
     KEYWORD,
     NEGATE,
@@ -360,9 +359,12 @@ def _add_cues(keys: _Keys, allow: Iterable[str]) -> list[str]:
     negation cues; returns the negation cues, normalised, by index."""
     for index, phrase in enumerate(allow):
         keys.add(normalize(phrase), ALLOW, index)
-    for claim in CLAIMS:
+    for claim in CODE_CLAIMS:
         for word in claim.anchor_words:
-            keys.add(normalize(word), ANCHOR, HEALTH_ANCHOR if claim.in_context else 0)
+            keys.add(normalize(word), ANCHOR, 0)
+    for index, claim in enumerate(HEALTH_CLAIMS):
+        for word in claim.anchor_words:
+            keys.add(normalize(word), ANCHOR, -1 - index)
     for index, marker in enumerate(SCIENCE_MARKERS):
         keys.add(normalize(marker), SCIENCE, index)
     for index, cue in enumerate(REFUTING_CUES):
