@@ -193,18 +193,29 @@ def user_create(
 def screening_import(
     path: Annotated[Path, typer.Argument(help="CSV file; see docs/screening.md for columns")],
     rumors: Annotated[bool, typer.Option("--rumors", help="import rumors, not terms")] = False,
+    claims: Annotated[
+        bool, typer.Option("--claims", help="import claim patterns, not terms")
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="write nothing; show what recent submissions would get"),
     ] = False,
     recent: Annotated[int, typer.Option(help="recent submissions the dry run re-screens")] = 200,
 ) -> None:
-    """Import screening terms (or rumors) from CSV: bad rows and duplicates are reported, the
-    rest imported; every process uses the new list from its next screening on."""
+    """Import screening terms (or rumors, or claim patterns) from CSV: bad rows and duplicates
+    are reported, the rest imported; every process uses the new list from its next screening on."""
+    if rumors and claims:
+        _fail("error: --rumors or --claims, not both", ValueError())
     settings = _settings()
     db.upgrade(settings.resolved_database_url())
-    rows = _read_rows(path, screening.RUMOR_COLUMNS if rumors else screening.TERM_COLUMNS)
-    run = screening.import_rumors if rumors else screening.import_terms
+    columns: tuple[str, ...]
+    if claims:
+        columns, run = screening.CLAIM_COLUMNS, screening.import_claim_patterns
+    elif rumors:
+        columns, run = screening.RUMOR_COLUMNS, screening.import_rumors
+    else:
+        columns, run = screening.TERM_COLUMNS, screening.import_terms
+    rows = _read_rows(path, columns)
 
     async def _import() -> screening.ImportReport:
         async with _session(settings) as session:

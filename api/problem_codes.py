@@ -233,6 +233,25 @@ CODES: dict[str, Code] = _table(
     ("rumor.no_keywords", 422, "至少需要两个有意义的关键词", "at least two keywords"),
     ("rumor.control_character", 422, "内容包含控制字符", "a control character"),
     ("rumor.not_found", 404, "找不到该谣言条目", "no such rumor"),
+    ("claim.family", 422, "宣称类别长度不符合要求", "family length out of bounds"),
+    ("claim.message", 422, "提示语长度不符合要求", "message length out of bounds"),
+    ("claim.severity", 422, "级别只能是 block、warn 或 info", "severity is block, warn or info"),
+    ("claim.control_character", 422, "内容包含控制字符", "a control character"),
+    ("claim.pattern_syntax", 422, "宣称模式的写法有误", "the pattern is malformed"),
+    (
+        "claim.pattern_too_broad",
+        422,
+        "宣称模式太宽泛，至少需要一段两个字以上的固定词语",
+        "the pattern holds no run of two or more characters every match holds",
+    ),
+    (
+        "claim.pattern_too_complex",
+        422,
+        "宣称模式过长或过于复杂",
+        "the pattern is too long or has too many gaps, groups or alternatives",
+    ),
+    ("claim.exists", 409, "已有匹配相同内容的宣称模式", "a pattern that matches the same exists"),
+    ("claim.not_found", 404, "找不到该宣称模式", "no such claim pattern"),
 )
 
 TITLES: dict[int, tuple[str, str]] = {

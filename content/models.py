@@ -335,6 +335,22 @@ class ScreeningVersion(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
+class ClaimPattern(SQLModel, table=True):
+    """A claim pattern an operator added (docs/screening.md, "Operators' claim patterns")."""
+
+    __tablename__ = "claim_pattern"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    family: str = Field(max_length=32)
+    pattern: str = Field(max_length=200)
+    # The pattern as it matches (its words folded like the text): unique, so one pattern is not
+    # entered twice in two spellings.
+    key: str = Field(max_length=400, sa_column_kwargs={"unique": True})
+    severity: Severity = Field(sa_type=_enum(Severity))
+    message: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
 class Rumor(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
     claim: str = Field(max_length=500)

@@ -173,3 +173,23 @@ def test_stats_export_writes_a_row_per_day_and_content_and_refuses_a_reversed_ra
                                "--out", str(backwards)])  # fmt: skip
     assert refused.exit_code == 1 and "from must not be after to" in refused.output
     assert not backwards.exists()
+
+
+def test_screening_import_of_claim_patterns_refuses_bad_patterns_and_imports_the_rest(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "claims.csv"
+    csv_file.write_text(
+        "family,pattern,severity,message\n"
+        "stop_medicine,[不用|不必]…打胰岛素,warn,胰岛素不能随意停用\n"
+        "weight,药,warn,太宽\n"  # matches most texts
+        "weight,[不节食|不运动]…瘦,block,减肥要科学\n"
+        "stop_medicine,[不必|不用]…打 胰岛素,warn,同一个模式\n",  # the same pattern again
+        encoding="utf-8",
+    )
+    done = cli.invoke(app, ["screening", "import", str(csv_file), "--claims"])
+    assert done.exit_code == 0, done.output
+    assert "4 rows: imported 2, 1 duplicates, 1 refused" in done.output
+    assert "line 3: refused: claim.pattern_too_broad" in done.output
+    again = cli.invoke(app, ["screening", "import", str(csv_file), "--claims"])
+    assert "imported 0, 3 duplicates" in again.output

@@ -3,6 +3,8 @@ names exported here."""
 
 from api.presenters.accounts import followed_out, me_out, profile_out, user_out
 from api.presenters.admin import (
+    claim_pattern_out,
+    claim_patterns_page,
     pinned_out,
     rumor_out,
     rumors_page,
@@ -22,6 +24,8 @@ __all__ = [
     "admin_stats",
     "card_stats",
     "cards",
+    "claim_pattern_out",
+    "claim_patterns_page",
     "complete_out",
     "content_detail",
     "feed_page",

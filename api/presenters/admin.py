@@ -4,7 +4,7 @@ the rumor library."""
 from __future__ import annotations
 
 from api import schemas
-from content.models import Content, Rumor, ScreeningTerm
+from content.models import ClaimPattern, Content, Rumor, ScreeningTerm
 
 
 def status_out(content: Content) -> schemas.StatusOut:
@@ -48,3 +48,20 @@ def rumor_out(r: Rumor) -> schemas.RumorOut:
 
 def rumors_page(rows: list[Rumor], next_cursor: str | None) -> schemas.Page[schemas.RumorOut]:
     return schemas.Page(items=[rumor_out(r) for r in rows], next_cursor=next_cursor)
+
+
+def claim_pattern_out(c: ClaimPattern) -> schemas.ClaimPatternOut:
+    return schemas.ClaimPatternOut(
+        id=c.id,
+        family=c.family,
+        pattern=c.pattern,
+        severity=c.severity.value,
+        message=c.message,
+        created_at=c.created_at,
+    )
+
+
+def claim_patterns_page(
+    rows: list[ClaimPattern], next_cursor: str | None
+) -> schemas.Page[schemas.ClaimPatternOut]:
+    return schemas.Page(items=[claim_pattern_out(c) for c in rows], next_cursor=next_cursor)

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, status
 from api import presenters, problems
 from api.deps import CurrentUser, Cursor, Limit, SessionDep
 from api.schemas import (
+    ClaimPatternIn,
+    ClaimPatternOut,
     DisciplineIn,
     Page,
     PinIn,
@@ -174,6 +176,61 @@ async def add_term(body: TermIn, _admin: Admin, session: SessionDep) -> TermOut:
 )
 async def delete_term(term_id: str, _admin: Admin, session: SessionDep) -> None:
     await screening.delete_term(session, term_id)
+
+
+@router.get(
+    "/screening/claims",
+    response_model=Page[ClaimPatternOut],
+    responses=problems.responses(401, 403, 422, codes=["auth.missing_role"]),
+)
+async def list_claim_patterns(
+    _admin: Admin, session: SessionDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[ClaimPatternOut]:
+    rows, next_cursor = await screening.list_claim_patterns(session, cursor, limit)
+    return presenters.claim_patterns_page(rows, next_cursor)
+
+
+@router.post(
+    "/screening/claims",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClaimPatternOut,
+    responses=problems.responses(
+        401,
+        403,
+        409,
+        413,
+        422,
+        codes=[
+            "auth.missing_role",
+            "claim.family",
+            "claim.message",
+            "claim.severity",
+            "claim.control_character",
+            "claim.pattern_syntax",
+            "claim.pattern_too_broad",
+            "claim.pattern_too_complex",
+            "claim.exists",
+        ],
+    ),
+)
+async def add_claim_pattern(
+    body: ClaimPatternIn, _admin: Admin, session: SessionDep
+) -> ClaimPatternOut:
+    row = await screening.add_claim_pattern(
+        session, body.family, body.pattern, body.severity, body.message
+    )
+    return presenters.claim_pattern_out(row)
+
+
+@router.delete(
+    "/screening/claims/{pattern_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems.responses(
+        401, 403, 404, 422, codes=["auth.missing_role", "claim.not_found"]
+    ),
+)
+async def delete_claim_pattern(pattern_id: str, _admin: Admin, session: SessionDep) -> None:
+    await screening.delete_claim_pattern(session, pattern_id)
 
 
 @router.get(

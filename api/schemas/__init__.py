@@ -13,6 +13,8 @@ from api.schemas.accounts import (
     WechatTokenOut,
 )
 from api.schemas.admin import (
+    ClaimPatternIn,
+    ClaimPatternOut,
     DisciplineIn,
     PinIn,
     RumorIn,
@@ -74,6 +76,8 @@ __all__ = [
     "AdminStatsOut",
     "Author",
     "CardOut",
+    "ClaimPatternIn",
+    "ClaimPatternOut",
     "CompleteIn",
     "CompleteOut",
     "ContentCreate",

@@ -67,3 +67,21 @@ class DisciplineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slug: Annotated[str, StringConstraints(max_length=64)]
     name: Annotated[str, StringConstraints(max_length=64)]
+
+
+class ClaimPatternIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    family: Annotated[str, StringConstraints(max_length=64)]
+    # The pattern language: docs/screening.md ("Operators' claim patterns").
+    pattern: Annotated[str, StringConstraints(max_length=200)]
+    severity: Severity = Severity.warn
+    message: Annotated[str, StringConstraints(max_length=1000)]
+
+
+class ClaimPatternOut(BaseModel):
+    id: str
+    family: str
+    pattern: str
+    severity: Severity
+    message: str
+    created_at: Timestamp

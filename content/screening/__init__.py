@@ -1,38 +1,47 @@
-"""Machine review of text: disguised sensitive terms, absolute health claims, known rumors (told
-apart from debunks), science claims without references (docs/screening.md). The modules:
+"""Machine review of text: disguised sensitive terms, absolute health claims and claims that
+endanger health, known rumors (told apart from debunks), science claims without references
+(docs/screening.md). The modules:
 
-- reading: `fold`, `terms`, `claims`, `rumors`, `library` (the default rumors);
+- reading: `fold`, `terms`, `claims`, `context` (a claim in its sentence), `patterns`
+  (operators' claim patterns), `rumors`, `library` (the default rumors);
 - matching: `hits`, `screener`, `findings`;
 - around it: `dictionary` (operators' lists, the cached screener), `imports`, `revisions` (what
   of a revision is screened), `second_opinion` (WeChat's check).
 """
 
-from content.screening.claims import CLAIMS, SCIENCE_MARKERS
+from content.screening.claims import CLAIMS, HEALTH_CLAIMS, SCIENCE_MARKERS
 from content.screening.dictionary import (
+    add_claim_pattern,
     add_rumor,
     add_term,
     bump_version,
     current_screener,
+    delete_claim_pattern,
     delete_rumor,
     delete_term,
     dictionary_version,
+    list_claim_patterns,
     list_rumors,
     list_terms,
+    validate_claim_pattern,
     validate_rumor,
     validate_term,
 )
 from content.screening.findings import SEVERITY_RANK, Check, Finding, blocking
 from content.screening.fold import normalize
 from content.screening.imports import (
+    CLAIM_COLUMNS,
     RUMOR_COLUMNS,
     TERM_COLUMNS,
     ImportReport,
     Verdict,
+    import_claim_patterns,
     import_rumors,
     import_terms,
     read_rows,
 )
 from content.screening.library import DEFAULT_RUMORS
+from content.screening.patterns import ClaimSpec
 from content.screening.revisions import revision_fields, screen_revision
 from content.screening.rumors import RumorSpec, meaning_words, required_groups
 from content.screening.screener import Screener
@@ -41,15 +50,18 @@ from content.screening.terms import DEFAULT_ALLOW, DEFAULT_TERMS, TermSpec
 
 __all__ = [
     "CLAIMS",
+    "CLAIM_COLUMNS",
     "DEFAULT_ALLOW",
     "DEFAULT_RUMORS",
     "DEFAULT_TERMS",
+    "HEALTH_CLAIMS",
     "RUMOR_COLUMNS",
     "SCIENCE_MARKERS",
     "SEVERITY_RANK",
     "TERM_COLUMNS",
     "UNAVAILABLE_MESSAGE",
     "Check",
+    "ClaimSpec",
     "Finding",
     "ImportReport",
     "RumorSpec",
@@ -57,16 +69,20 @@ __all__ = [
     "SecondOpinion",
     "TermSpec",
     "Verdict",
+    "add_claim_pattern",
     "add_rumor",
     "add_term",
     "blocking",
     "bump_version",
     "current_screener",
+    "delete_claim_pattern",
     "delete_rumor",
     "delete_term",
     "dictionary_version",
+    "import_claim_patterns",
     "import_rumors",
     "import_terms",
+    "list_claim_patterns",
     "list_rumors",
     "list_terms",
     "meaning_words",
@@ -75,6 +91,7 @@ __all__ = [
     "required_groups",
     "revision_fields",
     "screen_revision",
+    "validate_claim_pattern",
     "validate_rumor",
     "validate_term",
 ]

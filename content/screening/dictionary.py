@@ -15,8 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Conflict, Invalid, NotFound
 from content.kit import page_by_id
-from content.models import Rumor, ScreeningTerm, ScreeningVersion, Severity
+from content.models import ClaimPattern, Rumor, ScreeningTerm, ScreeningVersion, Severity
 from content.screening.fold import HAN_RE, normalize
+from content.screening.patterns import ClaimSpec, compile_pattern
 from content.screening.rumors import RumorSpec, required_groups
 from content.screening.screener import Screener
 from content.screening.terms import TermSpec
@@ -67,6 +68,10 @@ def rumor_spec(row: Rumor) -> RumorSpec:
     return RumorSpec(row.claim, list(row.keywords), row.truth, row.source, ref=row.id)
 
 
+def claim_spec(row: ClaimPattern) -> ClaimSpec:
+    return ClaimSpec(row.family, row.pattern, row.severity, row.message, ref=row.id)
+
+
 async def current_screener(session: AsyncSession) -> Screener:
     """The screener of the dictionary's current version (one primary-key read). After a change it
     is rebuilt in a worker thread, once however many screenings wait for it."""
@@ -79,7 +84,8 @@ async def current_screener(session: AsyncSession) -> Screener:
         if _cache.screener is None or _cache.key != key:
             terms = [term_spec(t) for t in (await session.exec(select(ScreeningTerm))).all()]
             rumors = [rumor_spec(r) for r in (await session.exec(select(Rumor))).all()]
-            build = partial(Screener, terms, rumors, version=version)
+            claims = [claim_spec(c) for c in (await session.exec(select(ClaimPattern))).all()]
+            build = partial(Screener, terms, rumors, version=version, claims=claims)
             _cache.screener = await anyio.to_thread.run_sync(build)
             _cache.key = key
         return _cache.screener
@@ -263,5 +269,76 @@ async def delete_rumor(session: AsyncSession, rumor_id: str) -> None:
     row = await session.get(Rumor, rumor_id)
     if row is None:
         raise NotFound("no such rumor", code="rumor.not_found")
+    await session.delete(row)
+    await bump_version(session)
+
+
+FAMILY_MAX = 32
+MESSAGE_MAX = 500
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    """A claim pattern that passed validation, with the key it is matched by."""
+
+    spec: ClaimSpec
+    key: str
+
+
+def validate_claim_pattern(family: str, pattern: str, severity: str, message: str) -> ClaimInput:
+    """A claim pattern an operator entered, checked and compiled; raises `Invalid` with a stable
+    code (the pattern's codes: content/screening/patterns.py)."""
+    for name, value in (("family", family), ("pattern", pattern), ("message", message)):
+        _refuse_control_characters(value, name, "claim.control_character")
+    family, pattern, message = family.strip(), pattern.strip(), message.strip()
+    if not family or len(family) > FAMILY_MAX:
+        raise Invalid(f"family: 1–{FAMILY_MAX} characters", field="family", code="claim.family")
+    if not message or len(message) > MESSAGE_MAX:
+        raise Invalid(f"message: 1–{MESSAGE_MAX} characters", field="message", code="claim.message")
+    if severity not in {s.value for s in Severity}:
+        raise Invalid("severity is block, warn or info", field="severity", code="claim.severity")
+    spec = ClaimSpec(family, pattern, Severity(severity), message)
+    return ClaimInput(spec, compile_pattern(spec).key)
+
+
+def _claim_row(entry: ClaimInput) -> ClaimPattern:
+    spec = entry.spec
+    return ClaimPattern(family=spec.family, pattern=spec.pattern, key=entry.key,
+                        severity=spec.severity, message=spec.message)  # fmt: skip
+
+
+async def add_claim_pattern(
+    session: AsyncSession, family: str, pattern: str, severity: str, message: str
+) -> ClaimPattern:
+    entry = validate_claim_pattern(family, pattern, severity, message)
+    exists = Conflict(
+        f"the pattern {entry.spec.pattern!r} matches exactly what a stored pattern matches",
+        code="claim.exists",
+    )
+    if (await session.exec(select(ClaimPattern).where(ClaimPattern.key == entry.key))).first():
+        raise exists
+    row = _claim_row(entry)
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError as exc:  # entered at the same moment by someone else
+        raise exists from exc
+    await bump_version(session)
+    return row
+
+
+async def list_claim_patterns(
+    session: AsyncSession, cursor: str | None, limit: int
+) -> tuple[list[ClaimPattern], str | None]:
+    return await page_by_id(
+        session, select(ClaimPattern), col(ClaimPattern.id), cursor, limit, key=lambda c: c.id
+    )
+
+
+async def delete_claim_pattern(session: AsyncSession, pattern_id: str) -> None:
+    row = await session.get(ClaimPattern, pattern_id)
+    if row is None:
+        raise NotFound("no such claim pattern", code="claim.not_found")
     await session.delete(row)
     await bump_version(session)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Final
@@ -16,6 +16,7 @@ import ahocorasick
 from content.kit import Visible
 from content.screening.claims import ClaimKind, find_claims
 from content.screening.fold import NOT_HAN_RE, Folded, HanMap, byte_to_char, han_norm
+from content.screening.patterns import CompiledPattern
 from content.screening.rumors import AFFIRMING_RE, CONTRADICTING_RE, close_together
 from content.screening.terms import spread_is_evasion
 
@@ -54,6 +55,9 @@ class Tables:
     negations: list[str]  # negation cue id → its normalised form
     denials: list[re.Pattern[str] | None]  # rumor → a negation before a word of its claim
     truths: list[re.Pattern[str] | None]  # rumor → the words of its truth
+    # Operators' claim patterns; the anchors of pattern k are keys (ANCHOR, k + 1), those of the
+    # built-in claims (ANCHOR, 0), of health claim k (ANCHOR, -1 - k).
+    patterns: Sequence[CompiledPattern] = ()
 
 
 def automaton(keys: Mapping[str, list[tuple[int, int]]]) -> ahocorasick.Automaton | None:
@@ -89,6 +93,18 @@ def _hits(automaton: ahocorasick.Automaton | None, norm: str) -> list[tuple[int,
     return [(to_char[s], to_char[e], kind, index) for s, e, kind, index in found]
 
 
+def _windows(positions: list[int], reach: int) -> list[_Span]:
+    """Stretches within `reach` characters of each position, merged where they meet."""
+    windows: list[_Span] = []
+    for at in sorted(positions):
+        lo, hi = max(0, at - reach), at + 2 * reach
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
 class FieldHits:
     """Every key found in one field, and the way from each back to the text as read.
 
@@ -103,7 +119,7 @@ class FieldHits:
         self._folded = folded
         self._han_text = han_norm(folded.norm)
         self._han_map: HanMap | None = None
-        self._anchors: list[tuple[int, int]] = []
+        self._anchors: list[tuple[int, int, int]] = []
         self._cues: list[int] | None = None
         self._negation_at: list[tuple[int, int]] = []
         self.science = False
@@ -131,7 +147,7 @@ class FieldHits:
         self.science = bool(hits[SCIENCE])
         self.refutes = [(f, s) for f, s, _, _ in hits[REFUTE]]
         self._negations = [(f, s, i) for f, s, _, i in hits[NEGATE]]
-        self._anchors = [(f, s) for f, s, _, _ in hits[ANCHOR]]
+        self._anchors = [(f, s, i) for f, s, _, i in hits[ANCHOR]]
 
     def _mixed_windows(self) -> list[_Span]:
         reach = self._tables.mixed_reach
@@ -154,14 +170,43 @@ class FieldHits:
     def _to_visible(self, form: int, pos: int) -> int:
         return self._folded.to_source(self._to_norm(form, pos))
 
+    @property
+    def norm(self) -> str:
+        """The field, normalised."""
+        return self._folded.norm
+
     def visible_span(self, start: int, end: int) -> _Span:
         """The span in the text as read of the normalised characters [start, end)."""
         return self._folded.to_source(start), self._folded.to_source(end - 1) + 1
 
     def claims(self) -> list[tuple[_Span, ClaimKind]]:
         """(span in normalised text, kind) of each absolute claim."""
-        anchors = [self._to_norm(form, at) for form, at in self._anchors]
-        return [((s, e), kind) for s, e, kind in find_claims(self._folded.norm, anchors)]
+        anchors = [self._to_norm(form, at) for form, at, i in self._anchors if i == 0]
+        health: dict[int, list[int]] = {}
+        for form, at, i in self._anchors:
+            if i < 0:
+                health.setdefault(-1 - i, []).append(self._to_norm(form, at))
+        found = find_claims(self._folded.norm, anchors, health)
+        return [((s, e), kind) for s, e, kind in found]
+
+    def patterns(self) -> list[tuple[_Span, int]]:
+        """(span in normalised text, pattern) of each match of an operator's claim pattern,
+        searched for only around the words every match of it holds."""
+        by_pattern: dict[int, list[int]] = {}
+        for form, at, i in self._anchors:
+            if i > 0:
+                by_pattern.setdefault(i - 1, []).append(self._to_norm(form, at))
+        found: list[tuple[_Span, int]] = []
+        norm = self._folded.norm
+        for index, positions in by_pattern.items():
+            pattern = self._tables.patterns[index]
+            seen: set[_Span] = set()
+            for lo, hi in _windows(positions, pattern.reach):
+                for span in pattern.find(norm, lo, hi):
+                    if span not in seen:
+                        seen.add(span)
+                        found.append((span, index))
+        return found
 
     def terms(self) -> list[tuple[list[int], int, bool]]:
         """(positions in the text as read, term, homophone) of each term really there."""

@@ -13,17 +13,21 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content.errors import Invalid
-from content.models import Revision, Rumor, ScreeningTerm, Severity
+from content.models import ClaimPattern, Revision, Rumor, ScreeningTerm, Severity
 from content.screening.dictionary import (
+    ClaimInput,
     TermInput,
     bump_version,
+    claim_spec,
     current_screener,
     rumor_spec,
     term_spec,
+    validate_claim_pattern,
     validate_rumor,
     validate_term,
 )
 from content.screening.findings import Finding
+from content.screening.patterns import ClaimSpec
 from content.screening.revisions import screen_revision
 from content.screening.rumors import RumorSpec
 from content.screening.screener import Screener
@@ -32,6 +36,7 @@ from content.screening.terms import TermSpec
 CHUNK = 500  # rows written per flush; the progress callback is called after each
 TERM_COLUMNS = ("term", "category", "severity")
 RUMOR_COLUMNS = ("claim", "truth", "keywords")
+CLAIM_COLUMNS = ("family", "pattern", "severity", "message")
 _TRUE = {"1", "true", "yes", "y", "是"}
 
 Progress = Callable[[int], None]
@@ -158,10 +163,56 @@ async def import_rumors(
     return await _write(session, report, accepted, dry_run, progress)
 
 
+async def import_claim_patterns(
+    session: AsyncSession,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    dry_run: bool = False,
+    recent: int = 200,
+    progress: Progress | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    existing = {
+        key: pattern
+        for key, pattern in (await session.exec(select(ClaimPattern.key, ClaimPattern.pattern)))
+    }
+    seen: dict[str, int] = {}
+    accepted: list[ClaimInput] = []
+    for line, row in rows:
+        report.rows += 1
+        try:
+            entry = validate_claim_pattern(
+                row.get("family", ""),
+                row.get("pattern", ""),
+                row.get("severity", "").strip(),
+                row.get("message", ""),
+            )
+        except Invalid as exc:
+            report.bad.append((line, f"{exc.code}: {exc.message}"))
+            continue
+        pattern = entry.spec.pattern
+        if entry.key in existing:
+            report.duplicates.append((line, f"{pattern!r}: already stored as "
+                                            f"{existing[entry.key]!r}"))  # fmt: skip
+        elif entry.key in seen:
+            report.duplicates.append((line, f"{pattern!r}: same as line {seen[entry.key]}"))
+        else:
+            seen[entry.key] = line
+            accepted.append(entry)
+    if dry_run:
+        await _impact(session, report, [], [], recent, [e.spec for e in accepted])
+    rows_out = [
+        ClaimPattern(family=e.spec.family, pattern=e.spec.pattern, key=e.key,
+                     severity=e.spec.severity, message=e.spec.message)
+        for e in accepted
+    ]  # fmt: skip
+    return await _write(session, report, rows_out, dry_run, progress)
+
+
 async def _write(
     session: AsyncSession,
     report: ImportReport,
-    rows: Sequence[ScreeningTerm | Rumor],
+    rows: Sequence[ScreeningTerm | Rumor | ClaimPattern],
     dry_run: bool,
     progress: Progress | None,
 ) -> ImportReport:
@@ -194,12 +245,19 @@ async def _impact(
     terms: list[TermSpec],
     rumors: list[RumorSpec],
     recent: int,
+    claims: list[ClaimSpec] | None = None,
 ) -> None:
     """Screen the most recent submissions with the current list and with the new one."""
     before = await current_screener(session)
     all_terms = [term_spec(t) for t in (await session.exec(select(ScreeningTerm))).all()]
     all_rumors = [rumor_spec(r) for r in (await session.exec(select(Rumor))).all()]
-    after = Screener([*all_terms, *terms], [*all_rumors, *rumors], version=before.version)
+    all_claims = [claim_spec(c) for c in (await session.exec(select(ClaimPattern))).all()]
+    after = Screener(
+        [*all_terms, *terms],
+        [*all_rumors, *rumors],
+        version=before.version,
+        claims=[*all_claims, *(claims or [])],
+    )
     revisions = (
         await session.exec(
             select(Revision)

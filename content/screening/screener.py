@@ -3,14 +3,17 @@ I/O; once built, immutable and shared between threads."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from content.errors import Invalid
 from content.kit import Visible, visible_plain, visible_text
 from content.models import Severity
-from content.screening.claims import CLAIMS, SCIENCE_MARKERS, ClaimKind
+from content.screening.claims import CODE_CLAIMS, HEALTH_CLAIMS, SCIENCE_MARKERS, ClaimKind
+from content.screening.context import FAMILY_LABELS, Reading, read_claim
 from content.screening.findings import SEVERITY_RANK, Check, Finding
 from content.screening.fold import (
     HAN_RE,
@@ -33,6 +36,7 @@ from content.screening.hits import (
     Tables,
     automaton,
 )
+from content.screening.patterns import ClaimSpec, CompiledPattern, compile_pattern
 from content.screening.rumors import (
     NEGATION_CUES,
     REFUTING_CUES,
@@ -45,6 +49,8 @@ from content.screening.rumors import (
 from content.screening.terms import DEFAULT_ALLOW, TermSpec
 
 __all__ = ["Screener"]
+
+log = logging.getLogger(__name__)
 
 _PERCENT_RE: Final = re.compile(r"\d\s*[%％‰]")
 _MIN_PINYIN_LETTERS: Final = 6  # shorter pinyin spellings hide inside ordinary Latin words
@@ -82,11 +88,13 @@ class Screener:
         *,
         allow: Iterable[str] = DEFAULT_ALLOW,
         version: int | None = None,
+        claims: Iterable[ClaimSpec] = (),
     ) -> None:
         self.version = version
         keys = _Keys()
         self._terms = _add_terms(keys, terms)
         negations = _add_cues(keys, allow)
+        self._patterns = _add_patterns(keys, claims)
         self._rumors: list[RumorSpec] = list(rumors)
         self._rumor_claims = [normalize(r.claim) for r in self._rumors]
         library = _add_rumors(keys, self._rumors, self._rumor_claims)
@@ -100,6 +108,7 @@ class Screener:
             negations=negations,
             denials=library.denials,
             truths=library.truths,
+            patterns=self._patterns,
         )
 
     def scan(
@@ -143,6 +152,7 @@ class Screener:
         found = _Findings(name, text, visible, hits, self.version)
         self._report_terms(found)
         _report_claims(found)
+        self._report_patterns(found)
         self._report_rumors(found)
         science = _PERCENT_RE.search(visible.text) is not None or hits.science
         return _Field(findings=found.findings, science=science)
@@ -162,6 +172,16 @@ class Screener:
             )
             vis = (positions[0], positions[-1] + 1)
             found.add(vis, Check.dictionary, severity, message, category=spec.category)
+
+    def _report_patterns(self, found: _Findings) -> None:
+        taken = [(f.start, f.end) for f in found.findings if f.check == Check.health_claim]
+        for span, index in found.hits.patterns():
+            spec = self._patterns[index].spec
+            family = FAMILY_LABELS.get(spec.family, spec.family)
+            message = f"{_EXCERPT_Q}是需要核实的健康宣称（{family}）。{spec.message}"
+            _report_in_context(
+                found, span, spec.family, spec.severity, message, ref=spec.ref, taken=taken
+            )
 
     def _report_rumors(self, found: _Findings) -> None:
         for index, span in found.hits.rumors().items():
@@ -208,21 +228,75 @@ class _Findings:
                     self._version)
         )  # fmt: skip
 
+    def source_span(self, vis: _Span) -> _Span:
+        return self._visible.source_span(*vis)
+
+    @property
+    def visible_text(self) -> str:
+        return self._visible.text
+
     def flagged(self, span: _Span, check: Check, refuted: bool, message: str, hint: str,
-                ref: str | None = None) -> None:  # fmt: skip
+                ref: str | None = None, category: str | None = None) -> None:  # fmt: skip
         """A claim or a rumor: a warning, or only the hint where it is being refuted."""
         vis = self.hits.visible_span(*span)
         if refuted:
-            self.add(vis, check, Severity.info, hint, ref=ref)
+            self.add(vis, check, Severity.info, hint, category=category, ref=ref)
         else:
-            self.add(vis, check, Severity.warn, message, ref=ref)
+            self.add(vis, check, Severity.warn, message, category=category, ref=ref)
 
 
 def _report_claims(found: _Findings) -> None:
     for span, kind_of in found.hits.claims():
+        if kind_of.in_context:
+            _report_in_context(found, span, kind_of.name, Severity.warn, _claim_message(kind_of))
+            continue
         hint = _EXCERPT_Q + "是绝对化的健康宣称，这里看起来是在批驳它；请确认上下文写清了事实"
         refuted = found.hits.refuted(span)
-        found.flagged(span, Check.health_claim, refuted, _claim_message(kind_of), hint)
+        found.flagged(
+            span, Check.health_claim, refuted, _claim_message(kind_of), hint, category=kind_of.name
+        )
+
+
+def _report_in_context(
+    found: _Findings, span: _Span, family: str, severity: Severity, message: str,
+    ref: str | None = None, taken: list[_Span] | None = None,
+) -> None:  # fmt: skip
+    """A claim read in its sentence: nothing where the text advises against it or states a fact,
+    a hint where it reports or refutes it, else a finding of the family's severity. `taken`: the
+    source spans of claims already reported, which a pattern's match overlapping one repeats."""
+    vis = found.hits.visible_span(*span)
+    if taken is not None:
+        src = found.source_span(vis)
+        if any(a < src[1] and src[0] < b for a, b in taken):
+            return
+        taken.append(src)
+    reading = read_claim(family, found.visible_text, *vis, found.hits.norm[span[0] : span[1]])
+    if reading is Reading.not_a_claim:
+        return
+    if reading is Reading.reported:
+        hint = (
+            _EXCERPT_Q + "是危害健康的说法，这里看起来是在转述或批驳它，不是在宣扬；"
+            "请确认上下文写清了事实"
+        )
+        found.add(vis, Check.health_claim, Severity.info, hint, category=family, ref=ref)
+        return
+    found.add(vis, Check.health_claim, severity, message, category=family, ref=ref)
+
+
+def _add_patterns(keys: _Keys, claims: Iterable[ClaimSpec]) -> list[CompiledPattern]:
+    """Compile the operators' claim patterns and add the words each is found by. A pattern that
+    no longer compiles (stored under older rules) is left out, and logged."""
+    compiled: list[CompiledPattern] = []
+    for spec in claims:
+        try:
+            pattern = compile_pattern(spec)
+        except Invalid as exc:
+            log.warning("claim pattern %r left out: %s", spec.pattern, exc.message)
+            continue
+        compiled.append(pattern)
+        for anchor in pattern.anchors:
+            keys.add(anchor, ANCHOR, len(compiled))
+    return compiled
 
 
 def _references_missing(version: int | None) -> Finding:
@@ -285,9 +359,12 @@ def _add_cues(keys: _Keys, allow: Iterable[str]) -> list[str]:
     negation cues; returns the negation cues, normalised, by index."""
     for index, phrase in enumerate(allow):
         keys.add(normalize(phrase), ALLOW, index)
-    for claim in CLAIMS:
+    for claim in CODE_CLAIMS:
         for word in claim.anchor_words:
             keys.add(normalize(word), ANCHOR, 0)
+    for index, claim in enumerate(HEALTH_CLAIMS):
+        for word in claim.anchor_words:
+            keys.add(normalize(word), ANCHOR, -1 - index)
     for index, marker in enumerate(SCIENCE_MARKERS):
         keys.add(normalize(marker), SCIENCE, index)
     for index, cue in enumerate(REFUTING_CUES):

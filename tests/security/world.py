@@ -258,6 +258,24 @@ async def new_term(w: World) -> Req:
 
 
 @builder
+async def new_claim_pattern(w: World) -> Req:
+    return Req(
+        json={
+            "family": "test",
+            "pattern": f"矩阵宣称{secrets.token_hex(3)}…[治好|治愈]",
+            "severity": "info",
+            "message": "测试用的宣称模式",
+        }
+    )
+
+
+@builder
+async def claim_pattern(w: World) -> Req:
+    body = (await new_claim_pattern(w)).json
+    return Req({"pattern_id": await _made_by_admin(w, "/api/v1/admin/screening/claims", body)})
+
+
+@builder
 async def new_rumor(w: World) -> Req:
     return Req(
         json={

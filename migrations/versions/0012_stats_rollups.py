@@ -1,6 +1,6 @@
 """statistics rollups and rankings
 
-Revision ID: 0012_stats
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-07 12:08:23.918970
 """
@@ -14,7 +14,7 @@ import infra.dbtypes
 from alembic import op
 
 
-revision: str = "0012_stats"
+revision: str = "0012"
 down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
