@@ -212,6 +212,15 @@ CODES: dict[str, Code] = _table(
     ("interaction.rate_limited", 429, "操作过于频繁，请稍后再试", "too many interactions"),
     ("view.invalid_progress", 422, "观看或阅读进度无效", "the progress makes no sense"),
     ("follow.self", 422, "不能关注自己", "you cannot follow yourself"),
+    # --- reports -----------------------------------------------------------------------------
+    (
+        "report.exists",
+        409,
+        "你已举报过该内容，运营人员正在处理",
+        "you have an open report on this content",
+    ),
+    ("report.not_found", 404, "找不到该举报", "no such report"),
+    ("report.resolved", 409, "该举报已处理", "the report was resolved already"),
     ("ids.invalid", 422, "ids 参数无效：需要 1–50 个内容 id", "ids: 1–50 content ids"),
     # --- screening dictionary and rumor library (operators) --------------------------------------
     ("term.length", 422, "词条长度不符合要求", "term length out of bounds"),

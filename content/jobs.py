@@ -21,6 +21,7 @@ PROCESS_MEDIA = "process_media"
 SYNC_PUBLIC_MEDIA = "sync_public_media"
 FEED_REBUILD = "feed_rebuild"
 FLUSH_COUNTERS = "flush_counters"
+PUSH_NOTIFICATION = "push_notification"
 
 # A running job holds its row as a lease: its worker touches the row every HEARTBEAT_EVERY_S,
 # and a row taken but not touched for STALE_AFTER_S (three beats missed) lost its worker

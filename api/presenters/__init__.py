@@ -14,6 +14,12 @@ from api.presenters.contents import content_detail, my_contents
 from api.presenters.feed import card_stats, cards, feed_page, topics
 from api.presenters.interactions import accepted_out, follow_out, my_interactions, stats_out
 from api.presenters.media import complete_out, media_out, upload_out
+from api.presenters.reports import (
+    notifications_out,
+    report_groups,
+    report_out,
+    resolved_out,
+)
 from api.presenters.review import review_history, tasks
 
 __all__ = [
@@ -29,8 +35,12 @@ __all__ = [
     "media_out",
     "my_contents",
     "my_interactions",
+    "notifications_out",
     "pinned_out",
     "profile_out",
+    "report_groups",
+    "report_out",
+    "resolved_out",
     "review_history",
     "rumor_out",
     "rumors_page",
