@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from api.schemas.common import Timestamp
 from content.models import (
@@ -83,10 +83,27 @@ class NotificationsOut(BaseModel):
     next_cursor: str | None
 
 
+MAX_MARK_IDS = 100
+
+
 class MarkReadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # The caller's notification ids, or "all".
-    ids: list[Id] | Literal["all"] = Field(max_length=100)
+    # The caller's notification ids (up to 100), or "all".
+    ids: list[Id] | Literal["all"]
+
+    @field_validator("ids", mode="before")
+    @classmethod
+    def _ids_or_all(cls, value: object) -> object:
+        # Checked as a whole, so a refusal names `ids` rather than a branch of the union.
+        if value == "all":
+            return value
+        if (
+            isinstance(value, list)
+            and len(value) <= MAX_MARK_IDS
+            and all(isinstance(i, str) and 0 < len(i) <= 64 for i in value)
+        ):
+            return value
+        raise ValueError(f'a list of up to {MAX_MARK_IDS} notification ids, or "all"')
 
 
 class MarkedOut(BaseModel):
