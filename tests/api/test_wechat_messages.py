@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import notifications
 from content.models import Notification, NotificationKind
+from infra import wechat
 from infra.services import Services
 from tests import factories as f
 from tests import wechat_stub
@@ -164,3 +165,21 @@ async def test_a_kind_without_a_template_is_not_pushed(
     await _tell(app, viewer.id, ["之后的一条评论"])
     [only] = await _messages(openid, 1)
     assert only["template_id"] == "tmpl-comment"
+
+
+async def test_processes_missing_the_token_at_once_fetch_it_once(services: Services) -> None:
+    """Many callers (as many processes would) find no token at the same moment: the Redis lock
+    lets one fetch, and the others use what it fetched."""
+    prefix = f"{services.settings.redis_prefix}:lock-{secrets.token_hex(4)}"
+    callers = [wechat.SharedToken(services.redis, prefix) for _ in range(8)]
+    before = wechat_stub.token_fetches()
+    tokens = await asyncio.gather(*(c.get(services.http, services.settings) for c in callers))
+    assert wechat_stub.token_fetches() - before == 1
+    assert len(set(tokens)) == 1
+    # One WeChat refused is fetched again once, whoever noticed.
+    stale = tokens[0]
+    again = await asyncio.gather(
+        *(c.get(services.http, services.settings, stale=stale) for c in callers)
+    )
+    assert wechat_stub.token_fetches() - before == 2
+    assert len(set(again)) == 1 and again[0] != stale
