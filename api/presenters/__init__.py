@@ -15,6 +15,7 @@ from api.presenters.feed import card_stats, cards, feed_page, topics
 from api.presenters.interactions import accepted_out, follow_out, my_interactions, stats_out
 from api.presenters.media import complete_out, media_out, upload_out
 from api.presenters.reports import (
+    marked_out,
     notifications_out,
     report_groups,
     report_out,
@@ -31,6 +32,7 @@ __all__ = [
     "feed_page",
     "follow_out",
     "followed_out",
+    "marked_out",
     "me_out",
     "media_out",
     "my_contents",

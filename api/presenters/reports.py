@@ -78,3 +78,7 @@ def notifications_out(
         unread=unread,
         next_cursor=next_cursor,
     )
+
+
+def marked_out(marked: int, unread: int) -> schemas.MarkedOut:
+    return schemas.MarkedOut(marked=marked, unread=unread)

@@ -35,4 +35,4 @@ async def mark_notifications_read(
 ) -> MarkedOut:
     ids = None if body.ids == "all" else body.ids
     marked = await notifications.mark_read(session, user.id, ids)
-    return MarkedOut(marked=marked, unread=await notifications.unread(session, user.id))
+    return presenters.marked_out(marked, await notifications.unread(session, user.id))

@@ -3,6 +3,7 @@ first, and resolve a content's open reports together; every reporter hears the o
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -205,3 +206,31 @@ async def test_a_takedown_from_a_report_removes_the_content_and_tells_reporters_
     [group] = [g for g in resolved_list if g["content_id"] == content_id]
     assert group["status"] == "taken_down" and group["open"] == 0
     assert group["items"][0]["resolution"] == "takedown"
+
+
+async def test_two_operators_resolving_at_once_close_the_reports_once(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    other_admin = await f.person(services, "admin")
+    content_id = await f.publish(client, crew)
+    viewer = await f.person(services, "viewer")
+    report_id = (await _report(client, viewer, content_id)).json()["id"]
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/v1/admin/reports/{report_id}/resolve",
+                json={"action": action},
+                headers=who.auth,
+            )
+            for who, action in ((crew.admin, "dismiss"), (other_admin, "takedown"))
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    loser = next(a for a in answers if a.status_code == 409)
+    f.assert_problem(loser, 409, "report.resolved")
+    winner = next(a for a in answers if a.status_code == 200).json()
+    [row] = await _rows(services, content_id)
+    assert row.resolution == winner["action"]
+    # The reporter hears once, of the decision that stood.
+    assert len((await _notifications(client, viewer))["items"]) == 1
