@@ -77,18 +77,20 @@ async def groups(
     since = utcnow() - timedelta(minutes=surge.minutes)
     is_open = col(Report.status) == ReportStatus.open
     reasons = {r: _count_where(col(Report.reason) == r).label(f"r_{r.value}") for r in ReportReason}
-    agg = (
-        sa.select(
-            col(Report.content_id).label("content_id"),
-            func.count().label("reports"),
-            _count_where(is_open).label("open"),
-            func.max(col(Report.created_at)).label("latest_at"),
-            _count_where(sa.and_(is_open, col(Report.created_at) >= since)).label("recent"),
-            *reasons.values(),
-        )
-        .group_by(col(Report.content_id))
-        .subquery()
-    )
+    grouped: Any = sa.select(
+        col(Report.content_id).label("content_id"),
+        func.count().label("reports"),
+        _count_where(is_open).label("open"),
+        func.max(col(Report.created_at)).label("latest_at"),
+        _count_where(sa.and_(is_open, col(Report.created_at) >= since)).label("recent"),
+        *reasons.values(),
+    ).group_by(col(Report.content_id))
+    if status is not None:
+        # Only contents with a report in that status are aggregated (through the status index),
+        # not the whole table.
+        having = select(Report.content_id).where(Report.status == status)
+        grouped = grouped.where(col(Report.content_id).in_(having))
+    agg = grouped.subquery()
     surging = sa.case((agg.c.recent >= surge.count, 1), else_=0)
     title_of = sa.func.coalesce(col(Content.live_revision_id), col(Content.working_revision_id))
     query: Any = (
