@@ -215,6 +215,15 @@ CODES: dict[str, Code] = _table(
     ("stats.bad_date", 422, "日期格式有误，例如 2026-12-01", "a date that cannot be read"),
     ("stats.range_reversed", 422, "开始日期不能晚于结束日期", "from is after to"),
     ("stats.range_too_long", 422, "日期范围过长，最多 366 天", "a range longer than 366 days"),
+    # --- reports -----------------------------------------------------------------------------
+    (
+        "report.exists",
+        409,
+        "你已举报过该内容，运营人员正在处理",
+        "you have an open report on this content",
+    ),
+    ("report.not_found", 404, "找不到该举报", "no such report"),
+    ("report.resolved", 409, "该举报已处理", "the report was resolved already"),
     ("ids.invalid", 422, "ids 参数无效：需要 1–50 个内容 id", "ids: 1–50 content ids"),
     # --- screening dictionary and rumor library (operators) --------------------------------------
     ("term.length", 422, "词条长度不符合要求", "term length out of bounds"),

@@ -22,6 +22,7 @@ SYNC_PUBLIC_MEDIA = "sync_public_media"
 FEED_REBUILD = "feed_rebuild"
 FLUSH_COUNTERS = "flush_counters"
 STATS_ROLLUP = "stats_rollup"
+PUSH_NOTIFICATION = "push_notification"
 
 # A running job holds its row as a lease: its worker touches the row every HEARTBEAT_EVERY_S,
 # and a row taken but not touched for STALE_AFTER_S (three beats missed) lost its worker

@@ -591,3 +591,87 @@ class RankingEntry(SQLModel, table=True):
     subject_id: str = Field(max_length=26)  # a content's id or a creator's
     score: float = 0.0
     computed_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class ReportReason(StrEnum):
+    """Why a viewer reports a content."""
+
+    rumor = "rumor"
+    pseudoscience = "pseudoscience"
+    political = "political"
+    other = "other"
+
+
+class ReportStatus(StrEnum):
+    open = "open"
+    resolved = "resolved"
+
+
+class ReportAction(StrEnum):
+    """How an operator closes a content's open reports."""
+
+    dismiss = "dismiss"
+    takedown = "takedown"
+
+
+class Report(SQLModel, table=True):
+    """A viewer's report of published content. One open report per person and content, held by
+    a partial unique index (on SQLite and PostgreSQL alike); once resolved, they may report it
+    again. ``reason`` and ``created_at`` are indexed for statistics by reason over time."""
+
+    __table_args__ = (
+        sa.Index(
+            "uq_report_one_open",
+            "user_id",
+            "content_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+        sa.Index("ix_report_content_status", "content_id", "status"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    content_id: str = Field(foreign_key="content.id", max_length=26)
+    user_id: str = Field(foreign_key="user.id", index=True, max_length=26)
+    reason: ReportReason = Field(index=True, sa_type=_enum(ReportReason, length=16))
+    detail: str = Field(default="", max_length=500)
+    status: ReportStatus = Field(
+        default=ReportStatus.open, index=True, sa_type=_enum(ReportStatus, length=16)
+    )
+    resolution: ReportAction | None = Field(default=None, sa_type=_enum(ReportAction, length=16))
+    note: str | None = Field(default=None, max_length=500)
+    resolved_by: str | None = Field(default=None, foreign_key="user.id", max_length=26)
+    resolved_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(TZ, nullable=False, index=True)
+    )
+
+
+class NotificationKind(StrEnum):
+    """What a notification tells its user about (docs/notifications.md)."""
+
+    review_outcome = "review_outcome"
+    comment = "comment"
+    reply = "reply"
+    report_outcome = "report_outcome"
+    media_failed = "media_failed"
+
+
+class Notification(SQLModel, table=True):
+    """Something a user is told, written in the transaction of what caused it; with WeChat
+    configured, also pushed as a subscribe message by a job (``pushed_at`` marks it sent or
+    settled, so a repeated delivery sends nothing twice)."""
+
+    __table_args__ = (sa.Index("ix_notification_user_created", "user_id", "created_at", "id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    user_id: str = Field(foreign_key="user.id", max_length=26)
+    kind: NotificationKind = Field(sa_type=_enum(NotificationKind))
+    text: str = Field(max_length=500)
+    content_id: str | None = Field(default=None, foreign_key="content.id", max_length=26)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    read_at: datetime | None = _ts(nullable=True)
+    pushed_at: datetime | None = _ts(nullable=True)
+    push_error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

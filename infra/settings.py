@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # Ask WeChat's content-security check (msgSecCheck v2) for a second opinion in screening.
     wechat_seccheck: bool = False
 
+    # Subscribe messages (docs/notifications.md): a template id per notification kind, as JSON
+    # ({"review_outcome": "…", "report_outcome": "…"}); a kind without one is not pushed. Each
+    # template has the fields thing1 (what happened) and time2 (when).
+    wechat_templates: dict[str, str] = Field(default_factory=dict)
+    # The mini-program page a subscribe message opens.
+    wechat_message_page: str = "pages/notifications/index"
+    # A push WeChat could not take is tried again after this, doubling each time (up to an hour).
+    wechat_retry_base_s: float = Field(5.0, gt=0)
+
     claim_lease_seconds: int = 30 * 60
     login_per_minute: int = 10  # password attempts per address and username
     wechat_login_per_minute: int = 60  # per address (many phones share carrier NAT)
@@ -121,6 +130,10 @@ class Settings(BaseSettings):
     stats_rollup_s: int = Field(30, ge=1, le=59)
     interactions_per_minute: int = 120  # likes, follows, views… per user
     interactions_per_minute_per_address: int = 600  # … and per client address
+    # At least this many open reports on one content within this many minutes put it at the
+    # top of the operators' report list (docs/reports.md).
+    report_surge_count: int = Field(5, ge=1)
+    report_surge_minutes: int = Field(30, ge=1)
     # Adds GET /api/v1/_bench/bare (a constant body) for benchmarks/feed_throughput.py only.
     benchmark_routes: bool = False
 

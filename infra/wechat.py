@@ -5,10 +5,12 @@ is configurable so tests talk to a local stub server."""
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx
 
 from infra.settings import Settings
@@ -202,3 +204,128 @@ def _verdict(data: dict[str, Any]) -> SecVerdict:
     return SecVerdict(
         str(result.get("suggest") or "pass"), int(result.get("label") or 100), keywords
     )
+
+
+# --- the access token shared by every process, and subscribe messages -------------------------
+
+# A fetched token is renewed this long before WeChat says it expires.
+_RENEW_EARLY_S = 300
+# How long one process may hold the right to fetch a token, and how long others wait for it.
+_FETCH_LOCK_MS = 10_000
+_WAIT_FOR_FETCH_S = 10.0
+# The user did not subscribe to this template (or used up their one-off subscription).
+NOT_SUBSCRIBED = 43101
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+
+
+class SharedToken:
+    """The mini-program's access token kept in Redis for every API and worker process: WeChat
+    allows a limited number of fetches a day and a new token retires the old one, so it is
+    fetched by one process at a time (a Redis lock), renewed before it expires and when WeChat
+    says it is invalid, and never per message."""
+
+    def __init__(self, redis: Any, prefix: str) -> None:
+        self.redis = redis
+        self.key = f"{prefix}:wechat:access-token"
+        self.lock = f"{prefix}:wechat:access-token:lock"
+
+    async def get(
+        self, http: httpx.AsyncClient, settings: Settings, *, stale: str | None = None
+    ) -> str:
+        """The current token; ``stale`` is one WeChat just refused, so another is needed."""
+        if not settings.wechat_appid or not settings.wechat_secret:
+            raise WechatNotConfigured("WeChat is not configured: set KEPU_WECHAT_APPID and _SECRET")
+        deadline = time.monotonic() + _WAIT_FOR_FETCH_S
+        while True:
+            current = await self._read()
+            if current and current != stale:
+                return current
+            me = secrets.token_hex(8)
+            if await self.redis.set(self.lock, me, nx=True, px=_FETCH_LOCK_MS):
+                try:
+                    current = await self._read()  # fetched by another while we asked the lock
+                    if current and current != stale:
+                        return current
+                    return await self._fetch(http, settings)
+                finally:
+                    await self.redis.eval(_RELEASE, 1, self.lock, me)
+            if time.monotonic() > deadline:
+                raise WechatUnavailable("waited too long for another process to fetch a token")
+            await anyio.sleep(0.05)
+
+    async def _read(self) -> str | None:
+        raw = await self.redis.get(self.key)
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def _fetch(self, http: httpx.AsyncClient, settings: Settings) -> str:
+        try:
+            resp = await http.get(
+                settings.wechat_base_url.rstrip("/") + "/cgi-bin/token",
+                params={
+                    "grant_type": "client_credential",
+                    "appid": settings.wechat_appid,
+                    "secret": settings.wechat_secret,
+                },
+                timeout=settings.wechat_timeout_s,
+            )
+        except httpx.HTTPError as exc:
+            raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
+        data = _answer(resp)
+        token = data.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise WechatUnavailable(
+                data.get("errmsg") or "no access token", int(data.get("errcode") or 0)
+            )
+        ttl = max(60, int(data.get("expires_in") or 7200) - _RENEW_EARLY_S)
+        await self.redis.set(self.key, token, ex=ttl)
+        log.info("fetched a new WeChat access token, kept %d s", ttl)
+        return token
+
+
+class NotSubscribed(WechatError):
+    """The user has not (or no longer) subscribed to this message: nothing to retry."""
+
+
+async def send_subscribe_message(
+    http: httpx.AsyncClient,
+    settings: Settings,
+    token: SharedToken,
+    *,
+    openid: str,
+    template_id: str,
+    data: dict[str, str],
+    page: str,
+) -> None:
+    """``subscribeMessage.send``; `NotSubscribed` for errcode 43101, `WechatUnavailable` for
+    anything worth another try later, `WechatError` for a refusal a retry would not change."""
+    body = {
+        "touser": openid,
+        "template_id": template_id,
+        "page": page,
+        "data": {name: {"value": value} for name, value in data.items()},
+    }
+    stale: str | None = None
+    for attempt in range(2):
+        value = await token.get(http, settings, stale=stale)
+        try:
+            resp = await http.post(
+                settings.wechat_base_url.rstrip("/") + "/cgi-bin/message/subscribe/send",
+                params={"access_token": value},
+                json=body,
+                timeout=settings.wechat_timeout_s,
+            )
+        except httpx.HTTPError as exc:
+            raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
+        answer = _answer(resp)
+        errcode = int(answer.get("errcode") or 0)
+        if errcode in _STALE_TOKEN and attempt == 0:
+            stale = value
+            continue
+        if errcode == NOT_SUBSCRIBED:
+            raise NotSubscribed(answer.get("errmsg") or "user did not subscribe", errcode)
+        if errcode in _BUSY or errcode in _STALE_TOKEN or resp.status_code != 200:
+            raise WechatUnavailable(answer.get("errmsg") or "WeChat is busy", errcode)
+        if errcode:
+            raise WechatError(answer.get("errmsg") or "subscribeMessage.send refused", errcode)
+        return
+    raise WechatUnavailable("WeChat refused a fresh access token")

@@ -114,3 +114,45 @@ async def test_likes_follows_and_views_on_sqlite(
     assert (stats["likes"], stats["views"]) == (1, 1)
     following = await client.get("/api/v1/feed", params={"tab": "following"}, headers=fan.auth)
     assert [c["id"] for c in following.json()["items"]] == [content_id]
+
+
+async def test_reports_and_notifications_on_sqlite(
+    embedded: tuple[httpx.AsyncClient, Services],
+) -> None:
+    """Racing reports of one person leave one open (the partial unique index on SQLite); the
+    grouped list pages by its cursor; a takedown from a report tells the reporter."""
+    client, services = embedded
+    crew = await f.crew(services)
+    viewer = await f.person(services, "viewer")
+    content_id = await f.publish(client, crew)
+    body = {"content_id": content_id, "reason": "rumor"}
+    racing = await asyncio.gather(
+        *(client.post("/api/v1/reports", json=body, headers=viewer.auth) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in racing) == [201, 409, 409, 409]
+    other = await f.publish(client, crew)
+    assert (
+        await client.post(
+            "/api/v1/reports", json={**body, "content_id": other}, headers=viewer.auth
+        )
+    ).status_code == 201
+    first = await client.get(
+        "/api/v1/admin/reports", params={"limit": "1", "status": "open"}, headers=crew.admin.auth
+    )
+    assert first.status_code == 200, first.text
+    second = await client.get(
+        "/api/v1/admin/reports",
+        params={"limit": "1", "status": "open", "cursor": first.json()["next_cursor"]},
+        headers=crew.admin.auth,
+    )
+    ids = [g["content_id"] for g in first.json()["items"] + second.json()["items"]]
+    assert ids == [other, content_id] and second.json()["next_cursor"] is None
+    report_id = first.json()["items"][0]["items"][0]["id"]
+    resolved = await client.post(
+        f"/api/v1/admin/reports/{report_id}/resolve",
+        json={"action": "takedown"},
+        headers=crew.admin.auth,
+    )
+    assert resolved.json()["content_status"] == "taken_down"
+    told = (await client.get("/api/v1/me/notifications", headers=viewer.auth)).json()
+    assert [n["kind"] for n in told["items"]] == ["report_outcome"] and told["unread"] == 1

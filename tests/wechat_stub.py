@@ -5,10 +5,13 @@ jscode2session: codes steer its answers: ``ok-<id>`` → openid ``o-<id>``; ``ok
 open-platform account); ``used`` → 40163;
 ``bad`` → 40029; ``limit`` → 45011; ``busy`` → -1; ``crash`` → HTTP 502; ``slow`` → after 3 s.
 
-cgi-bin/token hands out a new access token each time; msg_sec_check accepts only the newest
-(40001 otherwise). Content steers its verdict: ``RISKY<word>`` → risky, politics (20001), keyword
-``<word>``; ``REVIEW`` → review, fraud (20008); ``CRASH`` → HTTP 502; ``SLOW`` → passes after
-0.15 s; anything else passes.
+cgi-bin/token hands out a new access token each time; msg_sec_check and subscribe/send accept
+only the newest (40001 otherwise; 42001 once `expire_token` retired it). subscribe/send keeps
+what it accepted (`subscribe_messages`) and answers 43101 for an openid starting ``o-nosub``;
+`going_down` makes every endpoint answer HTTP 502 until it ends. msg_sec_check's content
+steers its verdict: ``RISKY<word>`` → risky, politics (20001), keyword ``<word>``;
+``REVIEW`` → review, fraud (20008); ``CRASH`` → HTTP 502; ``SLOW`` → passes after 0.15 s;
+anything else passes.
 """
 
 from __future__ import annotations
@@ -35,6 +38,37 @@ _ERRORS = {
 
 
 _tokens = {"issued": 0}
+_state: dict[str, object] = {"down": False, "expired": None}
+_sent: list[dict[str, object]] = []
+_lock = threading.Lock()
+
+
+def token_fetches() -> int:
+    """How many access tokens the stub has handed out so far."""
+    return _tokens["issued"]
+
+
+def expire_token() -> None:
+    """WeChat expires the current token early: calls with it answer 42001."""
+    _state["expired"] = f"token-{_tokens['issued']}"
+
+
+def subscribe_messages(touser: str) -> list[dict[str, object]]:
+    """The subscribe messages accepted for ``touser``, oldest first."""
+    with _lock:
+        return [m for m in _sent if m["touser"] == touser]
+
+
+@contextlib.contextmanager
+def going_down() -> Iterator[None]:
+    """WeChat is down (HTTP 502 everywhere) while the block runs."""
+    _state["down"] = True
+    try:
+        yield
+    finally:
+        _state["down"] = False
+
+
 _RISKY_RE = re.compile(r"RISKY(\w+)")
 
 
@@ -45,6 +79,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         url = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if _state["down"]:
+            self._send(502, {"errmsg": "bad gateway"})
+            return
+        if url.path == "/cgi-bin/message/subscribe/send":
+            self._subscribe_send(q)
+            return
         if url.path != "/wxa/msg_sec_check":
             self._send(404, {"errcode": 404, "errmsg": "not found"})
             return
@@ -71,9 +111,31 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(200, {"errcode": 0, "result": {"suggest": "pass", "label": 100}})
 
+    def _subscribe_send(self, q: dict[str, str]) -> None:
+        token = q.get("access_token")
+        if token is not None and token == _state["expired"]:
+            self._send(200, {"errcode": 42001, "errmsg": "access_token expired"})
+            return
+        if token != f"token-{_tokens['issued']}":
+            self._send(200, {"errcode": 40001, "errmsg": "invalid credential"})
+            return
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        touser = str(body.get("touser", ""))
+        if not touser or not body.get("template_id") or not isinstance(body.get("data"), dict):
+            self._send(200, {"errcode": 47003, "errmsg": "argument invalid"})
+        elif touser.startswith("o-nosub"):
+            self._send(200, {"errcode": 43101, "errmsg": "user refuse to accept the msg"})
+        else:
+            with _lock:
+                _sent.append(body)
+            self._send(200, {"errcode": 0, "errmsg": "ok"})
+
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if _state["down"]:
+            self._send(502, {"errmsg": "bad gateway"})
+            return
         if url.path == "/cgi-bin/token":
             if q.get("appid") != APPID or q.get("secret") != SECRET:
                 self._send(200, {"errcode": 40125, "errmsg": "invalid appsecret"})

@@ -13,10 +13,10 @@ from anyio import CancelScope
 from sqlmodel.ext.asyncio.session import AsyncSession
 from streaq import StreaqRetry, Worker
 
-from content import drain, jobs, media, review
+from content import drain, jobs, media, notifications, review
 from content.models import Upload
 from content.screening import Finding, SecondOpinion
-from infra import ffmpeg
+from infra import ffmpeg, wechat
 from infra.services import Services
 from infra.settings import Settings
 from infra.storage.base import StorageError
@@ -143,6 +143,7 @@ def build_worker(
     register_sweep(worker)
     register_feed_jobs(worker, settings)
     register_stats_jobs(worker, settings)
+    register_notification_jobs(worker)
     return worker
 
 
@@ -268,3 +269,29 @@ def register_stats_jobs(worker: Worker[Services], settings: Settings) -> None:
     )
     async def stats_rollup() -> int:
         return await stats_jobs.roll_up_recent(worker.context)
+
+
+def register_notification_jobs(worker: Worker[Services]) -> None:
+    """Subscribe messages: WeChat down delays them (retries with a growing delay, kept in the
+    outbox), it never fails what caused them."""
+
+    @worker.task(
+        name=jobs.PUSH_NOTIFICATION,
+        timeout=60,
+        max_tries=notifications.MAX_PUSH_TRIES + 1,  # the policy gives up first
+        ttl=timedelta(days=1),
+    )
+    async def push_notification(notification_id: str) -> str:
+        ctx = worker.context
+        token = wechat.SharedToken(ctx.redis, ctx.settings.redis_prefix)
+
+        async def write(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+            return await _write(ctx, work)
+
+        try:
+            return await notifications.push(
+                write, ctx.http, token, ctx.settings, notification_id,
+                push_notification.context.tries,
+            )  # fmt: skip
+        except notifications.RetryLater as exc:
+            raise StreaqRetry(delay=timedelta(seconds=exc.delay_s)) from exc

@@ -16,6 +16,13 @@ from api.presenters.contents import content_detail, my_contents
 from api.presenters.feed import card_stats, cards, feed_page, topics
 from api.presenters.interactions import accepted_out, follow_out, my_interactions, stats_out
 from api.presenters.media import complete_out, media_out, upload_out
+from api.presenters.reports import (
+    marked_out,
+    notifications_out,
+    report_groups,
+    report_out,
+    resolved_out,
+)
 from api.presenters.review import review_history, tasks
 from api.presenters.stats import admin_stats, my_stats, ranking
 
@@ -31,14 +38,19 @@ __all__ = [
     "feed_page",
     "follow_out",
     "followed_out",
+    "marked_out",
     "me_out",
     "media_out",
     "my_contents",
     "my_interactions",
     "my_stats",
+    "notifications_out",
     "pinned_out",
     "profile_out",
     "ranking",
+    "report_groups",
+    "report_out",
+    "resolved_out",
     "review_history",
     "rumor_out",
     "rumors_page",

@@ -24,7 +24,7 @@ def _feed_keys(services: ServicesDep) -> FeedKeys:
 FeedKeysDep = Annotated[FeedKeys, Depends(_feed_keys)]
 
 
-async def _within_limits(
+async def within_limits(
     user: CurrentUser, address: ClientAddress, services: ServicesDep, keys: FeedKeysDep
 ) -> None:
     """Each write counts against the viewer's and the client address's limits a minute."""
@@ -36,7 +36,7 @@ async def _within_limits(
 
 
 # The limit is declared once, for every write; reading what one did is not limited.
-_writes = APIRouter(tags=["interactions"], dependencies=[Depends(_within_limits)])
+_writes = APIRouter(tags=["interactions"], dependencies=[Depends(within_limits)])
 _reads = APIRouter(tags=["interactions"])
 _WRITE = problems.responses(
     401, 404, 422, 429, codes=["content.not_found", "interaction.rate_limited"]

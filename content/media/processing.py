@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import jobs
+from content import jobs, notifications
 from content.media import images, transcode
 from content.media.failures import (
     GAVE_UP_REASON,
@@ -28,6 +28,7 @@ from content.models import (
     Media,
     MediaKind,
     MediaStatus,
+    NotificationKind,
     Revision,
     RevisionState,
     Stage,
@@ -242,6 +243,16 @@ async def fail(session: AsyncSession, media_id: str, reason: str) -> bool:
     if result.rowcount != 1:
         return False
     await _wake_waiting_reviews(session, media_id)
+    owner_id, kind = (
+        await session.exec(select(Media.owner_id, Media.kind).where(col(Media.id) == media_id))
+    ).one()
+    await notifications.tell(
+        session,
+        owner_id,
+        NotificationKind.media_failed,
+        notifications.texts.media_failed(kind == MediaKind.video, reason),
+        data={"media_id": media_id},
+    )
     return True
 
 

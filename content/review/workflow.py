@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import effects, feeds, jobs
+from content import effects, feeds, jobs, notifications
 from content.errors import Conflict, Forbidden
 from content.models import (
     Action,
@@ -20,6 +20,7 @@ from content.models import (
     ContentAudience,
     ContentStatus,
     ContentTopic,
+    NotificationKind,
     ReviewEvent,
     ReviewTask,
     Revision,
@@ -123,7 +124,34 @@ async def apply(
             created_at=now,
         )
     )
+    await _tell_owner(session, content, revision, action, comment)
     return revision
+
+
+async def _tell_owner(
+    session: AsyncSession, content: Content, revision: Revision, action: Action, comment: str | None
+) -> None:
+    """The creator hears of every decision on their work: one row in this transaction, its
+    WeChat push after the commit (content/notifications)."""
+    texts = notifications.texts
+    if action in (Action.reject, Action.block):
+        text = texts.rejected(revision.title, comment)
+    elif action == Action.request_changes:
+        text = texts.changes_requested(revision.title, comment)
+    elif action == Action.approve and revision.state == RevisionState.published:
+        text = texts.published(revision.title)
+    elif action == Action.takedown:
+        text = texts.taken_down(revision.title, comment)
+    else:
+        return
+    await notifications.tell(
+        session,
+        content.owner_id,
+        NotificationKind.review_outcome,
+        text,
+        content_id=content.id,
+        data={"action": action.value, "revision": revision.number},
+    )
 
 
 async def _carry_out(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import httpx
+from sqlmodel import select
 
+from content.models import Report
 from infra.services import Services
 from tests import factories as f
 
@@ -30,9 +32,13 @@ async def test_every_interaction_write_is_refused_past_the_limit_and_reads_are_n
         ("POST", f"/contents/{content_id}/views", view),
         ("POST", f"/users/{crew.creator.id}/follow", None),
         ("DELETE", f"/users/{crew.creator.id}/follow", None),
+        ("POST", "/reports", {"content_id": content_id, "reason": "rumor"}),
     ]
     for method, path, body in writes:
         resp = await client.request(method, API + path, json=body, headers=fan.auth)
         f.assert_problem(resp, 429, "interaction.rate_limited")
+    async with services.read_sessions() as session:  # the refused report wrote nothing
+        reported = await session.exec(select(Report).where(Report.content_id == content_id))
+        assert reported.all() == []
     mine = await client.get(f"{API}/me/interactions", params={"ids": content_id}, headers=fan.auth)
     assert mine.status_code == 200, mine.text

@@ -175,3 +175,31 @@ async def test_the_job_alone_brings_a_like_into_the_rankings_within_a_minute(
         return found.get(content_id) == 2.0  # one like × 2
 
     assert await eventually(ranked, within=60, interval=1.0)
+
+
+async def test_reports_filed_in_the_range_are_counted_by_reason(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content_id = await f.publish(client, crew)
+    await roll_up_recent(services)
+
+    def by_reason(body: dict[str, Any]) -> dict[str, int]:
+        return {r["reason"]: r["reports"] for r in body["reports_by_reason"]}
+
+    before = by_reason(await _admin_stats(client, crew.admin))
+    for reason in ("rumor", "rumor", "pseudoscience"):
+        who = await f.person(services, "viewer")
+        resp = await client.post(
+            f"{API}/reports",
+            json={"content_id": content_id, "reason": reason},
+            headers=who.auth,
+        )
+        assert resp.status_code == 201, resp.text
+    await roll_up_recent(services)  # a new run drops the answers saved since the last one
+    after = by_reason(await _admin_stats(client, crew.admin))
+    assert after.get("rumor", 0) - before.get("rumor", 0) == 2
+    assert after.get("pseudoscience", 0) - before.get("pseudoscience", 0) == 1
+    assert after.get("political", 0) == before.get("political", 0)
+    long_ago = await _admin_stats(client, crew.admin, **{"from": "2020-01-01", "to": "2020-01-31"})
+    assert long_ago["reports_by_reason"] == []

@@ -82,6 +82,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST",   f"{P}/users/{{user_id}}/follow"):         row("creator_user",       "401  200  422  200  200  200  200  200"),
     ("DELETE", f"{P}/users/{{user_id}}/follow"):         row("creator_user",       "401  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/me/interactions"):                  row("published_ids",      "401  200  200  200  200  200  200  200"),
+    # Reports: anyone signed in reports published content; operators work through them.
+    ("POST",   f"{P}/reports"):                          row("published_report",   "401  201  201  201  201  201  201  201"),
+    ("GET",    f"{P}/admin/reports"):                    row("nothing",            "401  403  403  403  403  403  403  200"),
+    ("POST",   f"{P}/admin/reports/{{report_id}}/resolve"): row("open_report",     "401  403  403  403  403  403  403  200"),
+    ("GET",    f"{P}/me/notifications"):                 row("nothing",            "401  200  200  200  200  200  200  200"),
+    ("POST",   f"{P}/me/notifications/read"):            row("all_read",           "401  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/admin/screening/terms"):            row("nothing",            "401  403  403  403  403  403  403  200"),
     ("POST",   f"{P}/admin/screening/terms"):            row("new_term",           "401  403  403  403  403  403  403  201"),
     ("DELETE", f"{P}/admin/screening/terms/{{term_id}}"):row("term",               "401  403  403  403  403  403  403  204"),

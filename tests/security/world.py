@@ -182,6 +182,26 @@ async def pinned(w: World) -> Req:
 
 
 @builder
+async def published_report(w: World) -> Req:
+    content_id = (await published(w)).params["content_id"]
+    return Req(json={"content_id": content_id, "reason": "rumor", "detail": "矩阵测试举报"})
+
+
+@builder
+async def open_report(w: World) -> Req:
+    """A helper's open report on a published content, to dismiss."""
+    req = await published_report(w)
+    resp = await w.client.post("/api/v1/reports", json=req.json, headers=w.helpers.political.auth)
+    assert resp.status_code == 201, resp.text
+    return Req({"report_id": resp.json()["id"]}, json={"action": "dismiss", "note": "矩阵测试"})
+
+
+@builder
+async def all_read(w: World) -> Req:
+    return Req(json={"ids": "all"})
+
+
+@builder
 async def media(w: World) -> Req:
     return Req({"media_id": await _media(w)})
 
