@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     counter_flush_s: int = 5
     interactions_per_minute: int = 120  # likes, follows, views… per user
     interactions_per_minute_per_address: int = 600  # … and per client address
+    comments_per_minute: int = 10  # comments a user may post in a burst…
+    comments_per_day: int = 300  # … and in a day
     # Adds GET /api/v1/_bench/bare (a constant body) for benchmarks/feed_throughput.py only.
     benchmark_routes: bool = False
 

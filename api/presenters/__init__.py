@@ -10,6 +10,15 @@ from api.presenters.admin import (
     term_out,
     terms_page,
 )
+from api.presenters.comments import (
+    admin_comment,
+    admin_comments,
+    comment_like_out,
+    comment_list,
+    comment_page,
+    page_ids,
+    personal,
+)
 from api.presenters.contents import content_detail, my_contents
 from api.presenters.feed import card_stats, cards, feed_page, topics
 from api.presenters.interactions import accepted_out, follow_out, my_interactions, stats_out
@@ -18,8 +27,13 @@ from api.presenters.review import review_history, tasks
 
 __all__ = [
     "accepted_out",
+    "admin_comment",
+    "admin_comments",
     "card_stats",
     "cards",
+    "comment_like_out",
+    "comment_list",
+    "comment_page",
     "complete_out",
     "content_detail",
     "feed_page",
@@ -29,6 +43,8 @@ __all__ = [
     "media_out",
     "my_contents",
     "my_interactions",
+    "page_ids",
+    "personal",
     "pinned_out",
     "profile_out",
     "review_history",

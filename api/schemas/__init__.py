@@ -22,6 +22,16 @@ from api.schemas.admin import (
     TermIn,
     TermOut,
 )
+from api.schemas.comments import (
+    AdminCommentOut,
+    CommentDecisionIn,
+    CommentIn,
+    CommentLikeOut,
+    CommentOut,
+    CommentPageOut,
+    CommentSettingsIn,
+    CommentSettingsOut,
+)
 from api.schemas.common import LongText, Page, Slug, Timestamp, utc_iso
 from api.schemas.contents import (
     ContentCreate,
@@ -64,8 +74,16 @@ from api.schemas.review import (
 
 __all__ = [
     "AcceptedOut",
+    "AdminCommentOut",
     "Author",
     "CardOut",
+    "CommentDecisionIn",
+    "CommentIn",
+    "CommentLikeOut",
+    "CommentOut",
+    "CommentPageOut",
+    "CommentSettingsIn",
+    "CommentSettingsOut",
     "CompleteIn",
     "CompleteOut",
     "ContentCreate",
