@@ -100,8 +100,7 @@ async def post(
         status=CommentStatus.held if warned else CommentStatus.visible,
         findings=warned,
     )
-    session.add(comment)
-    await session.flush()
+    session.add(comment)  # written by the counter update's autoflush, or the commit
     if comment.status == CommentStatus.visible:
         await _shown(session, content, comment)
     return comment
