@@ -338,3 +338,31 @@ async def test_comment_pages_carry_an_etag_and_a_new_comment_shows_at_once(
     url = f"{_comments(content_id)}/{posted['id']}"
     assert (await client.delete(url, headers=fan.auth)).status_code == 204
     assert posted["id"] not in [c["id"] for c in (await _page(client, content_id))["items"]]
+
+
+async def test_two_operators_deciding_one_held_comment_at_once_count_it_once(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    crew = await f.crew(services)
+    content_id = await f.publish(client, crew)
+    fan = await f.person(services, "viewer")
+    other_admin = await f.person(services, "admin")
+    held = [await f.comment(client, fan, content_id, f.HELD_COMMENT) for _ in range(4)]
+    gate = asyncio.Event()
+
+    async def approve(comment: dict[str, Any], who: f.Person) -> httpx.Response:
+        await gate.wait()
+        url = f"{API}/admin/comments/{comment['id']}/approve"
+        return await client.post(url, headers=who.auth)
+
+    tasks = [
+        asyncio.create_task(approve(c, who)) for c in held for who in (crew.admin, other_admin)
+    ]
+    await asyncio.sleep(0.05)
+    gate.set()
+    answers = await asyncio.gather(*tasks)
+    for first, second in zip(answers[::2], answers[1::2], strict=True):
+        assert sorted((first.status_code, second.status_code)) == [200, 409]
+        loser = first if first.status_code == 409 else second
+        f.assert_problem(loser, 409, "comment.not_held")
+    assert await _stats_comments(client, content_id) == len(held)
