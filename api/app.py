@@ -16,6 +16,7 @@ from api.middleware import BodyLimit, RequestContext, SecurityHeaders
 from api.routers import (
     admin,
     auth,
+    comments,
     contents,
     feed,
     interactions,
@@ -146,6 +147,7 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
         feed,
         contents,
         interactions,
+        comments,
         users,
         auth,
         me,

@@ -1,5 +1,6 @@
-"""This process's cache of feed pages (pre-serialised bytes) and its link to the others: a
-takedown, publish or pin anywhere empties it everywhere before the call that caused it returns."""
+"""This process's cache of feed and comment pages (pre-serialised bytes) and its link to the
+others: a takedown, publish or pin anywhere empties it everywhere before the call that caused it
+returns; a comment shown or gone empties that content's comment pages the same way."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import contextlib
 from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from pydantic import BaseModel
 
 from content import feeds
 from infra.invalidation import Listener, broadcast
@@ -32,11 +35,32 @@ class CachedPage:
     etag: str
 
 
+class CommentPageKey(NamedTuple):
+    """A page of a content's comments (``parent_id`` None) or of one thread's replies."""
+
+    content_id: str
+    parent_id: str | None
+    order: str
+    cursor: str | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class CachedComments:
+    """A shared comment page: its bytes for readers signed out, its model for a signed-in
+    reader's additions (their likes, their held comments)."""
+
+    body: bytes
+    etag: str
+    model: BaseModel
+
+
 @dataclass
 class FeedRuntime:
     services: Services
     keys: feeds.FeedKeys
     cache: NearCache[CachedPage]
+    comments: NearCache[CachedComments]
 
     async def invalidate(self, what: str) -> None:
         self._drop(what)  # this process at once, even if Redis is unreachable
@@ -50,13 +74,23 @@ class FeedRuntime:
     def _drop(self, what: str) -> None:
         if what == feeds.EVERYTHING:
             self.cache.clear()
+            self.comments.clear()
+        elif what.startswith(feeds.comments_entry("")):
+            self.comments.clear(match=lambda key: _content_of(key) == what)
         else:
             self.cache.clear(match=lambda key: _user_of(key) == what)
 
     def _state(self, subscribed: bool) -> None:
         # Messages may have been missed while unsubscribed: start empty either way.
-        self.cache.enabled = subscribed
-        self.cache.clear()
+        for cache in (self.cache, self.comments):
+            cache.enabled = subscribed
+            cache.clear()
+
+
+def _content_of(key: Hashable) -> str | None:
+    if isinstance(key, CommentPageKey):
+        return feeds.comments_entry(key.content_id)
+    return None
 
 
 def _user_of(key: Hashable) -> str | None:
@@ -71,6 +105,7 @@ async def feed_runtime(services: Services) -> AsyncIterator[FeedRuntime]:
     runtime = FeedRuntime(
         services,
         feeds.FeedKeys(settings.redis_prefix),
+        NearCache(settings.feed_cache_entries, settings.feed_cache_ttl_s),
         NearCache(settings.feed_cache_entries, settings.feed_cache_ttl_s),
     )
     listener = Listener(services.redis, runtime.keys.invalidations, runtime._drop, runtime._state)

@@ -27,7 +27,7 @@ from infra.settings import Settings
 
 # Operations that answer with an ETag and honour If-None-Match with a 304, by operation id
 # (ids are pinned by tests/api/openapi_operations.txt, so this set cannot drift silently).
-CONDITIONAL = frozenset({"getFeed", "getContent", "getRankings"})
+CONDITIONAL = frozenset({"getFeed", "getContent", "getRankings", "listComments", "listReplies"})
 # Dependencies that refuse a request without a token: a route that uses one needs the token; a
 # route that only reads it (OptionalUser) takes it when sent and answers without it.
 _REFUSES_WITHOUT_TOKEN = (deps.get_current_user,)

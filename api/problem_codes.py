@@ -225,6 +225,23 @@ CODES: dict[str, Code] = _table(
     ("report.not_found", 404, "找不到该举报", "no such report"),
     ("report.resolved", 409, "该举报已处理", "the report was resolved already"),
     ("ids.invalid", 422, "ids 参数无效：需要 1–50 个内容 id", "ids: 1–50 content ids"),
+    # --- comments ----------------------------------------------------------------------------
+    ("comment.not_found", 404, "找不到该评论", "no such comment"),
+    ("comment.closed", 409, "作者已关闭该内容的评论", "comments are turned off on this content"),
+    (
+        "comment.blocked",
+        422,
+        "评论含有不允许发布的内容，请修改后再发",
+        "screening blocked the comment; see its finding",
+    ),
+    (
+        "comment.forbidden",
+        403,
+        "只有评论者、内容作者或管理员可以删除评论",
+        "only its author, the content's owner or an operator may delete it",
+    ),
+    ("comment.rate_limited", 429, "评论过于频繁，请稍后再试", "too many comments"),
+    ("comment.not_held", 409, "该评论不在待审核状态", "the comment is not waiting for a decision"),
     # --- screening dictionary and rumor library (operators) --------------------------------------
     ("term.length", 422, "词条长度不符合要求", "term length out of bounds"),
     ("term.nothing_to_match", 422, "词条去掉标点和空格后为空", "the term has nothing to match"),

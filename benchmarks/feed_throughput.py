@@ -171,7 +171,10 @@ def free_port() -> int:
         return port
 
 
-def start_server(cat: Catalogue, data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    cat: Catalogue, data_dir: str, extra: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`kepu serve --no-workers` on the catalogue; ``extra`` settings (KEPU_…) on top."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
     env.update(
@@ -185,6 +188,7 @@ def start_server(cat: Catalogue, data_dir: str) -> tuple[subprocess.Popen[bytes]
         KEPU_LOG_LEVEL="WARNING",
         KEPU_BENCHMARK_ROUTES="true",
     )
+    env.update(extra or {})
     kepu = str(Path(sys.executable).parent / "kepu")
     proc = subprocess.Popen(
         [kepu, "serve", "--no-workers", "--port", str(port)],

@@ -22,6 +22,8 @@ class Effects:
     feed_syncs: dict[str, bool] = field(default_factory=dict)
     # users whose cached following pages every process must drop (they followed or unfollowed)
     following_changed: set[str] = field(default_factory=set)
+    # contents whose cached comment pages every process must drop (a comment shown or gone)
+    comments_changed: set[str] = field(default_factory=set)
 
 
 def _declared(session: AsyncSession) -> Effects:
@@ -47,6 +49,11 @@ def sync_feeds(session: AsyncSession, content_id: str, *, invalidate: bool = Tru
 def following_changed(session: AsyncSession, user_id: str) -> None:
     """After the commit, every process drops ``user_id``'s cached following pages."""
     _declared(session).following_changed.add(user_id)
+
+
+def comments_changed(session: AsyncSession, content_id: str) -> None:
+    """After the commit, every process drops ``content_id``'s cached comment pages."""
+    _declared(session).comments_changed.add(content_id)
 
 
 def take(session: AsyncSession) -> Effects:

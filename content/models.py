@@ -203,6 +203,8 @@ class Content(SQLModel, table=True):
     published_at: datetime | None = _ts(nullable=True, index=True)
     pinned_until: datetime | None = _ts(nullable=True)
     removed_reason: str | None = Field(default=None, max_length=500)
+    # Whether viewers may post comments (the owner turns it off and on; what exists stays).
+    comments_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
@@ -439,6 +441,53 @@ class Reaction(SQLModel, table=True):
     user_id: str = Field(foreign_key="user.id", primary_key=True, max_length=26)
     content_id: str = Field(foreign_key="content.id", primary_key=True, index=True, max_length=26)
     kind: ReactionKind = Field(primary_key=True, sa_type=_enum(ReactionKind))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class CommentStatus(StrEnum):
+    """A comment's life: shown, held for an operator (a screening warning; its author alone sees
+    it), deleted by its author, the content's owner or an operator, or removed by an operator's
+    decision on a held one."""
+
+    visible = "visible"
+    held = "held"
+    deleted = "deleted"
+    removed = "removed"
+
+
+class Comment(SQLModel, table=True):
+    """A comment on a content, or a reply. Replies hang one level deep: ``parent_id`` is always a
+    top-level comment; ``reply_to_id`` is the comment answered (a reply to a reply keeps it)."""
+
+    __table_args__ = (
+        sa.Index("ix_comment_thread", "content_id", "parent_id", "status"),
+        sa.Index("ix_comment_status_created", "status", "created_at"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
+    content_id: str = Field(foreign_key="content.id", max_length=26)
+    author_id: str = Field(foreign_key="user.id", index=True, max_length=26)
+    parent_id: str | None = Field(default=None, foreign_key="comment.id", max_length=26)
+    reply_to_id: str | None = Field(default=None, foreign_key="comment.id", max_length=26)
+    body: str = Field(sa_type=sa.Text)
+    status: CommentStatus = Field(default=CommentStatus.visible, sa_type=_enum(CommentStatus))
+    # The screening warnings that held it, for the operator who decides.
+    findings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    likes: int = 0
+    replies_count: int = 0  # visible replies (a top-level comment's)
+    decided_by: str | None = Field(default=None, foreign_key="user.id", max_length=26)
+    decision_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    decided_at: datetime | None = _ts(nullable=True)
+
+
+class CommentLike(SQLModel, table=True):
+    """A like of a comment: one row per person and comment (the key makes it idempotent)."""
+
+    comment_id: str = Field(foreign_key="comment.id", primary_key=True, max_length=26)
+    user_id: str = Field(foreign_key="user.id", primary_key=True, index=True, max_length=26)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 

@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     # top of the operators' report list (docs/reports.md).
     report_surge_count: int = Field(5, ge=1)
     report_surge_minutes: int = Field(30, ge=1)
+    comments_per_minute: int = 10  # comments a user may post in a burst…
+    comments_per_day: int = 300  # … and in a day
     # Adds GET /api/v1/_bench/bare (a constant body) for benchmarks/feed_throughput.py only.
     benchmark_routes: bool = False
 

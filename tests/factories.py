@@ -233,6 +233,29 @@ async def publish(client: httpx.AsyncClient, crew: Crew, **overrides: Any) -> st
     return content_id
 
 
+async def comment(
+    client: httpx.AsyncClient,
+    who: Person,
+    content_id: str,
+    body: str = "讲得很清楚，学到了",
+    reply_to: str | None = None,
+) -> dict[str, Any]:
+    """``who`` comments on a content (or replies); returns the comment as posted."""
+    payload: dict[str, Any] = {"body": body}
+    if reply_to is not None:
+        payload["reply_to"] = reply_to
+    resp = await client.post(
+        f"/api/v1/contents/{content_id}/comments", json=payload, headers=who.auth
+    )
+    assert resp.status_code == 201, resp.text
+    out: dict[str, Any] = resp.json()
+    return out
+
+
+# A comment screening holds for an operator (an absolute health claim: a warning).
+HELD_COMMENT = "这个偏方包治百病"
+
+
 async def takedown(
     client: httpx.AsyncClient,
     who: Person,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from content.models import (
+    CommentStatus,
     ContentStatus,
     ContentType,
     Role,
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("api", "content", "workers")
 ENUMS: tuple[type[StrEnum], ...] = (
     Check,
+    CommentStatus,
     ContentStatus,
     ContentType,
     Role,

@@ -12,6 +12,15 @@ from api.presenters.admin import (
     term_out,
     terms_page,
 )
+from api.presenters.comments import (
+    admin_comment,
+    admin_comments,
+    comment_like_out,
+    comment_list,
+    comment_page,
+    page_ids,
+    personal,
+)
 from api.presenters.contents import content_detail, my_contents
 from api.presenters.feed import card_stats, cards, feed_page, topics
 from api.presenters.interactions import accepted_out, follow_out, my_interactions, stats_out
@@ -28,11 +37,16 @@ from api.presenters.stats import admin_stats, my_stats, ranking
 
 __all__ = [
     "accepted_out",
+    "admin_comment",
+    "admin_comments",
     "admin_stats",
     "card_stats",
     "cards",
     "claim_pattern_out",
     "claim_patterns_page",
+    "comment_like_out",
+    "comment_list",
+    "comment_page",
     "complete_out",
     "content_detail",
     "feed_page",
@@ -45,6 +59,8 @@ __all__ = [
     "my_interactions",
     "my_stats",
     "notifications_out",
+    "page_ids",
+    "personal",
     "pinned_out",
     "profile_out",
     "ranking",

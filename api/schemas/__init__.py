@@ -24,6 +24,16 @@ from api.schemas.admin import (
     TermIn,
     TermOut,
 )
+from api.schemas.comments import (
+    AdminCommentOut,
+    CommentDecisionIn,
+    CommentIn,
+    CommentLikeOut,
+    CommentOut,
+    CommentPageOut,
+    CommentSettingsIn,
+    CommentSettingsOut,
+)
 from api.schemas.common import LongText, Page, Slug, Timestamp, utc_iso
 from api.schemas.contents import (
     ContentCreate,
@@ -85,11 +95,19 @@ from api.schemas.stats import (
 
 __all__ = [
     "AcceptedOut",
+    "AdminCommentOut",
     "AdminStatsOut",
     "Author",
     "CardOut",
     "ClaimPatternIn",
     "ClaimPatternOut",
+    "CommentDecisionIn",
+    "CommentIn",
+    "CommentLikeOut",
+    "CommentOut",
+    "CommentPageOut",
+    "CommentSettingsIn",
+    "CommentSettingsOut",
     "CompleteIn",
     "CompleteOut",
     "ContentCreate",

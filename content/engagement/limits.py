@@ -35,3 +35,27 @@ async def check_rate(
                 retry_after=wait,
                 code="interaction.rate_limited",
             )
+
+
+DAY_S = 24 * 3600
+
+
+async def check_comment_rate(
+    redis: aioredis.Redis, keys: feeds.FeedKeys, user_id: str, per_minute: int, per_day: int
+) -> None:
+    """One comment by ``user_id``: RateLimited past a burst a minute or a cap a day (both
+    counted at once, so a refused attempt counts against both, as an attempt should)."""
+    counted = await ratelimit.count(
+        redis,
+        (ratelimit.key(keys.prefix, "comments-user", user_id, "minute"), RATE_WINDOW_S),
+        (ratelimit.key(keys.prefix, "comments-user", user_id, "day"), DAY_S),
+    )
+    if counted is None:
+        return  # Redis is down: the database is still the truth, comments go on
+    for (hits, left), limit in zip(counted, (per_minute, per_day), strict=True):
+        if hits > limit:
+            raise RateLimited(
+                f"too many comments; wait {left} s",
+                retry_after=left,
+                code="comment.rate_limited",
+            )

@@ -27,6 +27,11 @@ def user_entry(user_id: str) -> str:
     return f"u:{user_id}"
 
 
+def comments_entry(content_id: str) -> str:
+    """What every process drops to forget a content's cached comment pages."""
+    return f"c:{content_id}"
+
+
 async def on_published(session: AsyncSession, content_id: str, published_at: datetime) -> None:
     """A content goes live: give it counters (kept if it was live before) and a place in the
     feeds once the commit is done."""
@@ -59,3 +64,5 @@ async def run(
         await invalidate(EVERYTHING)
     for user_id in declared.following_changed:
         await invalidate(user_entry(user_id))
+    for content_id in declared.comments_changed:
+        await invalidate(comments_entry(content_id))

@@ -50,3 +50,15 @@ def media_failed(is_video: bool, reason: str) -> str:
     what = "视频" if is_video else "图片"
     # Reasons are "中文 / English": the creator reads the Chinese half.
     return f"你上传的{what}处理失败：{reason.split(' / ', 1)[0]}"
+
+
+def _quote(body: str) -> str:
+    return body if len(body) <= _TITLE_CHARS else body[: _TITLE_CHARS - 1] + "…"
+
+
+def commented(title: str, who: str, body: str) -> str:
+    return f"{who}评论了你的{_t(title)}：{_quote(body)}"
+
+
+def replied(title: str, who: str, body: str) -> str:
+    return f"{who}在{_t(title)}下回复了你：{_quote(body)}"

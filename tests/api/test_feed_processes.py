@@ -172,3 +172,28 @@ async def test_a_takedown_returns_only_after_a_slow_process_dropped_its_pages(
             )
             detail = await http.get(f"{patient_server}/api/v1/contents/{content_id}")
             f.assert_problem(detail, 404, "content.not_found")
+
+
+async def test_a_comment_posted_or_deleted_shows_on_every_process_at_once(
+    client: httpx.AsyncClient, services: Services, servers: list[str]
+) -> None:
+    crew = await f.crew(services)
+    fan = await f.person(services, "viewer")
+    content_id = await f.publish(client, crew)
+    first = await f.comment(client, fan, content_id, "第一条")
+    path = f"/api/v1/contents/{content_id}/comments"
+    async with httpx.AsyncClient(timeout=30) as http:
+
+        async def shown() -> list[list[str]]:
+            pages = await asyncio.gather(*(http.get(url + path) for url in servers))
+            return [[c["id"] for c in p.json()["items"]] for p in pages]
+
+        for _ in range(2):  # warm: the second round is served from each process's cache
+            assert await shown() == [[first["id"]]] * 2
+        resp = await http.post(servers[0] + path, json={"body": "第二条"}, headers=fan.auth)
+        assert resp.status_code == 201, resp.text
+        second = resp.json()["id"]
+        assert await shown() == [[second, first["id"]]] * 2
+        resp = await http.delete(f"{servers[1]}{path}/{first['id']}", headers=fan.auth)
+        assert resp.status_code == 204, resp.text
+        assert await shown() == [[second]] * 2

@@ -14,10 +14,10 @@ A creator logs in with a password, a viewer through WeChat (the tests' stub); th
 uploads a photo by form and writes an illustrated article, edits it with PUT and submits it;
 reviewers claim and approve it; the viewer finds it in the feed and its picture loads. The same
 for a short video, whose play rendition streams (ranges included) and whose cover loads. The
-viewer follows, likes and favourites, and reads it all back. The steps of parts built beside
-this one (`PUT /me` with an avatar, binding WeChat, a creator's page, my lists, the disciplines,
-a video card's layout fields) have their places below: each runs once its route or field is in
-the document, and does nothing before."""
+viewer follows, likes and favourites, asks in a comment the creator answers, and reads it all
+back. The steps of parts built beside this one (`PUT /me` with an avatar, binding WeChat, a
+creator's page, my lists, the disciplines, a video card's layout fields) have their places
+below: each runs once its route or field is in the document, and does nothing before."""
 
 from __future__ import annotations
 
@@ -384,6 +384,42 @@ async def viewer_reads_their_lists(
             assert [item.id for item in got.items] == [expected], path
 
 
+async def viewer_and_creator_talk(
+    phone: MiniProgram, viewer: Any, creator: Any, content_id: str
+) -> None:
+    """The viewer asks under the article, its creator answers, the viewer likes the answer; the
+    thread reads back, signed out with an ETag, signed in with the viewer's like."""
+    m = importlib.import_module(f"{CLIENT_PACKAGE}.models")
+    asked = await op("postComment").asyncio_detailed(
+        content_id, client=viewer, body=m.CommentIn(body="老人打流感疫苗有什么要注意的？")
+    )
+    question = answer(asked, 201, "CommentOut")
+    assert question.status == m.CommentStatus.VISIBLE
+    answered = await op("postComment").asyncio_detailed(
+        content_id,
+        client=creator,
+        body=m.CommentIn(body="先问医生，避开发热期", reply_to=question.id),
+    )
+    reply = answer(answered, 201, "CommentOut")
+    liked = answer(
+        await op("likeComment").asyncio_detailed(reply.id, client=viewer), 200, "CommentLikeOut"
+    )
+    assert (liked.likes, liked.liked) == (1, True)
+    anyone = phone.wx_request()
+    got = await op("listComments").asyncio_detailed(content_id, client=anyone)
+    page = answer(got, 200, "CommentPageOut")
+    assert [c.id for c in page.items] == [question.id] and page.enabled is True
+    assert [r.id for r in page.items[0].replies] == [reply.id]
+    again = await op("listComments").asyncio_detailed(
+        content_id, client=anyone, if_none_match=got.headers["etag"]
+    )
+    assert again.status_code == 304
+    mine = answer(
+        await op("listComments").asyncio_detailed(content_id, client=viewer), 200, "CommentPageOut"
+    )
+    assert mine.items[0].replies[0].liked is True
+
+
 async def card_lays_out(phone: MiniProgram, spec: dict[str, Any], card: Any) -> None:
     """A video card carries what a list lays out with before anything loads: the cover's size,
     the orientation, a preview to autoplay."""
@@ -568,6 +604,7 @@ async def test_a_mini_program_drives_the_whole_day_through_the_generated_client(
     )
     assert answer(not_theirs, 404, "ProblemDetails").code == "content.not_found"
     await viewer_reads_their_lists(phone, spec, viewer, crew.creator.id, article.id, film.id)
+    await viewer_and_creator_talk(phone, viewer, creator, article.id)
 
     # Everything went through wx.request's methods; the edits were PUTs, never a PATCH.
     assert phone.sent and {s.split()[0] for s in phone.sent} <= WX_METHODS, phone.sent

@@ -88,6 +88,18 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST",   f"{P}/admin/reports/{{report_id}}/resolve"): row("open_report",     "401  403  403  403  403  403  403  200"),
     ("GET",    f"{P}/me/notifications"):                 row("nothing",            "401  200  200  200  200  200  200  200"),
     ("POST",   f"{P}/me/notifications/read"):            row("all_read",           "401  200  200  200  200  200  200  200"),
+    # Comments: read by anyone on published content; deleted by the comment's author, the
+    # content's owner or an operator (again: the same outcome); the switch is the owner's.
+    ("GET",    f"{P}/contents/{{content_id}}/comments"): row("published",          "200  200  200  200  200  200  200  200"),
+    ("POST",   f"{P}/contents/{{content_id}}/comments"): row("new_comment",        "401  201  201  201  201  201  201  201"),
+    ("GET",    f"{P}/contents/{{content_id}}/comments/{{comment_id}}/replies"): row("comment", "200  200  200  200  200  200  200  200"),
+    ("DELETE", f"{P}/contents/{{content_id}}/comments/{{comment_id}}"):         row("comment", "401  403  204  403  403  403  403  204"),
+    ("PUT",    f"{P}/contents/{{content_id}}/comments/settings"):               row("comment_settings", "401  404  200  404  404  404  404  200"),
+    ("POST",   f"{P}/comments/{{comment_id}}/like"):     row("comment",            "401  200  200  200  200  200  200  200"),
+    ("DELETE", f"{P}/comments/{{comment_id}}/like"):     row("comment",            "401  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/admin/comments"):                   row("nothing",            "401  403  403  403  403  403  403  200"),
+    ("POST",   f"{P}/admin/comments/{{comment_id}}/approve"): row("held_comment", "401  403  403  403  403  403  403  200"),
+    ("POST",   f"{P}/admin/comments/{{comment_id}}/remove"):  row("held_comment", "401  403  403  403  403  403  403  200"),
     ("GET",    f"{P}/admin/screening/terms"):            row("nothing",            "401  403  403  403  403  403  403  200"),
     ("POST",   f"{P}/admin/screening/terms"):            row("new_term",           "401  403  403  403  403  403  403  201"),
     ("DELETE", f"{P}/admin/screening/terms/{{term_id}}"):row("term",               "401  403  403  403  403  403  403  204"),
@@ -132,5 +144,8 @@ VARIANTS: dict[tuple[str, str, str], str] = {
     ("GET", f"{P}/contents/{{content_id}}/reviews",     "science"):   "401  404  200  404  404  200  404  200",
     ("POST", f"{P}/contents/{{content_id}}/like",       "draft"):     "401  404  404  404  404  404  404  404",
     ("POST", f"{P}/contents/{{content_id}}/share",      "political"): "401  404  404  404  404  404  404  404",
+    ("GET", f"{P}/contents/{{content_id}}/comments",    "draft"):     "404  404  404  404  404  404  404  404",
+    ("POST", f"{P}/contents/{{content_id}}/comments",   "draft_comment"): "401  404  404  404  404  404  404  404",
+    ("DELETE", f"{P}/contents/{{content_id}}/comments/{{comment_id}}", "viewers_comment"): "401  204  204  403  403  403  403  204",
 }
 # fmt: on

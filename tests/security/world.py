@@ -162,6 +162,47 @@ async def creator_user(w: World) -> Req:
     return Req({"user_id": w.owner.id})
 
 
+async def _commented(w: World, by: f.Person, body: str = "讲得很清楚") -> Req:
+    content_id = (await published(w)).params["content_id"]
+    posted = await f.comment(w.client, by, content_id, body)
+    return Req({"content_id": content_id, "comment_id": posted["id"]})
+
+
+@builder
+async def comment(w: World) -> Req:
+    """A visible comment, by someone outside the matrix, on the owner's published content."""
+    return await _commented(w, w.helpers.political)
+
+
+@builder
+async def viewers_comment(w: World) -> Req:
+    """The viewer's own comment on the owner's published content."""
+    viewer = w.people["viewer"]
+    assert viewer is not None
+    return await _commented(w, viewer)
+
+
+@builder
+async def held_comment(w: World) -> Req:
+    req = await _commented(w, w.helpers.political, f.HELD_COMMENT)
+    return Req(req.params, json={"reason": "矩阵测试"})
+
+
+@builder
+async def new_comment(w: World) -> Req:
+    return Req((await published(w)).params, json={"body": "讲得很清楚"})
+
+
+@builder
+async def draft_comment(w: World) -> Req:
+    return Req((await draft(w)).params, json={"body": "讲得很清楚"})
+
+
+@builder
+async def comment_settings(w: World) -> Req:
+    return Req((await published(w)).params, json={"enabled": False})
+
+
 @builder
 async def published_takedown(w: World) -> Req:
     return Req((await published(w)).params, json={"reason": "矩阵测试下线"})
