@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import JSON, Column, Field, SQLModel
 
 from infra.clock import utcnow
@@ -483,3 +484,26 @@ class JobOutbox(SQLModel, table=True):
     taken_at: datetime | None = _ts(nullable=True)
     heartbeat_at: datetime | None = _ts(nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+# The segmented words of a searchable text: a tsvector on PostgreSQL (GIN-indexed); SQLite
+# keeps the words in an FTS5 table beside it instead (content/search/, docs/search.md).
+_WORDS = sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql")
+
+
+class SearchDocument(SQLModel, table=True):
+    """One published content as search finds it: the live revision's words, written in the
+    transaction that publishes it and deleted in the one that takes it off (docs/search.md)."""
+
+    __table_args__ = (
+        sa.Index("ix_searchdocument_words", "words", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
+    )
+
+    # An integer key: SQLite's FTS5 table holds each document's words under this rowid.
+    id: int | None = Field(default=None, primary_key=True)
+    content_id: str = Field(foreign_key="content.id", unique=True, max_length=26)
+    revision_id: str = Field(foreign_key="revision.id", max_length=26)
+    words: str | None = Field(default=None, sa_column=Column(_WORDS, nullable=True))
+    indexed_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

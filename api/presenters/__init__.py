@@ -15,6 +15,7 @@ from api.presenters.feed import card_stats, cards, feed_page, topics
 from api.presenters.interactions import accepted_out, follow_out, my_interactions, stats_out
 from api.presenters.media import complete_out, media_out, upload_out
 from api.presenters.review import review_history, tasks
+from api.presenters.search import search_page
 
 __all__ = [
     "accepted_out",
@@ -34,6 +35,7 @@ __all__ = [
     "review_history",
     "rumor_out",
     "rumors_page",
+    "search_page",
     "stats_out",
     "status_out",
     "tasks",

@@ -61,6 +61,7 @@ from api.schemas.review import (
     TaskFilter,
     TaskOut,
 )
+from api.schemas.search import SearchHitOut
 
 __all__ = [
     "AcceptedOut",
@@ -96,6 +97,7 @@ __all__ = [
     "ReviewedBy",
     "RumorIn",
     "RumorOut",
+    "SearchHitOut",
     "Slug",
     "Stats",
     "StatsOut",

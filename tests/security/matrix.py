@@ -60,6 +60,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST",   f"{P}/review/tasks/{{task_id}}/claim"):   row("political_task",     "401  404  404  404  200  404  404  404"),
     ("POST",   f"{P}/review/tasks/{{task_id}}/decision"):row("political_decision", "401  404  404  404  200  404  404  404"),
     ("GET",    f"{P}/feed"):                             row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/search"):                           row("search_query",       "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/topics"):                           row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/audiences"):                        row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/disciplines"):                      row("nothing",            "200  200  200  200  200  200  200  200"),
