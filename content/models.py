@@ -506,4 +506,9 @@ class SearchDocument(SQLModel, table=True):
     content_id: str = Field(foreign_key="content.id", unique=True, max_length=26)
     revision_id: str = Field(foreign_key="revision.id", max_length=26)
     words: str | None = Field(default=None, sa_column=Column(_WORDS, nullable=True))
+    # PostgreSQL: the title's and summary's words alone, small enough to stay in the row, which
+    # ranking reads (the whole text is only ever matched through the GIN index).
+    head: str | None = Field(default=None, sa_column=Column(_WORDS, nullable=True))
+    # The content's, copied here so the newest matches are found by walking this index.
+    published_at: datetime = Field(sa_column=Column(TZ, nullable=False, index=True))
     indexed_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

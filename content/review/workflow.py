@@ -254,7 +254,7 @@ async def _enter(
                 .values(state=RevisionState.superseded)
             )
         await _index_live(session, content.id, revision)
-        await search.index(session, content.id, revision)
+        await search.index(session, content.id, revision, content.published_at or now)
         jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
         await feeds.on_published(session, content.id, content.published_at or now)
         return {"live_revision_id": revision.id, "published_at": content.published_at or now}

@@ -5,6 +5,7 @@ next search after the commit already agrees; `rebuild` makes the whole index aga
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -14,6 +15,7 @@ from content.models import Content, ContentStatus, Revision, SearchDocument
 from content.search import engines
 from content.search.text import searchable_text
 from content.search.words import index_words
+from infra.clock import utcnow
 
 REBUILD_CHUNK = 500
 
@@ -22,11 +24,18 @@ def _joined(text: str) -> str:
     return " ".join(index_words(text))
 
 
-async def index(session: AsyncSession, content_id: str, revision: Revision) -> None:
-    """Make ``revision``'s text what search finds ``content_id`` by."""
+def _document(content_id: str, revision: Revision, published_at: datetime) -> engines.Document:
     text = searchable_text(revision)
     words = engines.Words(_joined(text.title), _joined(text.summary), _joined(text.body))
-    await engines.write(session, content_id, revision.id, words)
+    return engines.Document(content_id, revision.id, published_at, words)
+
+
+async def index(
+    session: AsyncSession, content_id: str, revision: Revision, published_at: datetime
+) -> None:
+    """Make ``revision``'s text what search finds ``content_id`` (published at
+    ``published_at``) by."""
+    await engines.write(session, [_document(content_id, revision, published_at)])
 
 
 async def remove(session: AsyncSession, content_id: str) -> None:
@@ -72,12 +81,15 @@ async def rebuild(
         chunk = ids[start : start + REBUILD_CHUNK]
         async with sessions() as session:
             rows = await session.exec(
-                select(Content.id, Revision)
+                select(Content.id, Content.published_at, Revision)
                 .join(Revision, col(Revision.id) == col(Content.live_revision_id))
                 .where(col(Content.id).in_(chunk), col(Content.status) == ContentStatus.published)
             )
-            for content_id, revision in rows.all():
-                await index(session, content_id, revision)
+            documents = [
+                _document(content_id, revision, published_at or utcnow())
+                for content_id, published_at, revision in rows.all()
+            ]
+            await engines.write(session, documents)
             await session.commit()
         progress(min(start + REBUILD_CHUNK, total), total)
     return total

@@ -27,12 +27,15 @@ def upgrade() -> None:
     sa.Column('content_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('revision_id', sqlmodel.sql.sqltypes.AutoString(length=26), nullable=False),
     sa.Column('words', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
+    sa.Column('head', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
+    sa.Column('published_at', infra.dbtypes.UtcDateTime(timezone=True), nullable=False),
     sa.Column('indexed_at', infra.dbtypes.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['content_id'], ['content.id'], ),
     sa.ForeignKeyConstraint(['revision_id'], ['revision.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('content_id')
     )
+    op.create_index('ix_searchdocument_published_at', 'searchdocument', ['published_at'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
         op.create_index('ix_searchdocument_words', 'searchdocument', ['words'], unique=False, postgresql_using='gin')
     else:
@@ -50,4 +53,5 @@ def downgrade() -> None:
         op.drop_index('ix_searchdocument_words', table_name='searchdocument', postgresql_using='gin')
     else:
         op.execute("DROP TABLE searchfts")
+    op.drop_index('ix_searchdocument_published_at', table_name='searchdocument')
     op.drop_table('searchdocument')
