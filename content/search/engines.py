@@ -16,7 +16,7 @@ from infra.clock import utcnow
 from infra.dbtypes import UtcDateTime
 
 # How many of a query's matches are ranked: the most recently published ones (see `rank`).
-MAX_RANKED = 1000
+MAX_RANKED = 500
 
 
 @dataclass(frozen=True)
@@ -210,8 +210,9 @@ async def rank(
             params["topic"] = topic
         filters += ")"
     # Only the MAX_RANKED most recently published matches are ranked: a query matching most of
-    # the catalogue costs about as much as one matching a thousand (the newest matches are
-    # found by walking `searchdocument.published_at`), and nobody pages past a thousand.
+    # the catalogue costs about as much as one matching five hundred (the newest matches are
+    # found by walking `searchdocument.published_at`); more words narrow a query that
+    # matches more.
     # Scores weigh title > summary > body and depend on the document alone (not on what else
     # is indexed), so a cursor's score still means the same place on the next page.
     # PostgreSQL: ts_rank of each query word in the title (weight A, 1.0) and summary (B, 0.4),
