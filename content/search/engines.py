@@ -222,6 +222,9 @@ async def rank(
     # The status is checked once more on the ranked few: a document exists only while its
     # content is published (same transaction), this only makes sure.
     if dialect(session) == "postgresql":
+        # Planned for these words every time: a cached generic plan, blind to how common the
+        # words are, would take the GIN index for a word in most rows and rank them all.
+        await _run(session, sa.text("SET LOCAL plan_cache_mode = force_custom_plan"), {})
         params["words"] = " ".join(words)
         params["each"] = words
         inner = (
