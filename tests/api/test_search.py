@@ -57,6 +57,13 @@ async def test_bad_input_names_its_field_or_finds_nothing(client: httpx.AsyncCli
     assert cursor.status_code == 422
     assert (cursor.json()["code"], cursor.json()["field"]) == ("invalid", "cursor")
 
+    nul_topic = await client.get(SEARCH, params={"q": "科学", "topic": "health\x00"})
+    assert nul_topic.status_code == 422 and nul_topic.json()["field"] == "topic"
+
+    for q in ("科\x00学", "\\", "%", "_", "a:*"):
+        answer = await client.get(SEARCH, params={"q": q})
+        assert answer.status_code == 200, (q, answer.text)
+
     for q in ("，。！？", '"', "' OR 1=1 --", "NEAR(a b)", "*", "科学 OR", '"unbalanced', "--"):
         answer = await client.get(SEARCH, params={"q": q})
         assert answer.status_code == 200, (q, answer.text)
