@@ -15,7 +15,7 @@ import typer
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import accounts, screening, stats
+from content import accounts, screening, search, stats
 from content.errors import DomainError
 from content.models import Role
 from content.seed import seed
@@ -333,3 +333,32 @@ def stats_export(
         except OSError as exc:
             _fail(f"cannot write {out}: {exc}", exc)
     typer.secho(f"{count} rows, {days.first} to {days.last}", err=True)
+
+
+search_app = typer.Typer(help="The search index.")
+app.add_typer(search_app, name="search")
+
+
+@search_app.command("rebuild")
+def search_rebuild() -> None:
+    """Index every published content again (after an upgrade that made search, or to repair the
+    index); contents no longer published are forgotten. Search keeps answering meanwhile."""
+    settings = _settings()
+    url = settings.resolved_database_url()
+    db.upgrade(url)
+
+    async def _rebuild() -> int:
+        engine = db.make_engine(url)
+        try:
+            with typer.progressbar(length=1, label="indexing published contents") as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.length = max(total, 1)
+                    bar.update(done - bar.pos)
+
+                return await search.rebuild(db.make_sessionmaker(engine), progress)
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(_rebuild())
+    typer.echo(f"search index rebuilt: {count} published contents")

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging.config
+from collections.abc import Callable
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -22,10 +23,28 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or Settings().resolved_database_url()
 
 
+# Search's engine-specific parts (content/search/): SQLite's FTS5 table and its shadow tables are
+# made by the migration alone, and the GIN index of the words exists on PostgreSQL only.
+_SEARCH_FTS = "searchfts"
+_POSTGRES_ONLY_INDEXES = frozenset({"ix_searchdocument_words"})
+
+
+def _include(dialect: str) -> Callable[..., bool]:
+    def include_object(
+        obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+    ) -> bool:
+        if type_ == "table" and name and name.startswith(_SEARCH_FTS):
+            return False
+        return not (type_ == "index" and name in _POSTGRES_ONLY_INDEXES and dialect != "postgresql")
+
+    return include_object
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include(connection.dialect.name),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

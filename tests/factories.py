@@ -342,11 +342,12 @@ async def user_in_session(
 
 
 async def political_task_in_session(
-    session: AsyncSession, settings: Settings, owner_id: str
+    session: AsyncSession, settings: Settings, owner_id: str, **overrides: Any
 ) -> tuple[ContentView, str]:
-    """A draft article of ``owner_id`` submitted and passed by the machine stage, in ``session``
-    (not committed): its view, and the id of its open political task."""
-    view = await draft_in_session(session, settings, owner_id)
+    """A draft article of ``owner_id`` (``article(**overrides)``) submitted and passed by the
+    machine stage, in ``session`` (not committed): its view, and the id of its open political
+    task."""
+    view = await draft_in_session(session, settings, owner_id, **overrides)
     await items.submit(session, view.author, view.content.id)
     assert await review.run_machine_stage(session, view.revision.id) == "passed"
     return view, await open_task_in_session(session, view.content.id, Stage.political)
@@ -364,12 +365,15 @@ async def open_task_in_session(session: AsyncSession, content_id: str, stage: St
     return task_id.one()
 
 
-async def published_in_session(session: AsyncSession, settings: Settings) -> ContentView:
-    """An article approved at both human stages by reviewers of its own, in ``session``."""
+async def published_in_session(
+    session: AsyncSession, settings: Settings, **overrides: Any
+) -> ContentView:
+    """An article (``article(**overrides)``) approved at both human stages by reviewers of its
+    own, in ``session``."""
     owner = await user_in_session(session, "creator")
     political = await user_in_session(session, "political_reviewer")
     science = await user_in_session(session, "science_reviewer", disciplines=("medicine",))
-    view, task_id = await political_task_in_session(session, settings, owner.id)
+    view, task_id = await political_task_in_session(session, settings, owner.id, **overrides)
     await review.decide(session, political, task_id, Action.approve, None)
     science_task = await open_task_in_session(session, view.content.id, Stage.science)
     await review.decide(session, science, science_task, Action.approve, None)

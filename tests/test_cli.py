@@ -14,10 +14,20 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from content import accounts
+from content import accounts, search
 from content.errors import Unauthenticated
-from content.models import Content, ContentType, Role, StatsContentDay
+from content.models import (
+    Content,
+    ContentStatus,
+    ContentType,
+    Revision,
+    RevisionState,
+    Role,
+    StatsContentDay,
+    User,
+)
 from infra import db
+from infra.clock import utcnow
 from infra.settings import get_settings
 
 PASSWORD = "a long pass phrase"
@@ -193,3 +203,62 @@ def test_screening_import_of_claim_patterns_refuses_bad_patterns_and_imports_the
     assert "line 3: refused: claim.pattern_too_broad" in done.output
     again = cli.invoke(app, ["screening", "import", str(csv_file), "--claims"])
     assert "imported 0, 3 duplicates" in again.output
+
+
+async def _catalogue() -> tuple[str, str]:
+    """A published content the index never saw (written before search existed), and a taken-down
+    one the index still holds: (published id, taken-down id)."""
+    engine = db.make_engine(get_settings().resolved_database_url())
+    try:
+        async with db.make_sessionmaker(engine)() as session:
+            author = User(display_name="作者", roles=[Role.creator], disciplines=[])
+            session.add(author)
+            await session.flush()
+            made = []
+            for status, title in (
+                (ContentStatus.published, "光合作用的秘密"),
+                (ContentStatus.taken_down, "光合作用的谣言"),
+            ):
+                content = Content(type=ContentType.article, owner_id=author.id, status=status)
+                session.add(content)
+                await session.flush()
+                revision = Revision(
+                    content_id=content.id, number=1, author_id=author.id, title=title,
+                    summary="植物", body="叶绿素吸收阳光。", discipline="biology",
+                    state=RevisionState.published,
+                )  # fmt: skip
+                session.add(revision)
+                await session.flush()
+                content.live_revision_id = revision.id
+                content.published_at = utcnow()
+                if status == ContentStatus.taken_down:
+                    await search.index(session, content.id, revision, utcnow())
+                made.append(content.id)
+            await session.commit()
+            return made[0], made[1]
+    finally:
+        await engine.dispose()
+
+
+async def _found(q: str) -> list[str]:
+    engine = db.make_engine(get_settings().resolved_database_url())
+    try:
+        async with db.make_sessionmaker(engine)() as session:
+            page = await search.search(session, q)
+            return [hit.card.content.id for hit in page.hits]
+    finally:
+        await engine.dispose()
+
+
+def test_search_rebuild_indexes_what_is_published_and_forgets_the_rest(cli: CliRunner) -> None:
+    assert cli.invoke(app, ["db", "upgrade"]).exit_code == 0
+    published, taken_down = asyncio.run(_catalogue())
+    assert asyncio.run(_found("光合作用")) == []  # never indexed (the other is not published)
+
+    done = cli.invoke(app, ["search", "rebuild"])
+    assert done.exit_code == 0, done.output
+    assert "indexing published contents" in done.output  # the progress bar
+    assert "search index rebuilt: 1 published contents" in done.output
+    assert asyncio.run(_found("光合作用")) == [published]
+    assert asyncio.run(_found("谣言")) == []
+    assert taken_down != published

@@ -47,8 +47,12 @@ async def test_article_lifecycle_on_embedded_defaults(
     content_id = await f.publish(client, crew)
     feed = (await client.get("/api/v1/feed", params={"topic": "health"})).json()
     assert [c["id"] for c in feed["items"]] == [content_id]
+    found = (await client.get("/api/v1/search", params={"q": "流感疫苗"})).json()  # FTS5
+    assert [c["id"] for c in found["items"]] == [content_id]
+    assert "<em>" in found["items"][0]["snippet"]
     assert (await f.takedown(client, crew.admin, content_id)).status_code == 200
     assert (await client.get("/api/v1/feed")).json()["items"] == []
+    assert (await client.get("/api/v1/search", params={"q": "流感疫苗"})).json()["items"] == []
 
 
 async def test_concurrent_decisions_on_sqlite_exactly_one_wins(

@@ -33,6 +33,7 @@ from api.presenters.reports import (
     resolved_out,
 )
 from api.presenters.review import review_history, tasks
+from api.presenters.search import search_page
 from api.presenters.stats import admin_stats, my_stats, ranking
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "review_history",
     "rumor_out",
     "rumors_page",
+    "search_page",
     "stats_out",
     "status_out",
     "tasks",

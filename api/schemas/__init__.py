@@ -85,6 +85,7 @@ from api.schemas.review import (
     TaskFilter,
     TaskOut,
 )
+from api.schemas.search import SearchHitOut
 from api.schemas.stats import (
     AdminStatsOut,
     MyContentStatsOut,
@@ -152,6 +153,7 @@ __all__ = [
     "ReviewedBy",
     "RumorIn",
     "RumorOut",
+    "SearchHitOut",
     "Slug",
     "Stats",
     "StatsOut",

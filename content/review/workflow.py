@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content import effects, feeds, jobs, notifications
+from content import effects, feeds, jobs, notifications, search
 from content.errors import Conflict, Forbidden
 from content.models import (
     Action,
@@ -282,6 +282,7 @@ async def _enter(
                 .values(state=RevisionState.superseded)
             )
         await _index_live(session, content.id, revision)
+        await search.index(session, content.id, revision, content.published_at or now)
         jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
         await feeds.on_published(session, content.id, content.published_at or now)
         return {"live_revision_id": revision.id, "published_at": content.published_at or now}
@@ -324,6 +325,7 @@ async def _end_content(
     if revision.state == RevisionState.in_review:
         revision.state, revision.stage = RevisionState.withdrawn, None
     await _index_live(session, content.id, None)
+    await search.remove(session, content.id)
     jobs.after_commit(session, jobs.SYNC_PUBLIC_MEDIA, content.id)
     effects.sync_feeds(session, content.id)
     return {"live_revision_id": None, "removed_reason": reason}

@@ -65,6 +65,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET",    f"{P}/me/stats"):                         row("nothing",            "401  403  200  200  403  403  403  403"),
     ("GET",    f"{P}/admin/stats"):                      row("nothing",            "401  403  403  403  403  403  403  200"),
     ("GET",    f"{P}/feed"):                             row("nothing",            "200  200  200  200  200  200  200  200"),
+    ("GET",    f"{P}/search"):                           row("search_query",       "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/topics"):                           row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/audiences"):                        row("nothing",            "200  200  200  200  200  200  200  200"),
     ("GET",    f"{P}/disciplines"):                      row("nothing",            "200  200  200  200  200  200  200  200"),

@@ -106,6 +106,11 @@ async def nothing(w: World) -> Req:
 
 
 @builder
+async def search_query(w: World) -> Req:
+    return Req(query={"q": "流感疫苗"})
+
+
+@builder
 async def draft(w: World) -> Req:
     return Req({"content_id": (await f.create(w.client, w.owner))["id"]})
 
