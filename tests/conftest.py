@@ -81,6 +81,10 @@ def settings(
         worker_idle_timeout_s=5,
         claim_lease_seconds=60,
         upload_quota_bytes_per_day=2 * 1024**3,
+        # The security walks post comments with every hostile id, all from one address; the
+        # limits count attempts.
+        comments_per_minute=60,
+        interactions_per_minute_per_address=100_000,
     )
 
 

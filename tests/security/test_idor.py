@@ -111,7 +111,11 @@ async def test_another_creators_draft_is_not_found_by_any_route(world: World) ->
         line = MATRIX[(method, path)]
         body = await BUILDERS[line.builder](world)
         resp = await send(
-            world, method, path, Req({"content_id": content_id}, json=body.json), "other_creator"
+            world,
+            method,
+            path,
+            Req({**body.params, "content_id": content_id}, json=body.json),
+            "other_creator",
         )
         f.assert_problem(resp, 404, "content.not_found")
     detail = await f.get(world.client, world.owner, content_id)
