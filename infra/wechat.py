@@ -108,15 +108,6 @@ _STALE_TOKEN = {40001, 40014, 42001}
 SECCHECK_MAX_CHARS = 2500
 
 
-@dataclass
-class AccessToken:
-    """The mini-program's access token for server APIs, fetched when missing or expired. One per
-    process: every call that needs it shares it."""
-
-    value: str | None = None
-    expires_at: float = 0.0
-
-
 @dataclass(frozen=True)
 class SecVerdict:
     """WeChat's verdict on a text: `suggest` is pass, review or risky; `label` its category
@@ -128,54 +119,25 @@ class SecVerdict:
     keywords: tuple[str, ...]
 
 
-async def access_token(
-    http: httpx.AsyncClient, settings: Settings, cache: AccessToken, *, fresh: bool = False
-) -> str:
-    if not settings.wechat_appid or not settings.wechat_secret:
-        raise WechatNotConfigured("WeChat is not configured: set KEPU_WECHAT_APPID and _SECRET")
-    if not fresh and cache.value and cache.expires_at > time.monotonic():
-        return cache.value
-    try:
-        resp = await http.get(
-            settings.wechat_base_url.rstrip("/") + "/cgi-bin/token",
-            params={
-                "grant_type": "client_credential",
-                "appid": settings.wechat_appid,
-                "secret": settings.wechat_secret,
-            },
-            timeout=settings.wechat_timeout_s,
-        )
-    except httpx.HTTPError as exc:
-        raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
-    data = _answer(resp)
-    token = data.get("access_token")
-    if not isinstance(token, str) or not token:
-        raise WechatUnavailable(
-            data.get("errmsg") or "no access token", int(data.get("errcode") or 0)
-        )
-    # Renewed a few minutes early, so a call never carries a token that expires on the way.
-    cache.value = token
-    cache.expires_at = time.monotonic() + max(60, int(data.get("expires_in") or 7200) - 300)
-    return token
-
-
 async def msg_sec_check(
     http: httpx.AsyncClient,
     settings: Settings,
-    cache: AccessToken,
+    token: SharedToken,
     *,
     content: str,
     openid: str,
     scene: int = 3,  # 1 profile, 2 comment, 3 forum post, 4 social log
 ) -> SecVerdict:
-    """WeChat's content-security check (version 2) of at most SECCHECK_MAX_CHARS characters."""
+    """WeChat's content-security check (version 2) of at most SECCHECK_MAX_CHARS characters,
+    with the access token every process shares (a token of its own would retire theirs)."""
     body = {"content": content[:SECCHECK_MAX_CHARS], "version": 2, "scene": scene, "openid": openid}
+    stale: str | None = None
     for attempt in range(2):
-        token = await access_token(http, settings, cache, fresh=attempt > 0)
+        value = await token.get(http, settings, stale=stale)
         try:
             resp = await http.post(
                 settings.wechat_base_url.rstrip("/") + "/wxa/msg_sec_check",
-                params={"access_token": token},
+                params={"access_token": value},
                 json=body,
                 timeout=settings.wechat_timeout_s,
             )
@@ -184,6 +146,7 @@ async def msg_sec_check(
         data = _answer(resp)
         errcode = int(data.get("errcode") or 0)
         if errcode in _STALE_TOKEN and attempt == 0:
+            stale = value
             continue
         if errcode:
             raise WechatUnavailable(data.get("errmsg") or "msgSecCheck failed", errcode)

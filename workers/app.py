@@ -174,11 +174,13 @@ def register_review_jobs(worker: Worker[Services]) -> None:
     opinion: SecondOpinion | None = None
 
     def second_opinion() -> SecondOpinion:
-        """WeChat's check, one per run of the worker (its access token is shared by all jobs)."""
+        """WeChat's check, one per run of the worker (its access token is shared by every
+        process, the pushes of notifications included)."""
         nonlocal opinion
         ctx = worker.context
         if opinion is None or opinion.http is not ctx.http:
-            opinion = SecondOpinion(ctx.http, ctx.settings)
+            token = wechat.SharedToken(ctx.redis, ctx.settings.redis_prefix)
+            opinion = SecondOpinion(ctx.http, ctx.settings, token)
         return opinion
 
     @worker.task(name=jobs.MACHINE_REVIEW, timeout=300, max_tries=5, ttl=timedelta(days=1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 import anyio
@@ -14,7 +14,7 @@ import httpx
 from content.models import Severity
 from content.screening.findings import Check, Finding
 from infra.settings import Settings
-from infra.wechat import SECCHECK_MAX_CHARS, AccessToken, WechatError, msg_sec_check
+from infra.wechat import SECCHECK_MAX_CHARS, SharedToken, WechatError, msg_sec_check
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,12 @@ LABELS: Final = {
 
 @dataclass
 class SecondOpinion:
-    """One per process, built at start-up with the shared HTTP client."""
+    """One per process, built at start-up with the shared HTTP client and the access token all
+    processes share."""
 
     http: httpx.AsyncClient
     settings: Settings
-    token: AccessToken = field(default_factory=AccessToken)
+    token: SharedToken
 
     @property
     def enabled(self) -> bool:
