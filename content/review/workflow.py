@@ -54,7 +54,7 @@ def _refuse_state(content: Content, revision: Revision, action: Action) -> Confl
         )
     hint = ""
     if action == Action.submit and find(content, revision, Action.edit) is not None:
-        hint = "; make your changes first (PATCH the content), then submit"
+        hint = "; make your changes first (PUT or PATCH the content), then submit"
     return Conflict(
         f"cannot {action.replace('_', ' ')} content that is {content.status}"
         f" (revision at {revision_state(revision)}){hint}",
