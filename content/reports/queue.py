@@ -74,23 +74,7 @@ async def groups(
 ) -> tuple[list[Group], str | None]:
     """Contents with reports (with open ones for ``status=open``, with resolved ones for
     ``resolved``), surging first, then by their latest report, newest first."""
-    since = utcnow() - timedelta(minutes=surge.minutes)
-    is_open = col(Report.status) == ReportStatus.open
-    reasons = {r: _count_where(col(Report.reason) == r).label(f"r_{r.value}") for r in ReportReason}
-    grouped: Any = sa.select(
-        col(Report.content_id).label("content_id"),
-        func.count().label("reports"),
-        _count_where(is_open).label("open"),
-        func.max(col(Report.created_at)).label("latest_at"),
-        _count_where(sa.and_(is_open, col(Report.created_at) >= since)).label("recent"),
-        *reasons.values(),
-    ).group_by(col(Report.content_id))
-    if status is not None:
-        # Only contents with a report in that status are aggregated (through the status index),
-        # not the whole table.
-        having = select(Report.content_id).where(Report.status == status)
-        grouped = grouped.where(col(Report.content_id).in_(having))
-    agg = grouped.subquery()
+    agg = _per_content(status, surge).subquery()
     surging = sa.case((agg.c.recent >= surge.count, 1), else_=0)
     title_of = sa.func.coalesce(col(Content.live_revision_id), col(Content.working_revision_id))
     query: Any = (
@@ -103,35 +87,60 @@ async def groups(
     elif status == ReportStatus.resolved:
         query = query.where(agg.c.reports > agg.c.open)
     if cursor:
-        s, at, cid = _decode(cursor)
-        query = query.where(
-            sa.or_(
-                surging < s,
-                sa.and_(surging == s, agg.c.latest_at < at),
-                sa.and_(surging == s, agg.c.latest_at == at, agg.c.content_id < cid),
-            )
-        )
+        query = query.where(_after(_decode(cursor), surging, agg))
     query = query.order_by(surging.desc(), agg.c.latest_at.desc(), agg.c.content_id.desc())
     rows = (await session.exec(query.limit(limit + 1))).all()
-    page = [
-        Group(
-            content_id=row.content_id,
-            title=row.title or "",
-            status=row.status,
-            reports=int(row.reports),
-            open=int(row.open),
-            reasons={r: int(getattr(row, f"r_{r.value}")) for r in ReportReason},
-            latest_at=row.latest_at,
-            surge=bool(row.surge),
-        )
-        for row in rows[:limit]
-    ]
+    page = [_group(row) for row in rows[:limit]]
     await _attach_reports(session, page, status)
     next_cursor = None
     if len(rows) > limit and page:
         last = page[-1]
         next_cursor = _encode(int(last.surge), last.latest_at, last.content_id)
     return page, next_cursor
+
+
+def _per_content(status: ReportStatus | None, surge: Surge) -> Any:
+    """One row per reported content: its counts, reasons, latest report and recent open ones."""
+    since = utcnow() - timedelta(minutes=surge.minutes)
+    is_open = col(Report.status) == ReportStatus.open
+    reasons = [_count_where(col(Report.reason) == r).label(f"r_{r.value}") for r in ReportReason]
+    grouped: Any = sa.select(
+        col(Report.content_id).label("content_id"),
+        func.count().label("reports"),
+        _count_where(is_open).label("open"),
+        func.max(col(Report.created_at)).label("latest_at"),
+        _count_where(sa.and_(is_open, col(Report.created_at) >= since)).label("recent"),
+        *reasons,
+    ).group_by(col(Report.content_id))
+    if status is not None:
+        # Only contents with a report in that status are aggregated (through the status index),
+        # not the whole table.
+        having = select(Report.content_id).where(Report.status == status)
+        grouped = grouped.where(col(Report.content_id).in_(having))
+    return grouped
+
+
+def _after(mark: tuple[int, datetime, str], surging: Any, agg: Any) -> Any:
+    """Groups that come after ``mark`` (surge, latest report, content id) in the list's order."""
+    s, at, cid = mark
+    return sa.or_(
+        surging < s,
+        sa.and_(surging == s, agg.c.latest_at < at),
+        sa.and_(surging == s, agg.c.latest_at == at, agg.c.content_id < cid),
+    )
+
+
+def _group(row: Any) -> Group:
+    return Group(
+        content_id=row.content_id,
+        title=row.title or "",
+        status=row.status,
+        reports=int(row.reports),
+        open=int(row.open),
+        reasons={r: int(getattr(row, f"r_{r.value}")) for r in ReportReason},
+        latest_at=row.latest_at,
+        surge=bool(row.surge),
+    )
 
 
 async def _attach_reports(

@@ -66,38 +66,8 @@ async def resolve(
     closed."""
     accounts.require_role(admin, Role.admin)
     note = kit.clean_text(note, "note", MAX_NOTE, required=False) or None
-    report = await session.get(Report, report_id)
-    if report is None:
-        raise NotFound("no such report", code="report.not_found")
-    if report.status != ReportStatus.open:
-        raise Conflict("this report was resolved already", code="report.resolved")
-    content = await session.get(Content, report.content_id)
-    if content is None:
-        raise NotFound("no such report", code="report.not_found")
-    open_reports = (
-        await session.exec(
-            select(Report).where(
-                Report.content_id == content.id, Report.status == ReportStatus.open
-            )
-        )
-    ).all()
-    ids = [r.id for r in open_reports]
-    now = utcnow()
-    # Conditional on each still being open: of two operators resolving at once, one wins.
-    closed = await session.exec(
-        sa.update(Report)
-        .where(col(Report.id).in_(ids), col(Report.status) == ReportStatus.open)
-        .values(
-            status=ReportStatus.resolved,
-            resolution=action,
-            note=note,
-            resolved_by=admin.id,
-            resolved_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if closed.rowcount != len(ids):
-        raise Conflict("this report was resolved meanwhile", code="report.resolved")
+    report, content = await _open_report(session, report_id)
+    open_reports = await _close_all(session, admin, content, action, note)
     title = await _title(session, content)
     if action == ReportAction.takedown and content.status != ContentStatus.taken_down:
         reason = f"用户举报（{notifications.texts.REASON_NAMES[report.reason]}）"
@@ -118,8 +88,53 @@ async def resolve(
             content_id=content.id,
             data={"action": action.value},
         )
+    return content, open_reports
+
+
+async def _open_report(session: AsyncSession, report_id: str) -> tuple[Report, Content]:
+    report = await session.get(Report, report_id)
+    if report is None:
+        raise NotFound("no such report", code="report.not_found")
+    if report.status != ReportStatus.open:
+        raise Conflict("this report was resolved already", code="report.resolved")
+    content = await session.get(Content, report.content_id)
+    if content is None:
+        raise NotFound("no such report", code="report.not_found")
+    return report, content
+
+
+async def _close_all(
+    session: AsyncSession, admin: User, content: Content, action: ReportAction, note: str | None
+) -> list[Report]:
+    """Resolve every open report on ``content``; they are returned as resolved."""
+    open_reports = list(
+        (
+            await session.exec(
+                select(Report).where(
+                    Report.content_id == content.id, Report.status == ReportStatus.open
+                )
+            )
+        ).all()
+    )
+    ids = [r.id for r in open_reports]
+    now = utcnow()
+    # Conditional on each still being open: of two operators resolving at once, one wins.
+    closed = await session.exec(
+        sa.update(Report)
+        .where(col(Report.id).in_(ids), col(Report.status) == ReportStatus.open)
+        .values(
+            status=ReportStatus.resolved,
+            resolution=action,
+            note=note,
+            resolved_by=admin.id,
+            resolved_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != len(ids):
+        raise Conflict("this report was resolved meanwhile", code="report.resolved")
     for r in open_reports:
         r.status, r.resolution, r.note, r.resolved_by, r.resolved_at = (
             ReportStatus.resolved, action, note, admin.id, now,
         )  # fmt: skip
-    return content, list(open_reports)
+    return open_reports

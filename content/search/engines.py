@@ -87,46 +87,49 @@ async def write(session: AsyncSession, documents: list[Document]) -> None:
         }
         for d in documents
     ]
-    stamps = (
-        sa.bindparam("now", type_=UtcDateTime()),
-        sa.bindparam("published_at", type_=UtcDateTime()),
-    )
     if dialect(session) == "postgresql":
-        await _run(
-            session,
-            sa.text(
-                "INSERT INTO searchdocument"
-                " (content_id, revision_id, words, head, published_at, indexed_at) VALUES"
-                " (:content_id, :revision_id,"
-                " setweight(to_tsvector('simple', :title), 'A')"
-                " || setweight(to_tsvector('simple', :summary), 'B')"
-                " || setweight(to_tsvector('simple', :body), 'C'),"
-                " setweight(to_tsvector('simple', :title), 'A')"
-                " || setweight(to_tsvector('simple', :summary), 'B'), :published_at, :now)"
-                " ON CONFLICT (content_id) DO UPDATE SET revision_id = excluded.revision_id,"
-                " words = excluded.words, head = excluded.head,"
-                " published_at = excluded.published_at, indexed_at = excluded.indexed_at"
-            ).bindparams(*stamps),
-            rows,
-        )
-        return
-    await _run(
-        session,
-        sa.text(
-            "INSERT INTO searchdocument (content_id, revision_id, published_at, indexed_at) "
-            "VALUES (:content_id, :revision_id, :published_at, :now) "
-            "ON CONFLICT (content_id) DO UPDATE SET revision_id = excluded.revision_id,"
-            " published_at = excluded.published_at, indexed_at = excluded.indexed_at"
-        ).bindparams(*stamps),
-        rows,
-    )
+        await _run(session, _PG_UPSERT, rows)
+    else:
+        await _run(session, _SQLITE_UPSERT, rows)
+        await _write_fts(session, rows)
+
+
+_STAMPS = (
+    sa.bindparam("now", type_=UtcDateTime()),
+    sa.bindparam("published_at", type_=UtcDateTime()),
+)
+# PostgreSQL: the words as weighted vectors in the row itself (`head`: title and summary only).
+_PG_UPSERT = sa.text(
+    "INSERT INTO searchdocument"
+    " (content_id, revision_id, words, head, published_at, indexed_at) VALUES"
+    " (:content_id, :revision_id,"
+    " setweight(to_tsvector('simple', :title), 'A')"
+    " || setweight(to_tsvector('simple', :summary), 'B')"
+    " || setweight(to_tsvector('simple', :body), 'C'),"
+    " setweight(to_tsvector('simple', :title), 'A')"
+    " || setweight(to_tsvector('simple', :summary), 'B'), :published_at, :now)"
+    " ON CONFLICT (content_id) DO UPDATE SET revision_id = excluded.revision_id,"
+    " words = excluded.words, head = excluded.head,"
+    " published_at = excluded.published_at, indexed_at = excluded.indexed_at"
+).bindparams(*_STAMPS)
+# SQLite: the row, then its words in the FTS5 table under the row's id.
+_SQLITE_UPSERT = sa.text(
+    "INSERT INTO searchdocument (content_id, revision_id, published_at, indexed_at) "
+    "VALUES (:content_id, :revision_id, :published_at, :now) "
+    "ON CONFLICT (content_id) DO UPDATE SET revision_id = excluded.revision_id,"
+    " published_at = excluded.published_at, indexed_at = excluded.indexed_at"
+).bindparams(*_STAMPS)
+
+
+async def _write_fts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Replace the FTS5 words of the documents just written."""
     ids: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
     found = await _run(
         session,
         sa.text("SELECT content_id, id FROM searchdocument WHERE content_id IN :ids").bindparams(
             ids
         ),
-        {"ids": [d.content_id for d in documents]},
+        {"ids": [row["content_id"] for row in rows]},
     )
     doc_of: dict[str, int] = {row.content_id: row.id for row in found.all()}
     docs: sa.BindParameter[list[int]] = sa.bindparam("docs", expanding=True)
