@@ -131,30 +131,39 @@ async def msg_sec_check(
     """WeChat's content-security check (version 2) of at most SECCHECK_MAX_CHARS characters,
     with the access token every process shares (a token of its own would retire theirs)."""
     body = {"content": content[:SECCHECK_MAX_CHARS], "version": 2, "scene": scene, "openid": openid}
+    _, data = await _post_with_token(http, settings, token, "/wxa/msg_sec_check", body)
+    errcode = int(data.get("errcode") or 0)
+    if errcode:
+        raise WechatUnavailable(data.get("errmsg") or "msgSecCheck failed", errcode)
+    try:
+        return _verdict(data)
+    except (AttributeError, TypeError, ValueError) as exc:  # a shape we do not know
+        raise WechatUnavailable(f"msgSecCheck answered oddly: {exc}") from exc
+
+
+async def _post_with_token(
+    http: httpx.AsyncClient, settings: Settings, token: SharedToken, path: str, body: Any
+) -> tuple[httpx.Response, dict[str, Any]]:
+    """POST ``body`` to a server API with the shared access token; when WeChat says the token
+    is no longer valid, once more with a fresh one. WeChat's answer, whatever its errcode."""
     stale: str | None = None
     for attempt in range(2):
         value = await token.get(http, settings, stale=stale)
         try:
             resp = await http.post(
-                settings.wechat_base_url.rstrip("/") + "/wxa/msg_sec_check",
+                settings.wechat_base_url.rstrip("/") + path,
                 params={"access_token": value},
                 json=body,
                 timeout=settings.wechat_timeout_s,
             )
         except httpx.HTTPError as exc:
             raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
-        data = _answer(resp)
-        errcode = int(data.get("errcode") or 0)
-        if errcode in _STALE_TOKEN and attempt == 0:
+        answer = _answer(resp)
+        if int(answer.get("errcode") or 0) in _STALE_TOKEN and attempt == 0:
             stale = value
             continue
-        if errcode:
-            raise WechatUnavailable(data.get("errmsg") or "msgSecCheck failed", errcode)
-        try:
-            return _verdict(data)
-        except (AttributeError, TypeError, ValueError) as exc:  # a shape we do not know
-            raise WechatUnavailable(f"msgSecCheck answered oddly: {exc}") from exc
-    raise WechatUnavailable("WeChat refused a fresh access token")
+        break
+    return resp, answer
 
 
 def _verdict(data: dict[str, Any]) -> SecVerdict:
@@ -267,28 +276,12 @@ async def send_subscribe_message(
         "page": page,
         "data": {name: {"value": value} for name, value in data.items()},
     }
-    stale: str | None = None
-    for attempt in range(2):
-        value = await token.get(http, settings, stale=stale)
-        try:
-            resp = await http.post(
-                settings.wechat_base_url.rstrip("/") + "/cgi-bin/message/subscribe/send",
-                params={"access_token": value},
-                json=body,
-                timeout=settings.wechat_timeout_s,
-            )
-        except httpx.HTTPError as exc:
-            raise WechatUnavailable(f"WeChat did not answer: {type(exc).__name__}") from exc
-        answer = _answer(resp)
-        errcode = int(answer.get("errcode") or 0)
-        if errcode in _STALE_TOKEN and attempt == 0:
-            stale = value
-            continue
-        if errcode == NOT_SUBSCRIBED:
-            raise NotSubscribed(answer.get("errmsg") or "user did not subscribe", errcode)
-        if errcode in _BUSY or errcode in _STALE_TOKEN or resp.status_code != 200:
-            raise WechatUnavailable(answer.get("errmsg") or "WeChat is busy", errcode)
-        if errcode:
-            raise WechatError(answer.get("errmsg") or "subscribeMessage.send refused", errcode)
-        return
-    raise WechatUnavailable("WeChat refused a fresh access token")
+    path = "/cgi-bin/message/subscribe/send"
+    resp, answer = await _post_with_token(http, settings, token, path, body)
+    errcode = int(answer.get("errcode") or 0)
+    if errcode == NOT_SUBSCRIBED:
+        raise NotSubscribed(answer.get("errmsg") or "user did not subscribe", errcode)
+    if errcode in _BUSY or errcode in _STALE_TOKEN or resp.status_code != 200:
+        raise WechatUnavailable(answer.get("errmsg") or "WeChat is busy", errcode)
+    if errcode:
+        raise WechatError(answer.get("errmsg") or "subscribeMessage.send refused", errcode)
