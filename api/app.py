@@ -10,7 +10,7 @@ import anyio
 from fastapi import FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import openapi, problems
+from api import console, openapi, problems
 from api.feedcache import feed_runtime
 from api.middleware import BodyLimit, RequestContext, SecurityHeaders
 from api.routers import (
@@ -166,6 +166,8 @@ def _add_routes(app: FastAPI, settings: Settings) -> None:
     # Probes also answer at the root, where load balancers look for them (documented once,
     # under the prefix: one operation, one id, one method in a generated client).
     app.include_router(ops.router, include_in_schema=False)
+    # The reviewers' and operators' web pages (after the API: viewers' routes match first).
+    console.install(app)
 
 
 def _add_benchmark_routes(app: FastAPI) -> None:

@@ -286,19 +286,28 @@ def status_of(kind: type[DomainError]) -> int:
     return 400
 
 
+def in_chinese(exc: DomainError) -> str:
+    """What a domain error says to a Chinese reader: its code's meaning, when to retry, which
+    field (the console shows it on the page as the API writes it into the problem)."""
+    zh = _in_chinese(exc.code, status_of(type(exc)))
+    if isinstance(exc, RateLimited | Unavailable) and exc.retry_after is not None:
+        zh += f"（{exc.retry_after} 秒后）"
+    if isinstance(exc, Invalid) and exc.field:
+        zh += f"（字段：{exc.field}）"
+    return zh
+
+
 async def _domain(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, DomainError)
     status = status_of(type(exc))
     headers: dict[str, str] = {}
-    zh = _in_chinese(exc.code, status)
+    zh = in_chinese(exc)
     if isinstance(exc, RateLimited | Unavailable) and exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
-        zh += f"（{exc.retry_after} 秒后）"
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     errors = None
     if isinstance(exc, Invalid) and exc.field:
-        zh += f"（字段：{exc.field}）"
         errors = [(exc.field, exc.message, zh)]
     return problem(
         status, exc.code, exc.message, detail_zh=zh, errors=errors, headers=headers, **exc.extra

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     wechat_retry_base_s: float = Field(5.0, gt=0)
 
     claim_lease_seconds: int = 30 * 60
+    # A console session left idle this long ends (and any session after 12 hours).
+    console_idle_seconds: int = Field(2 * 3600, ge=60)
     login_per_minute: int = 10  # password attempts per address and username
     wechat_login_per_minute: int = 60  # per address (many phones share carrier NAT)
     # Failed password logins from one address, whatever the usernames (password spraying), per

@@ -376,7 +376,7 @@ async def storage_key(w: World) -> Req:
 PARAM = re.compile(r"\{([^}:]+)(:[^}]*)?\}")
 
 
-def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+def all_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path template) of every route the app answers; HEAD rides on GET. Newer
     FastAPI keeps included routers as branches: walk them as its own router does."""
     walk = getattr(fastapi.routing, "iter_route_contexts", None)
@@ -387,6 +387,12 @@ def served_routes(app: FastAPI) -> set[tuple[str, str]]:
         if methods and path:
             found |= {(m, path) for m in methods if m != "HEAD"}
     return found
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """The routes taking bearer tokens; the console's pages (cookie sessions) have their own
+    matrix, tests/console/matrix.py."""
+    return {(m, p) for m, p in all_routes(app) if not p.startswith("/console")}
 
 
 def fill(path: str, params: dict[str, str]) -> str:

@@ -1,0 +1,16 @@
+"""Console pages: 筛查词库 (to be built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.console import pages
+from api.console.auth import Operator
+
+router = APIRouter()
+
+
+@router.get("/screening")
+async def screening_index(request: Request, user: Operator) -> Response:
+    return pages.render(request, "placeholder.html", title="筛查词库")

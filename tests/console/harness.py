@@ -1,0 +1,117 @@
+"""Driving the console: over HTTP as a browser would (cookies, CSRF tokens from the pages), and in
+Debian's Chromium through Playwright, with screenshots kept as artifacts and an axe-core audit."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from tests.factories import PASSWORD, Person
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "clients" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = Path(os.environ.get("KEPU_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "console"
+CHROMIUM = os.environ.get("KEPU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# As the machine's notes advise: no background traffic to Google's hosts from a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_LOGIN = re.compile(r'name="login_token" value="([^"]+)"')
+
+
+def csrf_of(page: str) -> str:
+    found = _CSRF.search(page)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
+class Console:
+    """One browser's worth of console over HTTP: its cookie jar, and the CSRF token of the last
+    page it loaded (forms send it back, as a browser's would)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        # https: the session cookie is Secure, and a browser sends it only to a secure origin.
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://kepu.test"
+        )
+        self.csrf = ""
+
+    async def __aenter__(self) -> Console:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+
+    async def get(self, path: str, **kw: Any) -> httpx.Response:
+        resp = await self.http.get(path, **kw)
+        if found := _CSRF.search(resp.text):
+            self.csrf = found.group(1)
+        return resp
+
+    async def post(
+        self, path: str, data: dict[str, Any] | None = None, **kw: Any
+    ) -> httpx.Response:
+        """A form sent from a console page (its CSRF token and Referer, as a browser sends them)."""
+        form = {"csrf_token": self.csrf, **(data or {})}
+        headers = {
+            "Referer": str(self.http.base_url.join(kw.pop("referer", path))),
+            **kw.pop("headers", {}),
+        }
+        return await self.http.post(path, data=form, headers=headers, **kw)
+
+    async def login(
+        self, who: Person | str, password: str = PASSWORD, next: str = ""
+    ) -> httpx.Response:
+        username = who if isinstance(who, str) else who.username
+        page = await self.http.get("/console/login")
+        token = _LOGIN.search(page.text)
+        assert token, page.text
+        resp = await self.http.post(
+            "/console/login",
+            data={
+                "username": username,
+                "password": password,
+                "login_token": token.group(1),
+                "next": next,
+            },
+        )
+        if resp.status_code == 303:
+            await self.get(resp.headers["location"])
+        return resp
+
+
+async def audit(page: Any) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2 A/AA violations on the page as it stands (contrast, labels, names)."""
+    # Evaluated through the DevTools protocol: the console's CSP (no inline or foreign script)
+    # stays in force for the page itself.
+    if not await page.evaluate("() => typeof axe !== 'undefined'"):
+        await page.evaluate(AXE.read_text() + "\n;0")
+    result: dict[str, Any] = await page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+async def shot(page: Any, name: str) -> Path:
+    """A full-page screenshot kept as a test artifact (var/test-artifacts/console/<name>.png)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path

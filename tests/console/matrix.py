@@ -1,0 +1,30 @@
+"""Who may open each console page or send each form: one line per route. Columns, in order:
+anonymous, political reviewer, science reviewer (medicine), operator (admin). A value is what the
+API would answer (the console shows it as a page, or after a form as a message on the page it came
+from: tests read ``X-Console-Error``), or ``login``: sent to the login page. Path parameters are
+filled with ids that do not exist, so a permitted principal meets 404 (or 200 on lists)."""
+
+from __future__ import annotations
+
+ANON, POLITICAL, SCIENCE, OPERATOR = range(4)
+PRINCIPALS = ("anonymous", "political", "science", "operator")
+
+MATRIX: dict[tuple[str, str], str] = {
+    # --- signing in and out
+    ("GET", "/console/"): "login 303 303 303",
+    ("GET", "/console/login"): "200 200 200 200",
+    ("POST", "/console/login"): "422 422 422 422",  # an empty form: nothing happens
+    ("POST", "/console/logout"): "login 303 303 303",
+    # --- reviewers
+    ("GET", "/console/review"): "login 200 200 403",
+    # --- operators: contents
+    ("GET", "/console/contents"): "login 403 403 200",
+    # --- operators: screening terms, claim patterns, rumors
+    ("GET", "/console/screening"): "login 403 403 200",
+    # --- operators: reports
+    ("GET", "/console/reports"): "login 403 403 200",
+    # --- operators: users and roles
+    ("GET", "/console/users"): "login 403 403 200",
+    # --- operators: statistics
+    ("GET", "/console/stats"): "login 403 403 200",
+}
