@@ -3,15 +3,21 @@ Debian's Chromium through Playwright, with screenshots kept as artifacts and an 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 import httpx
 from fastapi import FastAPI
 
+from infra.services import Services
 from tests.factories import PASSWORD, Person
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,3 +121,27 @@ async def shot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+_counting: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("counting", default=None)
+
+
+@contextlib.contextmanager
+def queries(services: Services) -> Iterator[list[str]]:
+    """The SQL statements requests made from this task send while the block runs (the worker's
+    jobs, in other tasks, are not counted): ``len()`` of it is what a page costs the database."""
+    seen: list[str] = []
+
+    def record(*args: object) -> None:
+        found = _counting.get()
+        if found is not None:
+            found.append(str(args[2]))
+
+    engine = services.engine.sync_engine
+    token = _counting.set(seen)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        _counting.reset(token)
