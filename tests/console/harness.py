@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from infra.services import Services
 from tests.factories import PASSWORD, Person
@@ -123,7 +122,9 @@ async def shot(page: Any, name: str) -> Path:
     return path
 
 
-_counting: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("counting", default=None)
+_counting: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "counting", default=None
+)
 
 
 @contextlib.contextmanager

@@ -117,4 +117,3 @@ async def test_a_disabled_account_loses_its_session_at_once(
         await session.commit()
     resp = await console.get("/console/review")
     assert resp.status_code == 303 and resp.headers["location"].startswith("/console/login")
-
