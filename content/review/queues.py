@@ -71,7 +71,7 @@ class Queue:
     stage: Stage
     discipline: str | None
     discipline_name: str | None
-    total: int
+    more: bool  # more open tasks than ``rows`` (the queues page counts them)
     rows: list[QueueRow]
     names: dict[str, str]  # discipline slug → name, for the rows
 
@@ -161,21 +161,14 @@ async def queue_summary(session: AsyncSession, user: User) -> list[QueueSummary]
 async def queue(
     session: AsyncSession, user: User, stage: Stage, discipline: str | None, limit: int = QUEUE_PAGE
 ) -> Queue:
-    """The open tasks of one of ``user``'s queues, oldest first (the first ``limit``), with who
-    holds a claim on each and until when."""
+    """The open tasks of one of ``user``'s queues, oldest first (the first ``limit``, and
+    whether there are more: not a count, which would read the whole queue), with who holds a
+    claim on each and until when."""
     discipline = _check_queue(user, stage, discipline)
     now = utcnow()
     holder = aliased(User)
     author = aliased(User)
     where = _queue_where(user, stage, discipline)
-    total = (
-        await session.exec(
-            select(sa.func.count())
-            .select_from(ReviewTask)
-            .join(Content, col(Content.id) == col(ReviewTask.content_id))
-            .where(*where)
-        )
-    ).one()
     holds = _holds(now)
     rows = await session.exec(
         select(  # type: ignore[call-overload]
@@ -191,10 +184,11 @@ async def queue(
         .join(holder, col(holder.id) == col(ReviewTask.claimed_by), isouter=True)
         .where(*where)
         .order_by(col(ReviewTask.created_at), col(ReviewTask.id))
-        .limit(limit)
+        .limit(limit + 1)
     )
+    found = rows.all()
     out = []
-    for task, title, kind, author_name, held_by in rows.all():
+    for task, title, kind, author_name, held_by in found[:limit]:
         out.append(
             QueueRow(
                 task_id=task.id,
@@ -214,7 +208,7 @@ async def queue(
         stage,
         discipline,
         names.get(discipline, discipline) if discipline else None,
-        total,
+        len(found) > limit,
         out,
         names,
     )

@@ -4,9 +4,13 @@ science reviewer approves. No axe-core violation on any page; screenshots kept."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import httpx
+
 from infra.services import Services
+from tests import factories as f
 from tests.console.harness import audit, shot
 from tests.console.test_review import (
     FLAGGED_BODY,
@@ -16,6 +20,7 @@ from tests.console.test_review import (
     science_task,
 )
 from tests.factories import PASSWORD, Person, person
+from tests.media_files import video
 
 
 async def log_in(page: Any, who: Person) -> None:
@@ -78,3 +83,28 @@ async def test_a_science_reviewer_approves_with_a_comment_template(
     await page.wait_for_url(f"**/console/review/queue/science?discipline={discipline}")
     assert "已通过：《流感疫苗每年都要打吗》" in await page.locator("main .message").inner_text()
     assert await audit(page) == []
+
+
+async def test_a_video_task_plays_its_720p_rendition_with_cover_and_duration(
+    page: Any, services: Services, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    crew = await f.crew(services)
+    clip = video(tmp_path / "clip.mp4", 1280, 720, seconds=2).read_bytes()
+    media_id = await f.upload(client, crew.creator, clip, "video/mp4", filename="clip.mp4")
+    media = await f.settled_media(client, crew.creator, media_id, within=120)
+    assert media["status"] == "ready", media
+    content = await f.create(
+        client, crew.creator, type="video", media_id=media_id, body=None, title="地震来了怎么办"
+    )
+    await f.submit(client, crew.creator, content["id"])
+    task = await f.wait_for_task(client, crew.political, "political", content["id"])
+    await log_in(page, crew.political)  # type: ignore[arg-type]
+    await page.goto(f"/console/review/tasks/{task['id']}")
+    player = page.locator("video")
+    assert await player.get_attribute("poster")
+    src = await player.get_attribute("src")
+    assert src and src == next(r["url"] for r in media["renditions"] if r["label"] == "720p")
+    assert "720p · 时长 2 秒" in await page.locator("main").inner_text()
+    await page.wait_for_function("() => document.querySelector('video').readyState >= 1")
+    assert await audit(page) == []
+    await shot(page, "review-video")
