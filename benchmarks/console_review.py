@@ -703,6 +703,7 @@ class NotBuilt(Exception):
 class Sample:
     ms: float
     cpu_ms: float
+    where: str = ""  # which run and loop, for the slowest requests
 
 
 class Browser:
@@ -772,26 +773,32 @@ def loop(browser: Browser, stage: str, discipline: str | None, loops: int,
     sizes = {}
     for i in range(loops):
         page, s = browser.request("GET", f"/console/review/queue/{stage}{query}")
+        here = f"{label}, loop {i + 1}"
+        s.where = here
         out["queue"].append(s)
         sizes["queue"] = len(page.content)
         resp, s = browser.request("POST", f"/console/review/queue/{stage}/next",
                                   {"csrf_token": browser.csrf, **form_extra})  # fmt: skip
+        s.where = here
         out["next"].append(s)
         task_url = resp.headers.get("location", "")
         if resp.status_code != 303 or "/console/review/tasks/" not in task_url:
             raise SystemExit(f"next did not open a task: {resp.status_code} {task_url}")
         task_path = httpx.URL(task_url).path
         page, s = browser.request("GET", task_path)
+        s.where = here
         out["task"].append(s)
         sizes["task"] = len(page.content)
         resp, s = browser.request("POST", f"{task_path}/decision",
                                   {"csrf_token": browser.csrf, "decision": "approve",
                                    "comment": "内容准确，表述清楚，同意。"})  # fmt: skip
+        s.where = here
         out["decide"].append(s)
         if resp.status_code != 303:
             raise SystemExit(f"the decision did not redirect: {resp.status_code}")
         following = httpx.URL(resp.headers["location"]).path
         _, s = browser.request("GET", following)
+        s.where = here + " (after the decision)"
         out["task" if "/console/review/tasks/" in following else "queue"].append(s)
         if (i + 1) % 10 == 0 or i + 1 == loops:
             print(f"  {label}: {i + 1}/{loops} loops", end="\r", flush=True)
@@ -821,6 +828,7 @@ class Summary:
     p99: float
     cpu: float  # ms of the server's CPU per request, mean
     n: int
+    slowest: list[Sample]
 
 
 def summarize(runs: list[list[Sample]]) -> Summary:
@@ -830,6 +838,7 @@ def summarize(runs: list[list[Sample]]) -> Summary:
         statistics.median(pct([s.ms for s in r], 0.99) for r in runs),
         statistics.median(statistics.mean(s.cpu_ms for s in r) for r in runs),
         sum(len(r) for r in runs),
+        sorted((s for r in runs for s in r), key=lambda s: -s.ms)[:3],
     )
 
 
@@ -911,6 +920,10 @@ def report(engine_name: str, res: dict[str, Summary], args: argparse.Namespace) 
         if name in order:
             ok &= s.p99 < TARGET_P99_MS
     worst = max(order, key=lambda n: res[n].p99)
+    for name in order:
+        slow = sorted(res[name].slowest, key=lambda x: -x.ms)[:3]
+        said = ", ".join(f"{x.ms:.0f} ms (cpu {x.cpu_ms:.0f}; {x.where})" for x in slow)
+        print(f"  slowest {name}: {said}")
     print(f"  slowest: {worst}, p99 {res[worst].p99:.1f} ms (target < {TARGET_P99_MS:.0f} ms): "
           f"{'PASS' if ok else 'FAIL'}")  # fmt: skip
     return ok
