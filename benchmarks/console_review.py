@@ -591,7 +591,27 @@ def wait_ready(proc: subprocess.Popen[bytes], url: str) -> None:
     raise SystemExit(f"no answer from {url}")
 
 
-def start_kepu(server_url: str, data_dir: str, prefix: str) -> tuple[subprocess.Popen[bytes], str]:
+# `kepu serve` with the garbage collector's passes logged (`--gc-log`): which slow requests are
+# the collector's.
+GC_LOGGING = """
+import gc, sys, time
+started = {}
+def log(phase, info):
+    if phase == "start":
+        started["t"] = time.perf_counter()
+    elif info["generation"] == 2 or time.perf_counter() - started["t"] > 0.02:
+        ms = (time.perf_counter() - started["t"]) * 1000
+        print(f"gc {info['generation']} {ms:.1f}", file=sys.stderr, flush=True)
+gc.callbacks.append(log)
+from api.cli import app
+sys.argv[0] = "kepu"
+app()
+"""
+
+
+def start_kepu(
+    server_url: str, data_dir: str, prefix: str, gc_log: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEPU_")}
     env.update(
@@ -606,8 +626,9 @@ def start_kepu(server_url: str, data_dir: str, prefix: str) -> tuple[subprocess.
         KEPU_BENCHMARK_ROUTES="true",
     )
     kepu = str(Path(sys.executable).parent / "kepu")
+    command = [sys.executable, "-c", GC_LOGGING] if gc_log else [kepu]
     proc = subprocess.Popen(
-        [kepu, "serve", "--no-workers", "--port", str(port)],
+        [*command, "serve", "--no-workers", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(Path(data_dir) / "server.log", "wb"),  # noqa: SIM115 (the child keeps it)
@@ -848,7 +869,7 @@ BASE_QUEUE, BASE_TASK, FLOOR = "Jinja2 app, queue size", "Jinja2 app, task size"
 def measure(data: Data, server_url: str, args: argparse.Namespace) -> dict[str, Summary]:
     data_dir = tempfile.mkdtemp(prefix="kepu-console-bench-data-")
     prefix = f"kepu-console-bench-{secrets.token_hex(4)}"
-    proc, base = start_kepu(server_url, data_dir, prefix)
+    proc, base = start_kepu(server_url, data_dir, prefix, args.gc_log)
     baselines: list[subprocess.Popen[bytes]] = []
     browsers: list[Browser] = []
     try:
@@ -893,6 +914,16 @@ def measure(data: Data, server_url: str, args: argparse.Namespace) -> dict[str, 
                 opened.append(asyncio.run(open_count(data.url)))
         print(f"  open tasks after each run: {opened}; last queue page {sizes['queue']} bytes, "
               f"review page {sizes['task']} bytes")  # fmt: skip
+        if args.gc_log:
+            passes = [
+                line.split()[1:]
+                for line in (Path(data_dir) / "server.log").read_text().splitlines()
+                if line.startswith("gc ")
+            ]
+            full = [float(ms) for gen, ms in passes if gen == "2"]
+            print(f"  the server's collector: {len(full)} full (generation 2) passes, "
+                  f"{max(full, default=0):.0f} ms at most, {sum(full):.0f} ms in all; "
+                  f"{len(passes) - len(full)} younger passes over 20 ms")  # fmt: skip
         return {name: summarize(r) for name, r in runs.items()}
     finally:
         for browser in browsers:
@@ -946,6 +977,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument("--gc-log", action="store_true", help="log the server's GC passes")
     parser.add_argument("--baseline-app", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline_app:
