@@ -117,3 +117,39 @@ async def test_a_disabled_account_loses_its_session_at_once(
         await session.commit()
     resp = await console.get("/console/review")
     assert resp.status_code == 303 and resp.headers["location"].startswith("/console/login")
+
+
+async def test_with_redis_unreachable_the_console_says_so_and_lets_nobody_in() -> None:
+    import redis.asyncio as aioredis
+
+    from api.console.sessions import SessionStore
+    from content.errors import Unavailable
+    from tests.helpers import free_port
+
+    dead = aioredis.Redis(port=free_port(), socket_connect_timeout=0.5)
+    sessions = SessionStore(dead, "kepu-test", 60)
+    for attempt in (sessions.open("someone"), sessions.find("a-token")):
+        try:
+            await attempt
+        except Unavailable as exc:
+            assert exc.code == "dependency.down"
+        else:
+            raise AssertionError("a session store without Redis must refuse")
+    await dead.aclose()
+
+
+async def test_an_idle_session_ends_and_the_page_asks_to_log_in_again(
+    console: Console, services: Services
+) -> None:
+    political = await person(services, "political_reviewer")
+    await console.login(political)
+    token = console.http.cookies.get("kepu_console")
+    assert token
+    from api.console.auth import store
+
+    await services.redis.delete(store(services)._key(token))  # what idling out does
+    resp = await console.get("/console/review?stage=political")
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/console/login?next=%2Fconsole%2Freview%3Fstage%3Dpolitical"
+    page = await console.get(resp.headers["location"])
+    assert "登录已过期，请重新登录" in page.text
