@@ -3,7 +3,7 @@ and the review backlog as it stands, drawn as Chart.js charts with their numbers
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -59,6 +59,13 @@ def _unit(seconds: list[float]) -> tuple[str, float]:
     if top >= 120:
         return "分钟", 60.0
     return "秒", 1.0
+
+
+def _day_labels(days: list[date]) -> list[str]:
+    """Days as a chart's axis shows them: month-day, the year too when the range spans two."""
+    if len({d.year for d in days}) > 1:
+        return [d.isoformat() for d in days]
+    return [d.strftime("%m-%d") for d in days]
 
 
 def _chart(
@@ -181,7 +188,7 @@ def _latency(o: stats.Overview) -> dict[str, Any]:
     day_name, day_size = _unit([m for m in means.values() if m is not None])
     per_day = _chart(
         "line",
-        [d.day.isoformat() for d in days],
+        _day_labels([d.day for d in days]),
         [
             {
                 "label": STAGES[s],
@@ -220,7 +227,7 @@ def _decisions(o: stats.Overview) -> dict[str, Any]:
             "pointRadius": 3,
         }
     )
-    chart = _chart("bar", [d.isoformat() for d in every], datasets, x="日期", y="决定数")
+    chart = _chart("bar", _day_labels(every), datasets, x="日期", y="决定数")
     chart["options"]["scales"]["x"]["stacked"] = True
     chart["options"]["scales"]["y"]["stacked"] = True
     chart["options"]["scales"]["y"]["ticks"] = {"precision": 0}
