@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from html.parser import HTMLParser
 from typing import Any
@@ -13,9 +14,10 @@ from typing import Any
 import httpx
 from sqlmodel import col, func, select
 
-from content import engagement
-from content.models import ReviewTask, Stage, TaskStatus
+from content import engagement, kit, review
+from content.models import Action, ReviewTask, Stage, TaskStatus
 from infra.services import Services
+from infra.settings import Settings
 from tests import factories as f
 from tests.console.harness import Console, queries
 from workers.feeds import flush_counters
@@ -266,3 +268,25 @@ async def test_the_page_costs_the_same_few_statements_however_much_data(
     with queries(services) as second:
         assert (await console.get("/console/stats")).status_code == 200
     assert len(second) == len(first) <= 7, second
+
+
+async def test_names_operators_wrote_are_shown_as_text(
+    console: Console, services: Services, settings: Settings
+) -> None:
+    slug = f"stats-{secrets.token_hex(3)}"
+    async with services.write_sessions() as session:
+        await kit.add_discipline(session, slug, "<script>alert(1)</script>地质")
+        owner = await f.user_in_session(session, "creator")
+        political = await f.user_in_session(session, "political_reviewer")
+        _, task_id = await f.political_task_in_session(session, settings, owner.id, discipline=slug)
+        await review.decide(session, political, task_id, Action.approve, None)
+        await session.commit()
+    admin = await f.person(services, "admin")
+    await console.login(admin)
+    page = await console.get("/console/stats")
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.text
+    row = next(r for r in tables(page.text)["table-backlog"] if r[1].endswith("地质"))
+    assert row == ["科学审核", "<script>alert(1)</script>地质", "1", row[3]]
+    labels = charts(page.text)["chart-backlog"]["data"]["labels"]
+    assert "科学审核 · <script>alert(1)</script>地质" in labels  # text for Chart.js to draw
