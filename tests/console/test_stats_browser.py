@@ -66,7 +66,12 @@ async def test_an_operator_reads_the_charts_and_changes_the_range_by_keyboard(
     await _tab_to(page, "#reach-title ~ details summary")
     await page.keyboard.press("Enter")
     assert await page.locator("#table-reach").is_visible()
+    for summary in await page.query_selector_all("details:not([open]) summary"):
+        await summary.focus()
+        await page.keyboard.press("Enter")
+    assert await page.locator("#table-decisions").is_visible()
     assert await audit(page) == []
+    await shot(page, "stats-tables")
 
     # A range by keyboard: from the first field's first part, one step back; Enter sends it.
     await page.locator("body").focus()

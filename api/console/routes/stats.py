@@ -197,6 +197,7 @@ def _latency(o: stats.Overview) -> dict[str, Any]:
                     for d in days
                 ],
                 "spanGaps": True,
+                "pointRadius": 4,
             }
             for s in Stage
         ],
@@ -224,7 +225,7 @@ def _decisions(o: stats.Overview) -> dict[str, Any]:
             "label": "发布",
             "data": [found[d].published if d in found else 0 for d in every],
             "colour": "#1a1f29",
-            "pointRadius": 3,
+            "pointRadius": 2,
         }
     )
     chart = _chart("bar", _day_labels(every), datasets, x="日期", y="决定数")
