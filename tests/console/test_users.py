@@ -170,6 +170,9 @@ async def test_bad_input_when_creating_is_named_and_nothing_is_written(
         ({"disciplines": ["alchemy"]}, "422 discipline.unknown", "disciplines"),
         ({"disciplines": []}, "422 invalid", "disciplines"),
         ({"username": "a b"}, "422 invalid", "username"),
+        ({"username": ""}, "422 validation_error", "username"),
+        ({"display_name": "长" * 65}, "422 invalid", "display_name"),
+        ({"display_name": "长" * 201}, "422 validation_error", "display_name"),
     ]
     for overrides, error, shown in cases:
         fields = {**form(f"bad-{secrets.token_hex(4)}"), **overrides}
