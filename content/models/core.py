@@ -252,7 +252,11 @@ class RevisionImage(SQLModel, table=True):
 class ReviewTask(SQLModel, table=True):
     """A human review stage of one revision. Claims are leases; exactly one decision wins."""
 
-    __table_args__ = (sa.UniqueConstraint("revision_id", "stage"),)
+    __table_args__ = (
+        sa.UniqueConstraint("revision_id", "stage"),
+        # A queue: a stage's open tasks, oldest first (counted, listed, the next one taken).
+        sa.Index("ix_reviewtask_queue", "status", "stage", "created_at"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=26)
     content_id: str = Field(foreign_key="content.id", index=True, max_length=26)

@@ -1,6 +1,7 @@
 """Review: the workflow as one transition table and its applier, the reviewer guards, the machine
 stage, human tasks (queue, claim, decide), who may see what, and the review history."""
 
+from content.review.comment_templates import COMMENT_TEMPLATES, CommentTemplate
 from content.review.guards import Guard
 from content.review.history import HistoryEntry, history
 from content.review.machine import (
@@ -8,7 +9,28 @@ from content.review.machine import (
     stuck_in_machine_stage,
     texts_for_second_opinion,
 )
-from content.review.tasks import MAX_COMMENT, TaskView, claim, decide, list_tasks
+from content.review.marks import (
+    Change,
+    FieldDiff,
+    MarkedField,
+    Piece,
+    diff_revisions,
+    diff_text,
+    mark_findings,
+    marked_revision,
+)
+from content.review.queues import (
+    Queue,
+    QueueRow,
+    QueueSummary,
+    ReviewPage,
+    by_discipline,
+    claim_next,
+    queue,
+    queue_summary,
+    review_page,
+)
+from content.review.tasks import MAX_COMMENT, TaskView, check_stage, claim, decide, list_tasks
 from content.review.transitions import (
     DECISIONS,
     ENDED,
@@ -35,30 +57,50 @@ from content.review.visibility import (
 from content.review.workflow import apply
 
 __all__ = [
+    "COMMENT_TEMPLATES",
     "DECISIONS",
     "ENDED",
     "MAX_COMMENT",
     "STAGE_RULES",
     "TRANSITIONS",
+    "Change",
+    "CommentTemplate",
+    "FieldDiff",
     "Guard",
     "HistoryEntry",
+    "MarkedField",
     "Party",
+    "Piece",
+    "Queue",
+    "QueueRow",
+    "QueueSummary",
+    "ReviewPage",
     "StageRule",
     "TaskView",
     "Transition",
     "apply",
+    "by_discipline",
     "can_see_unpublished",
+    "check_stage",
     "claim",
+    "claim_next",
     "decide",
     "decides",
     "decision_outcome",
+    "diff_revisions",
+    "diff_text",
     "find",
     "handed_to",
     "history",
     "is_owner",
     "is_public",
     "list_tasks",
+    "mark_findings",
+    "marked_revision",
     "may_see_media",
+    "queue",
+    "queue_summary",
+    "review_page",
     "revision_state",
     "run_machine_stage",
     "stages_of",

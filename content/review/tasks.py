@@ -44,16 +44,8 @@ def _with_content() -> Select[ReviewTask, Revision, Content, User]:
     )
 
 
-async def list_tasks(
-    session: AsyncSession,
-    user: User,
-    stage: Stage | None,
-    status: TaskStatus | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[TaskView], str | None]:
-    """Tasks of ``stage`` (or of every stage the reviewer works) that are handed to them: open
-    ones the workflow's rules let them decide, and those they decided."""
+def check_stage(user: User, stage: Stage | None) -> list[Stage]:
+    """Refuse a stage that is no human review stage, or not one of ``user``'s; their stages."""
     mine = transitions.stages_of(user)
     if stage is not None and stage not in transitions.STAGE_RULES:
         raise Invalid(
@@ -67,6 +59,20 @@ async def list_tasks(
         )
     if not mine:
         raise Forbidden("review queues are for reviewers", code="auth.missing_role")
+    return mine
+
+
+async def list_tasks(
+    session: AsyncSession,
+    user: User,
+    stage: Stage | None,
+    status: TaskStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[TaskView], str | None]:
+    """Tasks of ``stage`` (or of every stage the reviewer works) that are handed to them: open
+    ones the workflow's rules let them decide, and those they decided."""
+    mine = check_stage(user, stage)
     stages = [stage] if stage is not None else mine
     query = _with_content().where(col(ReviewTask.stage).in_(stages), visibility.handed_to(user))
     if status is not None:

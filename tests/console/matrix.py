@@ -17,6 +17,12 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/logout"): "login 303 303 303",
     # --- reviewers
     ("GET", "/console/review"): "login 200 200 403",
+    # the path's stage is an id here, no stage: refused as input before anything is read
+    ("GET", "/console/review/queue/{stage}"): "login 422 422 403",
+    ("POST", "/console/review/queue/{stage}/next"): "login 422 422 403",
+    ("GET", "/console/review/tasks/{task_id}"): "login 404 404 403",
+    ("POST", "/console/review/tasks/{task_id}/claim"): "login 404 404 403",
+    ("POST", "/console/review/tasks/{task_id}/decision"): "login 422 422 403",  # no decision
     # --- operators: contents
     ("GET", "/console/contents"): "login 403 403 200",
     # --- operators: screening terms, claim patterns, rumors

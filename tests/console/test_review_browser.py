@@ -1,0 +1,110 @@
+"""The reviewers' pages in Debian's Chromium: a political reviewer takes the next task from the
+queue, sees a finding marked in the text, approves with the keyboard and the next task opens; a
+science reviewer approves. No axe-core violation on any page; screenshots kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from infra.services import Services
+from tests import factories as f
+from tests.console.harness import audit, shot
+from tests.console.test_review import (
+    FLAGGED_BODY,
+    new_discipline,
+    political_task,
+    quiet_political_queue,
+    science_task,
+)
+from tests.factories import PASSWORD, Person, person
+from tests.media_files import video
+
+
+async def log_in(page: Any, who: Person) -> None:
+    await page.goto("/console/login")
+    await page.fill("#username", who.username)
+    await page.fill("#password", PASSWORD)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/console/review")
+
+
+async def test_a_political_reviewer_works_the_queue_by_keyboard(
+    page: Any, services: Services
+) -> None:
+    await quiet_political_queue(services)
+    creator = await person(services, "creator")
+    political = await person(services, "political_reviewer")
+    _, first = await political_task(
+        services, creator, title="这种茶真能治糖尿病吗", body=FLAGGED_BODY
+    )
+    _, second = await political_task(services, creator, title="冬季如何科学预防流感")
+    await log_in(page, political)
+    assert await audit(page) == []
+    await shot(page, "review-queues")
+    await page.get_by_role("link", name="政治审核").click()
+    await page.wait_for_url("**/console/review/queue/political")
+    assert await page.locator("table.review-queue tbody tr").count() >= 2
+    assert await audit(page) == []
+    await shot(page, "review-queue")
+    await page.keyboard.press("n")
+    await page.wait_for_url(f"**/console/review/tasks/{first}")
+    marks = page.locator("mark.finding")
+    assert await marks.count() >= 1
+    assert "根治" in await marks.all_inner_texts()
+    assert await page.locator("#finding-0").is_visible()
+    assert await audit(page) == []
+    await shot(page, "review-article")
+    await page.keyboard.press("a")
+    await page.wait_for_url(f"**/console/review/tasks/{second}")
+    message = await page.locator("main .message").inner_text()
+    assert "已通过：《这种茶真能治糖尿病吗》" in message
+    assert await audit(page) == []
+
+
+async def test_a_science_reviewer_approves_with_a_comment_template(
+    page: Any, services: Services
+) -> None:
+    discipline = await new_discipline(services)
+    creator = await person(services, "creator")
+    science = await person(services, "science_reviewer", disciplines=(discipline,))
+    _, task_id = await science_task(services, creator, discipline, title="流感疫苗每年都要打吗")
+    await log_in(page, science)
+    await page.goto(f"/console/review/queue/science?discipline={discipline}")
+    await page.get_by_role("button", name="开始审核下一条").click()
+    await page.wait_for_url(f"**/console/review/tasks/{task_id}")
+    assert "由你认领" in await page.locator(".claim").inner_text()
+    await page.select_option("#template", label="引用可靠")
+    assert "引用来源可靠" in await page.input_value("#comment")
+    await page.locator("#comment").blur()  # shortcuts are off while typing in the box
+    await page.keyboard.press("a")
+    await page.wait_for_url(f"**/console/review/queue/science?discipline={discipline}")
+    assert "已通过：《流感疫苗每年都要打吗》" in await page.locator("main .message").inner_text()
+    assert await audit(page) == []
+
+
+async def test_a_video_task_plays_its_720p_rendition_with_cover_and_duration(
+    page: Any, services: Services, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    crew = await f.crew(services)
+    clip = video(tmp_path / "clip.mp4", 1280, 720, seconds=2).read_bytes()
+    media_id = await f.upload(client, crew.creator, clip, "video/mp4", filename="clip.mp4")
+    media = await f.settled_media(client, crew.creator, media_id, within=120)
+    assert media["status"] == "ready", media
+    content = await f.create(
+        client, crew.creator, type="video", media_id=media_id, body=None, title="地震来了怎么办"
+    )
+    await f.submit(client, crew.creator, content["id"])
+    task = await f.wait_for_task(client, crew.political, "political", content["id"])
+    await log_in(page, crew.political)  # type: ignore[arg-type]
+    await page.goto(f"/console/review/tasks/{task['id']}")
+    player = page.locator("video")
+    assert await player.get_attribute("poster")
+    src = await player.get_attribute("src")
+    assert src and src == next(r["url"] for r in media["renditions"] if r["label"] == "720p")
+    assert "720p · 时长 2 秒" in await page.locator("main").inner_text()
+    await page.wait_for_function("() => document.querySelector('video').readyState >= 1")
+    assert await audit(page) == []
+    await shot(page, "review-video")
