@@ -60,6 +60,8 @@ async def test_an_operator_reads_a_bad_patterns_error_and_the_rumors(
 ) -> None:
     await _log_in(page, services)
     await page.goto("/console/screening/claims")
+    await page.keyboard.press("n")  # the shortcut to the form
+    assert await page.evaluate("() => document.activeElement.id") == "pattern"
     await page.get_by_label("模式", exact=True).fill("停[用|服药")
     await page.get_by_label("类别").fill("stop_medicine")
     await page.get_by_label("给作者的提示").fill("用药调整请遵医嘱")

@@ -240,13 +240,16 @@ async def delete_rumor(
 # --- import
 
 
-def _import_page(request: Request, sizes: screening.ListSizes, **context: Any) -> Response:
+def _import_page(
+    request: Request, services: Services, sizes: screening.ListSizes, **context: Any
+) -> Response:
     return _page(
         request,
         "screening_import.html",
         tab="import",
         sizes=sizes,
         kinds=KINDS,
+        max_mb=round(services.settings.max_request_bytes / 2**20, 1),
         columns={
             kind.value: ",".join(screening.IMPORT_COLUMNS[kind]) for kind in screening.ImportKind
         },
@@ -255,9 +258,13 @@ def _import_page(request: Request, sizes: screening.ListSizes, **context: Any) -
 
 
 @router.get("/screening/import")
-async def import_page(request: Request, user: Operator, session: SessionDep) -> Response:
+async def import_page(
+    request: Request, user: Operator, session: SessionDep, services: ServicesDep
+) -> Response:
     sizes = await screening.list_sizes(session)
-    return _import_page(request, sizes, report=None, kind="terms", dry_run=False, filename="")
+    return _import_page(
+        request, services, sizes, report=None, kind="terms", dry_run=False, filename=""
+    )
 
 
 def _reason(why: str) -> tuple[str, str]:
@@ -273,6 +280,7 @@ async def import_file(
     request: Request,
     user: Operator,
     session: SessionDep,
+    services: ServicesDep,
     kind: Annotated[screening.ImportKind, Form()],
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
@@ -284,6 +292,7 @@ async def import_file(
     sizes = await screening.list_sizes(session)
     return _import_page(
         request,
+        services,
         sizes,
         report=report,
         refused=[(line, *_reason(why)) for line, why in report.bad],
