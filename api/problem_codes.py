@@ -265,6 +265,7 @@ CODES: dict[str, Code] = _table(
     ("term.variant_exists", 422, "该词条的变体已存在", "a variant of the term exists"),
     ("term.not_found", 404, "找不到该词条", "no such term"),
     ("import.header", 422, "CSV 表头缺少必需的列", "the CSV header lacks a column"),
+    ("import.not_text", 422, "文件不是 UTF-8 编码的 CSV 文本", "the file is not UTF-8 CSV text"),
     ("rumor.claim", 422, "谣言内容不符合要求", "the claim is empty or too long"),
     ("rumor.truth", 422, "辟谣内容不符合要求", "the truth is empty or too long"),
     ("rumor.keywords", 422, "关键词不符合要求", "bad keywords"),

@@ -20,11 +20,14 @@ PREFIX = "/console"
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 
 
-def _message(body: dict[str, Any]) -> str:
+def _message(body: dict[str, Any], own: str | None = None) -> str:
     text = str(body.get("detail") or body.get("title") or "出错了")
     fields = [f"{e['field']}：{e['message']}" for e in body.get("errors") or [] if "field" in e]
     if fields and body.get("code") == "validation_error":
         text += "（" + "；".join(fields) + "）"
+    elif own and body.get("status") == 422:
+        # A rule's own words say which rule the input broke (a claim pattern's syntax, a length).
+        text += f"。详情：{own}"
     if body.get("request_id") and int(body.get("status", 500)) >= 500:
         text += f"（请求编号 {body['request_id']}）"
     return text
@@ -65,7 +68,8 @@ def _for_console(handler: Handler) -> Handler:
             return response
         body = json.loads(bytes(response.body)) if _is_json(response.media_type) else {}
         code = str(body.get("code", "error"))
-        return show_error(request, response.status_code, _message(body), code)
+        own = getattr(response, "english", {}).get("detail")
+        return show_error(request, response.status_code, _message(body, own), code)
 
     return handle
 

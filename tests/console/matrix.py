@@ -27,6 +27,16 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/contents"): "login 403 403 200",
     # --- operators: screening terms, claim patterns, rumors
     ("GET", "/console/screening"): "login 403 403 200",
+    ("POST", "/console/screening/terms"): "login 403 403 422",  # an empty form
+    ("POST", "/console/screening/terms/{term_id}/delete"): "login 403 403 404",
+    ("GET", "/console/screening/claims"): "login 403 403 200",
+    ("POST", "/console/screening/claims"): "login 403 403 422",
+    ("POST", "/console/screening/claims/{pattern_id}/delete"): "login 403 403 404",
+    ("GET", "/console/screening/rumors"): "login 403 403 200",
+    ("POST", "/console/screening/rumors"): "login 403 403 422",
+    ("POST", "/console/screening/rumors/{rumor_id}/delete"): "login 403 403 404",
+    ("GET", "/console/screening/import"): "login 403 403 200",
+    ("POST", "/console/screening/import"): "login 403 403 422",
     # --- operators: reports
     ("GET", "/console/reports"): "login 403 403 200",
     # --- operators: users and roles
