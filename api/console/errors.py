@@ -58,7 +58,9 @@ def _for_console(handler: Handler) -> Handler:
         response = await answer if inspect.isawaitable(answer) else answer
         if not request.url.path.startswith(PREFIX + "/") and request.url.path != PREFIX:
             return response
-        body = json.loads(bytes(response.body)) if response.media_type == "application/json" else {}
+        body = (
+            json.loads(bytes(response.body)) if (response.media_type or "").endswith("json") else {}
+        )
         code = str(body.get("code", "error"))
         return show_error(request, response.status_code, _message(body), code)
 

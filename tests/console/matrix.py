@@ -19,10 +19,15 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/review"): "login 200 200 403",
     # --- operators: contents
     ("GET", "/console/contents"): "login 403 403 200",
+    ("GET", "/console/contents/{content_id}"): "login 403 403 404",
+    ("POST", "/console/contents/{content_id}/takedown"): "login 403 403 422",  # no reason
+    ("POST", "/console/contents/{content_id}/pin"): "login 403 403 422",  # no expiry
+    ("POST", "/console/contents/{content_id}/unpin"): "login 403 403 404",
     # --- operators: screening terms, claim patterns, rumors
     ("GET", "/console/screening"): "login 403 403 200",
     # --- operators: reports
     ("GET", "/console/reports"): "login 403 403 200",
+    ("POST", "/console/reports/{report_id}/resolve"): "login 403 403 422",  # no action
     # --- operators: users and roles
     ("GET", "/console/users"): "login 403 403 200",
     # --- operators: statistics
