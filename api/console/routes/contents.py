@@ -15,12 +15,10 @@ from api.console.auth import Operator
 from api.deps import Cursor, ServicesDep, SessionDep
 from api.presenters.contents import bodies_html
 from api.presenters.feed import links
-from content import items, kit, media, search
+from content import items, kit, media, notifications, review, search
 from content.errors import Invalid
 from content.feeds import is_pinned
 from content.models import Action, ContentStatus, ContentType, Revision, Stage
-from content.notifications import texts
-from content.review import revision_state
 
 router = APIRouter()
 
@@ -37,8 +35,8 @@ TYPE_NAMES = {ContentType.article: "图文", ContentType.video: "视频"}
 STAGE_NAMES = {Stage.machine: "机器初审", Stage.political: "政治审核", Stage.science: "科学审核"}
 ACTION_NAMES = {
     Action.submit: "提交审核",
-    Action.pass_: "机器初审通过",
-    Action.block: "机器初审拦截",
+    Action.pass_: "未发现问题",
+    Action.block: "拦截",
     Action.approve: "通过",
     Action.reject: "驳回",
     Action.request_changes: "要求修改",
@@ -65,7 +63,7 @@ LABELS: dict[str, Any] = {
     "action_names": ACTION_NAMES,
     "revision_state_names": REVISION_STATE_NAMES,
     "topic_names": TOPIC_NAMES,
-    "reason_names": texts.REASON_NAMES,
+    "reason_names": notifications.texts.REASON_NAMES,
 }
 PAGE_SIZE = 30
 PIN_DEFAULT_HOURS = 24
@@ -146,7 +144,12 @@ async def content_detail(
         content=seen.content,
         shown=shown,
         title=(shown.title if shown else "") or "（无标题）",
-        latest_state=revision_state(seen.latest).value if seen.latest else None,
+        # A revision's state says where its review is; once the content ended, it says nothing.
+        latest_state=(
+            review.revision_state(seen.latest).value
+            if seen.latest and seen.content.status not in review.ENDED
+            else None
+        ),
         body=body,
         video=video,
         cover=cover,
