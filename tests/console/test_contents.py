@@ -11,9 +11,12 @@ import secrets
 from datetime import datetime, timedelta
 
 import httpx
+import pytest
 from sqlmodel import func, select
 
 from api.console.pages import CHINA
+from api.console.routes.contents import rendition_720
+from content import media
 from content.models import (
     Action,
     Content,
@@ -26,6 +29,7 @@ from content.models import (
 from infra.services import Services
 from tests import factories as f
 from tests.console.harness import Console, queries
+from tests.media_files import video
 
 
 def word() -> str:
@@ -312,3 +316,42 @@ async def test_reviewers_cannot_take_down(
     )
     assert error_of(resp) == "403 auth.missing_role"
     assert (await row(services, content_id)).status == ContentStatus.published
+
+
+async def test_a_video_plays_its_720p_rendition_with_cover_and_duration(
+    console: Console,
+    services: Services,
+    client: httpx.AsyncClient,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    crew = await f.crew(services)
+    data = video(tmp_path_factory.mktemp("v") / "clip.mp4", seconds=1.0).read_bytes()
+    media_id = await f.upload(client, crew.creator, data, "video/mp4", filename="clip.mp4")
+    media = await f.settled_media(client, crew.creator, media_id, within=90)
+    assert media["status"] == "ready", media
+    content_id = await f.publish(
+        client, crew, type="video", media_id=media_id, body=None, title="地震时怎样避险"
+    )
+    await operator(console, services)
+    with queries(services) as seen:
+        page = await console.get(f"/console/contents/{content_id}")
+    assert page.status_code == 200 and "视频" in page.text
+    player = re.search(r"<video [^>]*>", page.text)
+    assert player, page.text
+    assert 'src="http' in player.group(0) and 'poster="http' in player.group(0)
+    assert "时长 1 秒" in page.text
+    assert len(seen) <= 7, seen
+
+
+def test_the_rendition_played_is_the_one_nearest_720p() -> None:
+    def links(*sizes: tuple[int, int]) -> media.MediaLinks:
+        return media.MediaLinks(
+            renditions=[{"label": f"{min(s)}p", "width": s[0], "height": s[1]} for s in sizes]
+        )
+
+    played = rendition_720(links((640, 360), (1280, 720), (1920, 1080)))
+    assert played is not None and played["label"] == "720p"
+    portrait = rendition_720(links((360, 640), (720, 1280)))
+    assert portrait is not None and portrait["label"] == "720p"
+    assert rendition_720(links((320, 180)))["label"] == "180p"  # type: ignore[index]
+    assert rendition_720(None) is None and rendition_720(links()) is None
