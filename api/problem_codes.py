@@ -92,6 +92,18 @@ CODES: dict[str, Code] = _table(
     ("user.exists", 409, "该用户名已被使用", "the username is taken"),
     ("user.not_found", 404, "找不到该创作者", "no such creator"),
     (
+        "user.self_lockout",
+        403,
+        "不能停用自己的账号或去掉自己的运营角色，请另一位运营人员操作",
+        "an admin cannot disable themself or drop their own admin role",
+    ),
+    (
+        "user.no_password",
+        409,
+        "该账号只用微信登录，没有可重置的密码",
+        "the account logs in with WeChat only",
+    ),
+    (
         "profile.name_blocked",
         422,
         "昵称包含不允许使用的词语，请修改",

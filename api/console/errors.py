@@ -52,15 +52,18 @@ def show_error(request: Request, status: int, text: str, code: str = "error") ->
     return response
 
 
+def _is_json(media_type: str | None) -> bool:
+    # Problems are application/problem+json; the framework's own errors application/json.
+    return media_type in ("application/json", "application/problem+json")
+
+
 def _for_console(handler: Handler) -> Handler:
     async def handle(request: Request, exc: Any) -> Response:
         answer = handler(request, exc)
         response = await answer if inspect.isawaitable(answer) else answer
         if not request.url.path.startswith(PREFIX + "/") and request.url.path != PREFIX:
             return response
-        body = (
-            json.loads(bytes(response.body)) if (response.media_type or "").endswith("json") else {}
-        )
+        body = json.loads(bytes(response.body)) if _is_json(response.media_type) else {}
         code = str(body.get("code", "error"))
         return show_error(request, response.status_code, _message(body), code)
 

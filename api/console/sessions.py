@@ -12,6 +12,9 @@ import time
 from dataclasses import asdict, dataclass
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from content.errors import Unavailable
 
 COOKIE = "kepu_console"
 PATH = "/console"
@@ -30,7 +33,18 @@ class ConsoleSession:
         return bool(sent) and hmac.compare_digest(self.csrf, sent or "")
 
 
+def _down(exc: RedisError) -> Unavailable:
+    return Unavailable(
+        f"console sessions are kept in Redis, which is unreachable ({type(exc).__name__}); "
+        "nobody can sign in until it is back",
+        code="dependency.down",
+    )
+
+
 class SessionStore:
+    """Sessions in Redis. Redis down: the console refuses with 503 (a page saying so) rather
+    than letting anyone in unchecked; a flushed Redis signs everyone out, nothing else."""
+
     def __init__(self, redis: aioredis.Redis, prefix: str, idle_s: int) -> None:
         self.redis, self.prefix, self.idle_s = redis, prefix, idle_s
 
@@ -45,7 +59,10 @@ class SessionStore:
             expires_at=time.time() + MAX_AGE_S,
         )
         body = {k: v for k, v in asdict(session).items() if k != "token"}
-        await self.redis.set(self._key(session.token), json.dumps(body), ex=self.idle_s)
+        try:
+            await self.redis.set(self._key(session.token), json.dumps(body), ex=self.idle_s)
+        except RedisError as exc:
+            raise _down(exc) from exc
         return session
 
     async def find(self, token: str | None) -> ConsoleSession | None:
@@ -54,17 +71,23 @@ class SessionStore:
         if not token or len(token) > 100:
             return None
         key = self._key(token)
-        raw = await self.redis.get(key)
-        if raw is None:
-            return None
-        session = ConsoleSession(token=token, **json.loads(raw))
-        left = session.expires_at - time.time()
-        if left <= 0:
-            await self.redis.delete(key)
-            return None
-        await self.redis.expire(key, int(min(self.idle_s, left)) + 1)
+        try:
+            raw = await self.redis.get(key)
+            if raw is None:
+                return None
+            session = ConsoleSession(token=token, **json.loads(raw))
+            left = session.expires_at - time.time()
+            if left <= 0:
+                await self.redis.delete(key)
+                return None
+            await self.redis.expire(key, int(min(self.idle_s, left)) + 1)
+        except RedisError as exc:
+            raise _down(exc) from exc
         return session
 
     async def close(self, token: str | None) -> None:
         if token:
-            await self.redis.delete(self._key(token))
+            try:
+                await self.redis.delete(self._key(token))
+            except RedisError as exc:
+                raise _down(exc) from exc

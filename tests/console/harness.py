@@ -37,6 +37,11 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _LOGIN = re.compile(r'name="login_token" value="([^"]+)"')
 
 
+def sent_to_login(resp: httpx.Response) -> bool:
+    """Whether the console answered by sending the browser to its login page."""
+    return resp.status_code == 303 and resp.headers["location"].startswith("/console/login")
+
+
 def csrf_of(page: str) -> str:
     found = _CSRF.search(page)
     assert found, "the page carries no CSRF token"

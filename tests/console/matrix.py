@@ -30,6 +30,13 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/reports/{report_id}/resolve"): "login 403 403 422",  # no action
     # --- operators: users and roles
     ("GET", "/console/users"): "login 403 403 200",
+    ("GET", "/console/users/new"): "login 403 403 200",
+    ("POST", "/console/users"): "login 403 403 422",  # an empty form: nothing is created
+    ("GET", "/console/users/{user_id}"): "login 403 403 404",
+    ("POST", "/console/users/{user_id}/roles"): "login 403 403 404",
+    ("POST", "/console/users/{user_id}/disable"): "login 403 403 404",
+    ("POST", "/console/users/{user_id}/enable"): "login 403 403 404",
+    ("POST", "/console/users/{user_id}/password"): "login 403 403 422",  # no password sent
     # --- operators: statistics
     ("GET", "/console/stats"): "login 403 403 200",
 }
