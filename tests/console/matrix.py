@@ -25,6 +25,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/review/tasks/{task_id}/decision"): "login 422 422 403",  # no decision
     # --- operators: contents
     ("GET", "/console/contents"): "login 403 403 200",
+    ("GET", "/console/contents/{content_id}"): "login 403 403 404",
+    ("POST", "/console/contents/{content_id}/takedown"): "login 403 403 422",  # no reason
+    ("POST", "/console/contents/{content_id}/pin"): "login 403 403 422",  # no expiry
+    ("POST", "/console/contents/{content_id}/unpin"): "login 403 403 404",
     # --- operators: screening terms, claim patterns, rumors
     ("GET", "/console/screening"): "login 403 403 200",
     ("POST", "/console/screening/terms"): "login 403 403 422",  # an empty form
@@ -39,6 +43,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/screening/import"): "login 403 403 422",
     # --- operators: reports
     ("GET", "/console/reports"): "login 403 403 200",
+    ("POST", "/console/reports/{report_id}/resolve"): "login 403 403 422",  # no action
     # --- operators: users and roles
     ("GET", "/console/users"): "login 403 403 200",
     ("GET", "/console/users/new"): "login 403 403 200",
