@@ -14,7 +14,7 @@ import httpx
 from api.console.pages import CHINA
 from infra.services import Services
 from tests import factories as f
-from tests.console.harness import audit, shot
+from tests.console.harness import audit, log_in, shot
 
 
 def accept_next_dialog(page: Any) -> None:
@@ -46,12 +46,7 @@ async def test_an_operator_searches_takes_down_pins_and_resolves_a_report(
     admin = await f.person(services, "admin")
 
     # Log in; the operator lands on the contents page.
-    await page.goto("/console/login")
-    await page.keyboard.type(admin.username)
-    await page.keyboard.press("Tab")
-    await page.keyboard.type(f.PASSWORD)
-    await page.keyboard.press("Enter")
-    await page.wait_for_url("**/console/contents")
+    await log_in(page, admin, lands_on="/console/contents")
 
     # Search by a word of the title, by keyboard.
     await page.get_by_label("标题或编号").focus()

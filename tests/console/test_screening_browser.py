@@ -9,35 +9,19 @@ import secrets
 from typing import Any
 
 from infra.services import Services
-from tests.console.harness import audit, shot
-from tests.factories import PASSWORD, person
+from tests.console.harness import audit, log_in, shot, tab_to
+from tests.factories import person
 
 
 async def _log_in(page: Any, services: Services) -> None:
-    operator = await person(services, "admin")
-    await page.goto("/console/login")
-    await page.keyboard.type(operator.username)
-    await page.keyboard.press("Tab")
-    await page.keyboard.type(PASSWORD)
-    await page.keyboard.press("Enter")
-    await page.wait_for_url("**/console/contents")
-
-
-async def _tab_to(page: Any, element_id: str) -> None:
-    for _ in range(40):
-        await page.keyboard.press("Tab")
-        if await page.evaluate("() => document.activeElement && document.activeElement.id") == (
-            element_id
-        ):
-            return
-    raise AssertionError(f"#{element_id} cannot be reached with Tab")
+    await log_in(page, await person(services, "admin"), lands_on="/console/contents")
 
 
 async def test_an_operator_keeps_the_terms_with_the_keyboard(page: Any, services: Services) -> None:
     await _log_in(page, services)
     await page.goto("/console/screening")
     word = "键盘词" + secrets.token_hex(3)
-    await _tab_to(page, "term")
+    await tab_to(page, "#term")
     await page.keyboard.type(word)
     await page.keyboard.press("Tab")
     await page.keyboard.type("fraud")

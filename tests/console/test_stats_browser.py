@@ -9,9 +9,8 @@ import httpx
 
 from infra.services import Services
 from tests import factories as f
-from tests.console.harness import audit, shot
+from tests.console.harness import audit, log_in, shot
 from tests.console.test_stats import engaged
-from tests.factories import PASSWORD
 
 EVERY_CHART_DRAWN = """() => !!window.Chart && [...document.querySelectorAll('canvas[data-chart]')]
     .every(c => Chart.getChart(c) !== undefined)"""
@@ -40,12 +39,7 @@ async def test_an_operator_reads_the_charts_and_changes_the_range_by_keyboard(
     assert rejected.status_code == 200, rejected.text
     await engaged(client, services, crew)
 
-    await page.goto("/console/login?next=/console/stats")
-    await page.keyboard.type(crew.admin.username)
-    await page.keyboard.press("Tab")
-    await page.keyboard.type(PASSWORD)
-    await page.keyboard.press("Enter")
-    await page.wait_for_url("**/console/stats")
+    await log_in(page, crew.admin, next="/console/stats", lands_on="/console/stats")
 
     await page.wait_for_function(EVERY_CHART_DRAWN)
     canvases = await page.eval_on_selector_all(

@@ -6,35 +6,19 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from infra.services import Services
-from tests.console.harness import audit, shot
+from tests.console.harness import audit, log_in, shot, tab_to
 from tests.factories import PASSWORD, person
 
 FIRST_PASSWORD = "violet tractor harbour lantern"
 SECOND_PASSWORD = "copper meadow whistle glacier"
 
 
-async def log_in(tab: Any, username: str, password: str) -> None:
-    await tab.goto("/console/login")
-    await tab.fill("#username", username)
-    await tab.fill("#password", password)
-    await tab.press("#password", "Enter")
-    await tab.wait_for_url(re.compile(r".*/console/(review|contents)$"))
-
-
-async def tab_to(page: Any, selector: str) -> None:
-    """Press Tab until ``selector`` has the focus, as a keyboard user moves through a form."""
-    for _ in range(40):
-        if await page.evaluate("s => document.activeElement.matches(s)", selector):
-            return
-        await page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
-
-
 async def test_an_operator_manages_a_reviewer_by_keyboard(
-    page: Any, browser: Any, console_url: str, services: Services
+    page: Any, tabs: Callable[[], Awaitable[Any]], services: Services
 ) -> None:
     admin = await person(services, "admin")
     await log_in(page, admin.username, PASSWORD)
@@ -64,11 +48,7 @@ async def test_an_operator_manages_a_reviewer_by_keyboard(
     assert f"已创建账号 {username}" in await page.locator(".message").inner_text()
 
     # The reviewer logs in, in a browser of their own.
-    theirs = await browser.new_context(
-        base_url=console_url, viewport={"width": 1280, "height": 800}, locale="zh-CN"
-    )
-    theirs.set_default_timeout(10_000)
-    reviewer = await theirs.new_page()
+    reviewer = await tabs()
     await log_in(reviewer, username, FIRST_PASSWORD)
     assert reviewer.url.endswith("/console/review")
 
@@ -107,4 +87,3 @@ async def test_an_operator_manages_a_reviewer_by_keyboard(
     assert await audit(page) == []
     await log_in(reviewer, username, SECOND_PASSWORD)
     assert reviewer.url.endswith("/console/review")
-    await theirs.close()
