@@ -14,7 +14,15 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from api.console import pages
-from api.console.auth import SAFE_METHODS, CsrfRejected, LoginRequired, clear_cookie, same_origin
+from api.console.auth import (
+    SAFE_METHODS,
+    CsrfRejected,
+    LoginRequired,
+    clear_cookie,
+    same_origin,
+    store,
+)
+from api.console.sessions import COOKIE
 
 PREFIX = "/console"
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
@@ -43,12 +51,40 @@ def back_to(request: Request, fallback: str = PREFIX) -> str:
     return fallback
 
 
-def show_error(request: Request, status: int, text: str, code: str = "error") -> Response:
-    """After a form: back where it was, the message on top. Otherwise: an error page. Either
-    way ``X-Console-Error`` says what the API would have answered (status and problem code)."""
+# Never kept for the next page: secrets and the form's own tokens.
+_NOT_KEPT = ("csrf_token", "login_token", "once")
+
+
+async def _keep_input(request: Request) -> bool:
+    """Keep a refused form's fields (not passwords, not files) for the page it goes back to,
+    so nobody types a long comment twice. Whether anything was kept."""
+    token = request.cookies.get(COOKIE)
+    console = getattr(request.state, "console", None)
+    if not token or console is None:
+        return False
+    try:
+        form = await request.form()
+    except Exception:  # the body itself was the problem (unreadable, too large): nothing to keep
+        return False
+    fields: dict[str, list[str]] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str) and name not in _NOT_KEPT and "password" not in name:
+            fields.setdefault(name, []).append(value)
+    if not fields:
+        return False
+    await store(request.app.state.services).keep(token, fields)
+    return True
+
+
+def show_error(
+    request: Request, status: int, text: str, code: str = "error", kept: bool = False
+) -> Response:
+    """After a form: back where it was, the message on top (and, ``kept``, what was typed).
+    Otherwise: an error page. Either way ``X-Console-Error`` says what the API would have
+    answered (status and problem code)."""
     if request.method not in SAFE_METHODS and status < 500:
         response: Response = RedirectResponse(back_to(request), status_code=303)
-        pages.flash(response, text)
+        pages.flash(response, text, kept=kept)
     else:
         response = pages.render(request, "error.html", status_code=status, status=status, text=text)
     response.headers["X-Console-Error"] = f"{status} {code}"
@@ -69,7 +105,8 @@ def _for_console(handler: Handler) -> Handler:
         body = json.loads(bytes(response.body)) if _is_json(response.media_type) else {}
         code = str(body.get("code", "error"))
         own = getattr(response, "english", {}).get("detail")
-        return show_error(request, response.status_code, _message(body, own), code)
+        kept = request.method not in SAFE_METHODS and await _keep_input(request)
+        return show_error(request, response.status_code, _message(body, own), code, kept)
 
     return handle
 

@@ -20,6 +20,8 @@ COOKIE = "kepu_console"
 PATH = "/console"
 # However active, a session ends after a working day; idle ones end sooner (the setting).
 MAX_AGE_S = 12 * 3600
+# A refused form's input waits this long for the page it is sent back to.
+KEPT_S = 300
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,23 @@ class SessionStore:
         except RedisError as exc:
             raise _down(exc) from exc
         return session
+
+    def _kept_key(self, token: str) -> str:
+        return self._key(token) + ":kept"
+
+    async def keep(self, token: str, fields: dict[str, list[str]]) -> None:
+        """What a refused form held, for the page it goes back to (a few minutes at most)."""
+        try:
+            await self.redis.set(self._kept_key(token), json.dumps(fields), ex=KEPT_S)
+        except RedisError as exc:
+            raise _down(exc) from exc
+
+    async def take_kept(self, token: str) -> dict[str, list[str]]:
+        try:
+            raw = await self.redis.getdel(self._kept_key(token))
+        except RedisError as exc:
+            raise _down(exc) from exc
+        return json.loads(raw) if raw else {}
 
     async def close(self, token: str | None) -> None:
         if token:

@@ -284,9 +284,10 @@ async def test_a_task_claimed_in_another_tab_says_who_holds_it_and_nothing_is_wr
         claimed = await other.post(f"/console/review/tasks/{task_id}/claim")
         assert claimed.status_code == 303
     before = len(await events_of(services, content_id))
+    typed = "第三段的数据来源需要<b>补充</b>，请作者附上原始研究。"
     resp = await console.post(
         f"/console/review/tasks/{task_id}/decision",
-        {"decision": "approve", "comment": ""},
+        {"decision": "request_changes", "comment": typed},
         referer=f"/console/review/tasks/{task_id}",
     )
     assert (
@@ -300,6 +301,12 @@ async def test_a_task_claimed_in_another_tab_says_who_holds_it_and_nothing_is_wr
     from api.console.pages import local_time
 
     assert local_time(until, with_date=False) in page.text
+    # What bob typed is back in the box (escaped), not lost with the refusal — once.
+    assert (
+        ">第三段的数据来源需要&lt;b&gt;补充&lt;/b&gt;，请作者附上原始研究。</textarea>" in page.text
+    )
+    again = await console.get(resp.headers["location"])
+    assert "第三段的数据来源需要" not in again.text
     assert (await task_row(services, task_id)).status == TaskStatus.open
     assert len(await events_of(services, content_id)) == before
     resp = await console.post(f"/console/review/tasks/{task_id}/claim")
