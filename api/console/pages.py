@@ -13,7 +13,9 @@ from urllib.parse import quote, unquote
 
 import jinja2
 from fastapi import Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api.console import names
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -68,6 +70,7 @@ def duration(value: timedelta | float | None) -> str:
 
 
 _env.globals["static"] = static_url
+_env.globals["names"] = names
 _env.filters["when"] = local_time
 _env.filters["duration"] = duration
 _env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
@@ -105,6 +108,14 @@ def flash(response: Response, text: str, kind: str = "error", kept: bool = False
         httponly=True,
         samesite="strict",
     )
+
+
+def redirect(to: str, text: str | None = None, kind: str = "ok") -> Response:
+    """303 to ``to`` (after a form: Post/Redirect/Get), with ``text`` shown there once."""
+    response = RedirectResponse(to, status_code=303)
+    if text:
+        flash(response, text, kind)
+    return response
 
 
 def _flash_note(request: Request) -> dict[str, Any] | None:

@@ -8,45 +8,27 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from api.console import pages
+from api.console import names, pages
 from api.console.auth import Operator
 from api.deps import Cursor, ServicesDep, SessionDep
 from api.presenters.contents import bodies_html
 from api.presenters.feed import links
-from content import items, kit, media, notifications, review, search
+from content import items, kit, media, review, search
 from content.errors import Invalid
 from content.feeds import is_pinned
-from content.models import Action, ContentStatus, ContentType, Revision, Stage
+from content.models import ContentStatus, Revision
 
 router = APIRouter()
 
-STATUS_NAMES = {
-    ContentStatus.draft: "草稿",
-    ContentStatus.in_review: "审核中",
-    ContentStatus.changes_requested: "待修改",
-    ContentStatus.rejected: "未通过",
-    ContentStatus.published: "已发布",
-    ContentStatus.taken_down: "已下架",
-    ContentStatus.withdrawn: "已撤回",
-}
-TYPE_NAMES = {ContentType.article: "图文", ContentType.video: "视频"}
-STAGE_NAMES = {Stage.machine: "机器初审", Stage.political: "政治审核", Stage.science: "科学审核"}
-ACTION_NAMES = {
-    Action.submit: "提交审核",
-    Action.pass_: "未发现问题",
-    Action.block: "拦截",
-    Action.approve: "通过",
-    Action.reject: "驳回",
-    Action.request_changes: "要求修改",
-    Action.edit: "开始修改",
-    Action.withdraw: "撤回",
-    Action.takedown: "下架",
-}
+STATUS_NAMES = names.CONTENT_STATUSES
+TYPE_NAMES = names.TYPES
+STAGE_NAMES = names.STAGES
+ACTION_NAMES = names.ACTIONS
 REVISION_STATE_NAMES = {
     "draft": "草稿",
-    "machine": "机器初审中",
+    "machine": "机器初筛中",
     "political": "政治审核中",
     "science": "科学审核中",
     "changes_requested": "待修改",
@@ -63,7 +45,7 @@ LABELS: dict[str, Any] = {
     "action_names": ACTION_NAMES,
     "revision_state_names": REVISION_STATE_NAMES,
     "topic_names": TOPIC_NAMES,
-    "reason_names": notifications.texts.REASON_NAMES,
+    "reason_names": names.REPORT_REASONS,
 }
 PAGE_SIZE = 30
 PIN_DEFAULT_HOURS = 24
@@ -161,8 +143,8 @@ async def content_detail(
     )
 
 
-def _back(content_id: str) -> RedirectResponse:
-    return RedirectResponse(f"/console/contents/{content_id}", status_code=303)
+def _back(content_id: str, text: str) -> Response:
+    return pages.redirect(f"/console/contents/{content_id}", text)
 
 
 @router.post("/contents/{content_id}/takedown")
@@ -173,9 +155,7 @@ async def takedown(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     await items.takedown(session, user, content_id, reason)
-    response = _back(content_id)
-    pages.flash(response, "已下架：公开信息流和详情页已不再显示这条内容", "ok")
-    return response
+    return _back(content_id, "已下架：公开信息流和详情页已不再显示这条内容")
 
 
 def china_time(value: str) -> datetime:
@@ -197,14 +177,10 @@ async def pin(
     until: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     content = await items.pin(session, content_id, china_time(until))
-    response = _back(content_id)
-    pages.flash(response, f"已置顶到 {pages.local_time(content.pinned_until)}（北京时间）", "ok")
-    return response
+    return _back(content_id, f"已置顶到 {pages.local_time(content.pinned_until)}（北京时间）")
 
 
 @router.post("/contents/{content_id}/unpin")
 async def unpin(content_id: str, user: Operator, session: SessionDep) -> Response:
     await items.pin(session, content_id, None)
-    response = _back(content_id)
-    pages.flash(response, "已取消置顶", "ok")
-    return response
+    return _back(content_id, "已取消置顶")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from api.console import pages
 from api.console.auth import Operator
@@ -64,10 +64,8 @@ async def resolve(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     _content, closed = await reports.resolve(session, user, report_id, action, note or None)
-    response = RedirectResponse(back_to(request, "/console/reports"), status_code=303)
     if action == ReportAction.takedown:
         text = f"已下架该内容，关闭 {len(closed)} 条举报，举报人会收到处理结果"
     else:
         text = f"已驳回 {len(closed)} 条举报，内容保持原状，举报人会收到处理结果"
-    pages.flash(response, text, "ok")
-    return response
+    return pages.redirect(back_to(request, "/console/reports"), text)

@@ -15,10 +15,10 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from api import problem_codes
-from api.console import pages
+from api.console import names, pages
 from api.console.auth import Operator
 from api.console.errors import back_to
 from api.deps import ServicesDep, SessionDep
@@ -34,7 +34,7 @@ TERMS, CLAIMS, RUMORS, IMPORT = (
     "/console/screening/rumors",
     "/console/screening/import",
 )
-SEVERITIES = {"block": "拦截", "warn": "警告", "info": "提示"}
+SEVERITIES = names.SEVERITIES
 KINDS = {
     screening.ImportKind.terms: "敏感词",
     screening.ImportKind.claims: "健康宣称模式",
@@ -69,21 +69,15 @@ async def _add_once(
     list says so. A refused form may be sent again once corrected."""
     key = await _first_time(services, once)
     if key is None:
-        response = RedirectResponse(back, status_code=303)
-        pages.flash(response, "这个表单已经提交过一次，没有重复添加；结果见下方列表。", "info")
-        return response
+        return pages.redirect(
+            back, "这个表单已经提交过一次，没有重复添加；结果见下方列表。", "info"
+        )
     try:
         await add()
     except BaseException:
         await services.redis.delete(key)
         raise
     return None
-
-
-def _done(to: str, text: str) -> Response:
-    response = RedirectResponse(to, status_code=303)
-    pages.flash(response, text, "ok")
-    return response
 
 
 # --- terms
@@ -131,7 +125,7 @@ async def add_term(
     adding = partial(screening.add_term, session, term, category, severity, pinyin)
     if refused := await _add_once(services, once, TERMS, adding):
         return refused
-    return _done(TERMS, f"已添加词条「{term.strip()}」，下一次筛查起生效")
+    return pages.redirect(TERMS, f"已添加词条「{term.strip()}」，下一次筛查起生效")
 
 
 @router.post("/screening/terms/{term_id}/delete")
@@ -139,7 +133,7 @@ async def delete_term(
     request: Request, term_id: str, user: Operator, session: SessionDep
 ) -> Response:
     await screening.delete_term(session, term_id)
-    return _done(back_to(request, TERMS), "已删除词条，下一次筛查起生效")
+    return pages.redirect(back_to(request, TERMS), "已删除词条，下一次筛查起生效")
 
 
 # --- claim patterns
@@ -178,7 +172,7 @@ async def add_claim_pattern(
     adding = partial(screening.add_claim_pattern, session, family, pattern, severity, message)
     if refused := await _add_once(services, once, CLAIMS, adding):
         return refused
-    return _done(CLAIMS, f"已添加宣称模式「{pattern.strip()}」，下一次筛查起生效")
+    return pages.redirect(CLAIMS, f"已添加宣称模式「{pattern.strip()}」，下一次筛查起生效")
 
 
 @router.post("/screening/claims/{pattern_id}/delete")
@@ -186,7 +180,7 @@ async def delete_claim_pattern(
     request: Request, pattern_id: str, user: Operator, session: SessionDep
 ) -> Response:
     await screening.delete_claim_pattern(session, pattern_id)
-    return _done(back_to(request, CLAIMS), "已删除宣称模式，下一次筛查起生效")
+    return pages.redirect(back_to(request, CLAIMS), "已删除宣称模式，下一次筛查起生效")
 
 
 # --- rumors
@@ -226,7 +220,7 @@ async def add_rumor(
     adding = partial(screening.add_rumor, session, claim, truth, words, source or None)
     if refused := await _add_once(services, once, RUMORS, adding):
         return refused
-    return _done(RUMORS, "已添加谣言条目，下一次筛查起生效")
+    return pages.redirect(RUMORS, "已添加谣言条目，下一次筛查起生效")
 
 
 @router.post("/screening/rumors/{rumor_id}/delete")
@@ -234,7 +228,7 @@ async def delete_rumor(
     request: Request, rumor_id: str, user: Operator, session: SessionDep
 ) -> Response:
     await screening.delete_rumor(session, rumor_id)
-    return _done(back_to(request, RUMORS), "已删除谣言条目，下一次筛查起生效")
+    return pages.redirect(back_to(request, RUMORS), "已删除谣言条目，下一次筛查起生效")
 
 
 # --- import

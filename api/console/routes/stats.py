@@ -9,27 +9,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.console import pages
+from api.console import names, pages
 from api.console.auth import Operator
 from api.deps import SessionDep
 from content import stats
 from content.kit import AUDIENCES, TOPICS
-from content.models import Action, ContentType, Stage
+from content.models import Stage
 
 router = APIRouter()
 
 Day = Annotated[str | None, Query(max_length=32)]
 
-STAGES = {Stage.machine: "机器初筛", Stage.political: "政治审核", Stage.science: "科学审核"}
-ACTIONS = {
-    Action.pass_: "通过",
-    Action.block: "拦截",
-    Action.approve: "通过",
-    Action.reject: "驳回",
-    Action.request_changes: "要求修改",
-}
-TYPES = {ContentType.video: "视频", ContentType.article: "图文"}
-REASONS = {"rumor": "谣言", "pseudoscience": "伪科学", "political": "政治问题", "other": "其他"}
+STAGES = names.STAGES
+ACTIONS = names.ACTIONS
+TYPES = names.TYPES
+REASONS = names.REPORT_REASONS
 TOPIC_NAMES = dict(TOPICS)
 AUDIENCE_NAMES = dict(AUDIENCES)
 UNLABELLED = "（未标注）"

@@ -7,24 +7,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from api.console import pages
+from api.console import names, pages
 from api.console.auth import Operator
 from api.deps import SessionDep
 from content import accounts, kit
 from content.errors import Invalid
-from content.models import Role
 
 router = APIRouter()
 PAGE_SIZE = 50
-ROLE_NAMES: dict[str, str] = {
-    Role.admin: "运营（管理员）",
-    Role.political_reviewer: "政治审核员",
-    Role.science_reviewer: "科学审核员",
-    Role.creator: "创作者",
-    Role.viewer: "观众",
-}
+ROLE_NAMES = names.ROLES
 # What the list shows by default: everyone who works in the console.
 STAFF, EVERYONE = "staff", "all"
 FILTERS: dict[str, str] = {STAFF: "全部员工（审核员和运营）", EVERYONE: "全部用户", **ROLE_NAMES}
@@ -94,9 +87,7 @@ async def create_user(
         roles=roles,
         disciplines=disciplines,
     )
-    response = RedirectResponse(f"/console/users/{created.id}", status_code=303)
-    pages.flash(response, f"已创建账号 {created.username}", "ok")
-    return response
+    return pages.redirect(f"/console/users/{created.id}", f"已创建账号 {created.username}")
 
 
 @router.get("/users/{user_id}")
@@ -117,9 +108,7 @@ async def user_detail(
 
 
 def _back(user_id: str, text: str) -> Response:
-    response = RedirectResponse(f"/console/users/{user_id}", status_code=303)
-    pages.flash(response, text, "ok")
-    return response
+    return pages.redirect(f"/console/users/{user_id}", text)
 
 
 @router.post("/users/{user_id}/roles")
