@@ -91,6 +91,17 @@ def show_error(
     return response
 
 
+def too_large(request: Request, limit: int) -> Response:
+    """A form's body over the app's limit (an import file too big), refused before any handler
+    ran: said on the page the form came from."""
+    return show_error(
+        request,
+        413,
+        f"提交的内容太大：上限 {limit / 1024 / 1024:.0f} MiB，请拆成几个文件分别上传",
+        "request.too_large",
+    )
+
+
 def _is_json(media_type: str | None) -> bool:
     # Problems are application/problem+json; the framework's own errors application/json.
     return media_type in ("application/json", "application/problem+json")
