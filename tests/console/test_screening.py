@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlmodel import col, func, select
 
@@ -39,6 +40,21 @@ async def _form(console: Console, path: str) -> str:
     return _once(page.text)
 
 
+PAGES = {
+    "terms": "/console/screening",
+    "claims": "/console/screening/claims",
+    "rumors": "/console/screening/rumors",
+}
+
+
+async def _add(console: Console, kind: str, fields: dict[str, str]) -> httpx.Response:
+    """Open a list's page and send its add form with ``fields`` (and the form's one-time
+    token), from that page."""
+    page = PAGES[kind]
+    once = await _form(console, page)
+    return await console.post(f"/console/screening/{kind}", {"once": once, **fields}, referer=page)
+
+
 async def _after(console: Console, resp: httpx.Response) -> str:
     """The page a form's 303 leads to, as the browser shows it (with the one-shot message)."""
     assert resp.status_code == 303, resp.text
@@ -48,6 +64,16 @@ async def _after(console: Console, resp: httpx.Response) -> str:
 async def _count(services: Services, model: Any, where: Any) -> int:
     async with services.read_sessions() as session:
         return (await session.exec(select(func.count()).select_from(model).where(where))).one()
+
+
+async def _removed(
+    console: Console, services: Services, model: Any, row_id: str, said: str
+) -> None:
+    """Remove a row with its 删除 button: the list says ``said``, and the row is gone."""
+    kind = {ClaimPattern: "claims", Rumor: "rumors", ScreeningTerm: "terms"}[model]
+    resp = await console.post(f"/console/screening/{kind}/{row_id}/delete")
+    assert said in _message(await _after(console, resp))
+    assert await _count(services, model, col(model.id) == row_id) == 0
 
 
 def _message(page: str) -> str:
@@ -96,12 +122,7 @@ async def test_a_term_added_in_the_console_screens_the_next_submission(
         before = await screening.current_screener(session)
     assert not before.scan({"body": f"这家店出售{word}。"})
     await _operator(console, services)
-    once = await _form(console, "/console/screening")
-    resp = await console.post(
-        "/console/screening/terms",
-        {"once": once, "term": word, "category": "fraud", "severity": "block"},
-        referer="/console/screening",
-    )
+    resp = await _add(console, "terms", {"term": word, "category": "fraud", "severity": "block"})
     page = await _after(console, resp)
     assert f"已添加词条「{word}」" in _message(page)
     assert f">{word}</th>" in page
@@ -149,19 +170,16 @@ async def test_bad_terms_are_refused_readably_and_nothing_is_written(
         ("长" * 201, "422 validation_error", "term：太长"),
         ("！？。", "422 term.nothing_to_match", "词条去掉标点和空格后为空"),
     ):
-        once = await _form(console, "/console/screening")
-        resp = await console.post(
-            "/console/screening/terms",
-            {"once": once, "term": term, "category": category, "severity": "warn"},
-            referer="/console/screening",
+        resp = await _add(
+            console, "terms", {"term": term, "category": category, "severity": "warn"}
         )
         assert resp.headers["x-console-error"] == error, term
         assert resp.headers["location"] == "/console/screening"
         assert text in _message(await _after(console, resp)), term
-    once = await _form(console, "/console/screening")
-    resp = await console.post(
-        "/console/screening/terms",
-        {"once": once, "term": "空分类" + secrets.token_hex(2), "category": "", "severity": "warn"},
+    resp = await _add(
+        console,
+        "terms",
+        {"term": "空分类" + secrets.token_hex(2), "category": "", "severity": "warn"},
     )
     assert resp.headers["x-console-error"] == "422 term.category"
     assert await _count(services, ScreeningTerm, col(ScreeningTerm.category) == category) == 0
@@ -173,12 +191,7 @@ async def test_a_duplicate_term_is_refused_and_html_in_a_term_is_shown_as_text(
     await _operator(console, services)
     word = f"<script>alert('{secrets.token_hex(3)}')</script>"
     for attempt in range(2):
-        once = await _form(console, "/console/screening")
-        resp = await console.post(
-            "/console/screening/terms",
-            {"once": once, "term": word, "category": "xss", "severity": "info"},
-            referer="/console/screening",
-        )
+        resp = await _add(console, "terms", {"term": word, "category": "xss", "severity": "info"})
         page = await _after(console, resp)
         if attempt:
             assert resp.headers["x-console-error"] == "409 term.exists"
@@ -225,17 +238,15 @@ async def test_a_claim_pattern_is_added_listed_and_removed(
 ) -> None:
     await _operator(console, services)
     pattern = f"喝[{secrets.token_hex(2)}|神水]…治愈"
-    once = await _form(console, "/console/screening/claims")
-    resp = await console.post(
-        "/console/screening/claims",
+    resp = await _add(
+        console,
+        "claims",
         {
-            "once": once,
             "family": "miracle_water",
             "pattern": pattern,
             "severity": "block",
             "message": "这是在宣称某种水能治病，请删除。",
         },
-        referer="/console/screening/claims",
     )
     with queries(services) as seen:
         page = await _after(console, resp)
@@ -249,9 +260,7 @@ async def test_a_claim_pattern_is_added_listed_and_removed(
             {"body": "每天喝神水能治愈癌症"}
         )
     assert any(x.check == screening.Check.health_claim and x.excerpt for x in findings)
-    resp = await console.post(f"/console/screening/claims/{row.id}/delete")
-    assert "已删除宣称模式" in _message(await _after(console, resp))
-    assert await _count(services, ClaimPattern, col(ClaimPattern.id) == row.id) == 0
+    await _removed(console, services, ClaimPattern, row.id, "已删除宣称模式")
 
 
 async def test_a_bad_claim_pattern_says_what_is_wrong_and_writes_nothing(
@@ -264,11 +273,8 @@ async def test_a_bad_claim_pattern_says_what_is_wrong_and_writes_nothing(
         ("…停药", "claim.pattern_syntax", "neither starts nor ends with a gap"),
         ("药", "claim.pattern_too_broad", "至少需要一段两个字以上的固定词语"),
     ):
-        once = await _form(console, "/console/screening/claims")
-        resp = await console.post(
-            "/console/screening/claims",
-            {"once": once, "family": family, "pattern": pattern, "message": "提示"},
-            referer="/console/screening/claims",
+        resp = await _add(
+            console, "claims", {"family": family, "pattern": pattern, "message": "提示"}
         )
         assert resp.headers["x-console-error"] == f"422 {code}"
         message = _message(await _after(console, resp))
@@ -283,17 +289,15 @@ async def test_a_rumor_is_added_listed_and_removed(console: Console, services: S
     await _operator(console, services)
     tag = secrets.token_hex(3)
     claim = f"吃{tag}果可以预防流感"
-    once = await _form(console, "/console/screening/rumors")
-    resp = await console.post(
-        "/console/screening/rumors",
+    resp = await _add(
+        console,
+        "rumors",
         {
-            "once": once,
             "claim": claim,
             "truth": "没有任何研究表明这种水果可以预防流感。<b>接种疫苗</b>才有效。",
             "keywords": f"{tag}果\n流感|感冒",
             "source": "中国疾病预防控制中心",
         },
-        referer="/console/screening/rumors",
     )
     with queries(services) as seen:
         page = await _after(console, resp)
@@ -307,9 +311,7 @@ async def test_a_rumor_is_added_listed_and_removed(console: Console, services: S
             {"body": f"听说多吃{tag}果就不会得流感了"}
         )
     assert any(x.check == screening.Check.rumor for x in findings)
-    resp = await console.post(f"/console/screening/rumors/{rumor.id}/delete")
-    assert "已删除谣言条目" in _message(await _after(console, resp))
-    assert await _count(services, Rumor, col(Rumor.id) == rumor.id) == 0
+    await _removed(console, services, Rumor, rumor.id, "已删除谣言条目")
 
 
 async def test_a_rumor_without_enough_words_is_refused(
@@ -321,9 +323,82 @@ async def test_a_rumor_without_enough_words_is_refused(
         ({"claim": "", "truth": "没有依据"}, "422 rumor.claim"),
         ({"claim": "吃蒜防癌", "truth": "", "keywords": "蒜;防癌"}, "422 rumor.truth"),
     ):
-        once = await _form(console, "/console/screening/rumors")
-        resp = await console.post("/console/screening/rumors", {"once": once, **form})
+        resp = await _add(console, "rumors", form)
         assert resp.headers["x-console-error"] == error
+
+
+# --- a refused form comes back filled
+
+
+REFUSED = {
+    # Each list's add form, refused: what was typed (HTML in it), the refusal, and how the
+    # page shows it back.
+    "terms": (
+        {"term": "！？。<b>", "category": "<i>分类</i>", "severity": "block", "pinyin": "true"},
+        "422 term.pinyin_too_short",
+        [
+            'value="！？。&lt;b&gt;">',
+            'value="&lt;i&gt;分类&lt;/i&gt;">',
+            '<option value="block" selected>',
+            'value="true" checked',
+        ],
+    ),
+    "claims": (
+        {
+            "family": "<i>类别</i>",
+            "pattern": "停[用|服药",
+            "severity": "info",
+            "message": "请<b>删除</b>",
+        },
+        "422 claim.pattern_syntax",
+        [
+            'value="停[用|服药">',
+            'value="&lt;i&gt;类别&lt;/i&gt;">',
+            '<option value="info" selected>',
+            ">请&lt;b&gt;删除&lt;/b&gt;</textarea>",
+        ],
+    ),
+    "rumors": (
+        {
+            "claim": "",
+            "truth": "没有<b>依据</b>",
+            "keywords": "蒜\n防癌",
+            "source": "<i>卫健委</i>",
+        },
+        "422 rumor.claim",
+        [
+            ">没有&lt;b&gt;依据&lt;/b&gt;</textarea>",
+            ">蒜\n防癌</textarea>",
+            'value="&lt;i&gt;卫健委&lt;/i&gt;">',
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", REFUSED)
+async def test_a_refused_add_form_comes_back_filled_once(
+    console: Console, services: Services, kind: str
+) -> None:
+    await _operator(console, services)
+    typed, error, shown = REFUSED[kind]
+    once = await _form(console, PAGES[kind])
+    resp = await console.post(
+        f"/console/screening/{kind}", {"once": once, **typed}, referer=PAGES[kind]
+    )
+    assert resp.headers["x-console-error"] == error
+    assert resp.headers["location"] == PAGES[kind]
+    page = await _after(console, resp)
+    for html in shown:
+        assert html in page, html
+    main = page.split("<main", 1)[1]
+    assert "<b>" not in main and "<i>" not in main  # what was typed is text
+    assert _once(page) != once  # the one-time token is never kept: a fresh form, a fresh one
+    # Only once: the page opened again shows the form empty, the default severity chosen.
+    again = (await console.get(PAGES[kind])).text
+    for html in shown:
+        assert html not in again, html
+    if kind != "rumors":
+        assert '<option value="warn" selected>' in again
 
 
 # --- import
@@ -340,6 +415,21 @@ async def _import(
         files={"file": (name, content, "text/csv")},
         referer="/console/screening/import",
     )
+
+
+async def test_a_refused_import_comes_back_with_its_choices_once(
+    console: Console, services: Services
+) -> None:
+    await _operator(console, services)
+    claims = "family,pattern,severity,message\nmiracle,停药…治愈,warn,请删除\n"
+    resp = await _import(console, "rumors", claims.encode(), dry_run=True)
+    assert resp.headers["x-console-error"] == "422 import.header"
+    page = await _after(console, resp)
+    assert '<option value="rumors" selected>' in page
+    assert 'name="dry_run" type="checkbox" value="true" checked' in page
+    again = (await console.get("/console/screening/import")).text
+    assert '<option value="terms" selected>' in again  # the page's defaults once more
+    assert 'value="true" checked' not in again
 
 
 async def test_an_import_adds_the_good_lines_and_lists_the_others_by_line(

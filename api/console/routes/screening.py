@@ -63,10 +63,11 @@ async def _first_time(services: Services, once: str) -> str | None:
 
 
 async def _add_once(
-    services: Services, once: str, back: str, add: Callable[[], Awaitable[object]]
-) -> Response | None:
-    """Run ``add`` unless this form was sent before: then nothing is added and the
-    list says so. A refused form may be sent again once corrected."""
+    services: Services, once: str, back: str, add: Callable[[], Awaitable[object]], done: str
+) -> Response:
+    """Run ``add`` unless this form was sent before (then nothing is added and the list says
+    so), and go back to the list saying ``done``. A refused form may be sent again once
+    corrected."""
     key = await _first_time(services, once)
     if key is None:
         return pages.redirect(
@@ -77,7 +78,42 @@ async def _add_once(
     except BaseException:
         await services.redis.delete(key)
         raise
-    return None
+    return pages.redirect(back, f"{done}，下一次筛查起生效")
+
+
+async def _remove(request: Request, remove: Awaitable[object], back: str, done: str) -> Response:
+    """Remove a row, then back to the list page (and its search, its page) it was removed from."""
+    await remove
+    return pages.redirect(back_to(request, back), f"{done}，下一次筛查起生效")
+
+
+async def _list_page(
+    request: Request,
+    session: SessionDep,
+    path: str,
+    tab: str,
+    listed: tuple[list[Any], str | None],
+    after: str | None,
+    query: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    """A list's page: its rows, newest first, a page at a time (``more`` the next page's link,
+    ``first`` the first page's once past it), the tabs' counts and a fresh add form."""
+    rows, next_cursor = listed
+    query = query or {}
+    more = f"{path}?" + urlencode({**query, "after": next_cursor}) if next_cursor else None
+    first = f"{path}?" + urlencode(query) if any(query.values()) else path
+    return _page(
+        request,
+        f"screening_{tab}.html",
+        tab=tab,
+        sizes=await screening.list_sizes(session),
+        rows=rows,
+        more=more,
+        first=first if after else None,
+        once=_once(),
+        **context,
+    )
 
 
 # --- terms
@@ -91,23 +127,10 @@ async def terms_page(
     q: Annotated[str, Query(max_length=100)] = "",
     after: Cursor = None,
 ) -> Response:
-    rows, next_cursor = await screening.list_terms(
-        session, after, PAGE, search=q, newest_first=True
-    )
-    sizes = await screening.list_sizes(session)
-    more = f"{TERMS}?" + urlencode({"q": q, "after": next_cursor}) if next_cursor else None
-    first = f"{TERMS}?" + urlencode({"q": q}) if q else TERMS
-    return _page(
-        request,
-        "screening_terms.html",
-        tab="terms",
-        sizes=sizes,
-        rows=rows,
-        q=q,
-        more=more,
-        first=first if after else None,
-        categories=sorted({t.category for t in screening.DEFAULT_TERMS}),
-        once=_once(),
+    listed = await screening.list_terms(session, after, PAGE, search=q, newest_first=True)
+    categories = sorted({t.category for t in screening.DEFAULT_TERMS})
+    return await _list_page(
+        request, session, TERMS, "terms", listed, after, {"q": q}, q=q, categories=categories
     )
 
 
@@ -123,17 +146,14 @@ async def add_term(
     pinyin: Annotated[bool, Form()] = False,
 ) -> Response:
     adding = partial(screening.add_term, session, term, category, severity, pinyin)
-    if refused := await _add_once(services, once, TERMS, adding):
-        return refused
-    return pages.redirect(TERMS, f"已添加词条「{term.strip()}」，下一次筛查起生效")
+    return await _add_once(services, once, TERMS, adding, f"已添加词条「{term.strip()}」")
 
 
 @router.post("/screening/terms/{term_id}/delete")
 async def delete_term(
     request: Request, term_id: str, user: Operator, session: SessionDep
 ) -> Response:
-    await screening.delete_term(session, term_id)
-    return pages.redirect(back_to(request, TERMS), "已删除词条，下一次筛查起生效")
+    return await _remove(request, screening.delete_term(session, term_id), TERMS, "已删除词条")
 
 
 # --- claim patterns
@@ -143,19 +163,9 @@ async def delete_term(
 async def claims_page(
     request: Request, user: Operator, session: SessionDep, after: Cursor = None
 ) -> Response:
-    rows, next_cursor = await screening.list_claim_patterns(session, after, PAGE, newest_first=True)
-    sizes = await screening.list_sizes(session)
-    return _page(
-        request,
-        "screening_claims.html",
-        tab="claims",
-        sizes=sizes,
-        rows=rows,
-        more=f"{CLAIMS}?" + urlencode({"after": next_cursor}) if next_cursor else None,
-        first=CLAIMS if after else None,
-        families=[kind.name for kind in screening.HEALTH_CLAIMS],
-        once=_once(),
-    )
+    listed = await screening.list_claim_patterns(session, after, PAGE, newest_first=True)
+    families = [kind.name for kind in screening.HEALTH_CLAIMS]
+    return await _list_page(request, session, CLAIMS, "claims", listed, after, families=families)
 
 
 @router.post("/screening/claims")
@@ -170,17 +180,15 @@ async def add_claim_pattern(
     message: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     adding = partial(screening.add_claim_pattern, session, family, pattern, severity, message)
-    if refused := await _add_once(services, once, CLAIMS, adding):
-        return refused
-    return pages.redirect(CLAIMS, f"已添加宣称模式「{pattern.strip()}」，下一次筛查起生效")
+    return await _add_once(services, once, CLAIMS, adding, f"已添加宣称模式「{pattern.strip()}」")
 
 
 @router.post("/screening/claims/{pattern_id}/delete")
 async def delete_claim_pattern(
     request: Request, pattern_id: str, user: Operator, session: SessionDep
 ) -> Response:
-    await screening.delete_claim_pattern(session, pattern_id)
-    return pages.redirect(back_to(request, CLAIMS), "已删除宣称模式，下一次筛查起生效")
+    removing = screening.delete_claim_pattern(session, pattern_id)
+    return await _remove(request, removing, CLAIMS, "已删除宣称模式")
 
 
 # --- rumors
@@ -190,18 +198,8 @@ async def delete_claim_pattern(
 async def rumors_page(
     request: Request, user: Operator, session: SessionDep, after: Cursor = None
 ) -> Response:
-    rows, next_cursor = await screening.list_rumors(session, after, PAGE)
-    sizes = await screening.list_sizes(session)
-    return _page(
-        request,
-        "screening_rumors.html",
-        tab="rumors",
-        sizes=sizes,
-        rows=rows,
-        more=f"{RUMORS}?" + urlencode({"after": next_cursor}) if next_cursor else None,
-        first=RUMORS if after else None,
-        once=_once(),
-    )
+    listed = await screening.list_rumors(session, after, PAGE)
+    return await _list_page(request, session, RUMORS, "rumors", listed, after)
 
 
 @router.post("/screening/rumors")
@@ -218,17 +216,16 @@ async def add_rumor(
     # One keyword a line, or separated by semicolons as in the import's files.
     words = [w for w in re.split(r"[;；\r\n]+", keywords) if w.strip()]
     adding = partial(screening.add_rumor, session, claim, truth, words, source or None)
-    if refused := await _add_once(services, once, RUMORS, adding):
-        return refused
-    return pages.redirect(RUMORS, "已添加谣言条目，下一次筛查起生效")
+    return await _add_once(services, once, RUMORS, adding, "已添加谣言条目")
 
 
 @router.post("/screening/rumors/{rumor_id}/delete")
 async def delete_rumor(
     request: Request, rumor_id: str, user: Operator, session: SessionDep
 ) -> Response:
-    await screening.delete_rumor(session, rumor_id)
-    return pages.redirect(back_to(request, RUMORS), "已删除谣言条目，下一次筛查起生效")
+    return await _remove(
+        request, screening.delete_rumor(session, rumor_id), RUMORS, "已删除谣言条目"
+    )
 
 
 # --- import
