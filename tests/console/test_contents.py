@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
@@ -48,6 +49,22 @@ async def takedowns(services: Services, content_id: str) -> int:
 
 async def in_feed(client: httpx.AsyncClient, content_id: str) -> bool:
     return content_id in await feed_ids(client)
+
+
+@dataclass
+class Published:
+    crew: f.Crew
+    content_id: str
+    path: str  # its console page
+
+
+@pytest.fixture
+async def published(console: Console, services: Services, client: httpx.AsyncClient) -> Published:
+    """A crew's article, published; an operator signed in to ``console``."""
+    crew = await f.crew(services)
+    content_id = await f.publish(client, crew)
+    await operator(console, services)
+    return Published(crew, content_id, f"/console/contents/{content_id}")
 
 
 async def refused(
@@ -174,13 +191,10 @@ async def test_an_unknown_id_is_a_404_page(console: Console, services: Services)
 
 
 async def test_a_takedown_is_gone_from_the_public_feed_at_once_and_done_once(
-    console: Console, services: Services, client: httpx.AsyncClient
+    console: Console, services: Services, client: httpx.AsyncClient, published: Published
 ) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
+    content_id, path = published.content_id, published.path
     assert await in_feed(client, content_id)
-    await operator(console, services)
-    path = f"/console/contents/{content_id}"
     await console.get(path)
     resp = await console.post(f"{path}/takedown", {"reason": "含有不实的健康说法"})
     assert resp.status_code == 303 and error_of(resp) is None
@@ -202,12 +216,9 @@ async def test_a_takedown_is_gone_from_the_public_feed_at_once_and_done_once(
 
 
 async def test_an_empty_or_too_long_reason_takes_nothing_down(
-    console: Console, services: Services, client: httpx.AsyncClient
+    console: Console, services: Services, client: httpx.AsyncClient, published: Published
 ) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
-    await operator(console, services)
-    path = f"/console/contents/{content_id}"
+    content_id, path = published.content_id, published.path
     for reason in ("", "   ", "长" * 501):
         message = "输入不符合要求（字段：reason）"
         await refused(console, path, "takedown", {"reason": reason}, "422 invalid", message)
@@ -236,12 +247,9 @@ async def test_html_in_a_title_and_a_reason_is_shown_as_text(
 
 
 async def test_pinning_until_a_china_time_and_unpinning(
-    console: Console, services: Services, client: httpx.AsyncClient
+    console: Console, services: Services, client: httpx.AsyncClient, published: Published
 ) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
-    await operator(console, services)
-    path = f"/console/contents/{content_id}"
+    content_id, path = published.content_id, published.path
     await console.get(path)
     until = (datetime.now(CHINA) + timedelta(hours=3)).replace(second=0, microsecond=0)
     with queries(services) as seen:
@@ -264,12 +272,10 @@ async def test_pinning_until_a_china_time_and_unpinning(
 
 
 async def test_a_pin_in_the_past_or_unreadable_or_of_unpublished_content_is_refused(
-    console: Console, services: Services, client: httpx.AsyncClient
+    console: Console, services: Services, client: httpx.AsyncClient, published: Published
 ) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
-    await operator(console, services)
-    path = f"/console/contents/{content_id}"
+    crew = published.crew
+    content_id, path = published.content_id, published.path
     past = (datetime.now(CHINA) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
     for until in (past, "", "明天下午", "99999-01-01T00:00"):
         form = {"until": until}
@@ -284,12 +290,9 @@ async def test_a_pin_in_the_past_or_unreadable_or_of_unpublished_content_is_refu
 
 
 async def test_a_refused_reason_or_pin_time_comes_back_in_its_field_once(
-    console: Console, services: Services, client: httpx.AsyncClient
+    console: Console, services: Services, published: Published
 ) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
-    await operator(console, services)
-    path = f"/console/contents/{content_id}"
+    content_id, path = published.content_id, published.path
     reason = "<b>不实</b>的说法" + "长" * 500  # over 500 characters: refused
     message = "输入不符合要求（字段：reason）"
     page = await refused(console, path, "takedown", {"reason": reason}, "422 invalid", message)
