@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
@@ -29,19 +29,12 @@ from content.models import (
 from infra.services import Services
 from tests import factories as f
 from tests.console.harness import Console, queries
+from tests.console.operating import error_of, feed_ids, operator, report, stored, word
 from tests.media_files import video
 
 
-def word() -> str:
-    """A made-up word no other test's title holds (one search word)."""
-    return "qz" + "".join(secrets.choice("bcdfghjkmnpqrstvwxz") for _ in range(8))
-
-
 async def row(services: Services, content_id: str) -> Content:
-    async with services.write_sessions() as session:
-        found = await session.get(Content, content_id)
-        assert found is not None
-        return found
+    return await stored(services, Content, content_id)
 
 
 async def takedowns(services: Services, content_id: str) -> int:
@@ -55,19 +48,36 @@ async def takedowns(services: Services, content_id: str) -> int:
 
 
 async def in_feed(client: httpx.AsyncClient, content_id: str) -> bool:
-    resp = await client.get("/api/v1/feed", params={"tab": "latest", "limit": 50})
-    assert resp.status_code == 200, resp.text
-    return content_id in [c["id"] for c in resp.json()["items"]]
+    return content_id in await feed_ids(client)
 
 
-async def operator(console: Console, services: Services) -> f.Person:
-    admin = await f.person(services, "admin")
-    await console.login(admin)
-    return admin
+@dataclass
+class Published:
+    crew: f.Crew
+    content_id: str
+    path: str  # its console page
 
 
-def error_of(resp: httpx.Response) -> str | None:
-    return resp.headers.get("x-console-error")
+@pytest.fixture
+async def published(console: Console, services: Services, client: httpx.AsyncClient) -> Published:
+    """A crew's article, published; an operator signed in to ``console``."""
+    crew = await f.crew(services)
+    content_id = await f.publish(client, crew)
+    await operator(console, services)
+    return Published(crew, content_id, f"/console/contents/{content_id}")
+
+
+async def refused(
+    console: Console, path: str, action: str, form: dict[str, str], error: str, message: str
+) -> str:
+    """``form`` sent to the content page ``path``'s ``action`` and refused: back on that page
+    with ``error`` and ``message``; the page's text."""
+    resp = await console.post(f"{path}/{action}", form, referer=path)
+    assert resp.status_code == 303 and error_of(resp) == error, form
+    assert resp.headers["location"] == path
+    page = await console.get(path)
+    assert message in page.text, form
+    return page.text
 
 
 async def test_an_operator_finds_published_content_by_a_word_of_its_title(
@@ -158,13 +168,7 @@ async def test_the_detail_page_shows_status_history_reports_and_the_body(
 ) -> None:
     crew = await f.crew(services)
     content_id = await f.publish(client, crew, title="流感疫苗的真相")
-    viewer = await f.person(services, "viewer")
-    resp = await client.post(
-        "/api/v1/reports",
-        json={"content_id": content_id, "reason": "rumor", "detail": "夸大其词"},
-        headers=viewer.auth,
-    )
-    assert resp.status_code == 201, resp.text
+    await report(client, await f.person(services, "viewer"), content_id, "rumor", "夸大其词")
     await operator(console, services)
     with queries(services) as seen:
         page = await console.get(f"/console/contents/{content_id}")
@@ -187,16 +191,12 @@ async def test_an_unknown_id_is_a_404_page(console: Console, services: Services)
 
 
 async def test_a_takedown_is_gone_from_the_public_feed_at_once_and_done_once(
-    console: Console, services: Services, client: httpx.AsyncClient
+    console: Console, services: Services, client: httpx.AsyncClient, published: Published
 ) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
+    content_id, path = published.content_id, published.path
     assert await in_feed(client, content_id)
-    await operator(console, services)
-    await console.get(f"/console/contents/{content_id}")
-    resp = await console.post(
-        f"/console/contents/{content_id}/takedown", {"reason": "含有不实的健康说法"}
-    )
+    await console.get(path)
+    resp = await console.post(f"{path}/takedown", {"reason": "含有不实的健康说法"})
     assert resp.status_code == 303 and error_of(resp) is None
     assert resp.headers["location"] == f"/console/contents/{content_id}"
     after = await console.get(resp.headers["location"])
@@ -208,29 +208,20 @@ async def test_a_takedown_is_gone_from_the_public_feed_at_once_and_done_once(
     assert (await f.get(client, None, content_id)).status_code == 404
 
     # The same form sent again (a double click, a second tab): refused, done once.
-    again = await console.post(
-        f"/console/contents/{content_id}/takedown",
-        {"reason": "含有不实的健康说法"},
-        referer=f"/console/contents/{content_id}",
+    form = {"reason": "含有不实的健康说法"}
+    await refused(
+        console, path, "takedown", form, "409 workflow.invalid_state", "内容当前状态不允许此操作"
     )
-    assert again.status_code == 303 and error_of(again) == "409 workflow.invalid_state"
-    shown = await console.get(again.headers["location"])
-    assert "内容当前状态不允许此操作" in shown.text
     assert await takedowns(services, content_id) == 1
 
 
 async def test_an_empty_or_too_long_reason_takes_nothing_down(
-    console: Console, services: Services, client: httpx.AsyncClient
+    console: Console, services: Services, client: httpx.AsyncClient, published: Published
 ) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
-    await operator(console, services)
-    path = f"/console/contents/{content_id}"
+    content_id, path = published.content_id, published.path
     for reason in ("", "   ", "长" * 501):
-        resp = await console.post(f"{path}/takedown", {"reason": reason}, referer=path)
-        assert resp.status_code == 303 and error_of(resp) == "422 invalid", reason
-        page = await console.get(resp.headers["location"])
-        assert "输入不符合要求（字段：reason）" in page.text
+        message = "输入不符合要求（字段：reason）"
+        await refused(console, path, "takedown", {"reason": reason}, "422 invalid", message)
     assert (await row(services, content_id)).status == ContentStatus.published
     assert await takedowns(services, content_id) == 0
     assert await in_feed(client, content_id)
@@ -256,12 +247,9 @@ async def test_html_in_a_title_and_a_reason_is_shown_as_text(
 
 
 async def test_pinning_until_a_china_time_and_unpinning(
-    console: Console, services: Services, client: httpx.AsyncClient
+    console: Console, services: Services, client: httpx.AsyncClient, published: Published
 ) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
-    await operator(console, services)
-    path = f"/console/contents/{content_id}"
+    content_id, path = published.content_id, published.path
     await console.get(path)
     until = (datetime.now(CHINA) + timedelta(hours=3)).replace(second=0, microsecond=0)
     with queries(services) as seen:
@@ -284,18 +272,14 @@ async def test_pinning_until_a_china_time_and_unpinning(
 
 
 async def test_a_pin_in_the_past_or_unreadable_or_of_unpublished_content_is_refused(
-    console: Console, services: Services, client: httpx.AsyncClient
+    console: Console, services: Services, client: httpx.AsyncClient, published: Published
 ) -> None:
-    crew = await f.crew(services)
-    content_id = await f.publish(client, crew)
-    await operator(console, services)
-    path = f"/console/contents/{content_id}"
+    crew = published.crew
+    content_id, path = published.content_id, published.path
     past = (datetime.now(CHINA) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
     for until in (past, "", "明天下午", "99999-01-01T00:00"):
-        resp = await console.post(f"{path}/pin", {"until": until}, referer=path)
-        assert resp.status_code == 303 and error_of(resp) == "422 pin.invalid_until", until
-        page = await console.get(resp.headers["location"])
-        assert "置顶截止时间无效" in page.text
+        form = {"until": until}
+        await refused(console, path, "pin", form, "422 pin.invalid_until", "置顶截止时间无效")
     assert (await row(services, content_id)).pinned_until is None
 
     in_review, _ = await f.in_political(client, crew)
@@ -303,6 +287,36 @@ async def test_a_pin_in_the_past_or_unreadable_or_of_unpublished_content_is_refu
     resp = await console.post(f"/console/contents/{in_review}/pin", {"until": later}, referer=path)
     assert error_of(resp) == "409 workflow.invalid_state"
     assert (await row(services, in_review)).pinned_until is None
+
+
+async def test_a_refused_reason_or_pin_time_comes_back_in_its_field_once(
+    console: Console, services: Services, published: Published
+) -> None:
+    content_id, path = published.content_id, published.path
+    reason = "<b>不实</b>的说法" + "长" * 500  # over 500 characters: refused
+    message = "输入不符合要求（字段：reason）"
+    page = await refused(console, path, "takedown", {"reason": reason}, "422 invalid", message)
+    typed = "&lt;b&gt;不实&lt;/b&gt;的说法" + "长" * 500
+    assert f">{typed}</textarea>" in page and page.count(typed) == 1
+    assert "<b>不实</b>" not in page
+    again = await console.get(path)
+    assert (
+        "不实&lt;/b&gt;" not in again.text
+        and 'placeholder="例如：含有未经证实的健康说法"></textarea>' in again.text
+    )
+
+    until = '明天下午"><b>6点'
+    page = await refused(
+        console, path, "pin", {"until": until}, "422 pin.invalid_until", "置顶截止时间无效"
+    )
+    assert 'value="明天下午&#34;&gt;&lt;b&gt;6点">' in page and page.count("明天下午") == 1
+    again = await console.get(path)
+    default = re.search(
+        r'name="until" type="datetime-local" required min="[^"]+" value="([^"]+)"', again.text
+    )
+    assert default and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", default.group(1))
+    assert (await row(services, content_id)).status == ContentStatus.published
+    assert (await row(services, content_id)).pinned_until is None
 
 
 async def test_reviewers_cannot_take_down(

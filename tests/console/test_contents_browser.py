@@ -5,7 +5,6 @@ another with an expiry, and resolves a report; every page passes axe-core at 128
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,33 +14,23 @@ from api.console.pages import CHINA
 from infra.services import Services
 from tests import factories as f
 from tests.console.harness import audit, log_in, shot
+from tests.console.operating import feed_ids, report, word
 
 
 def accept_next_dialog(page: Any) -> None:
     page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
 
 
-async def feed_ids(client: httpx.AsyncClient) -> list[str]:
-    resp = await client.get("/api/v1/feed", params={"tab": "latest", "limit": 50})
-    assert resp.status_code == 200, resp.text
-    return [c["id"] for c in resp.json()["items"]]
-
-
 async def test_an_operator_searches_takes_down_pins_and_resolves_a_report(
     page: Any, services: Services, client: httpx.AsyncClient
 ) -> None:
     crew = await f.crew(services)
-    word = "qz" + "".join(secrets.choice("bcdfghjkmnpqrstvwxz") for _ in range(8))
-    doomed = await f.publish(client, crew, title=f"{word} 能治百病的说法")
+    title_word = word()
+    doomed = await f.publish(client, crew, title=f"{title_word} 能治百病的说法")
     to_pin = await f.publish(client, crew, title="寒潮来临时的防寒要点")
     reported = await f.publish(client, crew, title="被读者举报的文章")
     viewer = await f.person(services, "viewer")
-    resp = await client.post(
-        "/api/v1/reports",
-        json={"content_id": reported, "reason": "pseudoscience", "detail": "引用的研究不存在"},
-        headers=viewer.auth,
-    )
-    assert resp.status_code == 201, resp.text
+    await report(client, viewer, reported, "pseudoscience", "引用的研究不存在")
     assert doomed in await feed_ids(client)
     admin = await f.person(services, "admin")
 
@@ -50,10 +39,10 @@ async def test_an_operator_searches_takes_down_pins_and_resolves_a_report(
 
     # Search by a word of the title, by keyboard.
     await page.get_by_label("标题或编号").focus()
-    await page.keyboard.type(word)
+    await page.keyboard.type(title_word)
     await page.keyboard.press("Enter")
-    await page.wait_for_url(f"**/console/contents?q={word}*")
-    link = page.get_by_role("link", name=f"{word} 能治百病的说法")
+    await page.wait_for_url(f"**/console/contents?q={title_word}*")
+    link = page.get_by_role("link", name=f"{title_word} 能治百病的说法")
     assert await link.count() == 1
     assert await audit(page) == []
     await shot(page, "contents-search")

@@ -12,18 +12,7 @@ from content.models import Content, ContentStatus, Report, ReportAction, ReportS
 from infra.services import Services
 from tests import factories as f
 from tests.console.harness import Console, queries
-
-
-async def report(
-    client: httpx.AsyncClient, who: f.Person, content_id: str, reason: str, detail: str = ""
-) -> str:
-    resp = await client.post(
-        "/api/v1/reports",
-        json={"content_id": content_id, "reason": reason, "detail": detail},
-        headers=who.auth,
-    )
-    assert resp.status_code == 201, resp.text
-    return str(resp.json()["id"])
+from tests.console.operating import error_of, feed_ids, operator, report, stored
 
 
 async def reports_of(services: Services, content_id: str) -> list[Report]:
@@ -35,14 +24,7 @@ async def reports_of(services: Services, content_id: str) -> list[Report]:
 
 
 async def status_of(services: Services, content_id: str) -> ContentStatus:
-    async with services.write_sessions() as session:
-        content = await session.get(Content, content_id)
-        assert content is not None
-        return content.status
-
-
-def error_of(resp: httpx.Response) -> str | None:
-    return resp.headers.get("x-console-error")
+    return (await stored(services, Content, content_id)).status
 
 
 async def test_reports_are_grouped_by_content_with_surges_first(
@@ -56,8 +38,7 @@ async def test_reports_are_grouped_by_content_with_surges_first(
     for i, viewer in enumerate(viewers):
         await report(client, viewer, surging, "rumor" if i % 2 else "pseudoscience", f"第{i}条")
     await report(client, viewers[0], calm, "other", "标题党")  # the newest, yet below the surge
-    admin = await f.person(services, "admin")
-    await console.login(admin)
+    await operator(console, services)
     with queries(services) as seen:
         page = await console.get("/console/reports")
     assert page.status_code == 200
@@ -77,8 +58,7 @@ async def test_the_page_costs_the_same_statements_for_one_group_or_many(
 ) -> None:
     crew = await f.crew(services)
     viewer = await f.person(services, "viewer")
-    admin = await f.person(services, "admin")
-    await console.login(admin)
+    await operator(console, services)
     await report(client, viewer, await f.publish(client, crew), "rumor")
     with queries(services) as few:
         await console.get("/console/reports", params={"status": "all"})
@@ -97,8 +77,7 @@ async def test_dismissing_closes_every_open_report_of_the_content_and_says_so(
     content_id = await f.publish(client, crew, title="其实没问题的文章")
     first = await report(client, await f.person(services, "viewer"), content_id, "rumor")
     await report(client, await f.person(services, "viewer"), content_id, "other")
-    admin = await f.person(services, "admin")
-    await console.login(admin)
+    await operator(console, services)
     page = await console.get("/console/reports")
     assert 'action="/console/reports/' in page.text
     resp = await console.post(
@@ -130,8 +109,7 @@ async def test_taking_down_through_a_report_removes_the_content_from_the_feed(
     crew = await f.crew(services)
     content_id = await f.publish(client, crew, title="确实是谣言的文章")
     report_id = await report(client, await f.person(services, "viewer"), content_id, "rumor")
-    admin = await f.person(services, "admin")
-    await console.login(admin)
+    await operator(console, services)
     await console.get("/console/reports")
     resp = await console.post(
         f"/console/reports/{report_id}/resolve",
@@ -142,8 +120,7 @@ async def test_taking_down_through_a_report_removes_the_content_from_the_feed(
     assert "已下架该内容，关闭 1 条举报" in (await console.get("/console/reports")).text
     assert await status_of(services, content_id) == ContentStatus.taken_down
     assert (await f.get(client, None, content_id)).status_code == 404
-    feed = await client.get("/api/v1/feed", params={"tab": "latest", "limit": 50})
-    assert content_id not in [c["id"] for c in feed.json()["items"]]
+    assert content_id not in await feed_ids(client)
 
 
 async def test_bad_input_is_a_message_and_nothing_is_resolved(
@@ -154,8 +131,7 @@ async def test_bad_input_is_a_message_and_nothing_is_resolved(
     report_id = await report(
         client, await f.person(services, "viewer"), content_id, "other", "<script>alert(1)</script>"
     )
-    admin = await f.person(services, "admin")
-    await console.login(admin)
+    await operator(console, services)
     page = await console.get("/console/reports")
     assert (
         "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
@@ -181,3 +157,40 @@ async def test_bad_input_is_a_message_and_nothing_is_resolved(
     assert error_of(unknown) == "404 report.not_found"
     assert [r.status for r in await reports_of(services, content_id)] == [ReportStatus.open]
     assert await status_of(services, content_id) == ContentStatus.published
+
+
+async def test_a_refused_resolution_comes_back_with_its_note_and_action_once(
+    console: Console, services: Services, client: httpx.AsyncClient
+) -> None:
+    crew = await f.crew(services)
+    refused_id = await f.publish(client, crew, title="备注过长的举报")
+    other_id = await f.publish(client, crew, title="另一条被举报的文章")
+    report_id = await report(client, await f.person(services, "viewer"), refused_id, "rumor")
+    await report(client, await f.person(services, "viewer"), other_id, "other")
+    await operator(console, services)
+    page = await console.get("/console/reports")
+    assert f'name="group" value="{refused_id}"' in page.text
+    note = "<i>核实</i>" + "长" * 500  # over 500 characters: refused
+    resp = await console.post(
+        f"/console/reports/{report_id}/resolve",
+        {"action": "takedown", "note": note, "group": refused_id},
+        referer="/console/reports",
+    )
+    assert error_of(resp) == "422 invalid" and resp.headers["location"] == "/console/reports"
+    page = await console.get("/console/reports")
+    assert "字段：note" in page.text
+    typed = "&lt;i&gt;核实&lt;/i&gt;" + "长" * 500
+    # Back in the refused group's form only, takedown still chosen; the other group's untouched.
+    assert f'id="note-{refused_id}" name="note" maxlength="500" class="grow" value="{typed}">' in (
+        page.text
+    )
+    assert page.text.count(typed) == 1 and "<i>核实</i>" not in page.text
+    assert f'id="takedown-{refused_id}" name="action" value="takedown" checked>' in page.text
+    assert f'id="dismiss-{refused_id}" name="action" value="dismiss">' in page.text
+    assert f'id="note-{other_id}" name="note" maxlength="500" class="grow" value="">' in page.text
+    assert f'id="dismiss-{other_id}" name="action" value="dismiss" checked>' in page.text
+    again = await console.get("/console/reports")
+    assert "核实" not in again.text
+    assert f'id="dismiss-{refused_id}" name="action" value="dismiss" checked>' in again.text
+    assert [r.status for r in await reports_of(services, refused_id)] == [ReportStatus.open]
+    assert await status_of(services, refused_id) == ContentStatus.published

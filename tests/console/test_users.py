@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from content.models import Role, User
 from infra.services import Services
 from tests.console.harness import Console, queries
+from tests.console.operating import stored
 from tests.factories import PASSWORD, Person, login, person
 
 NEW_PASSWORD = "violet tractor harbour lantern"
@@ -23,13 +24,6 @@ async def operator(console: Console, services: Services) -> Person:
     admin = await person(services, "admin")
     await console.login(admin)
     return admin
-
-
-async def stored(services: Services, user_id: str) -> User:
-    async with services.write_sessions() as session:
-        user = await session.get(User, user_id)
-        assert user is not None
-        return user
 
 
 async def count_named(services: Services, username: str) -> int:
@@ -126,7 +120,7 @@ async def test_an_operator_creates_a_science_reviewer(
     user_id = resp.headers["location"].rsplit("/", 1)[-1]
     page = await after(console, resp)
     assert f"已创建账号 {username}" in page and "科学审核员" in page and "医学" in page
-    user = await stored(services, user_id)
+    user = await stored(services, User, user_id)
     assert user.roles == [Role.science_reviewer] and user.disciplines == ["medicine"]
     assert (await login(client, username, NEW_PASSWORD)).status_code == 200
 
@@ -142,7 +136,7 @@ async def test_a_taken_username_says_so_and_writes_nothing(
     assert resp.headers["location"] == "/console/users/new"
     assert "该用户名已被使用" in await after(console, resp)
     assert await count_named(services, taken.username) == 1
-    assert (await stored(services, taken.id)).roles == [Role.political_reviewer]
+    assert (await stored(services, User, taken.id)).roles == [Role.political_reviewer]
 
 
 async def test_a_double_submitted_create_makes_one_user(
@@ -215,7 +209,7 @@ async def test_roles_change_and_an_unknown_role_changes_nothing(
         referer=url,
     )
     assert "已保存角色和学科" in await after(console, resp)
-    user = await stored(services, target.id)
+    user = await stored(services, User, target.id)
     assert user.roles == [Role.political_reviewer, Role.science_reviewer]
     assert user.disciplines == ["physics"]
     for data, error in (
@@ -225,7 +219,7 @@ async def test_roles_change_and_an_unknown_role_changes_nothing(
     ):
         resp = await console.post(f"{url}/roles", data, referer=url)
         assert resp.headers.get("x-console-error") == error, data
-        assert (await stored(services, target.id)).roles == user.roles
+        assert (await stored(services, User, target.id)).roles == user.roles
 
 
 async def test_an_operator_cannot_lock_themself_out(console: Console, services: Services) -> None:
@@ -238,7 +232,7 @@ async def test_an_operator_cannot_lock_themself_out(console: Console, services: 
     assert "不能停用自己的账号" in await after(console, resp)
     resp = await console.post(f"{url}/roles", {"roles": ["political_reviewer"]}, referer=url)
     assert resp.headers["x-console-error"] == "403 user.self_lockout"
-    me = await stored(services, admin.id)
+    me = await stored(services, User, admin.id)
     assert me.is_active and me.roles == [Role.admin]
     assert (await console.get("/console/users")).status_code == 200  # still in
 
@@ -256,7 +250,7 @@ async def test_disabling_ends_console_sessions_and_api_access_at_once(
         await console.get(url)
         resp = await console.post(f"{url}/disable", referer=url)
         assert "已停用" in await after(console, resp)
-        assert not (await stored(services, target.id)).is_active
+        assert not (await stored(services, User, target.id)).is_active
         # Their very next request: sent to log in, the token refused; logging in again refused.
         gone = await theirs.get("/console/review")
         assert gone.status_code == 303 and gone.headers["location"].startswith("/console/login")
@@ -277,7 +271,7 @@ async def test_a_new_password_works_at_the_next_login_and_the_old_one_does_not(
     target = await person(services, "science_reviewer", disciplines=("medicine",))
     url = f"/console/users/{target.id}"
     await console.get(url)
-    before = (await stored(services, target.id)).password_hash
+    before = (await stored(services, User, target.id)).password_hash
     for data, error in (
         ({"password": NEW_PASSWORD, "password_again": NEW_PASSWORD + "x"}, "422 invalid"),
         ({"password": "kepu2026kepu", "password_again": "kepu2026kepu"}, "422 auth.weak_password"),
@@ -288,7 +282,7 @@ async def test_a_new_password_works_at_the_next_login_and_the_old_one_does_not(
     ):
         resp = await console.post(f"{url}/password", data, referer=url)
         assert resp.headers.get("x-console-error") == error, data
-        assert (await stored(services, target.id)).password_hash == before
+        assert (await stored(services, User, target.id)).password_hash == before
     resp = await console.post(
         f"{url}/password", {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}, referer=url
     )

@@ -12,9 +12,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import items, reports
 from content.errors import Forbidden, Invalid, NotFound
-from content.models import ContentStatus, ReportReason, ReportStatus
+from content.models import ContentStatus, ReportReason, ReportStatus, User
 from infra.settings import Settings
 from tests import factories as f
+
+
+@pytest.fixture
+async def admin(either_session: AsyncSession) -> User:
+    """An operator, in the session the test runs on."""
+    return await f.user_in_session(either_session, "admin")
+
+
+@pytest.fixture
+async def owner(either_session: AsyncSession) -> User:
+    """A creator whose content the operator finds, in the same session."""
+    return await f.user_in_session(either_session, "creator")
 
 
 def _word() -> str:
@@ -23,11 +35,9 @@ def _word() -> str:
 
 
 async def test_an_id_finds_its_content_whatever_its_status_but_never_a_draft(
-    either_session: AsyncSession, settings: Settings
+    either_session: AsyncSession, settings: Settings, admin: User, owner: User
 ) -> None:
     session = either_session
-    admin = await f.user_in_session(session, "admin")
-    owner = await f.user_in_session(session, "creator")
     in_review, _ = await f.political_task_in_session(session, settings, owner.id)
     draft = await f.draft_in_session(session, settings, owner.id)
 
@@ -48,11 +58,9 @@ async def test_an_id_finds_its_content_whatever_its_status_but_never_a_draft(
 
 
 async def test_words_find_published_content_through_search_and_the_rest_by_title(
-    either_session: AsyncSession, settings: Settings
+    either_session: AsyncSession, settings: Settings, admin: User, owner: User
 ) -> None:
     session = either_session
-    admin = await f.user_in_session(session, "admin")
-    owner = await f.user_in_session(session, "creator")
     word = _word()
     published = await f.published_in_session(session, settings, title=f"{word} 的科学原理")
     in_review, _ = await f.political_task_in_session(
@@ -78,11 +86,9 @@ async def test_words_find_published_content_through_search_and_the_rest_by_title
 
 
 async def test_without_words_the_latest_come_first_paged_and_filtered(
-    either_session: AsyncSession, settings: Settings
+    either_session: AsyncSession, settings: Settings, admin: User, owner: User
 ) -> None:
     session = either_session
-    admin = await f.user_in_session(session, "admin")
-    owner = await f.user_in_session(session, "creator")
     older = await f.published_in_session(session, settings)
     newer, _ = await f.political_task_in_session(session, settings, owner.id)
     await f.draft_in_session(session, settings, owner.id)  # the newest, yet never listed
@@ -96,10 +102,9 @@ async def test_without_words_the_latest_come_first_paged_and_filtered(
 
 
 async def test_inspect_shows_revisions_history_reports_and_what_may_be_done(
-    either_session: AsyncSession, settings: Settings
+    either_session: AsyncSession, settings: Settings, admin: User
 ) -> None:
     session = either_session
-    admin = await f.user_in_session(session, "admin")
     viewer = await f.user_in_session(session, "viewer")
     view = await f.published_in_session(session, settings, title="可以被下架的文章")
     await reports.file(session, viewer, view.content.id, ReportReason.rumor, "说法不实")
