@@ -381,3 +381,39 @@ async def test_a_reject_without_a_comment_is_refused_and_nothing_is_written(
     )
     assert too_long.headers["x-console-error"].startswith("422")
     assert (await task_row(services, task_id)).status == TaskStatus.open
+
+
+async def test_a_claim_ending_on_another_day_shows_its_date(
+    console: Console, services: Services
+) -> None:
+    from datetime import timedelta
+
+    from api.console.pages import local_time
+    from api.console.routes.review import claim_until
+    from infra.clock import utcnow
+
+    discipline = await new_discipline(services)
+    creator = await person(services, "creator")
+    alice = await person(services, "science_reviewer", disciplines=(discipline,))
+    bob = await person(services, "science_reviewer", disciplines=(discipline,))
+    _, task_id = await science_task(services, creator, discipline)
+    until = utcnow() + timedelta(days=3)
+    async with services.write_sessions() as s:
+        await s.exec(
+            sa.update(ReviewTask)
+            .where(col(ReviewTask.id) == task_id)
+            .values(claimed_by=alice.id, claim_expires_at=until)
+        )
+        await s.commit()
+    await console.login(bob)
+    shown = local_time(until)  # 2026-12-10 15:30: China's date and time
+    assert len(shown) == 16
+    for url in (
+        f"/console/review/queue/science?discipline={discipline}",
+        f"/console/review/tasks/{task_id}",
+    ):
+        page = (await console.get(url)).text
+        assert f"，至 {shown}" in page, url
+    # Today's end is the time alone.
+    now = utcnow()
+    assert claim_until(now, now) == local_time(now, with_date=False)
