@@ -3,6 +3,7 @@ so every page says the same (templates read them; handlers pass them)."""
 
 from __future__ import annotations
 
+from content import notifications
 from content.models import (
     Action,
     ContentStatus,
@@ -12,7 +13,6 @@ from content.models import (
     Stage,
     TaskStatus,
 )
-from content.notifications import texts
 
 STAGES = {Stage.machine: "机器初筛", Stage.political: "政治审核", Stage.science: "科学审核"}
 ACTIONS = {
@@ -52,5 +52,5 @@ ROLES: dict[str, str] = {
     Role.viewer: "观众",
 }
 # The same words viewers and creators read in their notifications.
-REPORT_REASONS: dict[ReportReason, str] = texts.REASON_NAMES
+REPORT_REASONS: dict[ReportReason, str] = notifications.texts.REASON_NAMES
 SEVERITIES = {"block": "拦截", "warn": "警告", "info": "提示"}
