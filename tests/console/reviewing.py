@@ -27,7 +27,7 @@ from content.models import (
 )
 from infra.clock import utcnow
 from infra.services import Services
-from tests.factories import Person, open_task_in_session, political_task_in_session
+from tests.factories import Person, open_task_in_session, person, political_task_in_session
 
 # Screening marks two absolute health claims here (warnings: the article goes on to people).
 FLAGGED_BODY = "## 老偏方\n\n这种茶能根治糖尿病，100%有效。"
@@ -87,6 +87,18 @@ async def science_task(
         science = await open_task_in_session(s, view.content.id, Stage.science)
         await s.commit()
     return view.content.id, science
+
+
+async def science_queue(
+    services: Services, *titles: str
+) -> tuple[str, Person, list[tuple[str, str]]]:
+    """A science queue of its own: its discipline, a reviewer holding it, and an article of a
+    creator's for each title, oldest first (content id, task id)."""
+    discipline = await new_discipline(services)
+    creator = await person(services, "creator")
+    reviewer = await person(services, "science_reviewer", disciplines=(discipline,))
+    tasks = [await science_task(services, creator, discipline, title=t) for t in titles]
+    return discipline, reviewer, tasks
 
 
 async def bulk_science_tasks(services: Services, owner: Person, discipline: str, n: int) -> None:

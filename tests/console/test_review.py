@@ -28,12 +28,10 @@ from tests.console.reviewing import (
     bulk_science_tasks,
     new_discipline,
     political_task,
+    science_queue,
     science_task,
 )
-from tests.factories import (
-    open_task_in_session,
-    person,
-)
+from tests.factories import Person, open_task_in_session, person
 
 
 async def events_of(services: Services, content_id: str) -> list[ReviewEvent]:
@@ -51,6 +49,18 @@ async def task_row(services: Services, task_id: str) -> ReviewTask:
         task = await s.get(ReviewTask, task_id)
         assert task is not None
         return task
+
+
+async def a_political_reviewer_on_a_task(
+    console: Console, services: Services, **article: Any
+) -> tuple[Person, str, str]:
+    """A political reviewer logged in, and a creator's article waiting for them: (the
+    reviewer, content id, task id)."""
+    creator = await person(services, "creator")
+    political = await person(services, "political_reviewer")
+    content_id, task_id = await political_task(services, creator, **article)
+    await console.login(political)
+    return political, content_id, task_id
 
 
 async def test_the_queues_page_counts_open_and_unclaimed_tasks_per_queue(
@@ -111,11 +121,9 @@ async def test_a_queue_lists_oldest_first_and_costs_the_same_queries_for_3_or_30
 async def test_next_claims_the_oldest_task_and_an_empty_queue_says_so(
     console: Console, services: Services
 ) -> None:
-    discipline = await new_discipline(services)
-    creator = await person(services, "creator")
-    science = await person(services, "science_reviewer", disciplines=(discipline,))
-    _, first = await science_task(services, creator, discipline, title="第一篇")
-    _, second = await science_task(services, creator, discipline, title="第二篇")
+    discipline, science, [(_, first), (_, second)] = await science_queue(
+        services, "第一篇", "第二篇"
+    )
     await console.login(science)
     await console.get(f"/console/review/queue/science?discipline={discipline}")
     resp = await console.post("/console/review/queue/science/next", {"discipline": discipline})
@@ -143,12 +151,9 @@ async def test_next_claims_the_oldest_task_and_an_empty_queue_says_so(
 async def test_the_review_page_marks_findings_and_shows_references_diff_and_history(
     console: Console, services: Services
 ) -> None:
-    creator = await person(services, "creator")
-    political = await person(services, "political_reviewer")
-    content_id, task_id = await political_task(
-        services, creator, title="偏方能治病吗", body=FLAGGED_BODY
+    _, content_id, task_id = await a_political_reviewer_on_a_task(
+        console, services, title="偏方能治病吗", body=FLAGGED_BODY
     )
-    await console.login(political)
     with queries(services) as seen:
         page = await console.get(f"/console/review/tasks/{task_id}")
     assert page.status_code == 200, page.text
@@ -213,11 +218,9 @@ async def test_the_review_page_of_a_second_revision_shows_what_changed(
 async def test_a_decision_opens_the_next_task_of_the_queue_with_what_was_decided(
     console: Console, services: Services
 ) -> None:
-    discipline = await new_discipline(services)
-    creator = await person(services, "creator")
-    science = await person(services, "science_reviewer", disciplines=(discipline,))
-    first_id, first = await science_task(services, creator, discipline, title="先来的")
-    _, second = await science_task(services, creator, discipline, title="后到的")
+    discipline, science, [(first_id, first), (_, second)] = await science_queue(
+        services, "先来的", "后到的"
+    )
     await console.login(science)
     page = await console.get(f"/console/review/tasks/{first}")
     with queries(services) as seen:
@@ -317,10 +320,7 @@ async def test_a_task_claimed_in_another_tab_says_who_holds_it_and_nothing_is_wr
 async def test_a_double_clicked_approve_moves_the_workflow_once(
     console: Console, services: Services
 ) -> None:
-    creator = await person(services, "creator")
-    political = await person(services, "political_reviewer")
-    content_id, task_id = await political_task(services, creator)
-    await console.login(political)
+    political, content_id, task_id = await a_political_reviewer_on_a_task(console, services)
     await console.get(f"/console/review/tasks/{task_id}")
     referer = f"/console/review/tasks/{task_id}"
     first = await console.post(
@@ -339,10 +339,7 @@ async def test_a_double_clicked_approve_moves_the_workflow_once(
 
 
 async def test_html_in_a_comment_is_shown_as_text(console: Console, services: Services) -> None:
-    creator = await person(services, "creator")
-    political = await person(services, "political_reviewer")
-    _, task_id = await political_task(services, creator, title="<b>粗体</b>标题")
-    await console.login(political)
+    _, _, task_id = await a_political_reviewer_on_a_task(console, services, title="<b>粗体</b>标题")
     await console.get(f"/console/review/tasks/{task_id}")
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     resp = await console.post(
@@ -360,10 +357,7 @@ async def test_html_in_a_comment_is_shown_as_text(console: Console, services: Se
 async def test_a_reject_without_a_comment_is_refused_and_nothing_is_written(
     console: Console, services: Services
 ) -> None:
-    creator = await person(services, "creator")
-    political = await person(services, "political_reviewer")
-    content_id, task_id = await political_task(services, creator)
-    await console.login(political)
+    _, content_id, task_id = await a_political_reviewer_on_a_task(console, services)
     await console.get(f"/console/review/tasks/{task_id}")
     before = len(await events_of(services, content_id))
     for comment in ("", "   "):
@@ -381,3 +375,36 @@ async def test_a_reject_without_a_comment_is_refused_and_nothing_is_written(
     )
     assert too_long.headers["x-console-error"].startswith("422")
     assert (await task_row(services, task_id)).status == TaskStatus.open
+
+
+async def test_a_claim_ending_on_another_day_shows_its_date(
+    console: Console, services: Services
+) -> None:
+    from datetime import timedelta
+
+    from api.console.pages import local_time
+    from api.console.routes.review import claim_until
+    from infra.clock import utcnow
+
+    discipline, alice, [(_, task_id)] = await science_queue(services, "明天还在审的文章")
+    bob = await person(services, "science_reviewer", disciplines=(discipline,))
+    until = utcnow() + timedelta(days=3)
+    async with services.write_sessions() as s:
+        await s.exec(
+            sa.update(ReviewTask)
+            .where(col(ReviewTask.id) == task_id)
+            .values(claimed_by=alice.id, claim_expires_at=until)
+        )
+        await s.commit()
+    await console.login(bob)
+    shown = local_time(until)  # 2026-12-10 15:30: China's date and time
+    assert len(shown) == 16
+    for url in (
+        f"/console/review/queue/science?discipline={discipline}",
+        f"/console/review/tasks/{task_id}",
+    ):
+        page = (await console.get(url)).text
+        assert f"，至 {shown}" in page, url
+    # Today's end is the time alone.
+    now = utcnow()
+    assert claim_until(now, now) == local_time(now, with_date=False)

@@ -14,10 +14,9 @@ from tests import factories as f
 from tests.console.harness import audit, log_in, shot
 from tests.console.reviewing import (
     FLAGGED_BODY,
-    new_discipline,
     political_task,
     quiet_political_queue,
-    science_task,
+    science_queue,
 )
 from tests.factories import person
 from tests.media_files import video
@@ -59,10 +58,7 @@ async def test_a_political_reviewer_works_the_queue_by_keyboard(
 async def test_a_science_reviewer_approves_with_a_comment_template(
     page: Any, services: Services
 ) -> None:
-    discipline = await new_discipline(services)
-    creator = await person(services, "creator")
-    science = await person(services, "science_reviewer", disciplines=(discipline,))
-    _, task_id = await science_task(services, creator, discipline, title="流感疫苗每年都要打吗")
+    discipline, science, [(_, task_id)] = await science_queue(services, "流感疫苗每年都要打吗")
     await log_in(page, science, lands_on="/console/review")
     await page.goto(f"/console/review/queue/science?discipline={discipline}")
     await page.get_by_role("button", name="开始审核下一条").click()

@@ -177,6 +177,57 @@ async def test_bad_input_when_creating_is_named_and_nothing_is_written(
         assert await count_named(services, username) == 0, overrides
 
 
+async def test_a_refused_create_comes_back_filled_escaped_and_once_but_no_password(
+    console: Console, services: Services
+) -> None:
+    await operator(console, services)
+    await console.get("/console/users/new")
+    username = f"kept-{secrets.token_hex(4)}"
+    typed = form(
+        username,
+        display_name='新<b>"同事"</b>',
+        roles=["science_reviewer", "admin"],
+        disciplines=["physics", "medicine"],
+        password="kepu12345678",  # refused: too easy to guess
+    )
+    resp = await console.post("/console/users", typed, referer="/console/users/new")
+    assert resp.headers["x-console-error"] == "422 auth.weak_password"
+    page = await after(console, resp)
+    assert f'value="{username}"' in page
+    assert 'value="新&lt;b&gt;&#34;同事&#34;&lt;/b&gt;"' in page and "<b>" not in page
+    for box in ("role-science_reviewer", "role-admin", "disc-physics", "disc-medicine"):
+        assert f'id="{box}"' in page and checked(page, box), box
+    for box in ("role-political_reviewer", "disc-biology"):
+        assert not checked(page, box), box
+    assert "kepu12345678" not in page
+    again = (await console.get("/console/users/new")).text
+    assert username not in again and "同事" not in again and not checked(again, "role-admin")
+    assert await count_named(services, username) == 0
+
+
+def checked(page: str, box_id: str) -> bool:
+    """Whether the checkbox ``box_id`` is ticked on the page."""
+    start = page.index(f'id="{box_id}"')
+    return " checked" in page[start : page.index(">", start)]
+
+
+async def test_refused_roles_come_back_as_ticked_once(console: Console, services: Services) -> None:
+    await operator(console, services)
+    target = await person(services, "political_reviewer")
+    url = f"/console/users/{target.id}"
+    await console.get(url)
+    resp = await console.post(
+        f"{url}/roles", {"roles": ["science_reviewer", "admin"], "disciplines": []}, referer=url
+    )
+    assert resp.headers["x-console-error"] == "422 invalid"
+    page = await after(console, resp)
+    assert checked(page, "role-science_reviewer") and checked(page, "role-admin")
+    assert not checked(page, "role-political_reviewer") and not checked(page, "disc-physics")
+    again = (await console.get(url)).text  # once: then the account's own roles again
+    assert checked(again, "role-political_reviewer") and not checked(again, "role-admin")
+    assert (await stored(services, target.id)).roles == [Role.political_reviewer]
+
+
 async def test_html_in_a_display_name_is_shown_as_text(
     console: Console, services: Services
 ) -> None:

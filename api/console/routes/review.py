@@ -3,6 +3,7 @@ decisions — each through the content/review service the API's review routes ca
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -34,6 +35,12 @@ def queue_url(stage: Stage, discipline: str | None) -> str:
 
 def task_url(task_id: str) -> str:
     return f"/console/review/tasks/{task_id}"
+
+
+def claim_until(at: datetime | None, now: datetime | None = None) -> str:
+    """When a claim ends, China time: the time alone when that is today, else the date too."""
+    today = pages.local_time(now or utcnow())[:10]
+    return pages.local_time(at, with_date=pages.local_time(at)[:10] != today)
 
 
 def _queue_of(view: review.TaskView) -> tuple[Stage, str | None]:
@@ -72,6 +79,7 @@ async def review_queue(
         stages=STAGE_NAMES,
         user_id=user.id,
         here=queue_url(stage, found.discipline),
+        until=claim_until,
     )
 
 
@@ -142,6 +150,7 @@ async def review_task(
         max_comment=MAX_COMMENT,
         queue=queue_url(stage, discipline),
         now=utcnow(),
+        until=claim_until,
     )
 
 
@@ -150,7 +159,7 @@ async def review_claim(
     task_id: str, user: Reviewer, session: SessionDep, services: ServicesDep
 ) -> Response:
     view = await review.claim(session, user, task_id, services.settings.claim_lease_seconds)
-    until = pages.local_time(view.task.claim_expires_at, with_date=False)
+    until = claim_until(view.task.claim_expires_at)
     return pages.redirect(task_url(task_id), f"已认领，{until} 前由你审核")
 
 

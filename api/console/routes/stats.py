@@ -256,6 +256,7 @@ async def stats_index(
         decisions=_decisions(overview),
         stages=STAGES,
         stage_order=list(Stage),
+        per_stage=lambda tail: [STAGES[s] + tail for s in Stage],
         types=TYPES,
         reasons=REASONS,
     )
