@@ -122,7 +122,10 @@ def _lifespan(
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
-        BodyLimit, limit=settings.max_request_bytes, exempt_prefix=f"{STORAGE_ROUTE}/"
+        BodyLimit,
+        limit=settings.max_request_bytes,
+        exempt_prefix=f"{STORAGE_ROUTE}/",
+        pages=(console.PREFIX, console.too_large),
     )
     if settings.cors_origin_list:
         # Only the configured origins (the mini-program's web views, the console); no

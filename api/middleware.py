@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 
 from prometheus_client import Counter, Histogram
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
@@ -83,8 +85,16 @@ class BodyLimit:
     Content-Length when given, by counting otherwise. The signed storage route is exempt: it
     streams media to disk and enforces its own limits."""
 
-    def __init__(self, app: ASGIApp, limit: int, exempt_prefix: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        exempt_prefix: str,
+        pages: tuple[str, Callable[[Request, int], Response]] | None = None,
+    ) -> None:
         self.app, self.limit, self.exempt = app, limit, exempt_prefix
+        # Under this prefix (the console) a person reads the refusal: a page, not a problem.
+        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt):
@@ -124,6 +134,10 @@ class BodyLimit:
                 await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.pages and scope["path"].startswith(self.pages[0]):
+            page = self.pages[1](Request(scope), self.limit)
+            await page(scope, receive, send)
+            return
         refusal = problems.problem(
             413,
             "request.too_large",

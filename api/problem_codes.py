@@ -92,6 +92,18 @@ CODES: dict[str, Code] = _table(
     ("user.exists", 409, "该用户名已被使用", "the username is taken"),
     ("user.not_found", 404, "找不到该创作者", "no such creator"),
     (
+        "user.self_lockout",
+        403,
+        "不能停用自己的账号或去掉自己的运营角色，请另一位运营人员操作",
+        "an admin cannot disable themself or drop their own admin role",
+    ),
+    (
+        "user.no_password",
+        409,
+        "该账号只用微信登录，没有可重置的密码",
+        "the account logs in with WeChat only",
+    ),
+    (
         "profile.name_blocked",
         422,
         "昵称包含不允许使用的词语，请修改",
@@ -253,6 +265,7 @@ CODES: dict[str, Code] = _table(
     ("term.variant_exists", 422, "该词条的变体已存在", "a variant of the term exists"),
     ("term.not_found", 404, "找不到该词条", "no such term"),
     ("import.header", 422, "CSV 表头缺少必需的列", "the CSV header lacks a column"),
+    ("import.not_text", 422, "文件不是 UTF-8 编码的 CSV 文本", "the file is not UTF-8 CSV text"),
     ("rumor.claim", 422, "谣言内容不符合要求", "the claim is empty or too long"),
     ("rumor.truth", 422, "辟谣内容不符合要求", "the truth is empty or too long"),
     ("rumor.keywords", 422, "关键词不符合要求", "bad keywords"),
@@ -304,6 +317,34 @@ IMPLIED: dict[int, tuple[str, ...]] = {
     413: ("request.too_large",),
     422: ("validation_error", "invalid_text"),
     503: ("dependency.down",),
+}
+
+
+# Chinese for the checks a client trips most; anything else is named by its field alone.
+CHECKS_ZH = {
+    "missing": "必填",
+    "extra_forbidden": "不接受此字段",
+    "string_too_long": "太长",
+    "string_too_short": "太短",
+    "too_long": "项目太多",
+    "too_short": "项目太少",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "enum": "不在允许的取值中",
+    "literal_error": "不在允许的取值中",
+    "datetime_parsing": "应为 ISO 8601 时间",
+    "datetime_from_date_parsing": "应为 ISO 8601 时间",
+    "json_invalid": "不是有效的 JSON",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
+    "list_type": "应为数组",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "greater_than": "数值太小",
+    "less_than": "数值太大",
 }
 
 

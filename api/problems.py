@@ -330,38 +330,10 @@ def _field_name(error: dict[str, Any]) -> str:
     return name or "body"
 
 
-# Chinese for the checks a client trips most; anything else is named by its field alone.
-_CHECKS_ZH = {
-    "missing": "必填",
-    "extra_forbidden": "不接受此字段",
-    "string_too_long": "太长",
-    "string_too_short": "太短",
-    "too_long": "项目太多",
-    "too_short": "项目太少",
-    "string_type": "应为文本",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "bool_parsing": "应为 true 或 false",
-    "enum": "不在允许的取值中",
-    "literal_error": "不在允许的取值中",
-    "datetime_parsing": "应为 ISO 8601 时间",
-    "datetime_from_date_parsing": "应为 ISO 8601 时间",
-    "json_invalid": "不是有效的 JSON",
-    "model_attributes_type": "应为对象",
-    "dict_type": "应为对象",
-    "list_type": "应为数组",
-    "greater_than_equal": "数值太小",
-    "less_than_equal": "数值太大",
-    "greater_than": "数值太小",
-    "less_than": "数值太大",
-}
-
-
 async def _validation(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        (_field_name(e), e["msg"], _CHECKS_ZH.get(e.get("type", ""), "不符合要求"))
+        (_field_name(e), e["msg"], problem_codes.CHECKS_ZH.get(e.get("type", ""), "不符合要求"))
         for e in exc.errors()
     ]
     fields = ", ".join(dict.fromkeys(f for f, _en, _zh in errors))

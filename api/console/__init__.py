@@ -8,7 +8,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from api.console import errors, pages
+from api.console.errors import PREFIX, too_large
 from api.console.routes import contents, login, reports, review, screening, stats, users
+
+__all__ = ["PREFIX", "install", "router", "too_large"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 for _module in (login, review, contents, screening, reports, users, stats):

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 
+from api.console import pages
 from api.console.sessions import COOKIE, PATH, ConsoleSession, SessionStore
 from api.deps import ServicesDep, SessionDep
 from content import review
@@ -99,6 +100,8 @@ async def get_staff(request: Request, session: SessionDep, services: ServicesDep
     request.state.staff = StaffView(user.id, user.display_name, tuple(user.roles))
     if request.method not in SAFE_METHODS:
         await _check_csrf(request, console)
+    elif pages.input_kept(request):
+        request.state.kept = pages.Kept(await store(services).take_kept(console.token))
     return user
 
 

@@ -13,7 +13,9 @@ from urllib.parse import quote, unquote
 
 import jinja2
 from fastapi import Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api.console import names
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -68,14 +70,35 @@ def duration(value: timedelta | float | None) -> str:
 
 
 _env.globals["static"] = static_url
+_env.globals["names"] = names
 _env.filters["when"] = local_time
 _env.filters["duration"] = duration
 _env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
 
 
-def flash(response: Response, text: str, kind: str = "error") -> None:
-    """A message shown once, on the next page this browser opens (after a redirect)."""
-    body = quote(json.dumps({"kind": kind, "text": text[:500]}, ensure_ascii=False))
+class Kept:
+    """What the user typed into a form the server refused, to fill the form again with:
+    ``kept.get("comment")``, ``kept.getlist("roles")`` in templates. Empty on other pages."""
+
+    def __init__(self, fields: dict[str, list[str]] | None = None) -> None:
+        self.fields = fields or {}
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self.fields.get(name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        return self.fields.get(name, [])
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+
+def flash(response: Response, text: str, kind: str = "error", kept: bool = False) -> None:
+    """A message shown once, on the next page this browser opens (after a redirect); ``kept``:
+    the form's input waits in the session store for that page."""
+    note = {"kind": kind, "text": text[:500], **({"kept": True} if kept else {})}
+    body = quote(json.dumps(note, ensure_ascii=False))
     response.set_cookie(
         FLASH_COOKIE,
         body,
@@ -87,15 +110,36 @@ def flash(response: Response, text: str, kind: str = "error") -> None:
     )
 
 
-def _taken_flash(request: Request) -> dict[str, str] | None:
+def redirect(to: str, text: str | None = None, kind: str = "ok") -> Response:
+    """303 to ``to`` (after a form: Post/Redirect/Get), with ``text`` shown there once."""
+    response = RedirectResponse(to, status_code=303)
+    if text:
+        flash(response, text, kind)
+    return response
+
+
+def _flash_note(request: Request) -> dict[str, Any] | None:
     raw = request.cookies.get(FLASH_COOKIE)
     if not raw:
         return None
     try:
-        value = json.loads(unquote(raw))
-        return {"kind": str(value["kind"]), "text": str(value["text"])}
-    except (ValueError, KeyError, TypeError):
+        note = json.loads(unquote(raw))
+        return note if isinstance(note, dict) else None
+    except ValueError:
         return None
+
+
+def input_kept(request: Request) -> bool:
+    """Whether the previous request left a refused form's input for this page."""
+    note = _flash_note(request)
+    return bool(note and note.get("kept"))
+
+
+def _taken_flash(request: Request) -> dict[str, str] | None:
+    note = _flash_note(request)
+    if not note or "kind" not in note or "text" not in note:
+        return None
+    return {"kind": str(note["kind"]), "text": str(note["text"])}
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -107,6 +151,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         user=getattr(request.state, "staff", None),
         csrf=getattr(getattr(request.state, "console", None), "csrf", ""),
         message=message,
+        kept=getattr(request.state, "kept", None) or Kept(),
         **context,
     )
     response = HTMLResponse(

@@ -11,6 +11,14 @@ from content.accounts.profiles import (
     public_creator,
     published_by,
 )
+from content.accounts.staff import (
+    STAFF_ROLES,
+    get_user,
+    list_users,
+    reset_password,
+    set_active,
+    set_roles,
+)
 from content.accounts.throttle import Attempt, admit_password, admit_wechat, login_succeeded
 from content.accounts.users import (
     DISCIPLINE_EXAMPLES,
@@ -29,6 +37,7 @@ from content.accounts.users import (
 __all__ = [
     "DISCIPLINE_EXAMPLES",
     "STAFF",
+    "STAFF_ROLES",
     "Attempt",
     "Profile",
     "admit_password",
@@ -40,8 +49,10 @@ __all__ = [
     "followers_of",
     "get_active_user",
     "get_or_create_wechat_user",
+    "get_user",
     "has_role",
     "is_public_creator",
+    "list_users",
     "login_succeeded",
     "no_such_creator",
     "password_login",
@@ -49,6 +60,9 @@ __all__ = [
     "public_creator",
     "published_by",
     "require_role",
+    "reset_password",
+    "set_active",
+    "set_roles",
     "unbind_wechat",
     "wechat_login",
 ]

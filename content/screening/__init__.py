@@ -11,6 +11,7 @@ endanger health, known rumors (told apart from debunks), science claims without 
 
 from content.screening.claims import CLAIMS, HEALTH_CLAIMS, SCIENCE_MARKERS
 from content.screening.dictionary import (
+    ListSizes,
     add_claim_pattern,
     add_rumor,
     add_term,
@@ -22,6 +23,7 @@ from content.screening.dictionary import (
     dictionary_version,
     list_claim_patterns,
     list_rumors,
+    list_sizes,
     list_terms,
     validate_claim_pattern,
     validate_rumor,
@@ -31,13 +33,17 @@ from content.screening.findings import SEVERITY_RANK, Check, Finding, blocking
 from content.screening.fold import normalize
 from content.screening.imports import (
     CLAIM_COLUMNS,
+    IMPORT_COLUMNS,
     RUMOR_COLUMNS,
     TERM_COLUMNS,
+    ImportKind,
     ImportReport,
     Verdict,
     import_claim_patterns,
+    import_file,
     import_rumors,
     import_terms,
+    read_file,
     read_rows,
 )
 from content.screening.library import DEFAULT_RUMORS
@@ -55,6 +61,7 @@ __all__ = [
     "DEFAULT_RUMORS",
     "DEFAULT_TERMS",
     "HEALTH_CLAIMS",
+    "IMPORT_COLUMNS",
     "RUMOR_COLUMNS",
     "SCIENCE_MARKERS",
     "SEVERITY_RANK",
@@ -63,7 +70,9 @@ __all__ = [
     "Check",
     "ClaimSpec",
     "Finding",
+    "ImportKind",
     "ImportReport",
+    "ListSizes",
     "RumorSpec",
     "Screener",
     "SecondOpinion",
@@ -80,13 +89,16 @@ __all__ = [
     "delete_term",
     "dictionary_version",
     "import_claim_patterns",
+    "import_file",
     "import_rumors",
     "import_terms",
     "list_claim_patterns",
     "list_rumors",
+    "list_sizes",
     "list_terms",
     "meaning_words",
     "normalize",
+    "read_file",
     "read_rows",
     "required_groups",
     "revision_fields",

@@ -191,10 +191,33 @@ async def add_term(
 
 
 async def list_terms(
-    session: AsyncSession, cursor: str | None, limit: int
+    session: AsyncSession,
+    cursor: str | None,
+    limit: int,
+    *,
+    search: str | None = None,
+    newest_first: bool = False,
 ) -> tuple[list[ScreeningTerm], str | None]:
+    """A page of the dictionary. `search`: terms that contain it as written or as matched
+    (folded: case, width, traditional form, separators), or whose category it is."""
+    query = select(ScreeningTerm)
+    words = (search or "").strip()
+    if words:
+        found = [
+            col(ScreeningTerm.term).contains(words, autoescape=True),
+            col(ScreeningTerm.category) == words,
+        ]
+        if key := normalize(words):
+            found.append(col(ScreeningTerm.key).contains(key, autoescape=True))
+        query = query.where(sa.or_(*found))
     return await page_by_id(
-        session, select(ScreeningTerm), col(ScreeningTerm.id), cursor, limit, key=lambda t: t.id
+        session,
+        query,
+        col(ScreeningTerm.id),
+        cursor,
+        limit,
+        key=lambda t: t.id,
+        newest_first=newest_first,
     )
 
 
@@ -329,11 +352,37 @@ async def add_claim_pattern(
 
 
 async def list_claim_patterns(
-    session: AsyncSession, cursor: str | None, limit: int
+    session: AsyncSession, cursor: str | None, limit: int, *, newest_first: bool = False
 ) -> tuple[list[ClaimPattern], str | None]:
     return await page_by_id(
-        session, select(ClaimPattern), col(ClaimPattern.id), cursor, limit, key=lambda c: c.id
+        session,
+        select(ClaimPattern),
+        col(ClaimPattern.id),
+        cursor,
+        limit,
+        key=lambda c: c.id,
+        newest_first=newest_first,
     )
+
+
+@dataclass(frozen=True)
+class ListSizes:
+    terms: int
+    claims: int
+    rumors: int
+
+
+async def list_sizes(session: AsyncSession) -> ListSizes:
+    """How many terms, claim patterns and rumors operators keep (one statement)."""
+
+    def count(
+        model: type[ScreeningTerm] | type[ClaimPattern] | type[Rumor],
+    ) -> sa.ScalarSelect[int]:
+        return sa.select(sa.func.count()).select_from(model).scalar_subquery()
+
+    query = select(count(ScreeningTerm), count(ClaimPattern), count(Rumor))
+    terms, claims, rumors = (await session.exec(query)).one()
+    return ListSizes(terms, claims, rumors)
 
 
 async def delete_claim_pattern(session: AsyncSession, pattern_id: str) -> None:

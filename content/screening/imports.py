@@ -4,7 +4,8 @@ run that shows what a new list would change on recent submissions."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+import io
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TextIO
@@ -70,6 +71,14 @@ class ImportReport:
     bad: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
     checked: int = 0  # recent submissions screened again (dry run)
     changes: list[Change] = field(default_factory=list)
+
+
+class ImportKind(StrEnum):
+    """Which list a file fills."""
+
+    terms = "terms"
+    rumors = "rumors"
+    claims = "claims"
 
 
 def read_rows(handle: TextIO, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -277,3 +286,50 @@ async def _impact(
                 Change(revision.id, revision.content_id, revision.title, _verdict(old),
                        _verdict(new), added)
             )  # fmt: skip
+
+
+Importer = Callable[..., Awaitable[ImportReport]]
+IMPORTS: dict[ImportKind, tuple[tuple[str, ...], Importer]] = {
+    ImportKind.terms: (TERM_COLUMNS, import_terms),
+    ImportKind.rumors: (RUMOR_COLUMNS, import_rumors),
+    ImportKind.claims: (CLAIM_COLUMNS, import_claim_patterns),
+}
+IMPORT_COLUMNS: dict[ImportKind, tuple[str, ...]] = {k: c for k, (c, _) in IMPORTS.items()}
+
+
+def read_file(data: bytes, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """The rows of an uploaded CSV file, read as `kepu screening import` reads one: UTF-8 (a byte
+    order mark is allowed). Raises `Invalid` when it is not text or not CSV, or (`read_rows`) when
+    its header lacks a column."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            f"the file is not UTF-8 text (byte {exc.start + 1} is not UTF-8): save it as CSV "
+            "in UTF-8",
+            field="file",
+            code="import.not_text",
+        ) from None
+    if "\x00" in text:
+        raise Invalid(
+            "the file holds NUL bytes: it is not a CSV text file", field="file",
+            code="import.not_text",
+        )  # fmt: skip
+    try:
+        return read_rows(io.StringIO(text, newline=""), columns)
+    except csv.Error as exc:
+        raise Invalid(f"the file is not CSV: {exc}", field="file", code="import.not_text") from None
+
+
+async def import_file(
+    session: AsyncSession,
+    kind: ImportKind,
+    data: bytes,
+    *,
+    dry_run: bool = False,
+    recent: int = 200,
+) -> ImportReport:
+    """Import an uploaded CSV file into the list `kind` names: the columns and the service of
+    `kepu screening import` (`--rumors`, `--claims`), with the same report."""
+    columns, run = IMPORTS[kind]
+    return await run(session, read_file(data, columns), dry_run=dry_run, recent=recent)

@@ -3,6 +3,7 @@ a job from the raw records; what operators read from them (/admin/stats, CSV exp
 dashboard, and the rankings (科学传播榜单). See docs/stats.md."""
 
 from content.stats import answers
+from content.stats.backlog import DisciplineBacklog, StageBacklog, Waiting, review_backlog
 from content.stats.days import MAX_RANGE_DAYS, DayRange, day_range, today
 from content.stats.export import COLUMNS, content_day_rows
 from content.stats.mine import MyContentStats, my_stats
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_RANGE_DAYS",
     "DayDecisions",
     "DayRange",
+    "DisciplineBacklog",
     "MyContentStats",
     "Overview",
     "Publishing",
@@ -41,8 +43,10 @@ __all__ = [
     "Ranking",
     "Reach",
     "Segment",
+    "StageBacklog",
     "StageOutcome",
     "TypeReach",
+    "Waiting",
     "answers",
     "cache",
     "compute",
@@ -53,6 +57,7 @@ __all__ = [
     "day_range",
     "my_stats",
     "overview",
+    "review_backlog",
     "roll_up",
     "today",
 ]

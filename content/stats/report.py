@@ -68,10 +68,19 @@ class StageOutcome:
 
 @dataclass
 class DayDecisions:
-    """The decisions of each stage on one day."""
+    """The decisions of each stage on one day, the revisions published (science approvals), and
+    the seconds those decisions' revisions had spent in their stage."""
 
     day: date
     by_stage: dict[Stage, int]
+    published: int = 0
+    in_stage_s: dict[Stage, float] = field(default_factory=dict)
+
+    def mean_in_stage_s(self, stage: Stage) -> float | None:
+        """How long a revision decided in ``stage`` that day had waited there, on average (None
+        without decisions)."""
+        n = self.by_stage.get(stage, 0)
+        return _mean(self.in_stage_s.get(stage, 0.0), n) if n else None
 
 
 @dataclass
@@ -167,16 +176,21 @@ async def _review(
         if stage == Stage.science and action == Action.approve:
             publishing = Publishing(n, _mean(since_s, n), since_max)
     per_day = await session.exec(
-        select(col(t.day), col(t.stage), func.sum(t.decisions))
+        select(  # type: ignore[call-overload]
+               col(t.day), col(t.stage), col(t.action), func.sum(t.decisions),
+               func.sum(t.in_stage_s))
         .where(*in_range)
-        .group_by(col(t.day), col(t.stage))
-        .order_by(col(t.day), col(t.stage))
-    )
+        .group_by(col(t.day), col(t.stage), col(t.action))
+        .order_by(col(t.day), col(t.stage), col(t.action))
+    )  # fmt: skip
     throughput: dict[date, DayDecisions] = {}
-    for d, s, n in per_day.all():
-        throughput.setdefault(d, DayDecisions(d, dict.fromkeys(Stage, 0))).by_stage[Stage(s)] = int(
-            n
-        )
+    for d, s, a, n, in_s in per_day.all():
+        day = throughput.setdefault(d, DayDecisions(d, dict.fromkeys(Stage, 0)))
+        stage = Stage(s)
+        day.by_stage[stage] += int(n)
+        day.in_stage_s[stage] = day.in_stage_s.get(stage, 0.0) + float(in_s)
+        if stage == Stage.science and a == Action.approve:
+            day.published += int(n)
     return stages, list(throughput.values()), publishing
 
 

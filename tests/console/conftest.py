@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -54,15 +54,29 @@ async def browser() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def page(browser: Any, console_url: str) -> AsyncIterator[Any]:
-    """A fresh browser profile at 1280×800 in Chinese, pointed at the console."""
-    context = await browser.new_context(
-        base_url=console_url, viewport={"width": 1280, "height": 800}, locale="zh-CN"
-    )
-    context.set_default_timeout(10_000)
-    tab = await context.new_page()
+async def tabs(browser: Any, console_url: str) -> AsyncIterator[Callable[[], Awaitable[Any]]]:
+    """Opens tabs, each in a fresh browser profile (one person each) at 1280×800 in Chinese,
+    pointed at the console; a script error on any of them fails the test."""
+    contexts: list[Any] = []
     errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    await context.close()
+
+    async def open_tab() -> Any:
+        context = await browser.new_context(
+            base_url=console_url, viewport={"width": 1280, "height": 800}, locale="zh-CN"
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        tab = await context.new_page()
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        return tab
+
+    yield open_tab
+    for context in contexts:
+        await context.close()
     assert not errors, f"the page's script failed: {errors}"
+
+
+@pytest.fixture
+async def page(tabs: Callable[[], Awaitable[Any]]) -> Any:
+    """One tab: a fresh browser profile at 1280×800 in Chinese, pointed at the console."""
+    return await tabs()

@@ -37,6 +37,11 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _LOGIN = re.compile(r'name="login_token" value="([^"]+)"')
 
 
+def sent_to_login(resp: httpx.Response) -> bool:
+    """Whether the console answered by sending the browser to its login page."""
+    return resp.status_code == 303 and resp.headers["location"].startswith("/console/login")
+
+
 def csrf_of(page: str) -> str:
     found = _CSRF.search(page)
     assert found, "the page carries no CSRF token"
@@ -96,6 +101,31 @@ class Console:
         if resp.status_code == 303:
             await self.get(resp.headers["location"])
         return resp
+
+
+async def log_in(
+    page: Any, who: Person | str, password: str = PASSWORD, *, next: str = "", lands_on: str = ""
+) -> None:
+    """Log in from the login page at the keyboard, as staff do: the username field has the focus
+    when the page opens (waited for: Chromium gives it after the load), Tab, password, Enter."""
+    await page.goto("/console/login" + (f"?next={next}" if next else ""))
+    await page.wait_for_function("() => document.activeElement?.id === 'username'")
+    await page.keyboard.type(who if isinstance(who, str) else who.username)
+    await page.keyboard.press("Tab")
+    await page.keyboard.type(password)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(
+        re.compile(rf".*{re.escape(lands_on) if lands_on else '/console/(?!login)'}.*")
+    )
+
+
+async def tab_to(page: Any, selector: str) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user moves through a form."""
+    for _ in range(40):
+        if await page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+        await page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
 
 
 async def audit(page: Any) -> list[dict[str, Any]]:

@@ -25,12 +25,34 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/review/tasks/{task_id}/decision"): "login 422 422 403",  # no decision
     # --- operators: contents
     ("GET", "/console/contents"): "login 403 403 200",
+    ("GET", "/console/contents/{content_id}"): "login 403 403 404",
+    ("POST", "/console/contents/{content_id}/takedown"): "login 403 403 422",  # no reason
+    ("POST", "/console/contents/{content_id}/pin"): "login 403 403 422",  # no expiry
+    ("POST", "/console/contents/{content_id}/unpin"): "login 403 403 404",
     # --- operators: screening terms, claim patterns, rumors
     ("GET", "/console/screening"): "login 403 403 200",
+    ("POST", "/console/screening/terms"): "login 403 403 422",  # an empty form
+    ("POST", "/console/screening/terms/{term_id}/delete"): "login 403 403 404",
+    ("GET", "/console/screening/claims"): "login 403 403 200",
+    ("POST", "/console/screening/claims"): "login 403 403 422",
+    ("POST", "/console/screening/claims/{pattern_id}/delete"): "login 403 403 404",
+    ("GET", "/console/screening/rumors"): "login 403 403 200",
+    ("POST", "/console/screening/rumors"): "login 403 403 422",
+    ("POST", "/console/screening/rumors/{rumor_id}/delete"): "login 403 403 404",
+    ("GET", "/console/screening/import"): "login 403 403 200",
+    ("POST", "/console/screening/import"): "login 403 403 422",
     # --- operators: reports
     ("GET", "/console/reports"): "login 403 403 200",
+    ("POST", "/console/reports/{report_id}/resolve"): "login 403 403 422",  # no action
     # --- operators: users and roles
     ("GET", "/console/users"): "login 403 403 200",
+    ("GET", "/console/users/new"): "login 403 403 200",
+    ("POST", "/console/users"): "login 403 403 422",  # an empty form: nothing is created
+    ("GET", "/console/users/{user_id}"): "login 403 403 404",
+    ("POST", "/console/users/{user_id}/roles"): "login 403 403 404",
+    ("POST", "/console/users/{user_id}/disable"): "login 403 403 404",
+    ("POST", "/console/users/{user_id}/enable"): "login 403 403 404",
+    ("POST", "/console/users/{user_id}/password"): "login 403 403 422",  # no password sent
     # --- operators: statistics
     ("GET", "/console/stats"): "login 403 403 200",
 }

@@ -17,6 +17,7 @@ from tests.factories import person
 from tests.security.world import all_routes
 
 MISSING_ID = "01JZZZZZZZZZZZZZZZZZZZZZZZ"
+LOGOUT = ("POST", "/console/logout")
 
 
 def test_every_console_route_has_a_line_in_the_matrix(app: FastAPI) -> None:
@@ -53,9 +54,7 @@ def outcome(resp: httpx.Response) -> str:
 # Logging out ends the module's sessions: that line goes last.
 CASES = [
     (m, p, who, expected.split()[i])
-    for (m, p), expected in sorted(
-        MATRIX.items(), key=lambda kv: (kv[0][1] == "/console/logout", kv[0])
-    )
+    for (m, p), expected in sorted(MATRIX.items(), key=lambda kv: (kv[0] == LOGOUT, kv[0]))
     for i, who in enumerate(PRINCIPALS)
 ]
 

@@ -17,6 +17,7 @@ async def test_a_reviewer_logs_in_with_the_keyboard_alone(page: Any, services: S
     assert await audit(page) == []
     await shot(page, "login")
     # The username field has the focus when the page opens.
+    await page.wait_for_function("() => document.activeElement?.id === 'username'")
     await page.keyboard.type(political.username)
     await page.keyboard.press("Tab")
     await page.keyboard.type(PASSWORD)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import FastAPI
 
 from infra.services import Services
-from tests.console.harness import Console
+from tests.console.harness import Console, sent_to_login
 from tests.factories import person
 
 
@@ -34,9 +34,8 @@ async def test_wrong_password_says_so_and_opens_no_session(
     resp = await console.login(political, password="not the password at all")
     assert resp.status_code == 401
     assert "kepu_console=" not in resp.headers.get("set-cookie", "")
-    assert "用户名或密码" in resp.text or "密码" in resp.text
-    again = await console.get("/console/review")
-    assert again.status_code == 303 and again.headers["location"].startswith("/console/login")
+    assert "用户名或密码错误" in resp.text
+    assert sent_to_login(await console.get("/console/review"))
 
 
 async def test_creators_and_viewers_cannot_use_the_console(
@@ -79,8 +78,7 @@ async def test_logout_ends_the_session_on_the_server(
     assert resp.status_code == 303 and resp.headers["location"] == "/console/login"
     async with Console(app) as thief:
         thief.http.cookies.set("kepu_console", stolen, domain="kepu.test")
-        again = await thief.get("/console/review")
-        assert again.status_code == 303 and again.headers["location"].startswith("/console/login")
+        assert sent_to_login(await thief.get("/console/review"))
 
 
 async def test_a_post_without_the_csrf_token_does_nothing(
@@ -115,5 +113,40 @@ async def test_a_disabled_account_loses_its_session_at_once(
         assert user is not None
         user.is_active = False
         await session.commit()
-    resp = await console.get("/console/review")
-    assert resp.status_code == 303 and resp.headers["location"].startswith("/console/login")
+    assert sent_to_login(await console.get("/console/review"))
+
+
+async def test_with_redis_unreachable_the_console_says_so_and_lets_nobody_in() -> None:
+    import redis.asyncio as aioredis
+
+    from api.console.sessions import SessionStore
+    from content.errors import Unavailable
+    from tests.helpers import free_port
+
+    dead = aioredis.Redis(port=free_port(), socket_connect_timeout=0.5)
+    sessions = SessionStore(dead, "kepu-test", 60)
+    for attempt in (sessions.open("someone"), sessions.find("a-token")):
+        try:
+            await attempt
+        except Unavailable as exc:
+            assert exc.code == "dependency.down"
+        else:
+            raise AssertionError("a session store without Redis must refuse")
+    await dead.aclose()
+
+
+async def test_an_idle_session_ends_and_the_page_asks_to_log_in_again(
+    console: Console, services: Services
+) -> None:
+    political = await person(services, "political_reviewer")
+    await console.login(political)
+    token = console.http.cookies.get("kepu_console")
+    assert token
+    from api.console.auth import store
+
+    await services.redis.delete(store(services)._key(token))  # what idling out does
+    resp = await console.get("/console/review?stage=political")
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/console/login?next=%2Fconsole%2Freview%3Fstage%3Dpolitical"
+    page = await console.get(resp.headers["location"])
+    assert "登录已过期，请重新登录" in page.text

@@ -6,8 +6,6 @@ the number of tasks."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,123 +14,24 @@ from sqlmodel import col, select
 from content import review
 from content.models import (
     Action,
-    Content,
-    ContentStatus,
-    ContentType,
-    Discipline,
     ReviewEvent,
     ReviewTask,
     Revision,
-    RevisionState,
     Stage,
     TaskStatus,
     User,
 )
-from infra.clock import utcnow
 from infra.services import Services
 from tests.console.harness import Console, queries
-from tests.factories import (
-    Person,
-    open_task_in_session,
-    person,
-    political_task_in_session,
+from tests.console.reviewing import (
+    FLAGGED_BODY,
+    bulk_science_tasks,
+    new_discipline,
+    political_task,
+    science_queue,
+    science_task,
 )
-
-# Screening marks two absolute health claims here (warnings: the article goes on to people).
-FLAGGED_BODY = "## 老偏方\n\n这种茶能根治糖尿病，100%有效。"
-
-
-async def new_discipline(services: Services) -> str:
-    """A discipline of this test alone: its science queue holds only this test's tasks."""
-    slug = f"d{secrets.token_hex(4)}"
-    async with services.write_sessions() as s:
-        s.add(Discipline(slug=slug, name=f"学科{slug[-4:]}", position=99))
-        await s.commit()
-    return slug
-
-
-async def quiet_political_queue(services: Services) -> None:
-    """Every open political task left by other tests is held by somebody else for a day, so
-    "next" reaches this test's tasks (the political queue is shared by every reviewer)."""
-    async with services.write_sessions() as s:
-        holder = User(username=f"holder-{secrets.token_hex(4)}", display_name="别人", roles=[])
-        s.add(holder)
-        await s.flush()
-        await s.exec(
-            sa.update(ReviewTask)
-            .where(
-                col(ReviewTask.status) == TaskStatus.open, col(ReviewTask.stage) == Stage.political
-            )
-            .values(claimed_by=holder.id, claim_expires_at=utcnow() + timedelta(days=1))
-        )
-        await s.commit()
-
-
-async def political_task(services: Services, owner: Person, **overrides: Any) -> tuple[str, str]:
-    """An article of ``owner`` past the machine stage: (content id, political task id)."""
-    async with services.write_sessions() as s:
-        view, task_id = await political_task_in_session(s, services.settings, owner.id, **overrides)
-        await s.commit()
-    return view.content.id, task_id
-
-
-async def science_task(
-    services: Services, owner: Person, discipline: str, **overrides: Any
-) -> tuple[str, str]:
-    """An article of ``discipline`` approved by a political reviewer of its own: (content id,
-    science task id)."""
-    async with services.write_sessions() as s:
-        view, task_id = await political_task_in_session(
-            s, services.settings, owner.id, discipline=discipline, **overrides
-        )
-        political = User(
-            username=f"p-{secrets.token_hex(4)}",
-            display_name="政审员",
-            roles=["political_reviewer"],
-        )
-        s.add(political)
-        await s.flush()
-        await review.decide(s, political, task_id, Action.approve, None)
-        science = await open_task_in_session(s, view.content.id, Stage.science)
-        await s.commit()
-    return view.content.id, science
-
-
-async def bulk_science_tasks(services: Services, owner: Person, discipline: str, n: int) -> None:
-    """``n`` open science tasks of ``discipline`` written as rows (quick, for counting queries)."""
-    async with services.write_sessions() as s:
-        contents = [
-            Content(type=ContentType.article, owner_id=owner.id, status=ContentStatus.in_review)
-            for _ in range(n)
-        ]
-        s.add_all(contents)
-        await s.flush()
-        revisions = [
-            Revision(
-                content_id=c.id,
-                number=1,
-                author_id=owner.id,
-                state=RevisionState.in_review,
-                stage=Stage.science,
-                title=f"批量文章 {i}",
-                discipline=discipline,
-            )
-            for i, c in enumerate(contents)
-        ]
-        s.add_all(revisions)
-        await s.flush()
-        start = utcnow() - timedelta(hours=1)
-        s.add_all(
-            ReviewTask(
-                content_id=r.content_id,
-                revision_id=r.id,
-                stage=Stage.science,
-                discipline=discipline,
-                created_at=start + timedelta(seconds=i),
-            )
-            for i, r in enumerate(revisions)
-        )
-        await s.commit()
+from tests.factories import Person, open_task_in_session, person
 
 
 async def events_of(services: Services, content_id: str) -> list[ReviewEvent]:
@@ -150,6 +49,18 @@ async def task_row(services: Services, task_id: str) -> ReviewTask:
         task = await s.get(ReviewTask, task_id)
         assert task is not None
         return task
+
+
+async def a_political_reviewer_on_a_task(
+    console: Console, services: Services, **article: Any
+) -> tuple[Person, str, str]:
+    """A political reviewer logged in, and a creator's article waiting for them: (the
+    reviewer, content id, task id)."""
+    creator = await person(services, "creator")
+    political = await person(services, "political_reviewer")
+    content_id, task_id = await political_task(services, creator, **article)
+    await console.login(political)
+    return political, content_id, task_id
 
 
 async def test_the_queues_page_counts_open_and_unclaimed_tasks_per_queue(
@@ -210,11 +121,9 @@ async def test_a_queue_lists_oldest_first_and_costs_the_same_queries_for_3_or_30
 async def test_next_claims_the_oldest_task_and_an_empty_queue_says_so(
     console: Console, services: Services
 ) -> None:
-    discipline = await new_discipline(services)
-    creator = await person(services, "creator")
-    science = await person(services, "science_reviewer", disciplines=(discipline,))
-    _, first = await science_task(services, creator, discipline, title="第一篇")
-    _, second = await science_task(services, creator, discipline, title="第二篇")
+    discipline, science, [(_, first), (_, second)] = await science_queue(
+        services, "第一篇", "第二篇"
+    )
     await console.login(science)
     await console.get(f"/console/review/queue/science?discipline={discipline}")
     resp = await console.post("/console/review/queue/science/next", {"discipline": discipline})
@@ -242,12 +151,9 @@ async def test_next_claims_the_oldest_task_and_an_empty_queue_says_so(
 async def test_the_review_page_marks_findings_and_shows_references_diff_and_history(
     console: Console, services: Services
 ) -> None:
-    creator = await person(services, "creator")
-    political = await person(services, "political_reviewer")
-    content_id, task_id = await political_task(
-        services, creator, title="偏方能治病吗", body=FLAGGED_BODY
+    _, content_id, task_id = await a_political_reviewer_on_a_task(
+        console, services, title="偏方能治病吗", body=FLAGGED_BODY
     )
-    await console.login(political)
     with queries(services) as seen:
         page = await console.get(f"/console/review/tasks/{task_id}")
     assert page.status_code == 200, page.text
@@ -312,11 +218,9 @@ async def test_the_review_page_of_a_second_revision_shows_what_changed(
 async def test_a_decision_opens_the_next_task_of_the_queue_with_what_was_decided(
     console: Console, services: Services
 ) -> None:
-    discipline = await new_discipline(services)
-    creator = await person(services, "creator")
-    science = await person(services, "science_reviewer", disciplines=(discipline,))
-    first_id, first = await science_task(services, creator, discipline, title="先来的")
-    _, second = await science_task(services, creator, discipline, title="后到的")
+    discipline, science, [(first_id, first), (_, second)] = await science_queue(
+        services, "先来的", "后到的"
+    )
     await console.login(science)
     page = await console.get(f"/console/review/tasks/{first}")
     with queries(services) as seen:
@@ -383,9 +287,10 @@ async def test_a_task_claimed_in_another_tab_says_who_holds_it_and_nothing_is_wr
         claimed = await other.post(f"/console/review/tasks/{task_id}/claim")
         assert claimed.status_code == 303
     before = len(await events_of(services, content_id))
+    typed = "第三段的数据来源需要<b>补充</b>，请作者附上原始研究。"
     resp = await console.post(
         f"/console/review/tasks/{task_id}/decision",
-        {"decision": "approve", "comment": ""},
+        {"decision": "request_changes", "comment": typed},
         referer=f"/console/review/tasks/{task_id}",
     )
     assert (
@@ -399,6 +304,12 @@ async def test_a_task_claimed_in_another_tab_says_who_holds_it_and_nothing_is_wr
     from api.console.pages import local_time
 
     assert local_time(until, with_date=False) in page.text
+    # What bob typed is back in the box (escaped), not lost with the refusal — once.
+    assert (
+        ">第三段的数据来源需要&lt;b&gt;补充&lt;/b&gt;，请作者附上原始研究。</textarea>" in page.text
+    )
+    again = await console.get(resp.headers["location"])
+    assert "第三段的数据来源需要" not in again.text
     assert (await task_row(services, task_id)).status == TaskStatus.open
     assert len(await events_of(services, content_id)) == before
     resp = await console.post(f"/console/review/tasks/{task_id}/claim")
@@ -409,10 +320,7 @@ async def test_a_task_claimed_in_another_tab_says_who_holds_it_and_nothing_is_wr
 async def test_a_double_clicked_approve_moves_the_workflow_once(
     console: Console, services: Services
 ) -> None:
-    creator = await person(services, "creator")
-    political = await person(services, "political_reviewer")
-    content_id, task_id = await political_task(services, creator)
-    await console.login(political)
+    political, content_id, task_id = await a_political_reviewer_on_a_task(console, services)
     await console.get(f"/console/review/tasks/{task_id}")
     referer = f"/console/review/tasks/{task_id}"
     first = await console.post(
@@ -431,10 +339,7 @@ async def test_a_double_clicked_approve_moves_the_workflow_once(
 
 
 async def test_html_in_a_comment_is_shown_as_text(console: Console, services: Services) -> None:
-    creator = await person(services, "creator")
-    political = await person(services, "political_reviewer")
-    _, task_id = await political_task(services, creator, title="<b>粗体</b>标题")
-    await console.login(political)
+    _, _, task_id = await a_political_reviewer_on_a_task(console, services, title="<b>粗体</b>标题")
     await console.get(f"/console/review/tasks/{task_id}")
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     resp = await console.post(
@@ -452,10 +357,7 @@ async def test_html_in_a_comment_is_shown_as_text(console: Console, services: Se
 async def test_a_reject_without_a_comment_is_refused_and_nothing_is_written(
     console: Console, services: Services
 ) -> None:
-    creator = await person(services, "creator")
-    political = await person(services, "political_reviewer")
-    content_id, task_id = await political_task(services, creator)
-    await console.login(political)
+    _, content_id, task_id = await a_political_reviewer_on_a_task(console, services)
     await console.get(f"/console/review/tasks/{task_id}")
     before = len(await events_of(services, content_id))
     for comment in ("", "   "):
@@ -473,3 +375,36 @@ async def test_a_reject_without_a_comment_is_refused_and_nothing_is_written(
     )
     assert too_long.headers["x-console-error"].startswith("422")
     assert (await task_row(services, task_id)).status == TaskStatus.open
+
+
+async def test_a_claim_ending_on_another_day_shows_its_date(
+    console: Console, services: Services
+) -> None:
+    from datetime import timedelta
+
+    from api.console.pages import local_time
+    from api.console.routes.review import claim_until
+    from infra.clock import utcnow
+
+    discipline, alice, [(_, task_id)] = await science_queue(services, "明天还在审的文章")
+    bob = await person(services, "science_reviewer", disciplines=(discipline,))
+    until = utcnow() + timedelta(days=3)
+    async with services.write_sessions() as s:
+        await s.exec(
+            sa.update(ReviewTask)
+            .where(col(ReviewTask.id) == task_id)
+            .values(claimed_by=alice.id, claim_expires_at=until)
+        )
+        await s.commit()
+    await console.login(bob)
+    shown = local_time(until)  # 2026-12-10 15:30: China's date and time
+    assert len(shown) == 16
+    for url in (
+        f"/console/review/queue/science?discipline={discipline}",
+        f"/console/review/tasks/{task_id}",
+    ):
+        page = (await console.get(url)).text
+        assert f"，至 {shown}" in page, url
+    # Today's end is the time alone.
+    now = utcnow()
+    assert claim_until(now, now) == local_time(now, with_date=False)

@@ -11,24 +11,15 @@ import httpx
 
 from infra.services import Services
 from tests import factories as f
-from tests.console.harness import audit, shot
-from tests.console.test_review import (
+from tests.console.harness import audit, log_in, shot
+from tests.console.reviewing import (
     FLAGGED_BODY,
-    new_discipline,
     political_task,
     quiet_political_queue,
-    science_task,
+    science_queue,
 )
-from tests.factories import PASSWORD, Person, person
+from tests.factories import person
 from tests.media_files import video
-
-
-async def log_in(page: Any, who: Person) -> None:
-    await page.goto("/console/login")
-    await page.fill("#username", who.username)
-    await page.fill("#password", PASSWORD)
-    await page.keyboard.press("Enter")
-    await page.wait_for_url("**/console/review")
 
 
 async def test_a_political_reviewer_works_the_queue_by_keyboard(
@@ -41,7 +32,7 @@ async def test_a_political_reviewer_works_the_queue_by_keyboard(
         services, creator, title="这种茶真能治糖尿病吗", body=FLAGGED_BODY
     )
     _, second = await political_task(services, creator, title="冬季如何科学预防流感")
-    await log_in(page, political)
+    await log_in(page, political, lands_on="/console/review")
     assert await audit(page) == []
     await shot(page, "review-queues")
     await page.get_by_role("link", name="政治审核").click()
@@ -67,11 +58,8 @@ async def test_a_political_reviewer_works_the_queue_by_keyboard(
 async def test_a_science_reviewer_approves_with_a_comment_template(
     page: Any, services: Services
 ) -> None:
-    discipline = await new_discipline(services)
-    creator = await person(services, "creator")
-    science = await person(services, "science_reviewer", disciplines=(discipline,))
-    _, task_id = await science_task(services, creator, discipline, title="流感疫苗每年都要打吗")
-    await log_in(page, science)
+    discipline, science, [(_, task_id)] = await science_queue(services, "流感疫苗每年都要打吗")
+    await log_in(page, science, lands_on="/console/review")
     await page.goto(f"/console/review/queue/science?discipline={discipline}")
     await page.get_by_role("button", name="开始审核下一条").click()
     await page.wait_for_url(f"**/console/review/tasks/{task_id}")
@@ -98,7 +86,7 @@ async def test_a_video_task_plays_its_720p_rendition_with_cover_and_duration(
     )
     await f.submit(client, crew.creator, content["id"])
     task = await f.wait_for_task(client, crew.political, "political", content["id"])
-    await log_in(page, crew.political)  # type: ignore[arg-type]
+    await log_in(page, crew.political, lands_on="/console/review")
     await page.goto(f"/console/review/tasks/{task['id']}")
     player = page.locator("video")
     assert await player.get_attribute("poster")

@@ -111,9 +111,8 @@ async def login(
 @router.post("/logout")
 async def logout(request: Request, user: Staff, services: ServicesDep) -> Response:
     await store(services).close(request.cookies.get(COOKIE))
-    response = RedirectResponse("/console/login", status_code=303)
+    response = pages.redirect("/console/login", "已退出登录", "info")
     clear_cookie(response)
-    pages.flash(response, "已退出登录", "info")
     return response
 
 

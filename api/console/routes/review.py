@@ -3,14 +3,15 @@ decisions — each through the content/review service the API's review routes ca
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from api import presenters
-from api.console import pages
+from api.console import names, pages
 from api.console.auth import Reviewer
 from api.deps import ServicesDep, SessionDep
 from api.schemas import Rendition
@@ -21,12 +22,8 @@ from infra.clock import utcnow
 
 router = APIRouter()
 
-STAGE_NAMES = {Stage.political: "政治审核", Stage.science: "科学审核"}
-DECISION_NAMES = {
-    Action.approve: "通过",
-    Action.reject: "驳回",
-    Action.request_changes: "要求修改",
-}
+STAGE_NAMES = {s: names.STAGES[s] for s in (Stage.political, Stage.science)}
+DECISION_NAMES = names.DECISIONS
 PREFERRED_RENDITION = "720p"
 Discipline = Annotated[str | None, Query(max_length=64)]
 
@@ -38,6 +35,12 @@ def queue_url(stage: Stage, discipline: str | None) -> str:
 
 def task_url(task_id: str) -> str:
     return f"/console/review/tasks/{task_id}"
+
+
+def claim_until(at: datetime | None, now: datetime | None = None) -> str:
+    """When a claim ends, China time: the time alone when that is today, else the date too."""
+    today = pages.local_time(now or utcnow())[:10]
+    return pages.local_time(at, with_date=pages.local_time(at)[:10] != today)
 
 
 def _queue_of(view: review.TaskView) -> tuple[Stage, str | None]:
@@ -76,6 +79,7 @@ async def review_queue(
         stages=STAGE_NAMES,
         user_id=user.id,
         here=queue_url(stage, found.discipline),
+        until=claim_until,
     )
 
 
@@ -86,12 +90,11 @@ async def _open_next(
     stage: Stage,
     discipline: str | None,
     skip: str | None = None,
-) -> RedirectResponse | None:
+) -> str | None:
+    """The page of the task just claimed for ``user`` (the oldest they may take), or None."""
     lease = services.settings.claim_lease_seconds
     view = await review.claim_next(session, user, stage, discipline, lease, skip)
-    if view is None:
-        return None
-    return RedirectResponse(task_url(view.task.id), status_code=303)
+    return None if view is None else task_url(view.task.id)
 
 
 @router.post("/review/queue/{stage}/next")
@@ -105,10 +108,10 @@ async def review_next(
 ) -> Response:
     opened = await _open_next(session, services, user, stage, discipline or None, skip or None)
     if opened is not None:
-        return opened
-    response = RedirectResponse(queue_url(stage, discipline or None), status_code=303)
-    pages.flash(response, "这个队列里没有可以领取的任务了", "info")
-    return response
+        return pages.redirect(opened)
+    return pages.redirect(
+        queue_url(stage, discipline or None), "这个队列里没有可以领取的任务了", "info"
+    )
 
 
 def _rendition(play: list[Rendition]) -> Rendition | None:
@@ -147,6 +150,7 @@ async def review_task(
         max_comment=MAX_COMMENT,
         queue=queue_url(stage, discipline),
         now=utcnow(),
+        until=claim_until,
     )
 
 
@@ -155,10 +159,8 @@ async def review_claim(
     task_id: str, user: Reviewer, session: SessionDep, services: ServicesDep
 ) -> Response:
     view = await review.claim(session, user, task_id, services.settings.claim_lease_seconds)
-    response = RedirectResponse(task_url(task_id), status_code=303)
-    until = pages.local_time(view.task.claim_expires_at, with_date=False)
-    pages.flash(response, f"已认领，{until} 前由你审核", "ok")
-    return response
+    until = claim_until(view.task.claim_expires_at)
+    return pages.redirect(task_url(task_id), f"已认领，{until} 前由你审核")
 
 
 @router.post("/review/tasks/{task_id}/decision")
@@ -173,9 +175,7 @@ async def review_decision(
     view = await review.decide(session, user, task_id, decision, comment or None)
     said = f"已{DECISION_NAMES.get(decision, decision.value)}：《{view.revision.title}》"
     stage, discipline = _queue_of(view)
-    response: Response | None = await _open_next(session, services, user, stage, discipline)
-    if response is None:
-        response = RedirectResponse(queue_url(stage, discipline), status_code=303)
-        said += "。队列里没有更多任务了"
-    pages.flash(response, said, "ok")
-    return response
+    opened = await _open_next(session, services, user, stage, discipline)
+    if opened is None:
+        return pages.redirect(queue_url(stage, discipline), said + "。队列里没有更多任务了")
+    return pages.redirect(opened, said)

@@ -58,6 +58,8 @@
       if (source) new window.Chart(canvas, JSON.parse(source.textContent));
     });
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawCharts);
-  else drawCharts();
+  // A page's own scripts (Chart.js, from its head block) come after this deferred one: they have
+  // all run by DOMContentLoaded.
+  if (document.readyState === "complete") drawCharts();
+  else document.addEventListener("DOMContentLoaded", drawCharts);
 })();
