@@ -7,80 +7,19 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
 from urllib.parse import unquote
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from content import screening
 from content.models import ClaimPattern, Rumor, ScreeningTerm
 from infra.services import Services
 from tests import factories as f
+from tests.console import screening_forms as sf
 from tests.console.harness import Console, queries
 from tests.factories import person
-
-
-async def _operator(console: Console, services: Services) -> None:
-    await console.login(await person(services, "admin"))
-
-
-def _once(page: str) -> str:
-    found = re.search(r'name="once" value="([^"]+)"', page)
-    assert found, "the add form carries no one-time token"
-    return found.group(1)
-
-
-async def _form(console: Console, path: str) -> str:
-    """Open the page of an add form; its one-time token."""
-    page = await console.get(path)
-    assert page.status_code == 200, page.text
-    return _once(page.text)
-
-
-PAGES = {
-    "terms": "/console/screening",
-    "claims": "/console/screening/claims",
-    "rumors": "/console/screening/rumors",
-}
-
-
-async def _add(console: Console, kind: str, fields: dict[str, str]) -> httpx.Response:
-    """Open a list's page and send its add form with ``fields`` (and the form's one-time
-    token), from that page."""
-    page = PAGES[kind]
-    once = await _form(console, page)
-    return await console.post(f"/console/screening/{kind}", {"once": once, **fields}, referer=page)
-
-
-async def _after(console: Console, resp: httpx.Response) -> str:
-    """The page a form's 303 leads to, as the browser shows it (with the one-shot message)."""
-    assert resp.status_code == 303, resp.text
-    return (await console.get(resp.headers["location"])).text
-
-
-async def _count(services: Services, model: Any, where: Any) -> int:
-    async with services.read_sessions() as session:
-        return (await session.exec(select(func.count()).select_from(model).where(where))).one()
-
-
-async def _removed(
-    console: Console, services: Services, model: Any, row_id: str, said: str
-) -> None:
-    """Remove a row with its 删除 button: the list says ``said``, and the row is gone."""
-    kind = {ClaimPattern: "claims", Rumor: "rumors", ScreeningTerm: "terms"}[model]
-    resp = await console.post(f"/console/screening/{kind}/{row_id}/delete")
-    assert said in _message(await _after(console, resp))
-    assert await _count(services, model, col(model.id) == row_id) == 0
-
-
-def _message(page: str) -> str:
-    found = re.search(r'<p class="message [a-z]+" role="\w+">(.*?)</p>', page, re.S)
-    assert found, "the page shows no message"
-    return found.group(1)
-
 
 # --- terms
 
@@ -93,7 +32,7 @@ async def test_terms_are_searched_and_paged_at_a_fixed_cost(
         for i in range(55):
             await screening.add_term(session, f"{mark}词{i:02d}", "paging", "info")
         await session.commit()
-    await _operator(console, services)
+    await sf.operator(console, services)
     with queries(services) as seen:
         first = await console.get(f"/console/screening?q={mark}")
     assert first.status_code == 200
@@ -121,10 +60,10 @@ async def test_a_term_added_in_the_console_screens_the_next_submission(
     async with services.read_sessions() as session:
         before = await screening.current_screener(session)
     assert not before.scan({"body": f"这家店出售{word}。"})
-    await _operator(console, services)
-    resp = await _add(console, "terms", {"term": word, "category": "fraud", "severity": "block"})
-    page = await _after(console, resp)
-    assert f"已添加词条「{word}」" in _message(page)
+    await sf.operator(console, services)
+    resp = await sf.add(console, "terms", {"term": word, "category": "fraud", "severity": "block"})
+    page = await sf.after(console, resp)
+    assert f"已添加词条「{word}」" in sf.message(page)
     assert f">{word}</th>" in page
     # The screener every process uses follows the dictionary's version: no restart.
     async with services.read_sessions() as session:
@@ -143,26 +82,26 @@ async def test_a_term_is_removed_after_confirmation_and_no_longer_matches(
     async with services.write_sessions() as session:
         term = await screening.add_term(session, word, "test", "warn")
         await session.commit()
-    await _operator(console, services)
+    await sf.operator(console, services)
     page = await console.get(f"/console/screening?q={word}")
     assert f'data-confirm="确定删除词条「{word}」' in page.text
     resp = await console.post(
         f"/console/screening/terms/{term.id}/delete", referer=f"/console/screening?q={word}"
     )
     assert unquote(resp.headers["location"]) == f"/console/screening?q={word}"  # where it was
-    assert "已删除词条" in _message(await _after(console, resp))
-    assert await _count(services, ScreeningTerm, col(ScreeningTerm.id) == term.id) == 0
+    assert "已删除词条" in sf.message(await sf.after(console, resp))
+    assert await sf.count(services, ScreeningTerm, col(ScreeningTerm.id) == term.id) == 0
     async with services.read_sessions() as session:
         assert not (await screening.current_screener(session)).scan({"body": word})
     again = await console.post(f"/console/screening/terms/{term.id}/delete")
     assert again.headers["x-console-error"] == "404 term.not_found"
-    assert "找不到该词条" in _message(await _after(console, again))
+    assert "找不到该词条" in sf.message(await sf.after(console, again))
 
 
 async def test_bad_terms_are_refused_readably_and_nothing_is_written(
     console: Console, services: Services
 ) -> None:
-    await _operator(console, services)
+    await sf.operator(console, services)
     category = "bad" + secrets.token_hex(3)
     for term, error, text in (
         ("", "422 term.length", "词条长度不符合要求"),
@@ -170,63 +109,63 @@ async def test_bad_terms_are_refused_readably_and_nothing_is_written(
         ("长" * 201, "422 validation_error", "term：太长"),
         ("！？。", "422 term.nothing_to_match", "词条去掉标点和空格后为空"),
     ):
-        resp = await _add(
+        resp = await sf.add(
             console, "terms", {"term": term, "category": category, "severity": "warn"}
         )
         assert resp.headers["x-console-error"] == error, term
         assert resp.headers["location"] == "/console/screening"
-        assert text in _message(await _after(console, resp)), term
-    resp = await _add(
+        assert text in sf.message(await sf.after(console, resp)), term
+    resp = await sf.add(
         console,
         "terms",
         {"term": "空分类" + secrets.token_hex(2), "category": "", "severity": "warn"},
     )
     assert resp.headers["x-console-error"] == "422 term.category"
-    assert await _count(services, ScreeningTerm, col(ScreeningTerm.category) == category) == 0
+    assert await sf.count(services, ScreeningTerm, col(ScreeningTerm.category) == category) == 0
 
 
 async def test_a_duplicate_term_is_refused_and_html_in_a_term_is_shown_as_text(
     console: Console, services: Services
 ) -> None:
-    await _operator(console, services)
+    await sf.operator(console, services)
     word = f"<script>alert('{secrets.token_hex(3)}')</script>"
     for attempt in range(2):
-        resp = await _add(console, "terms", {"term": word, "category": "xss", "severity": "info"})
-        page = await _after(console, resp)
+        resp = await sf.add(console, "terms", {"term": word, "category": "xss", "severity": "info"})
+        page = await sf.after(console, resp)
         if attempt:
             assert resp.headers["x-console-error"] == "409 term.exists"
-            assert "该词条已存在" in _message(page)
+            assert "该词条已存在" in sf.message(page)
     assert word not in page  # never as markup: in the message, the list and the confirmation
     assert "&lt;script&gt;alert(" in page
-    assert await _count(services, ScreeningTerm, col(ScreeningTerm.term) == word) == 1
+    assert await sf.count(services, ScreeningTerm, col(ScreeningTerm.term) == word) == 1
 
 
 async def test_an_add_form_sent_twice_adds_one_row(console: Console, services: Services) -> None:
-    await _operator(console, services)
+    await sf.operator(console, services)
     word = "双击" + secrets.token_hex(3)
-    once = await _form(console, "/console/screening")
+    once = await sf.form_token(console, "/console/screening")
     form = {"once": once, "term": word, "category": "test", "severity": "warn"}
     first = await console.post("/console/screening/terms", form)
     second = await console.post("/console/screening/terms", form)
     assert first.status_code == second.status_code == 303
-    assert "已经提交过" in _message(await _after(console, second))
-    assert await _count(services, ScreeningTerm, col(ScreeningTerm.term) == word) == 1
+    assert "已经提交过" in sf.message(await sf.after(console, second))
+    assert await sf.count(services, ScreeningTerm, col(ScreeningTerm.term) == word) == 1
     # Rumors have no unique key of their own: the form's token is what keeps them single.
     claim = f"喝{secrets.token_hex(2)}水能治百病"
-    once = await _form(console, "/console/screening/rumors")
+    once = await sf.form_token(console, "/console/screening/rumors")
     rumor = {"once": once, "claim": claim, "truth": "没有依据。", "keywords": "喝水;治百病"}
     for _ in range(2):
         await console.post("/console/screening/rumors", rumor)
-    assert await _count(services, Rumor, col(Rumor.claim) == claim) == 1
+    assert await sf.count(services, Rumor, col(Rumor.claim) == claim) == 1
     # A refused form may be corrected and sent again with the same token.
-    once = await _form(console, "/console/screening")
+    once = await sf.form_token(console, "/console/screening")
     bad = await console.post(
         "/console/screening/terms", {"once": once, "term": "", "category": "x", "severity": "warn"}
     )
     assert bad.headers["x-console-error"] == "422 term.length"
     word2 = word + "再"
     fixed = {"once": once, "term": word2, "category": "test", "severity": "warn"}
-    assert "已添加" in _message(await _after(console, await console.post(
+    assert "已添加" in sf.message(await sf.after(console, await console.post(
         "/console/screening/terms", fixed)))  # fmt: skip
 
 
@@ -236,9 +175,9 @@ async def test_an_add_form_sent_twice_adds_one_row(console: Console, services: S
 async def test_a_claim_pattern_is_added_listed_and_removed(
     console: Console, services: Services
 ) -> None:
-    await _operator(console, services)
+    await sf.operator(console, services)
     pattern = f"喝[{secrets.token_hex(2)}|神水]…治愈"
-    resp = await _add(
+    resp = await sf.add(
         console,
         "claims",
         {
@@ -249,9 +188,9 @@ async def test_a_claim_pattern_is_added_listed_and_removed(
         },
     )
     with queries(services) as seen:
-        page = await _after(console, resp)
+        page = await sf.after(console, resp)
     assert len(seen) <= 5, seen
-    assert "已添加宣称模式" in _message(page) and f"<code>{pattern}</code>" in page
+    assert "已添加宣称模式" in sf.message(page) and f"<code>{pattern}</code>" in page
     async with services.read_sessions() as session:
         row = (
             await session.exec(select(ClaimPattern).where(ClaimPattern.pattern == pattern))
@@ -260,36 +199,36 @@ async def test_a_claim_pattern_is_added_listed_and_removed(
             {"body": "每天喝神水能治愈癌症"}
         )
     assert any(x.check == screening.Check.health_claim and x.excerpt for x in findings)
-    await _removed(console, services, ClaimPattern, row.id, "已删除宣称模式")
+    await sf.removed(console, services, ClaimPattern, row.id, "已删除宣称模式")
 
 
 async def test_a_bad_claim_pattern_says_what_is_wrong_and_writes_nothing(
     console: Console, services: Services
 ) -> None:
-    await _operator(console, services)
+    await sf.operator(console, services)
     family = "bad" + secrets.token_hex(3)
     for pattern, code, says in (
         ("停[用|服药", "claim.pattern_syntax", "a [ is never closed by ]"),
         ("…停药", "claim.pattern_syntax", "neither starts nor ends with a gap"),
         ("药", "claim.pattern_too_broad", "至少需要一段两个字以上的固定词语"),
     ):
-        resp = await _add(
+        resp = await sf.add(
             console, "claims", {"family": family, "pattern": pattern, "message": "提示"}
         )
         assert resp.headers["x-console-error"] == f"422 {code}"
-        message = _message(await _after(console, resp))
+        message = sf.message(await sf.after(console, resp))
         assert says in message and "pattern" in message, message
-    assert await _count(services, ClaimPattern, col(ClaimPattern.family) == family) == 0
+    assert await sf.count(services, ClaimPattern, col(ClaimPattern.family) == family) == 0
 
 
 # --- rumors
 
 
 async def test_a_rumor_is_added_listed_and_removed(console: Console, services: Services) -> None:
-    await _operator(console, services)
+    await sf.operator(console, services)
     tag = secrets.token_hex(3)
     claim = f"吃{tag}果可以预防流感"
-    resp = await _add(
+    resp = await sf.add(
         console,
         "rumors",
         {
@@ -300,9 +239,9 @@ async def test_a_rumor_is_added_listed_and_removed(console: Console, services: S
         },
     )
     with queries(services) as seen:
-        page = await _after(console, resp)
+        page = await sf.after(console, resp)
     assert len(seen) <= 5, seen
-    assert "已添加谣言条目" in _message(page)
+    assert "已添加谣言条目" in sf.message(page)
     assert f">{claim}</th>" in page and "&lt;b&gt;接种疫苗" in page
     async with services.read_sessions() as session:
         rumor = (await session.exec(select(Rumor).where(Rumor.claim == claim))).one()
@@ -311,19 +250,19 @@ async def test_a_rumor_is_added_listed_and_removed(console: Console, services: S
             {"body": f"听说多吃{tag}果就不会得流感了"}
         )
     assert any(x.check == screening.Check.rumor for x in findings)
-    await _removed(console, services, Rumor, rumor.id, "已删除谣言条目")
+    await sf.removed(console, services, Rumor, rumor.id, "已删除谣言条目")
 
 
 async def test_a_rumor_without_enough_words_is_refused(
     console: Console, services: Services
 ) -> None:
-    await _operator(console, services)
+    await sf.operator(console, services)
     for form, error in (
         ({"claim": "防癌", "truth": "没有依据"}, "422 rumor.no_keywords"),
         ({"claim": "", "truth": "没有依据"}, "422 rumor.claim"),
         ({"claim": "吃蒜防癌", "truth": "", "keywords": "蒜;防癌"}, "422 rumor.truth"),
     ):
-        resp = await _add(console, "rumors", form)
+        resp = await sf.add(console, "rumors", form)
         assert resp.headers["x-console-error"] == error
 
 
@@ -379,151 +318,23 @@ REFUSED = {
 async def test_a_refused_add_form_comes_back_filled_once(
     console: Console, services: Services, kind: str
 ) -> None:
-    await _operator(console, services)
+    await sf.operator(console, services)
     typed, error, shown = REFUSED[kind]
-    once = await _form(console, PAGES[kind])
+    once = await sf.form_token(console, sf.PAGES[kind])
     resp = await console.post(
-        f"/console/screening/{kind}", {"once": once, **typed}, referer=PAGES[kind]
+        f"/console/screening/{kind}", {"once": once, **typed}, referer=sf.PAGES[kind]
     )
     assert resp.headers["x-console-error"] == error
-    assert resp.headers["location"] == PAGES[kind]
-    page = await _after(console, resp)
+    assert resp.headers["location"] == sf.PAGES[kind]
+    page = await sf.after(console, resp)
     for html in shown:
         assert html in page, html
     main = page.split("<main", 1)[1]
     assert "<b>" not in main and "<i>" not in main  # what was typed is text
-    assert _once(page) != once  # the one-time token is never kept: a fresh form, a fresh one
+    assert sf.once_of(page) != once  # the one-time token is never kept: a fresh form, a fresh one
     # Only once: the page opened again shows the form empty, the default severity chosen.
-    again = (await console.get(PAGES[kind])).text
+    again = (await console.get(sf.PAGES[kind])).text
     for html in shown:
         assert html not in again, html
     if kind != "rumors":
         assert '<option value="warn" selected>' in again
-
-
-# --- import
-
-
-async def _import(
-    console: Console, kind: str, content: bytes, name: str = "list.csv", dry_run: bool = False
-) -> httpx.Response:
-    await console.get("/console/screening/import")
-    data = {"kind": kind, **({"dry_run": "true"} if dry_run else {})}
-    return await console.post(
-        "/console/screening/import",
-        data,
-        files={"file": (name, content, "text/csv")},
-        referer="/console/screening/import",
-    )
-
-
-async def test_a_refused_import_comes_back_with_its_choices_once(
-    console: Console, services: Services
-) -> None:
-    await _operator(console, services)
-    claims = "family,pattern,severity,message\nmiracle,停药…治愈,warn,请删除\n"
-    resp = await _import(console, "rumors", claims.encode(), dry_run=True)
-    assert resp.headers["x-console-error"] == "422 import.header"
-    page = await _after(console, resp)
-    assert '<option value="rumors" selected>' in page
-    assert 'name="dry_run" type="checkbox" value="true" checked' in page
-    again = (await console.get("/console/screening/import")).text
-    assert '<option value="terms" selected>' in again  # the page's defaults once more
-    assert 'value="true" checked' not in again
-
-
-async def test_an_import_adds_the_good_lines_and_lists_the_others_by_line(
-    console: Console, services: Services
-) -> None:
-    await _operator(console, services)
-    tag = secrets.token_hex(3)
-    async with services.write_sessions() as session:
-        await screening.add_term(session, f"已有{tag}", "fraud", "warn")
-        await session.commit()
-    lines = [
-        "term,category,severity,pinyin",
-        f"好词{tag}甲,fraud,warn,",
-        f"好词{tag}乙,fraud,block,",
-        f"坏级别{tag},fraud,severe,",  # line 4
-        f"已有{tag},fraud,warn,",  # line 5: in the dictionary
-        f"好词{tag}甲,fraud,warn,",  # line 6: same as line 2
-        f"<script>x{tag}</script>,fraud,warn,",
-        f"<script>x{tag}</script>,fraud,warn,",  # line 8: same as line 7, shown as text
-    ]
-    with queries(services) as seen:
-        resp = await _import(console, "terms", "\n".join(lines).encode("utf-8-sig"))
-    assert resp.status_code == 200, resp.text
-    assert len(seen) <= 12, seen  # reading, writing in one chunk, the version, the counts
-    page = resp.text
-    assert "已添加 3 条，跳过重复 3 条，拒绝 1 条" in _message(page)
-    assert re.search(r"第 4 行</th><td>级别只能是 block、warn 或 info</td>", page)
-    assert "第 5 行" in page and "第 6 行" in page and "same as line 2" in page
-    assert "<script>x" not in page and f"&lt;script&gt;x{tag}&lt;/script&gt;" in page
-    where = col(ScreeningTerm.term).in_([f"好词{tag}甲", f"好词{tag}乙", f"坏级别{tag}"])
-    assert await _count(services, ScreeningTerm, where) == 2
-    async with services.read_sessions() as session:
-        assert (await screening.current_screener(session)).scan({"body": f"好词{tag}乙"})
-
-
-async def test_claims_and_rumors_are_imported_with_their_own_columns(
-    console: Console, services: Services
-) -> None:
-    await _operator(console, services)
-    tag = secrets.token_hex(3)
-    claims = (
-        "family,pattern,severity,message\n"
-        f"miracle,喝{tag}…[治好|治愈],warn,请删除\n"
-        f"miracle,停[用{tag},warn,请删除\n"
-    )
-    resp = await _import(console, "claims", claims.encode())
-    assert "已添加 1 条，跳过重复 0 条，拒绝 1 条" in _message(resp.text)
-    assert "第 3 行" in resp.text and "a [ is never closed by ]" in resp.text
-    rumors = f"claim,truth,keywords,source\n吃{tag}能长生,没有依据,{tag};长生,卫健委\n"
-    resp = await _import(console, "rumors", rumors.encode())
-    assert "已添加 1 条" in _message(resp.text)
-    assert await _count(services, Rumor, col(Rumor.claim) == f"吃{tag}能长生") == 1
-    # A file of one list's columns for another: its header says what is missing.
-    wrong = await _import(console, "rumors", claims.encode())
-    assert wrong.headers["x-console-error"] == "422 import.header"
-    assert "CSV 表头缺少必需的列" in _message(await _after(console, wrong))
-
-
-async def test_a_file_that_is_not_text_is_refused_and_nothing_is_written(
-    console: Console, services: Services
-) -> None:
-    await _operator(console, services)
-    tag = secrets.token_hex(3)
-    for content in (
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + tag.encode(),
-        f"term,category,severity\n{tag},fraud,warn\n".encode("utf-16"),
-        f"term,category,severity\n{tag}\x00,fraud,warn\n".encode(),
-    ):
-        resp = await _import(console, "terms", content, name="picture.png")
-        assert resp.headers["x-console-error"] == "422 import.not_text"
-        assert "文件不是 UTF-8 编码的 CSV 文本" in _message(await _after(console, resp))
-    assert await _count(services, ScreeningTerm, col(ScreeningTerm.term).contains(tag)) == 0
-
-
-async def test_a_dry_run_shows_the_summary_and_writes_nothing(
-    console: Console, services: Services
-) -> None:
-    await _operator(console, services)
-    word = "预览" + secrets.token_hex(3)
-    resp = await _import(
-        console, "terms", f"term,category,severity\n{word},fraud,block\n".encode(), dry_run=True
-    )
-    assert "预览：将添加 1 条" in _message(resp.text) and "结论会改变的" in resp.text
-    assert await _count(services, ScreeningTerm, col(ScreeningTerm.term) == word) == 0
-
-
-async def test_the_import_page_costs_a_few_statements(
-    console: Console, services: Services, app: FastAPI
-) -> None:
-    await _operator(console, services)
-    with queries(services) as seen:
-        page = await console.get("/console/screening/import")
-    assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
-    assert len(seen) <= 4, seen
-    with queries(services) as seen:
-        page = await console.get("/console/screening/rumors")
-    assert page.status_code == 200 and len(seen) <= 5, seen

@@ -225,7 +225,7 @@ async def test_refused_roles_come_back_as_ticked_once(console: Console, services
     assert not checked(page, "role-political_reviewer") and not checked(page, "disc-physics")
     again = (await console.get(url)).text  # once: then the account's own roles again
     assert checked(again, "role-political_reviewer") and not checked(again, "role-admin")
-    assert (await stored(services, target.id)).roles == [Role.political_reviewer]
+    assert (await stored(services, User, target.id)).roles == [Role.political_reviewer]
 
 
 async def test_html_in_a_display_name_is_shown_as_text(
