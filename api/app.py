@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -102,6 +103,10 @@ def _lifespan(
             app.state.feeds = feeds_runtime
             # After a commit, this process drops its pages at once and tells the others.
             app.state.drain = Drain(services, feeds_runtime.invalidate)
+            # Everything loaded so far (screening's dictionaries: ~300 000 objects) lives as long
+            # as the process: out of the collector's sight, or each full pass walks it all and
+            # stalls a request by a few hundred milliseconds (benchmarks/console_review.py).
+            gc.freeze()
             if not settings.run_embedded_worker:
                 yield
                 return

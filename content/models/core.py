@@ -256,6 +256,9 @@ class ReviewTask(SQLModel, table=True):
         sa.UniqueConstraint("revision_id", "stage"),
         # A queue: a stage's open tasks, oldest first (counted, listed, the next one taken).
         sa.Index("ix_reviewtask_queue", "status", "stage", "created_at"),
+        # A reviewer's decisions: what the one-stage-each guard reads on every queue and review
+        # page (their approvals), and their own decided tasks; without it, every task ever.
+        sa.Index("ix_reviewtask_decided_by", "decided_by", "status"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=26)

@@ -1,9 +1,10 @@
 """A reviewer's queues as the console shows them: how many open tasks each stage (and each
 discipline, for science) holds for them, the queue itself oldest first, taking the next task,
 and what a review page needs beside the task (the previous revision, the history, who holds the
-claim). Every query filters with ``visibility.handed_to`` — the workflow's stage rules and
-guards, as the API's list does — and a single task is read through ``tasks._task_for``, as claims
-and decisions are: what a reviewer may not take is neither counted, listed nor shown."""
+claim). Every query of open tasks filters with ``transitions.workable`` — the workflow's stage
+rules and guards, what ``visibility.handed_to`` (the API's list) says of open tasks — and a single
+task is read through ``tasks._task_for``, as claims and decisions are: what a reviewer may not
+take is neither counted, listed nor shown."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from content.models import (
     TaskStatus,
     User,
 )
-from content.review import transitions, visibility
+from content.review import transitions
 from content.review.guards import Guard
 from content.review.history import HistoryEntry, history
 from content.review.tasks import TaskView, _task_for, check_stage, claim
@@ -96,7 +97,9 @@ def _queue_where(user: User, stage: Stage, discipline: str | None) -> list[sa.Co
     where = [
         col(ReviewTask.status) == TaskStatus.open,
         col(ReviewTask.stage) == stage,
-        visibility.handed_to(user),
+        # Open tasks only: handed_to's other half (tasks the reviewer decided) cannot match, and
+        # left in, its OR keeps PostgreSQL from planning the guards as an anti-join.
+        transitions.workable(user),
     ]
     if discipline is not None:
         where.append(col(ReviewTask.discipline) == discipline)
@@ -138,7 +141,7 @@ async def queue_summary(session: AsyncSession, user: User) -> list[QueueSummary]
             sa.func.min(col(ReviewTask.created_at)),
         )
         .join(Content, col(Content.id) == col(ReviewTask.content_id))
-        .where(col(ReviewTask.status) == TaskStatus.open, visibility.handed_to(user))
+        .where(col(ReviewTask.status) == TaskStatus.open, transitions.workable(user))
         .group_by(col(ReviewTask.stage), col(ReviewTask.discipline))
     )
     counts: dict[tuple[Stage, str | None], tuple[int, int, datetime | None]] = {}
