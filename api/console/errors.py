@@ -133,7 +133,7 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     else:
         response = RedirectResponse(target, status_code=303)
     if exc.expired:
-        pages.flash(response, "登录已过期，请重新登录", "info")
+        pages.flash(response, "登录已过期，请重新登录", "note")
         clear_cookie(response)
     return response
 

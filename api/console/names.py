@@ -10,6 +10,7 @@ from content.models import (
     ContentType,
     ReportReason,
     Role,
+    Severity,
     Stage,
     TaskStatus,
 )
@@ -53,4 +54,4 @@ ROLES: dict[str, str] = {
 }
 # The same words viewers and creators read in their notifications.
 REPORT_REASONS: dict[ReportReason, str] = notifications.texts.REASON_NAMES
-SEVERITIES = {"block": "拦截", "warn": "警告", "info": "提示"}
+SEVERITIES = {Severity.block: "拦截", Severity.warn: "警告", Severity.info: "提示"}

@@ -18,7 +18,7 @@ from api.presenters.feed import links
 from content import items, kit, media, review, search
 from content.errors import Invalid
 from content.feeds import is_pinned
-from content.models import ContentStatus, Revision
+from content.models import ContentStatus, Revision, RevisionState, Stage
 
 router = APIRouter()
 
@@ -26,16 +26,17 @@ STATUS_NAMES = names.CONTENT_STATUSES
 TYPE_NAMES = names.TYPES
 STAGE_NAMES = names.STAGES
 ACTION_NAMES = names.ACTIONS
-REVISION_STATE_NAMES = {
-    "draft": "草稿",
-    "machine": "机器初筛中",
-    "political": "政治审核中",
-    "science": "科学审核中",
-    "changes_requested": "待修改",
-    "rejected": "未通过",
-    "published": "已发布",
-    "superseded": "已被新版本取代",
-    "withdrawn": "已撤回",
+# A revision in review is named by its stage; otherwise by its state.
+REVISION_STATE_NAMES: dict[str, str] = {
+    RevisionState.draft: "草稿",
+    Stage.machine: "机器初筛中",
+    Stage.political: "政治审核中",
+    Stage.science: "科学审核中",
+    RevisionState.changes_requested: "待修改",
+    RevisionState.rejected: "未通过",
+    RevisionState.published: "已发布",
+    RevisionState.superseded: "已被新版本取代",
+    RevisionState.withdrawn: "已撤回",
 }
 TOPIC_NAMES = dict(kit.TOPICS)
 LABELS: dict[str, Any] = {

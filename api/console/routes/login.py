@@ -111,7 +111,7 @@ async def login(
 @router.post("/logout")
 async def logout(request: Request, user: Staff, services: ServicesDep) -> Response:
     await store(services).close(request.cookies.get(COOKIE))
-    response = pages.redirect("/console/login", "已退出登录", "info")
+    response = pages.redirect("/console/login", "已退出登录", "note")
     clear_cookie(response)
     return response
 

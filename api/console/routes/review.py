@@ -110,7 +110,7 @@ async def review_next(
     if opened is not None:
         return pages.redirect(opened)
     return pages.redirect(
-        queue_url(stage, discipline or None), "这个队列里没有可以领取的任务了", "info"
+        queue_url(stage, discipline or None), "这个队列里没有可以领取的任务了", "note"
     )
 
 

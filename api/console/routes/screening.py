@@ -23,6 +23,7 @@ from api.console.auth import Operator
 from api.console.errors import back_to
 from api.deps import ServicesDep, SessionDep
 from content import screening
+from content.models import Severity
 from infra.services import Services
 
 router = APIRouter()
@@ -71,7 +72,7 @@ async def _add_once(
     key = await _first_time(services, once)
     if key is None:
         return pages.redirect(
-            back, "这个表单已经提交过一次，没有重复添加；结果见下方列表。", "info"
+            back, "这个表单已经提交过一次，没有重复添加；结果见下方列表。", "note"
         )
     try:
         await add()
@@ -176,7 +177,7 @@ async def add_claim_pattern(
     once: Once,
     family: Annotated[str, Form(max_length=64)] = "",
     pattern: Annotated[str, Form(max_length=200)] = "",
-    severity: Annotated[str, Form(max_length=10)] = "warn",
+    severity: Annotated[str, Form(max_length=10)] = Severity.warn,
     message: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     adding = partial(screening.add_claim_pattern, session, family, pattern, severity, message)
@@ -291,7 +292,7 @@ async def import_file(
         dry_run=dry_run,
         filename=file.filename or "",
         message={
-            "kind": "ok" if report.added or dry_run else "info",
+            "kind": "ok" if report.added or dry_run else "note",
             "text": (f"预览：将添加 {report.added} 条" if dry_run else f"已添加 {report.added} 条")
             + f"，跳过重复 {len(report.duplicates)} 条，拒绝 {len(report.bad)} 条",
         },
