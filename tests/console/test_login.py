@@ -118,12 +118,15 @@ async def test_a_disabled_account_loses_its_session_at_once(
 
 async def test_with_redis_unreachable_the_console_says_so_and_lets_nobody_in() -> None:
     import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
 
     from api.console.sessions import SessionStore
     from content.errors import Unavailable
     from tests.helpers import free_port
 
-    dead = aioredis.Redis(port=free_port(), socket_connect_timeout=0.5)
+    # No retries: the refusal itself is under test, not redis-py's patience.
+    dead = aioredis.Redis(port=free_port(), socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
     sessions = SessionStore(dead, "kepu-test", 60)
     for attempt in (sessions.open("someone"), sessions.find("a-token")):
         try:
