@@ -54,7 +54,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import random
 import re
 import secrets
 import shutil
@@ -64,517 +63,35 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-import sqlalchemy as sa
-from sqlmodel import col, select
 
+# The repository (for content/, infra/) and this folder (the data module, feed_throughput).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from content import accounts
-from content.kit import AUDIENCES, TOPICS
-from content.media import keys
-from content.models import (
-    Action,
-    Content,
-    ContentStatus,
-    ContentType,
-    Discipline,
-    Media,
-    MediaKind,
-    MediaStatus,
-    ReviewEvent,
-    ReviewTask,
-    Revision,
-    RevisionState,
-    Role,
-    Stage,
-    TaskStatus,
-    User,
+from console_review_data import (  # type: ignore[import-not-found]
+    PASSWORD,
+    SCIENCE_DISCIPLINES,
+    Data,
+    check_workflow,
+    database,
+    fill,
+    open_count,
 )
-from content.screening import blocking, current_screener, screen_revision
-from content.seed import seed
-from infra import db
+from feed_throughput import free_port  # type: ignore[import-not-found]
 
-PG_ADMIN = os.environ.get("KEPU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS = os.environ.get("KEPU_TEST_REDIS", "redis://127.0.0.1:6379/0")
 TARGET_P99_MS = 300.0
-BATCH = 1000
-CREATORS = 300
-PASSWORD = "bench-" + secrets.token_urlsafe(18)
-SCIENCE_DISCIPLINES = ("medicine", "nutrition")  # the benchmark's science reviewer's
 STEPS = ("queue", "next", "task", "decide")
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-_LOGIN = re.compile(r'name="login_token" value="([^"]+)"')
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-# --- the text ---------------------------------------------------------------------------------
-
-SUBJECTS = [
-    ("流感疫苗", "medicine"), ("高血压", "medicine"), ("糖尿病", "medicine"),
-    ("幽门螺杆菌", "medicine"), ("近视", "medicine"), ("阿尔茨海默病", "medicine"),
-    ("心肌梗死", "medicine"), ("甲状腺结节", "medicine"), ("抗生素", "pharmacy"),
-    ("布洛芬", "pharmacy"), ("维生素D", "nutrition"), ("膳食纤维", "nutrition"),
-    ("隔夜菜", "food-science"), ("食品添加剂", "food-science"), ("手足口病", "public-health"),
-    ("诺如病毒", "public-health"), ("焦虑情绪", "psychology"), ("睡眠不足", "psychology"),
-    ("黑洞", "astronomy"), ("日全食", "astronomy"), ("火星探测", "astronomy"),
-    ("量子纠缠", "physics"), ("超导", "physics"), ("激光", "physics"),
-    ("锂电池", "energy"), ("核聚变", "energy"), ("光伏发电", "energy"),
-    ("台风", "meteorology"), ("寒潮", "meteorology"), ("地震预警", "earth-science"),
-    ("珊瑚礁白化", "ecology"), ("候鸟迁徙", "ecology"), ("微塑料", "environmental-science"),
-    ("基因编辑", "biology"), ("线粒体", "biology"), ("杂交水稻", "agriculture"),
-    ("大语言模型", "computing"), ("密码学", "mathematics"), ("电动车起火", "safety-science"),
-]  # fmt: skip
-PATTERNS = [
-    "{s}的五个常见误区", "{s}是怎么回事？一文讲清楚", "一张图看懂{s}", "关于{s}，你需要知道的事",
-    "{s}：科学家的最新发现", "为什么说{s}离我们并不遥远", "冬季如何正确看待{s}",
-    "{s}的前世今生", "孩子问起{s}，家长可以这样回答", "听专家聊聊{s}",
-    "{s}真的那么可怕吗？", "从{s}看科学研究的方法",
-]  # fmt: skip
-SENTENCES = [
-    "研究人员对两千多名志愿者进行了长达十年的跟踪调查。",
-    "结果显示，坚持规律作息的人群患病风险明显更低。",
-    "需要注意的是，相关并不等于因果，单一研究的结论还需要更多证据支持。",
-    "世界卫生组织建议，成年人每周至少进行150分钟中等强度的身体活动。",
-    "这种现象其实早在一百多年前就被科学家观察到了。",
-    "简单来说，它的原理和我们日常生活中烧开水有些相似。",
-    "如果出现持续发热、胸闷等症状，应及时到正规医院就诊。",
-    "目前，我国已经建立了覆盖全国的监测网络。",
-    "很多人以为这只是老年人的问题，其实年轻人同样需要警惕。",
-    "科学家利用卫星数据重建了过去四十年的变化过程。",
-    "实验分为对照组和实验组，两组在年龄、性别上没有明显差异。",
-    "这项成果发表在国际学术期刊上，引起了同行的广泛关注。",
-    "日常生活中，我们可以从饮食、运动和睡眠三个方面入手。",
-    "不过，任何药物都有适应证和禁忌证，请在医生指导下使用。",
-    "打个比方，这就像在高速公路上设置了一个个收费站。",
-    "数据表明，过去十年间相关病例数下降了约三成。",
-    "值得一提的是，这项技术已经开始在多个城市试点应用。",
-    "对于儿童和孕妇等特殊人群，建议咨询专业人士后再做决定。",
-    "在显微镜下，我们可以清楚地看到细胞内部的结构。",
-    "这也提醒我们，科学认识需要随着证据的积累不断更新。",
-    "专家提醒，网上流传的很多说法缺乏依据，不要轻信转发。",
-    "从能量守恒的角度看，这个过程并没有凭空产生能量。",
-    "气象部门提醒公众关注最新预警信息，合理安排出行。",
-    "保持室内通风、勤洗手，是预防呼吸道传染病的有效办法。",
-]
-HEADINGS = ["## 它是什么", "## 为什么会这样", "## 常见误区", "## 我们能做什么", "## 小结"]
-REFERENCES = [
-    ("流感防治指南（2025年版）", "https://example.org/guide"),
-    ("中国居民膳食指南（2022）", "https://example.org/diet"),
-    ("国家卫生健康委员会：健康科普知识", "https://example.org/nhc"),
-    ("中国气象局：灾害性天气科普", "https://example.org/cma"),
-    ("中国科学院：科普文章合集", "https://example.org/cas"),
-    ("《自然》杂志相关研究论文", None),
-]
-COMMENTS = [
-    "内容准确，表述清楚，同意发布。",
-    "请补充数据来源，并修改第二段中过于绝对的说法。",
-    "标题略有夸大，请改得平实一些。",
-]
-# Text the machine stage warns about (rumors of the default library, absolute health claims);
-# kept only if the screener finds something and nothing that blocks.
-PLANTED = [
-    "很多人听说隔夜菜会致癌，这是真的吗？",
-    "网上说微波炉加热的食物有辐射、会致癌。",
-    "有人说螃蟹和柿子一起吃会中毒。",
-    "据说吃味精会导致脱发、变笨。",
-    "有商家宣称这个偏方包治百病。",
-    "某些广告说每天吃三个鸡蛋能根治糖尿病。",
-    "这种保健品号称百分之百有效。",
-    "朋友圈里流传着喝醋能软化血管的说法。",
-]
-
-
-def ulid_at(when: datetime) -> str:
-    """An id in the layout of infra.ids.new_id, for a moment in the past: ids stay time-ordered
-    with the rows' created_at, as they are when the workflow writes them."""
-    value = (int(when.timestamp() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
-    out = []
-    for _ in range(26):
-        out.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(out)).lower()
-
-
-class Writer:
-    def __init__(self, rng: random.Random, planted: list[str]) -> None:
-        self.rng = rng
-        self.planted = planted
-
-    def title(self, subject: str) -> str:
-        return self.rng.choice(PATTERNS).format(s=subject)
-
-    def paragraph(self, subject: str, plant: bool) -> str:
-        picked = self.rng.sample(SENTENCES, self.rng.randint(3, 6))
-        if plant:
-            picked.insert(self.rng.randrange(len(picked) + 1), self.rng.choice(self.planted))
-        return f"说到{subject}，" + "".join(picked)
-
-    def body(self, subject: str, paragraphs: int, plant: bool) -> str:
-        out = []
-        planted_at = self.rng.randrange(paragraphs) if plant else -1
-        for i in range(paragraphs):
-            if i % 2 == 0:
-                out.append(HEADINGS[(i // 2) % len(HEADINGS)])
-            out.append(self.paragraph(subject, i == planted_at))
-        return "\n\n".join(out)
-
-    def references(self) -> list[dict[str, Any]]:
-        return [
-            {"title": t, **({"url": u} if u else {})}
-            for t, u in self.rng.sample(REFERENCES, self.rng.randint(0, 3))
-        ]
-
-
-# --- the data ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Rows:
-    users: list[dict[str, Any]] = field(default_factory=list)
-    media: list[dict[str, Any]] = field(default_factory=list)
-    contents: list[dict[str, Any]] = field(default_factory=list)
-    revisions: list[dict[str, Any]] = field(default_factory=list)
-    tasks: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    def tables(self) -> list[tuple[Any, list[dict[str, Any]]]]:
-        # In the order the foreign keys need.
-        return [
-            (User, self.users),
-            (Media, self.media),
-            (Content, self.contents),
-            (Revision, self.revisions),
-            (ReviewTask, self.tasks),
-            (ReviewEvent, self.events),
-        ]
-
-    def count(self) -> int:
-        return sum(len(rows) for _, rows in self.tables())
-
-
-@dataclass
-class Data:
-    url: str  # SQLAlchemy's (async driver)
-    political: str  # usernames of the benchmark's reviewers
-    science: str
-    open_tasks: int
-    seconds: float
-
-
-def _media_rows(owner: str, at: datetime, rng: random.Random) -> tuple[str, str, list[dict]]:  # type: ignore[type-arg]
-    """A ready video (360p and 720p renditions, cover, preview) and its cover image."""
-    video, cover = ulid_at(at), ulid_at(at)
-    duration = round(rng.uniform(45, 600), 3)
-    common = dict(owner_id=owner, status=MediaStatus.ready, error=None, rotation=0,
-                  progress=None, attempts=1, public_prefix=None, created_at=at,
-                  updated_at=at)  # fmt: skip
-    renditions = [
-        {"label": label, "key": keys.rendition_key(video, label), "width": w, "height": h,
-         "bitrate": b}
-        for label, w, h, b in (("360p", 640, 360, 800_000), ("720p", 1280, 720, 2_500_000))
-    ]  # fmt: skip
-    rows = [
-        dict(common, id=video, kind=MediaKind.video, object_key=keys.original_key(video),
-             content_type="video/mp4", size=int(duration * 600_000), width=1280, height=720,
-             duration_s=duration, cover_key=keys.cover_key(video),
-             preview_key=keys.preview_key(video), renditions=renditions,
-             source={"container": "mov,mp4", "video_codec": "h264", "audio_codec": "aac"}),
-        dict(common, id=cover, kind=MediaKind.image, object_key=keys.original_key(cover),
-             content_type="image/jpeg", size=180_000, width=1280, height=720, duration_s=None,
-             cover_key=keys.cover_key(cover), preview_key=None, renditions=[],
-             source={"format": "JPEG"}),
-    ]  # fmt: skip
-    return video, cover, rows
-
-
-def build_rows(
-    first: int,
-    n: int,
-    total: int,
-    rng: random.Random,
-    screener: Any,
-    people: tuple[list[str], list[str]],
-    disciplines: list[str],
-    now: datetime,
-) -> Rows:
-    """Contents ``first`` … ``first + n - 1`` of ``total``, each with its open task; task i was
-    created (total - i) / total of 14 days ago, so the first is the oldest."""
-    creators, political_others = people
-    writer = Writer(rng, PLANTED)
-    rows = Rows()
-    weights = [30.0 if d == "medicine" else 70.0 / (len(disciplines) - 1) for d in disciplines]
-    for i in range(first, first + n):
-        created = now - timedelta(days=14) * (total - i) / total
-        subject, home = rng.choice(SUBJECTS)
-        discipline = home if rng.random() < 0.5 else rng.choices(disciplines, weights)[0]
-        stage = Stage.political if rng.random() < 0.6 else Stage.science
-        is_video = rng.random() < 1 / 3
-        owner = rng.choice(creators)
-        # Backwards from the open task: when each step of the workflow happened.
-        passed = created
-        if stage == Stage.science:
-            passed = created - timedelta(minutes=rng.uniform(5, 180))
-        written = passed - timedelta(seconds=2) - timedelta(minutes=rng.uniform(10, 2880))
-        times = [(written, passed)]
-        if rng.random() < 0.1:  # a first revision the political reviewer sent back
-            decided = written - timedelta(minutes=10)
-            times.insert(0, (decided - timedelta(days=1, hours=2), decided - timedelta(hours=2)))
-        started = times[0][0]
-        content_id = ulid_at(started)
-        media_id = cover_id = None
-        if is_video:
-            media_id, cover_id, media = _media_rows(owner, started, rng)
-            rows.media += media
-        elif rng.random() < 0.5:
-            _, cover_id, media = _media_rows(owner, started, rng)
-            rows.media.append(media[1])
-        for number, (at, passed_at) in enumerate(times, 1):
-            last = number == len(times)
-            submitted = passed_at - timedelta(seconds=2)
-            plant = rng.random() < 0.4
-            if is_video:
-                body = writer.paragraph(subject, plant) if rng.random() < 0.7 else None
-                summary = writer.paragraph(subject, False)[:120]
-            else:
-                body = writer.body(subject, rng.randint(6, 12), plant)
-                summary = rng.choice(SENTENCES)
-            rev: dict[str, Any] = dict(
-                id=ulid_at(at), content_id=content_id, number=number, author_id=owner,
-                state=RevisionState.in_review if last else RevisionState.changes_requested,
-                stage=stage if last else None, title=writer.title(subject), summary=summary,
-                body=body, media_id=media_id, cover_media_id=cover_id,
-                topics=[rng.choice(TOPICS)[0]], audiences=[rng.choice(AUDIENCES)[0]],
-                discipline=discipline, references=writer.references(),
-                submitted_at=submitted, decided_at=None, created_at=at, updated_at=passed_at,
-            )  # fmt: skip
-            # The machine stage's findings, as it writes them (content/review/machine.py).
-            found = screen_revision(screener, Revision(**rev))
-            if blocking(found):  # the machine stage would have blocked it: no review task
-                raise SystemExit(f"a generated text is blocked by screening: {found}")
-            rev["findings"] = [f.as_dict() for f in found]
-            rows.revisions.append(rev)
-
-            def event(
-                at: datetime,
-                action: Action,
-                before: ContentStatus,
-                after: ContentStatus,
-                stage: Stage | None = None,
-                actor: str | None = None,
-                comment: str | None = None,
-                rev: dict[str, Any] = rev,
-                content_id: str = content_id,
-            ) -> None:
-                rows.events.append(dict(id=ulid_at(at), content_id=content_id,
-                                        revision_id=rev["id"], revision_number=rev["number"],
-                                        actor_id=actor, action=action, stage=stage,
-                                        from_status=before, to_status=after, comment=comment,
-                                        created_at=at))  # fmt: skip
-
-            def task(
-                at: datetime,
-                stage: Stage,
-                status: TaskStatus,
-                decided_by: str | None,
-                decided_at: datetime | None,
-                comment: str | None = None,
-                claimed: tuple[str, datetime] | None = None,
-                rev: dict[str, Any] = rev,
-                content_id: str = content_id,
-                discipline: str = discipline,
-            ) -> None:
-                by, until = claimed or (decided_by, decided_at)
-                rows.tasks.append(dict(id=ulid_at(at), content_id=content_id,
-                                       revision_id=rev["id"], stage=stage, status=status,
-                                       discipline=discipline, claimed_by=by,
-                                       claim_expires_at=until and until + timedelta(minutes=20),
-                                       decided_by=decided_by, comment=comment, created_at=at,
-                                       decided_at=decided_at))  # fmt: skip
-
-            cs = ContentStatus
-            event(submitted, Action.submit, cs.draft, cs.in_review, actor=owner)
-            event(passed_at, Action.pass_, cs.in_review, cs.in_review, Stage.machine)
-            if not last:  # changes asked for, then the author's edit started the next revision
-                reviewer, comment = rng.choice(political_others), COMMENTS[1 + i % 2]
-                decided = passed_at + timedelta(hours=2)
-                rev["decided_at"] = rev["updated_at"] = decided
-                task(passed_at, Stage.political, TaskStatus.changes_requested, reviewer, decided,
-                     comment)  # fmt: skip
-                event(decided, Action.request_changes, cs.in_review, cs.changes_requested,
-                      Stage.political, reviewer, comment)  # fmt: skip
-                continue
-            if stage == Stage.science:  # approved at the political stage by someone else
-                reviewer = rng.choice(political_others)
-                task(passed_at, Stage.political, TaskStatus.approved, reviewer, created)
-                event(created, Action.approve, cs.in_review, cs.in_review, Stage.political,
-                      reviewer)  # fmt: skip
-            # One in thirty political tasks is held by another reviewer's claim in force.
-            held = stage == Stage.political and rng.random() < 1 / 30
-            claim = (rng.choice(political_others), datetime.now(UTC)) if held else None
-            task(created, stage, TaskStatus.open, None, None, claimed=claim)
-        if len(times) == 2:  # the edit, recorded on the revision it started
-            second = rows.revisions[-1]
-            rows.events.append(dict(id=ulid_at(second["created_at"]), content_id=content_id,
-                                    revision_id=second["id"], revision_number=2,
-                                    actor_id=owner, action=Action.edit, stage=None,
-                                    from_status=ContentStatus.changes_requested,
-                                    to_status=ContentStatus.draft, comment=None,
-                                    created_at=second["created_at"]))  # fmt: skip
-        working = rows.revisions[-1]
-        kind = ContentType.video if is_video else ContentType.article
-        rows.contents.append(dict(id=content_id, type=kind,
-                                  owner_id=owner, status=ContentStatus.in_review,
-                                  working_revision_id=working["id"], live_revision_id=None,
-                                  published_at=None, pinned_until=None, removed_reason=None,
-                                  comments_enabled=True, created_at=started,
-                                  updated_at=working["updated_at"]))  # fmt: skip
-    return rows
-
-
-async def insert(engine: Any, rows: Rows, label: str) -> None:
-    """Bulk INSERTs of ``BATCH`` rows, in one transaction."""
-    total, done = rows.count(), 0
-    async with engine.begin() as conn:
-        for model, table_rows in rows.tables():
-            for i in range(0, len(table_rows), BATCH):
-                chunk = table_rows[i : i + BATCH]
-                await conn.execute(sa.insert(model.__table__), chunk)
-                done += len(chunk)
-                print(f"  {label}: {done}/{total} rows", end="\r", flush=True)
-    print()
-
-
-async def fill(url: str, tasks: int, seed_value: int) -> Data:
-    """The database with ``tasks`` open review tasks (and their people); see the docstring."""
-    started = time.perf_counter()
-    await asyncio.to_thread(db.upgrade, url)
-    engine = db.make_engine(url)
-    sessions = db.make_sessionmaker(engine)
-    rng = random.Random(seed_value)
-    now = datetime.now(UTC)
-    tag = secrets.token_hex(3)
-    async with sessions() as session:
-        await seed(session)
-        political = await accounts.create_staff_user(
-            session, username=f"bench-political-{tag}", password=PASSWORD,
-            display_name="政治审核员甲", roles=[Role.political_reviewer],
-        )  # fmt: skip
-        science = await accounts.create_staff_user(
-            session, username=f"bench-science-{tag}", password=PASSWORD,
-            display_name="科学审核员乙", roles=[Role.science_reviewer],
-            disciplines=list(SCIENCE_DISCIPLINES),
-        )  # fmt: skip
-        await session.commit()
-        political_name, science_name = political.username, science.username
-        screener = await current_screener(session)
-        disciplines = list(
-            (await session.exec(select(Discipline.slug).order_by(col(Discipline.position)))).all()
-        )
-    people = Rows()
-    creators = [ulid_at(now - timedelta(days=60)) for _ in range(CREATORS)]
-    political_others = [ulid_at(now - timedelta(days=90)) for _ in range(5)]
-    for i, user_id in enumerate(creators):
-        people.users.append(dict(id=user_id, username=None, password_hash=None,
-                                 wechat_openid=f"bench-{tag}-{i}", wechat_unionid=None,
-                                 display_name=f"科普作者{i:03d}", avatar_media_id=None,
-                                 roles=[Role.creator], disciplines=[], is_active=True,
-                                 created_at=now - timedelta(days=60)))  # fmt: skip
-    for i, user_id in enumerate(political_others):
-        people.users.append(dict(id=user_id, username=f"political-{tag}-{i}", password_hash=None,
-                                 wechat_openid=None, wechat_unionid=None,
-                                 display_name=f"审核员{i}", avatar_media_id=None,
-                                 roles=[Role.political_reviewer], disciplines=[], is_active=True,
-                                 created_at=now - timedelta(days=90)))  # fmt: skip
-    await insert(engine, people, "people")
-    # Screening every text is the slow part of building the rows: in chunks, with progress.
-    rows = Rows()
-    chunk = 1000
-    for start in range(0, tasks, chunk):
-        part = build_rows(start, min(chunk, tasks - start), tasks, rng, screener,
-                          (creators, political_others), disciplines, now)  # fmt: skip
-        for (_, mine), (_, theirs) in zip(rows.tables(), part.tables(), strict=True):
-            mine += theirs
-        done = min(start + chunk, tasks)
-        print(f"  texts written and screened: {done}/{tasks}", end="\r", flush=True)
-    print()
-    await insert(engine, rows, "contents")
-    async with engine.connect() as conn:  # as autovacuum would, soon after a bulk load
-        await conn.execute(sa.text("ANALYZE"))
-        await conn.commit()
-    opened = await open_count(url)
-    await engine.dispose()
-    return Data(
-        url, political_name or "", science_name or "", opened, time.perf_counter() - started
-    )
-
-
-async def open_count(url: str) -> int:
-    engine = db.make_engine(url)
-    async with engine.connect() as conn:
-        n = (
-            await conn.execute(sa.text("SELECT count(*) FROM reviewtask WHERE status = 'open'"))
-        ).scalar_one()
-    await engine.dispose()
-    return int(n)
-
-
-async def check_workflow(url: str) -> None:
-    """The rows are what the workflow would have written: the benchmark's reviewers can claim
-    and decide the oldest task of each stage through the review service (rolled back)."""
-    from content import review
-
-    engine = db.make_engine(url)
-    sessions = db.make_sessionmaker(engine)
-    async with sessions() as session:
-        for name, stage in (
-            ("bench-political-", Stage.political),
-            ("bench-science-", Stage.science),
-        ):
-            user = (
-                await session.exec(select(User).where(col(User.username).startswith(name)))
-            ).one()
-            views, _ = await review.list_tasks(session, user, stage, TaskStatus.open, None, 5)
-            assert views, f"no {stage} task for the reviewer"
-            task = views[0].task
-            await review.claim(session, user, task.id, 600)
-            done = await review.decide(session, user, task.id, Action.approve, "内容准确")
-            assert done.task.status == TaskStatus.approved
-        await session.rollback()
-    await engine.dispose()
-
-
-@contextlib.asynccontextmanager
-async def database(engine_name: str) -> AsyncIterator[tuple[str, str]]:
-    """A throw-away database: (SQLAlchemy's URL, the server's)."""
-    if engine_name == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="kepu-console-bench-") as tmp:
-            url = f"sqlite+aiosqlite:///{tmp}/kepu.sqlite3"
-            yield url, url
-        return
-    name = f"kepu_console_bench_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(PG_ADMIN)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    try:
-        plain = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-        yield plain.replace("postgresql://", "postgresql+asyncpg://", 1), plain
-    finally:
-        conn = await asyncpg.connect(PG_ADMIN)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+LOGIN_TOKEN = re.compile(r'name="login_token" value="([^"]+)"')
+REDIS = os.environ.get("KEPU_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 # --- the servers ------------------------------------------------------------------------------
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from feed_throughput import free_port  # type: ignore[import-not-found]  # noqa: E402
 
 
 def wait_ready(proc: subprocess.Popen[bytes], url: str) -> None:
@@ -750,7 +267,7 @@ class Browser:
                     self.cookies[name] = morsel.value
                 else:
                     self.cookies.pop(name, None)
-        if found := _CSRF.search(resp.text):
+        if found := CSRF.search(resp.text):
             self.csrf = found.group(1)
 
     def request(
@@ -774,7 +291,7 @@ class Browser:
 
     def login(self, username: str) -> None:
         page, _ = self.request("GET", "/console/login")
-        token = _LOGIN.search(page.text)
+        token = LOGIN_TOKEN.search(page.text)
         assert token, page.text
         resp, _ = self.request(
             "POST",
