@@ -35,6 +35,13 @@ async def test_a_political_reviewer_works_the_queue_by_keyboard(
     await log_in(page, political, lands_on="/console/review")
     assert await audit(page) == []
     await shot(page, "review-queues")
+    # The counts follow the queue without a reload (htmx polls the same page for its table).
+    political_row = page.locator("table.review-queues tbody tr", has_text="政治审核")
+    before = int(await political_row.locator("td").first.inner_text())
+    await political_task(services, creator, title="刚刚提交的一篇")
+    await page.evaluate("() => htmx.trigger('#queues', 'refresh')")
+    await political_row.locator("td").first.filter(has_text=str(before + 1)).wait_for()
+    assert page.url.endswith("/console/review")
     await page.get_by_role("link", name="政治审核").click()
     await page.wait_for_url("**/console/review/queue/political")
     assert await page.locator("table.review-queue tbody tr").count() >= 2
