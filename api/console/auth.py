@@ -89,19 +89,20 @@ async def _check_csrf(request: Request, session: ConsoleSession) -> None:
 
 async def get_staff(request: Request, session: SessionDep, services: ServicesDep) -> User:
     token = request.cookies.get(COOKIE)
-    console = await store(services).find(token)
+    sessions = store(services)
+    console = await sessions.find(token)
     if console is None:
         raise LoginRequired(expired=token is not None)
     user = await session.get(User, console.user_id)
     if user is None or not is_staff(user):
-        await store(services).close(token)
+        await sessions.close(token)
         raise LoginRequired(expired=True)
     request.state.console = console
     request.state.staff = StaffView(user.id, user.display_name, tuple(user.roles))
     if request.method not in SAFE_METHODS:
         await _check_csrf(request, console)
     elif pages.input_kept(request):
-        request.state.kept = pages.Kept(await store(services).take_kept(console.token))
+        request.state.kept = pages.Kept(await sessions.take_kept(console.token))
     return user
 
 

@@ -183,6 +183,80 @@ def _fts_any(column: str, words: list[str]) -> str:
     return " OR ".join(f"{column} : {_quoted(w)}" for w in words)
 
 
+def _filters(topic: str | None, type_: ContentType | None, params: dict[str, Any]) -> str:
+    """SQL narrowing the matches to a content type and a topic (appended to their WHERE)."""
+    if type_ is None and topic is None:
+        return ""
+    filters = " AND EXISTS (SELECT 1 FROM content c WHERE c.id = d.content_id"
+    if type_ is not None:
+        filters += " AND c.type = :type"
+        params["type"] = type_.name
+    if topic is not None:
+        filters += (
+            " AND EXISTS (SELECT 1 FROM contenttopic t"
+            " WHERE t.content_id = c.id AND t.topic_slug = :topic)"
+        )
+        params["topic"] = topic
+    return filters + ")"
+
+
+# Only the MAX_RANKED most recently published matches are ranked: a query matching most of the
+# catalogue costs about as much as one matching five hundred (the newest matches are found by
+# walking `searchdocument.published_at`); more words narrow a query that matches more. Scores
+# weigh title > summary > body and depend on the document alone (not on what else is indexed),
+# so a cursor's score still means the same place on the next page. Ties: the most recently
+# published first. The status is checked once more on the ranked few: a document exists only
+# while its content is published (same transaction), this only makes sure.
+
+
+def _postgres_matches(words: list[str], filters: str, params: dict[str, Any]) -> str:
+    """The newest matches, scored by ts_rank of each query word in the title (weight A, 1.0)
+    and summary (B, 0.4), summed, read from the small `head` vector; body alone scores 0."""
+    params["words"] = " ".join(words)
+    params["each"] = words
+    return (
+        "WITH recent AS MATERIALIZED (SELECT d.content_id AS id, d.head, d.published_at"  # noqa: S608 (fixed fragments; values are bound)
+        " FROM searchdocument d"
+        f" WHERE d.words @@ plainto_tsquery('simple', :words){filters}"
+        " ORDER BY d.published_at DESC LIMIT :cap)"
+        " SELECT recent.id, recent.published_at,"
+        " CAST((SELECT coalesce(sum(ts_rank('{0, 0, 0.4, 1.0}', recent.head,"
+        " plainto_tsquery('simple', w))), 0) FROM unnest(CAST(:each AS text[])) AS w)"
+        " AS float8) AS score"
+        " FROM recent JOIN content c ON c.id = recent.id WHERE c.status = :published"
+    )
+
+
+def _sqlite_matches(words: list[str], filters: str, params: dict[str, Any]) -> str:
+    """The newest matches, scored by which fields hold a query word: 4 for the title, 2 for the
+    summary, 1 for the body (FTS5's bm25 would depend on the whole index)."""
+    params["match"] = _fts_match(words)
+    for column in ("title", "summary", "body"):
+        params[f"in_{column}"] = _fts_any(column, words)
+    return (
+        "WITH recent AS (SELECT d.id AS doc, d.content_id AS id, d.published_at"  # noqa: S608 (fixed fragments; values are bound)
+        " FROM searchfts JOIN searchdocument d ON d.id = searchfts.rowid"
+        f" WHERE searchfts MATCH :match{filters}"
+        " ORDER BY d.published_at DESC LIMIT :cap)"
+        " SELECT recent.id, recent.published_at,"
+        " 4 * (doc IN (SELECT rowid FROM searchfts WHERE searchfts MATCH :in_title))"
+        " + 2 * (doc IN (SELECT rowid FROM searchfts WHERE searchfts MATCH :in_summary))"
+        " + (doc IN (SELECT rowid FROM searchfts WHERE searchfts MATCH :in_body)) AS score"
+        " FROM recent JOIN content c ON c.id = recent.id WHERE c.status = :published"
+    )
+
+
+def _past(after: After | None, params: dict[str, Any]) -> str:
+    """SQL keeping only what comes strictly after the cursor in the ranking's order."""
+    if after is None:
+        return ""
+    params |= {"score": after.score, "at": after.published_at, "after_id": after.content_id}
+    return (
+        " WHERE score < :score OR (score = :score AND (published_at < :at"
+        " OR (published_at = :at AND id < :after_id)))"
+    )
+
+
 async def rank(
     session: AsyncSession,
     words: list[str],
@@ -199,75 +273,19 @@ async def rank(
         "limit": limit,
         "cap": MAX_RANKED,
     }
-    filters = ""
-    if type_ is not None or topic is not None:
-        filters = " AND EXISTS (SELECT 1 FROM content c WHERE c.id = d.content_id"
-        if type_ is not None:
-            filters += " AND c.type = :type"
-            params["type"] = type_.name
-        if topic is not None:
-            filters += (
-                " AND EXISTS (SELECT 1 FROM contenttopic t"
-                " WHERE t.content_id = c.id AND t.topic_slug = :topic)"
-            )
-            params["topic"] = topic
-        filters += ")"
-    # Only the MAX_RANKED most recently published matches are ranked: a query matching most of
-    # the catalogue costs about as much as one matching five hundred (the newest matches are
-    # found by walking `searchdocument.published_at`); more words narrow a query that
-    # matches more.
-    # Scores weigh title > summary > body and depend on the document alone (not on what else
-    # is indexed), so a cursor's score still means the same place on the next page.
-    # PostgreSQL: ts_rank of each query word in the title (weight A, 1.0) and summary (B, 0.4),
-    # summed, read from the small `head` vector; a match in the body alone scores 0. SQLite:
-    # which fields hold a query word, 4 for the title, 2 for the summary, 1 for the body
-    # (FTS5's bm25 depends on the whole index). Ties: the most recently published first.
-    # The status is checked once more on the ranked few: a document exists only while its
-    # content is published (same transaction), this only makes sure.
+    filters = _filters(topic, type_, params)
     if dialect(session) == "postgresql":
         # Planned for these words every time: a cached generic plan, blind to how common the
         # words are, would take the GIN index for a word in most rows and rank them all.
         await _run(session, sa.text("SET LOCAL plan_cache_mode = force_custom_plan"), {})
-        params["words"] = " ".join(words)
-        params["each"] = words
-        inner = (
-            "WITH recent AS MATERIALIZED (SELECT d.content_id AS id, d.head, d.published_at"  # noqa: S608 (fixed fragments; values are bound)
-            " FROM searchdocument d"
-            f" WHERE d.words @@ plainto_tsquery('simple', :words){filters}"
-            " ORDER BY d.published_at DESC LIMIT :cap)"
-            " SELECT recent.id, recent.published_at,"
-            " CAST((SELECT coalesce(sum(ts_rank('{0, 0, 0.4, 1.0}', recent.head,"
-            " plainto_tsquery('simple', w))), 0) FROM unnest(CAST(:each AS text[])) AS w)"
-            " AS float8) AS score"
-            " FROM recent JOIN content c ON c.id = recent.id WHERE c.status = :published"
-        )
+        inner = _postgres_matches(words, filters, params)
     else:
-        params["match"] = _fts_match(words)
-        for column in ("title", "summary", "body"):
-            params[f"in_{column}"] = _fts_any(column, words)
-        inner = (
-            "WITH recent AS (SELECT d.id AS doc, d.content_id AS id, d.published_at"  # noqa: S608 (fixed fragments; values are bound)
-            " FROM searchfts JOIN searchdocument d ON d.id = searchfts.rowid"
-            f" WHERE searchfts MATCH :match{filters}"
-            " ORDER BY d.published_at DESC LIMIT :cap)"
-            " SELECT recent.id, recent.published_at,"
-            " 4 * (doc IN (SELECT rowid FROM searchfts WHERE searchfts MATCH :in_title))"
-            " + 2 * (doc IN (SELECT rowid FROM searchfts WHERE searchfts MATCH :in_summary))"
-            " + (doc IN (SELECT rowid FROM searchfts WHERE searchfts MATCH :in_body)) AS score"
-            " FROM recent JOIN content c ON c.id = recent.id WHERE c.status = :published"
-        )
-    where = ""
-    binds = [sa.bindparam("at", type_=UtcDateTime())] if after else []
-    if after is not None:
-        where = (
-            " WHERE score < :score OR (score = :score AND (published_at < :at"
-            " OR (published_at = :at AND id < :after_id)))"
-        )
-        params |= {"score": after.score, "at": after.published_at, "after_id": after.content_id}
+        inner = _sqlite_matches(words, filters, params)
     sql = (
-        f"SELECT id, score, published_at FROM ({inner}) AS hits{where}"  # noqa: S608 (fixed fragments; values are bound)
+        f"SELECT id, score, published_at FROM ({inner}) AS hits{_past(after, params)}"  # noqa: S608 (fixed fragments; values are bound)
         " ORDER BY score DESC, published_at DESC, id DESC LIMIT :limit"
     )
+    binds = [sa.bindparam("at", type_=UtcDateTime())] if after else []
     query = sa.text(sql).bindparams(*binds).columns(
         sa.column("id", sa.String), sa.column("score", sa.Float),
         sa.column("published_at", UtcDateTime()),
