@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import sys
 from collections.abc import Awaitable, Callable
 from functools import cache
 from subprocess import DEVNULL, PIPE
@@ -17,31 +15,18 @@ import imageio_ffmpeg
 from anyio.abc import ByteReceiveStream
 from anyio.lowlevel import RunVar
 
+from infra.processes import ORPHANED, keep_tail, launched, tail_text
+
 log = logging.getLogger(__name__)
 
 # Options every invocation gets: never read the terminal (a worker has none, and ffmpeg would
 # stop on a stray "q"), print only errors, and report progress as key=value lines on stdout.
 _GLOBAL_ARGS = ("-nostdin", "-hide_banner", "-loglevel", "error")
 _PROGRESS_ARGS = ("-nostats", "-progress", "pipe:1")
-_STDERR_TAIL = 4096
 _PROGRESS_INTERVAL_S = 1.0
 
-_ORPHANED = 137  # the launcher's exit status when its parent died before ffmpeg started
 # strerror texts of failures of the machine, not of the input (ENOSPC, ENOMEM, EMFILE).
 _RESOURCE_ERRORS = ("No space left on device", "Cannot allocate memory", "Too many open files")
-
-# Linux only: a launcher that asks the kernel to SIGKILL ffmpeg when the process that started it
-# dies, then execs ffmpeg in place (same pid). Without it a SIGKILLed worker leaves ffmpeg
-# running, burning both cores for minutes and racing the job's next try for the same files.
-# The parent pid is passed in and compared, in case the parent died before prctl took effect.
-# (The kernel ties this to the thread that forked: asyncio forks in the event loop's thread,
-# which lives as long as the worker.)
-_PDEATHSIG_LAUNCHER = (
-    "import ctypes,os,signal,sys\n"
-    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)\n"  # PR_SET_PDEATHSIG
-    f"os.getppid() == int(sys.argv[1]) or os._exit({_ORPHANED})\n"
-    "os.execv(sys.argv[2], sys.argv[2:])\n"
-)
 
 
 class FfmpegError(Exception):
@@ -57,7 +42,7 @@ class FfmpegError(Exception):
         """Whether the cause lies outside the input: ffmpeg was killed (a signal, or the
         launcher's exit when its parent died), or the machine ran out of disk or memory.
         Otherwise ffmpeg refused what it was given, and running it again changes nothing."""
-        if self.returncode is None or self.returncode < 0 or self.returncode == _ORPHANED:
+        if self.returncode is None or self.returncode < 0 or self.returncode == ORPHANED:
             return True
         return any(sign in self.stderr for sign in _RESOURCE_ERRORS)
 
@@ -130,7 +115,7 @@ async def run_ffmpeg(
     ffmpeg is killed and reaped before this returns. Raises `FfmpegError` (non-zero exit or
     killed by a signal) or `FfmpegTimeout`.
     """
-    command = _launched(ffmpeg_command(args, progress=True))
+    command = launched(ffmpeg_command(args, progress=True))
     reporter = _Reporter(on_progress if duration_s else None)
     async with _get_limiter():
         returncode, stderr = await _run(command, timeout_s, reporter, duration_s or 0.0)
@@ -144,13 +129,6 @@ async def run_ffmpeg(
     await reporter(1.0)
 
 
-def _launched(command: list[str]) -> list[str]:
-    """On Linux, ``command`` behind the launcher that kills ffmpeg when its parent dies."""
-    if sys.platform != "linux":
-        return command
-    return [sys.executable, "-I", "-S", "-c", _PDEATHSIG_LAUNCHER, str(os.getpid()), *command]
-
-
 async def _run(
     command: list[str], timeout_s: float, reporter: _Reporter, duration_s: float
 ) -> tuple[int, str]:
@@ -162,13 +140,13 @@ async def _run(
         with anyio.move_on_after(timeout_s):
             async with anyio.create_task_group() as tg:
                 assert process.stderr is not None and process.stdout is not None
-                tg.start_soon(_keep_tail, process.stderr, tail)
+                tg.start_soon(keep_tail, process.stderr, tail)
                 await _follow_progress(process.stdout, reporter, duration_s)
                 returncode = await process.wait()
         if returncode is None:
             raise FfmpegTimeout(
                 f"ffmpeg ran longer than {timeout_s:g} s and was killed",
-                stderr=_text(tail),
+                stderr=tail_text(tail),
             )
     finally:
         if process.returncode is None:
@@ -176,7 +154,7 @@ async def _run(
         # Reap it even when we are being cancelled, so no zombie or orphan is left behind.
         with anyio.CancelScope(shield=True):
             await process.aclose()
-    return returncode, _text(tail)
+    return returncode, tail_text(tail)
 
 
 class _Reporter:
@@ -198,13 +176,6 @@ class _Reporter:
     @property
     def active(self) -> bool:
         return self._on_progress is not None
-
-
-async def _keep_tail(stream: ByteReceiveStream, tail: bytearray) -> None:
-    async for chunk in stream:
-        tail += chunk
-        if len(tail) > 2 * _STDERR_TAIL:
-            del tail[:-_STDERR_TAIL]
 
 
 async def _follow_progress(stream: ByteReceiveStream, report: _Reporter, duration_s: float) -> None:
@@ -229,7 +200,3 @@ async def _follow_progress(stream: ByteReceiveStream, report: _Reporter, duratio
                 fraction = int(value) / 1e6 / duration_s
                 # Short of 1.0 until ffmpeg has exited well: the last step is ours to report.
                 await report(min(max(fraction, 0.0), 0.99))
-
-
-def _text(tail: bytearray) -> str:
-    return bytes(tail[-_STDERR_TAIL:]).decode("utf-8", "replace")

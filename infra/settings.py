@@ -111,6 +111,13 @@ class Settings(BaseSettings):
     ffmpeg_concurrency: int = 1
     transcode_timeout_seconds: int = 3 * 3600
     work_dir: Path | None = None  # scratch space for transcoding; default: the system temp dir
+    # Reading the text on videos' frames and on images (docs/video-text.md): the reader's
+    # threads (one leaves a core to the API on one machine), its memory ceiling and how often
+    # it reads a frame (besides scene changes).
+    ocr_enabled: bool = True
+    ocr_threads: int = Field(1, ge=1, le=16)
+    ocr_memory_mb: int = Field(1536, ge=0)
+    ocr_frame_interval_s: float = Field(1.0, ge=0.25, le=10.0)
 
     log_level: str = "INFO"
     log_json: bool = False

@@ -195,3 +195,51 @@ def gps_latitude_bytes() -> bytes:
     """The latitude rationals as `jpeg_with_gps` stores them: found in a file, it still says
     where the photo was taken."""
     return b"".join(struct.pack(">II", n, d) for n, d in GPS_LATITUDE)
+
+
+# A Chinese font from Debian's fonts-wqy-zenhei (.ci/run installs it): burned-in text for the
+# text reader's tests and benchmark.
+CHINESE_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+Caption = tuple[float, float, str]  # from, to (seconds), text
+
+
+def _drawtext(path: Path, captions: list[Caption], size: int, y: str) -> str:
+    if not CHINESE_FONT.exists():
+        raise RuntimeError(f"{CHINESE_FONT} is missing: apt-get install fonts-wqy-zenhei")
+    filters = []
+    for index, (start, end, text) in enumerate(captions):
+        textfile = path.with_name(f"{path.stem}-line{index}.txt")
+        textfile.write_text(text, encoding="utf-8")  # a file: no escaping of : ' , in the text
+        filters.append(
+            f"drawtext=fontfile={CHINESE_FONT}:textfile={textfile}:fontsize={size}"
+            f":fontcolor=white:borderw=3:bordercolor=black:x=(w-text_w)/2:y={y}"
+            f":enable='gte(t,{start:g})*lt(t,{end:g})'"
+        )
+    return ",".join(filters) or "null"
+
+
+def captioned_video(
+    path: Path, captions: list[Caption], width: int = 1280, height: int = 720, seconds: float = 6
+) -> Path:
+    """A clip with burned-in subtitles, as Chinese short videos carry their speech: a test
+    pattern moving over a plain background, each caption centred near the bottom while it
+    lasts."""
+    text = _drawtext(path, captions, max(24, height // 16), "h-h/7")
+    ffmpeg(
+        "-f", "lavfi", "-i", f"color=c=0x335577:size={width}x{height}:rate=25",
+        "-f", "lavfi", "-i", f"testsrc2=size={width // 4}x{height // 4}:rate=25",
+        "-filter_complex", f"[0][1]overlay=x=40+t*40:y=h/6,{text}",
+        "-t", f"{seconds:g}", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        str(path),
+    )  # fmt: skip
+    return path
+
+
+def captioned_image(path: Path, text: str, width: int = 1280, height: int = 720) -> bytes:
+    """A still (a cover) with one line of text across its middle."""
+    line = _drawtext(path, [(0, 1, text)], max(24, height // 12), "(h-text_h)/2")
+    ffmpeg(
+        "-f", "lavfi", "-i", f"color=c=0x553322:size={width}x{height}",
+        "-vf", line, "-frames:v", "1", str(path),
+    )  # fmt: skip
+    return path.read_bytes()

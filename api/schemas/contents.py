@@ -62,6 +62,9 @@ class FindingOut(BaseModel):
     category: str | None = None
     ref: str | None = None  # what produced it (a rumor of the library)
     dictionary_version: int | None = None  # the screening dictionary that produced it
+    # Text read off a video (field video_text or subtitles): the seconds it is on screen.
+    t_start: float | None = None
+    t_end: float | None = None
 
 
 class ContentOut(CardOut):

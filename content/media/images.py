@@ -15,10 +15,12 @@ from content.media.failures import (
     from_ffmpeg,
     storage_call,
 )
+from content.media.text_reading import Reading, read_image_text
 from content.media.transcode import COVER_CONTENT_TYPE
 from content.media.workspace import download_original, scratch_dir
 from infra.ffmpeg import FfmpegError, run_ffmpeg
 from infra.media_probe import ProbeError, ProbeResult, VideoInfo, aprobe
+from infra.ocr import OcrLimits
 from infra.storage.base import Storage
 
 IMAGE_FORMATS = {"png_pipe", "jpeg_pipe", "image2", "webp_pipe", "gif", "gif_pipe"}
@@ -49,6 +51,7 @@ class ImageResult:
     height: int
     cover_key: str
     source: dict[str, Any]
+    text: Reading
 
 
 def _reject(reason: str, code: str) -> MediaRejected:
@@ -56,9 +59,14 @@ def _reject(reason: str, code: str) -> MediaRejected:
 
 
 async def process_image(
-    storage: Storage, original_key: str, media_id: str, workdir: Path
+    storage: Storage,
+    original_key: str,
+    media_id: str,
+    workdir: Path,
+    ocr: OcrLimits | None = None,
 ) -> ImageResult:
-    """Probe the original image and store its display copy. Idempotent (fixed key)."""
+    """Probe the original image, store its display copy and read the text on it (``ocr``;
+    None: not read). Idempotent (fixed key)."""
     async with scratch_dir(workdir, media_id) as scratch:
         source = await download_original(storage, original_key, scratch)
         probe, video = await _examine(source)
@@ -66,12 +74,14 @@ async def process_image(
         await _display_copy(media_id, source, cover, display_size(*video.display_size))
         key = keys.cover_key(media_id)
         await storage_call(storage.upload_from(cover, key, COVER_CONTENT_TYPE))
+        text = await read_image_text(cover, ocr)
     width, height = video.display_size  # a phone's EXIF orientation applied, as ffmpeg does
     return ImageResult(
         width=width,
         height=height,
         cover_key=key,
         source={"format": probe.format_name, "codec": video.codec, "size_bytes": probe.size_bytes},
+        text=text,
     )
 
 

@@ -32,9 +32,11 @@ from content.models import (
     Revision,
     RevisionState,
     Stage,
+    TextReading,
 )
 from content.review import uses_media
 from infra.clock import utcnow
+from infra.ocr import OcrLimits
 from infra.settings import Settings
 from infra.storage.base import Storage
 
@@ -122,17 +124,19 @@ async def _make(
 ) -> dict[str, Any]:
     """Run the pipeline of the media's kind; returns the columns `succeed` records."""
     workdir = settings.work_dir or Path(tempfile.gettempdir())
+    ocr = ocr_limits(settings)
     if media.kind == MediaKind.image:
-        image = await images.process_image(storage, media.object_key, media.id, workdir)
+        image = await images.process_image(storage, media.object_key, media.id, workdir, ocr)
         return {
             "width": image.width,
             "height": image.height,
             "cover_key": image.cover_key,
             "source": image.source,
+            **image.text.columns(),
         }
     rules = MediaRules(max_seconds=settings.max_video_seconds, max_bytes=settings.max_video_bytes)
     video = await transcode.process_media(
-        storage, media.object_key, media.id, workdir, rules, on_progress=on_progress
+        storage, media.object_key, media.id, workdir, rules, on_progress=on_progress, ocr=ocr
     )
     return {
         "width": video.width,
@@ -143,7 +147,19 @@ async def _make(
         "rotation": video.rotation,
         "renditions": [dict(r) for r in video.renditions],
         "preview_key": video.preview_key,
+        **video.text.columns(),
     }
+
+
+def ocr_limits(settings: Settings) -> OcrLimits | None:
+    """How the text on media is read, or None when reading is turned off."""
+    if not settings.ocr_enabled:
+        return None
+    return OcrLimits(
+        threads=settings.ocr_threads,
+        memory_mb=settings.ocr_memory_mb,
+        interval_s=settings.ocr_frame_interval_s,
+    )
 
 
 async def start(session: AsyncSession, media_id: str) -> Media | None:
@@ -200,6 +216,9 @@ async def succeed(
     rotation: int | None = None,
     renditions: list[dict[str, Any]] | None = None,
     preview_key: str | None = None,
+    text_status: TextReading | None = None,
+    text_segments: list[dict[str, Any]] | None = None,
+    text_error: str | None = None,
 ) -> bool:
     result = await session.exec(
         sa.update(Media)
@@ -215,6 +234,9 @@ async def succeed(
             cover_key=cover_key,
             preview_key=preview_key,
             source=source,
+            text_status=text_status,
+            text_segments=text_segments or [],
+            text_error=text_error,
             progress=1.0,
             updated_at=utcnow(),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -13,6 +13,7 @@ import anyio.to_thread
 
 from content.media import keys
 from content.media.failures import from_ffmpeg, missing_original, storage_call
+from content.media.text_reading import Reading, read_video_text
 from content.media.video_checks import (
     MediaRules,
     check_size,
@@ -28,8 +29,10 @@ from content.media.video_plan import (
     transcode_timeout,
 )
 from content.media.workspace import download_original, scratch_dir
+from content.models import TextReading
 from infra.ffmpeg import FfmpegError, run_ffmpeg
 from infra.media_probe import ProbeError, ProbeResult, aprobe
+from infra.ocr import OcrLimits
 from infra.storage.base import Storage
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,7 @@ class ProcessResult:
     cover_key: str
     preview_key: str
     source: dict[str, Any] = field(default_factory=dict)
+    text: Reading = field(default_factory=lambda: Reading(TextReading.off))
 
 
 async def transcode(
@@ -136,13 +140,16 @@ async def process_media(
     *,
     on_progress: Progress | None = None,
     timeout_s: float | None = None,
+    ocr: OcrLimits | None = None,
 ) -> ProcessResult:
     """From the original in storage to uploaded renditions, cover and preview.
 
     Keys are fixed by ``media_id`` and the rendition label, so running it again (a retry, a
     job delivered twice) overwrites the same objects. Scratch files live in a fresh directory
-    under ``workdir`` that is removed at the end, whatever happens. Progress: 0.05 once
-    downloaded, up to 0.95 while transcoding, 1.0 when everything is uploaded.
+    under ``workdir`` that is removed at the end, whatever happens. Then the text on the frames
+    is read off the largest rendition (``ocr``; None: not read), which never fails the media.
+    Progress: 0.05 once downloaded, up to 0.85 while transcoding, 0.9 when everything is
+    uploaded, 1.0 when the text is read.
 
     Raises `MediaRejected` (final) or `TransientMediaError` (retry); anything else is a bug.
     """
@@ -154,7 +161,7 @@ async def process_media(
         probe, specs = await _examine(source, rules)
 
         async def transcode_progress(fraction: float) -> None:
-            await report(0.05 + 0.9 * fraction)
+            await report(0.05 + 0.8 * fraction)
 
         output = await _transcode(
             media_id,
@@ -166,8 +173,14 @@ async def process_media(
             timeout_s=timeout_s,
         )
         stored = await _upload(storage, media_id, output)
+        await report(0.9)
+        largest = output.renditions[0]
+        assert probe.duration_s is not None  # validate() refused the file otherwise
+        text = await read_video_text(
+            largest.path, (largest.width, largest.height), probe.duration_s, ocr
+        )
         await report(1.0)
-    return _result(probe, stored)
+    return replace(_result(probe, stored), text=text)
 
 
 def _best_effort(on_progress: Progress | None, media_id: str) -> Progress:

@@ -85,6 +85,14 @@ class MediaStatus(StrEnum):
     failed = "failed"
 
 
+class TextReading(StrEnum):
+    """Whether the text on a media item's frames (or picture) was read; None before processing."""
+
+    read = "read"
+    failed = "failed"  # the reader failed or ran out of time: reviewers must watch it all
+    off = "off"  # reading is turned off (KEPU_OCR_ENABLED=false)
+
+
 class RevisionState(StrEnum):
     """Where one revision is; while ``in_review`` its ``stage`` says which review it is in."""
 

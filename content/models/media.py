@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
 from content.models.columns import TZ, _enum
-from content.models.core import MediaKind, MediaStatus, UploadMethod, UploadStatus
+from content.models.core import MediaKind, MediaStatus, TextReading, UploadMethod, UploadStatus
 from infra.clock import utcnow
 from infra.ids import new_id
 
@@ -36,6 +36,17 @@ class Media(SQLModel, table=True):
     source: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     progress: float | None = None  # 0..1 while processing
     attempts: int = 0
+    # Text read off the frames (a video: timed segments, docs/video-text.md) or the picture.
+    text_status: TextReading | None = Field(default=None, sa_type=_enum(TextReading, length=16))
+    text_error: str | None = Field(default=None, max_length=500)
+    text_segments: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    # The creator's subtitle file, as WebVTT in storage, and its cues (t_start, t_end, text).
+    captions_key: str | None = Field(default=None, max_length=300)
+    captions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     # Where published renditions are publicly readable (CDN mode); removed again on takedown.
     public_prefix: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

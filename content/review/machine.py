@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +21,7 @@ from content.models import (
     RevisionState,
     Severity,
     Stage,
+    TextReading,
     User,
 )
 from content.review import transitions, workflow
@@ -89,14 +91,16 @@ async def run_machine_stage(
     if content is None:  # the foreign key rules it out; nothing to screen then
         return "skipped"
     # Media must be processed before anyone sees it: wait for it, or stop here if it failed.
-    for field, media in await _media_of(session, revision):
-        if media is None or media.status == MediaStatus.failed:
-            reason = media.error if media and media.error else "the media could not be processed"
+    media = await _media_of(session, revision)
+    for field, item in media:
+        if item is None or item.status == MediaStatus.failed:
+            reason = item.error if item and item.error else "the media could not be processed"
             return await _block_for_media(session, content, revision, field, reason)
-        if media.status != MediaStatus.ready:
+        if item.status != MediaStatus.ready:
             return "waiting_for_media"
     screener = await current_screener(session)
-    findings = screen_revision(screener, revision)
+    timed, unread = _read_off_media(media)
+    findings = screen_revision(screener, revision, timed) + unread
     # Stamped with the dictionary of this screening, like ours.
     findings += [replace(f, dictionary_version=screener.version) for f in second_opinion]
     revision.findings = [f.as_dict() for f in findings]
@@ -107,6 +111,38 @@ async def run_machine_stage(
         return "blocked"
     await workflow.apply(session, content, revision, Action.pass_, None)
     return "passed"
+
+
+# Where the text read off each of a revision's media is screened (content/screening/revisions.py).
+_TEXT_FIELD = {"media_id": "video_text", "cover_media_id": "cover_text", "body": "image_text"}
+_UNREAD = {
+    "video_text": "画面文字未能读取，请完整观看视频 / the text on the video's frames could not be "
+    "read: watch all of it",
+    "cover_text": "封面文字未能读取，请查看封面 / the text on the cover could not be read: "
+    "look at it",
+    "image_text": "图片文字未能读取，请查看正文图片 / the text on a picture of the body could not "
+    "be read: look at them",
+}
+
+
+def _read_off_media(
+    media: list[tuple[str, Media | None]],
+) -> tuple[dict[str, list[dict[str, Any]]], list[Finding]]:
+    """The text read off the revision's media, as timed segments by screened field (a video's
+    subtitles apart from its frames: both are screened, so a clean subtitle file hides nothing
+    burned into the picture), and a warning for each item whose text could not be read."""
+    timed: dict[str, list[dict[str, Any]]] = {}
+    unread: dict[str, Finding] = {}
+    for field, item in media:
+        if item is None:
+            continue
+        name = _TEXT_FIELD[field]
+        timed.setdefault(name, []).extend(item.text_segments)
+        if item.captions:
+            timed.setdefault("subtitles", []).extend(item.captions)
+        if item.text_status == TextReading.failed:
+            unread[name] = Finding(Check.media, Severity.warn, name, 0, 0, "", _UNREAD[name])
+    return timed, list(unread.values())
 
 
 async def _block_for_media(

@@ -32,7 +32,8 @@ class Finding:
     """One machine finding; `start`/`end` are character offsets into the original field text.
 
     `message` tells the creator, in plain Chinese, what to change. `ref` points at what produced
-    it (a rumor's id), `dictionary_version` at the dictionary that produced it.
+    it (a rumor's id), `dictionary_version` at the dictionary that produced it. On text read off
+    a video, `t_start`/`t_end` are the seconds it is on screen, so a reviewer can go there.
     """
 
     check: Check
@@ -45,9 +46,11 @@ class Finding:
     category: str | None = None
     ref: str | None = None
     dictionary_version: int | None = None
+    t_start: float | None = None
+    t_end: float | None = None
 
-    def as_dict(self) -> dict[str, str | int]:
-        out: dict[str, str | int] = {
+    def as_dict(self) -> dict[str, str | int | float]:
+        out: dict[str, str | int | float] = {
             "check": self.check,
             "severity": self.severity,
             "field": self.field,
@@ -56,7 +59,7 @@ class Finding:
             "excerpt": self.excerpt,
             "message": self.message,
         }
-        for key in ("category", "ref", "dictionary_version"):
+        for key in ("category", "ref", "dictionary_version", "t_start", "t_end"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
