@@ -106,20 +106,20 @@ async def get_media(
 
 # A form's boundaries, part headers and fields around the file (local_form bounds them).
 _FORM_SLACK = 80 * 1024
-_TEXT = {"schema": {"type": "string"}}
+_FILE = {"type": "string", "format": "binary"}
+# Listed as the two kinds generated clients know; any raw type is taken (text/vtt,
+# application/x-subrip, text/plain…): the content decides what the file is.
 _SUBTITLE_BODY = {
     "requestBody": {
         "required": True,
-        "description": "a WebVTT or SRT file: the raw body, or the field `file` of a form "
-        "(wx.uploadFile); the format is read from the content",
+        "description": "a WebVTT or SRT file: the raw body (text/vtt, application/x-subrip, "
+        "text/plain or any type), or the field `file` of a form (wx.uploadFile)",
         "content": {
-            "text/vtt": _TEXT,
-            "application/x-subrip": _TEXT,
-            "text/plain": _TEXT,
+            "application/octet-stream": {"schema": _FILE},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "properties": {FORM_FILE_FIELD: {"type": "string", "format": "binary"}},
+                    "properties": {FORM_FILE_FIELD: _FILE},
                     "required": [FORM_FILE_FIELD],
                 }
             },
@@ -134,13 +134,8 @@ _SUBTITLE_CHECKS = ["media.not_found", "subtitles.not_video", "subtitles.not_rea
     response_model=MediaOut,
     openapi_extra=_SUBTITLE_BODY,
     responses=problems.responses(
-        400,
         401,
-        404,
-        409,
-        413,
         422,
-        503,
         codes=[
             *_SUBTITLE_CHECKS,
             "subtitles.locked",
@@ -173,12 +168,7 @@ async def put_subtitles(
     "/media/{media_id}/subtitles",
     response_model=MediaOut,
     responses=problems.responses(
-        401,
-        404,
-        409,
-        422,
-        503,
-        codes=[*_SUBTITLE_CHECKS, "subtitles.locked", "storage.unavailable"],
+        401, 422, codes=[*_SUBTITLE_CHECKS, "subtitles.locked", "storage.unavailable"]
     ),
 )
 async def delete_subtitles(
