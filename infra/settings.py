@@ -83,6 +83,8 @@ class Settings(BaseSettings):
         return value
 
     max_request_bytes: int = 2 * 1024 * 1024  # JSON bodies; media goes to storage
+    # A creator's subtitle file (sent through the API, so also under max_request_bytes).
+    max_subtitle_bytes: int = Field(default=1024 * 1024, ge=1024)
     worker_concurrency: int = 4
     # A message a worker took from the queue and stopped renewing (streaq renews the running
     # ones every 0.9 × this) goes to another worker; a killed worker's running jobs come back

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
-from api.presenters.feed import body_html, card, links
+from api.presenters.feed import body_html, card, links, playback
 from content import media
 from content.feeds import is_pinned, stats_of
 from content.items import ContentView, shown_images
@@ -67,7 +67,7 @@ async def content_detail(
         body=rev.body if view.findings_visible else None,
         body_html=html[rev.id],
         references=[schemas.Reference(**r) for r in rev.references],
-        play=[schemas.Rendition(**r) for r in video.renditions] if video else [],
+        **playback(video),
         media_id=rev.media_id,
         cover_media_id=rev.cover_media_id,
         discipline=rev.discipline,

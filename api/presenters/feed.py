@@ -4,6 +4,7 @@ topics and audiences content is filed under."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -56,6 +57,16 @@ def card(
         pinned=pinned,
         stats=card_stats(stats),
     )
+
+
+def playback(video: media.MediaLinks | None) -> dict[str, Any]:
+    """A video's ``play`` list and its ``captions`` tracks, at the links' URLs."""
+    if video is None:
+        return {"play": [], "captions": []}
+    return {
+        "play": [schemas.Rendition(**r) for r in video.renditions],
+        "captions": [schemas.Caption(**c) for c in video.captions],
+    }
 
 
 def _preview(video: media.MediaLinks | None) -> str | None:

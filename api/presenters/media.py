@@ -53,4 +53,5 @@ async def media_out(
         cover_url=link.cover_url if link else None,
         preview_url=link.preview_url if link else None,
         renditions=[schemas.Rendition(**r) for r in link.renditions] if link else [],
+        captions=[schemas.Caption(**c) for c in link.captions] if link else [],
     )

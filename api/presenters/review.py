@@ -6,7 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
 from api.presenters.contents import bodies_html
-from api.presenters.feed import card, links
+from api.presenters.feed import card, links, playback
 from content.models import User
 from content.review import HistoryEntry, TaskView
 from infra.services import Services
@@ -41,7 +41,7 @@ async def tasks(
                     body=rev.body,
                     body_html=html[rev.id],
                     references=[schemas.Reference(**r) for r in rev.references],
-                    play=[schemas.Rendition(**r) for r in video.renditions] if video else [],
+                    **playback(video),
                     discipline=rev.discipline,
                 ),
             )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Request, status
 
 from api import presenters, problems
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
 from api.schemas import CompleteIn, CompleteOut, MediaOut, UploadIn, UploadOut
 from content import media
+from infra.storage.base import FORM_FILE_FIELD
+from infra.storage.local_form import boundary_of, file_of
 
 router = APIRouter(tags=["uploads"])
 
@@ -99,3 +102,95 @@ async def get_media(
 ) -> MediaOut:
     view = await media.media_for(session, user, media_id)
     return await presenters.media_out(session, services, view)
+
+
+# A form's boundaries, part headers and fields around the file (local_form bounds them).
+_FORM_SLACK = 80 * 1024
+_FILE = {"type": "string", "format": "binary"}
+# Listed as the two kinds generated clients know; any raw type is taken (text/vtt,
+# application/x-subrip, text/plain…): the content decides what the file is.
+_SUBTITLE_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "a WebVTT or SRT file: the raw body (text/vtt, application/x-subrip, "
+        "text/plain or any type), or the field `file` of a form (wx.uploadFile)",
+        "content": {
+            "application/octet-stream": {"schema": _FILE},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {FORM_FILE_FIELD: _FILE},
+                    "required": [FORM_FILE_FIELD],
+                }
+            },
+        },
+    }
+}
+_SUBTITLE_CHECKS = ["media.not_found", "subtitles.not_video", "subtitles.not_ready"]
+
+
+@router.put(
+    "/media/{media_id}/subtitles",
+    response_model=MediaOut,
+    openapi_extra=_SUBTITLE_BODY,
+    responses=problems.responses(
+        401,
+        422,
+        codes=[
+            *_SUBTITLE_CHECKS,
+            "subtitles.locked",
+            "subtitles.too_large",
+            "request.too_large",
+            "subtitles.encoding",
+            "subtitles.format",
+            "subtitles.empty",
+            "subtitles.timing",
+            "subtitles.too_many_cues",
+            "subtitles.cue_too_long",
+            "storage.form_invalid",
+            "storage.form_file_missing",
+            "storage.form_extra_file",
+            "storage.unavailable",
+        ],
+    ),
+)
+async def put_subtitles(
+    media_id: str, request: Request, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> MediaOut:
+    data = await _subtitle_file(request, services.settings.max_subtitle_bytes)
+    view = await media.attach_subtitles(
+        session, services.storage, services.settings, user, media_id, data
+    )
+    return await presenters.media_out(session, services, view)
+
+
+@router.delete(
+    "/media/{media_id}/subtitles",
+    response_model=MediaOut,
+    responses=problems.responses(
+        401, 422, codes=[*_SUBTITLE_CHECKS, "subtitles.locked", "storage.unavailable"]
+    ),
+)
+async def delete_subtitles(
+    media_id: str, user: CurrentUser, session: SessionDep, services: ServicesDep
+) -> MediaOut:
+    view = await media.remove_subtitles(session, services.storage, user, media_id)
+    return await presenters.media_out(session, services, view)
+
+
+async def _subtitle_file(request: Request, limit: int) -> bytes:
+    """The file sent, read as it arrives and refused once it is over ``limit`` bytes: a raw
+    body (any type: the content decides) or the file of a multipart form."""
+    content_type = request.headers.get("content-type", "")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + _FORM_SLACK:
+        raise media.subtitles_too_large(limit)
+    chunks: AsyncIterator[bytes] = request.stream()
+    if content_type.lower().startswith("multipart/"):
+        chunks = file_of(chunks, boundary_of(content_type), FORM_FILE_FIELD, None)
+    data = bytearray()
+    async for chunk in chunks:
+        data += chunk
+        if len(data) > limit:
+            raise media.subtitles_too_large(limit)
+    return bytes(data)

@@ -56,6 +56,7 @@ from api.schemas.interactions import (
     ViewIn,
 )
 from api.schemas.media import (
+    Caption,
     CompleteIn,
     CompleteOut,
     MediaOut,
@@ -99,6 +100,7 @@ __all__ = [
     "AdminCommentOut",
     "AdminStatsOut",
     "Author",
+    "Caption",
     "CardOut",
     "ClaimPatternIn",
     "ClaimPatternOut",

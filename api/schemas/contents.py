@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import LongText, Slug, Timestamp
 from api.schemas.feed import CardOut
-from api.schemas.media import Rendition
+from api.schemas.media import Caption, Rendition
 from content.models import ContentStatus, ContentType, RevisionState, Severity, Stage
 from content.screening import Check
 
@@ -74,6 +74,7 @@ class ContentOut(CardOut):
     body_html: str | None
     references: list[Reference]
     play: list[Rendition]
+    captions: list[Caption] = Field(default_factory=list)  # the video's subtitle tracks
     media_id: str | None = None
     cover_media_id: str | None = None
     discipline: str

@@ -18,6 +18,15 @@ class Rendition(BaseModel):
     bitrate: int | None = None
 
 
+class Caption(BaseModel):
+    """A subtitle track of a video, for the player (the creator's file, cleaned)."""
+
+    lang: str = Field(description="BCP 47 language tag, e.g. zh-CN")
+    label: str = Field(description="what the player's track menu shows")
+    url: str
+    format: str = Field(description="`vtt`: WebVTT")
+
+
 class UploadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     filename: Annotated[str, StringConstraints(min_length=1, max_length=500)]
@@ -83,3 +92,4 @@ class MediaOut(BaseModel):
     cover_url: str | None = None
     preview_url: str | None = None
     renditions: list[Rendition]
+    captions: list[Caption] = Field(default_factory=list)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from api.schemas.common import Timestamp
 from api.schemas.contents import FindingOut, Reference
 from api.schemas.feed import Author, CardOut
-from api.schemas.media import Rendition
+from api.schemas.media import Caption, Rendition
 from content.models import Action, ContentStatus, Stage, TaskStatus
 from content.review import DECISIONS, MAX_COMMENT, STAGE_RULES
 
@@ -33,6 +40,7 @@ class TaskContent(CardOut):
     body_html: str | None
     references: list[Reference]
     play: list[Rendition]
+    captions: list[Caption] = Field(default_factory=list)  # the video's subtitle tracks
     discipline: str
 
 

@@ -4,9 +4,12 @@ links that expose it. The modules (docs/media.md has a line on each) stay privat
 - uploads: `uploads`, `local_uploads`, `upload_sweep`;
 - processing: `processing` (the policy), `video_checks`, `video_plan`, `transcode`, `images`,
   `workspace`, `failures`;
-- links: `urls`, `exposure`; and `keys`, every object key's layout.
+- links: `urls`, `exposure`; and `keys`, every object key's layout;
+- subtitles: `subtitles` (reading and checking a file), `captions` (attaching it to a video).
 """
 
+from content.media.captions import attach as attach_subtitles
+from content.media.captions import remove as remove_subtitles
 from content.media.exposure import sync as sync_public_copies
 from content.media.images import display_size as image_display_size
 from content.media.local_uploads import receive as receive_upload
@@ -15,6 +18,9 @@ from content.media.processing import MAX_TRIES as MAX_PROCESSING_TRIES
 from content.media.processing import RetryLater
 from content.media.processing import run as process
 from content.media.processing import stuck as stuck_media
+from content.media.subtitles import parse as parse_subtitles
+from content.media.subtitles import to_webvtt as subtitles_webvtt
+from content.media.subtitles import too_large as subtitles_too_large
 from content.media.upload_sweep import Spent, mark_swept
 from content.media.upload_sweep import abandoned as abandoned_uploads
 from content.media.upload_sweep import clean_up as clean_up_upload
@@ -33,6 +39,7 @@ __all__ = [
     "Spent",
     "UploadPlan",
     "abandoned_uploads",
+    "attach_subtitles",
     "clean_up_upload",
     "clear_spent",
     "complete_upload",
@@ -41,11 +48,15 @@ __all__ = [
     "links",
     "mark_swept",
     "media_for",
+    "parse_subtitles",
     "process",
     "receive_form_upload",
     "receive_upload",
+    "remove_subtitles",
     "spent_uploads",
     "start_upload",
     "stuck_media",
+    "subtitles_too_large",
+    "subtitles_webvtt",
     "sync_public_copies",
 ]

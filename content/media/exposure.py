@@ -25,7 +25,7 @@ from infra.storage.base import Storage
 def media_keys(media: Media) -> list[str]:
     """Every object a viewer may fetch for this media item (never an original)."""
     renditions = [str(r["key"]) for r in media.renditions]
-    return renditions + [k for k in (media.cover_key, media.preview_key) if k]
+    return renditions + [k for k in (media.cover_key, media.preview_key, media.captions_key) if k]
 
 
 def public_key(media: Media, key: str) -> str | None:

@@ -48,6 +48,11 @@ def cover_key(media_id: str) -> str:
     return _media_file(media_id, "cover.jpg")
 
 
+def captions_key(media_id: str) -> str:
+    """The creator's subtitles, as the clean WebVTT file we wrote (never their upload)."""
+    return _media_file(media_id, "captions.vtt")
+
+
 def new_public_prefix() -> str:
     """A fresh unguessable prefix for one publication of a media item's files."""
     return f"{_PUBLIC}/{secrets.token_hex(16)}"

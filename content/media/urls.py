@@ -17,6 +17,9 @@ from content.models import Media, MediaKind, MediaStatus
 from infra.settings import Settings
 from infra.storage.base import Storage
 
+# The one track a creator can attach; its language is the app's.
+CAPTIONS_TRACK = {"lang": "zh-CN", "label": "中文", "format": "vtt"}
+
 
 @dataclass
 class MediaLinks:
@@ -24,6 +27,7 @@ class MediaLinks:
     preview_url: str | None = None
     duration_s: float | None = None
     renditions: list[dict[str, Any]] = field(default_factory=list)
+    captions: list[dict[str, Any]] = field(default_factory=list)  # a video's subtitle tracks
     width: int | None = None  # the media as displayed (a phone's rotation applied)
     height: int | None = None
     cover_width: int | None = None  # the cover as served
@@ -76,6 +80,9 @@ async def links(
                 item.renditions.append(
                     {**r, "url": await _url(storage, settings, media, r["key"], public)}
                 )
+            if media.captions_key:
+                url = await _url(storage, settings, media, media.captions_key, public)
+                item.captions.append({**CAPTIONS_TRACK, "url": url})
         out[media.id] = item
     return out
 

@@ -32,7 +32,7 @@ def boundary_of(content_type: str | None) -> bytes:
 class _Form:
     """python-multipart's callbacks: what the body has said so far."""
 
-    def __init__(self, file_field: str, content_type: str) -> None:
+    def __init__(self, file_field: str, content_type: str | None) -> None:
         self.file_field = file_field
         self.content_type = content_type
         self.fields: dict[str, str] = {}
@@ -94,7 +94,9 @@ class _Form:
         if self._name != self.file_field:
             raise FormFileMissing(f"the file goes in the form field {self.file_field!r}")
         sent = next((v for k, v in self.fields.items() if k.lower() == "content-type"), None)
-        if sent is None or not same_media_type(sent, self.content_type):
+        if self.content_type is not None and (
+            sent is None or not same_media_type(sent, self.content_type)
+        ):
             raise WrongContentType(
                 f"the form's Content-Type field must be {self.content_type!r}, as the upload "
                 "declared, and come before the file"
@@ -120,9 +122,10 @@ class _Form:
 
 
 async def file_of(
-    body: AsyncIterable[bytes], boundary: bytes, file_field: str, content_type: str
+    body: AsyncIterable[bytes], boundary: bytes, file_field: str, content_type: str | None
 ) -> AsyncIterator[bytes]:
-    """The bytes of the form's file as the body arrives. Raises `InvalidForm`,
+    """The bytes of the form's file as the body arrives (``content_type`` None: the form need
+    not name one, the file's content decides what it is). Raises `InvalidForm`,
     `FormFileMissing`, `FormExtraFile` or `WrongContentType` as soon as the body shows it,
     including after the file's last byte (a second file, a body cut short): the consumer must
     keep nothing until this generator has finished."""

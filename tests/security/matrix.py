@@ -56,6 +56,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST",   f"{P}/uploads/{{upload_id}}/complete"):   row("upload",             "401  404  409  404  404  404  404  404"),
     # Media attached to no content: its owner and operators only.
     ("GET",    f"{P}/media/{{media_id}}"):               row("media",              "404  404  200  404  404  404  404  200"),
+    # Subtitles are the owner's alone (an image here, so the owner hears it takes none).
+    ("PUT",    f"{P}/media/{{media_id}}/subtitles"):     row("media",              "401  404  422  404  404  404  404  404"),
+    ("DELETE", f"{P}/media/{{media_id}}/subtitles"):     row("media",              "401  404  422  404  404  404  404  404"),
     ("GET",    f"{P}/review/tasks"):                     row("nothing",            "401  403  403  403  200  200  200  403"),
     ("POST",   f"{P}/review/tasks/{{task_id}}/claim"):   row("political_task",     "401  404  404  404  200  404  404  404"),
     ("POST",   f"{P}/review/tasks/{{task_id}}/decision"):row("political_decision", "401  404  404  404  200  404  404  404"),
