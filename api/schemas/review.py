@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from api.schemas.common import Timestamp
 from api.schemas.contents import FindingOut, Reference
 from api.schemas.feed import Author, CardOut
-from api.schemas.media import Rendition
+from api.schemas.media import MediaText, Rendition
 from content.models import Action, ContentStatus, Stage, TaskStatus
 from content.review import DECISIONS, MAX_COMMENT, STAGE_RULES
 
@@ -34,6 +41,11 @@ class TaskContent(CardOut):
     references: list[Reference]
     play: list[Rendition]
     discipline: str
+    # What the reviewer's client shows beside the player (null for an article, or until the
+    # media is ready): the text read off the video, its subtitles, the lines on the cover.
+    text: MediaText | None = None
+    captions_url: str | None = Field(default=None, description="the video's subtitles, WebVTT")
+    cover_text: MediaText | None = None
 
 
 class TaskOut(BaseModel):

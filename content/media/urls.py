@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content.kit import ImageSource
 from content.media.exposure import public_key
 from content.media.images import display_size
-from content.models import Media, MediaKind, MediaStatus
+from content.models import Media, MediaKind, MediaStatus, TextReading
 from infra.settings import Settings
 from infra.storage.base import Storage
 
@@ -28,6 +28,12 @@ class MediaLinks:
     height: int | None = None
     cover_width: int | None = None  # the cover as served
     cover_height: int | None = None
+    captions_url: str | None = None  # the creator's subtitles (WebVTT), when there are some
+    # The text read off it (`text_reading`): only in links for those who see it unpublished
+    # (owner, reviewers); viewers never get it — it is there for screening and search.
+    text_status: TextReading | None = None
+    text_error: str | None = None
+    text_segments: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _url(storage: Storage, settings: Settings, media: Media, key: str, public: bool) -> str:
@@ -47,7 +53,8 @@ async def links(
     *,
     public: bool,
 ) -> dict[str, MediaLinks]:
-    """Links for each ready media id (others are left out)."""
+    """Links for each ready media id (others are left out); not ``public``, the text read off
+    each one too."""
     ids = {m for m in media_ids if m}
     if not ids:
         return {}
@@ -76,6 +83,12 @@ async def links(
                 item.renditions.append(
                     {**r, "url": await _url(storage, settings, media, r["key"], public)}
                 )
+            if media.captions_key:
+                item.captions_url = await _url(storage, settings, media, media.captions_key, public)
+        if not public:
+            item.text_status = media.text_status
+            item.text_error = media.text_error
+            item.text_segments = media.text_segments
         out[media.id] = item
     return out
 
