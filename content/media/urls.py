@@ -28,9 +28,10 @@ class MediaLinks:
     height: int | None = None
     cover_width: int | None = None  # the cover as served
     cover_height: int | None = None
-    captions_url: str | None = None  # the creator's subtitles (WebVTT), when there are some
-    # The text read off it (`text_reading`): only in links for those who see it unpublished
-    # (owner, reviewers); viewers never get it — it is there for screening and search.
+    # Only in links for those who see it unpublished (owner, reviewers): the creator's subtitles
+    # (WebVTT), and the text read off it (`text_reading`) — which viewers never get: it is there
+    # for screening, review and search.
+    captions_url: str | None = None
     text_status: TextReading | None = None
     text_error: str | None = None
     text_segments: list[dict[str, Any]] = field(default_factory=list)
@@ -83,9 +84,9 @@ async def links(
                 item.renditions.append(
                     {**r, "url": await _url(storage, settings, media, r["key"], public)}
                 )
-            if media.captions_key:
-                item.captions_url = await _url(storage, settings, media, media.captions_key, public)
         if not public:
+            if media.captions_key:
+                item.captions_url = await _url(storage, settings, media, media.captions_key, False)
             item.text_status = media.text_status
             item.text_error = media.text_error
             item.text_segments = media.text_segments
