@@ -1,5 +1,6 @@
 // The console's own script, kept small: keyboard shortcuts, one submission per form, confirmations,
-// comment templates, seeking the review page's video and charts. Every page works without it (plain forms and links).
+// comment templates, seeking the review page's video, and charts. Every page works without it
+// (plain forms and links).
 (function () {
   "use strict";
 
@@ -56,7 +57,7 @@
     player.scrollIntoView({block: "nearest"});
   });
 
-    // htmx sends the session's CSRF token with every request it makes.
+  // htmx sends the session's CSRF token with every request it makes.
   document.addEventListener("htmx:configRequest", function (event) {
     var token = document.body.dataset.csrf;
     if (token) event.detail.headers["X-CSRF-Token"] = token;
