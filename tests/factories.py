@@ -323,11 +323,13 @@ async def in_science(client: httpx.AsyncClient, crew: Crew) -> tuple[str, str]:
 async def draft_in_session(
     session: AsyncSession, settings: Settings, owner_id: str, **overrides: Any
 ) -> ContentView:
-    """A draft article written straight through the service, in ``session`` (not committed)."""
+    """A draft (an article, unless ``type="video"``) written straight through the service, in
+    ``session`` (not committed)."""
     owner = await session.get(User, owner_id)
     assert owner is not None
-    fields = {k: v for k, v in article(**overrides).items() if k != "type"}
-    return await items.create(session, settings, owner, ContentType.article, Draft(**fields))
+    fields = article(**overrides)
+    kind = ContentType(fields.pop("type"))
+    return await items.create(session, settings, owner, kind, Draft(**fields))
 
 
 async def user_in_session(

@@ -20,6 +20,9 @@ from content.models import (
     Content,
     ContentStatus,
     ContentType,
+    Media,
+    MediaKind,
+    MediaStatus,
     Revision,
     RevisionState,
     Role,
@@ -214,6 +217,13 @@ async def _catalogue() -> tuple[str, str]:
             author = User(display_name="作者", roles=[Role.creator], disciplines=[])
             session.add(author)
             await session.flush()
+            # The published one's cover reads a word its text does not have.
+            cover = Media(
+                owner_id=author.id, kind=MediaKind.image, status=MediaStatus.ready,
+                object_key="k", size=1, text_segments=[{"text": "叶绿体", "box": [0, 0, 1, 1]}],
+            )  # fmt: skip
+            session.add(cover)
+            await session.flush()
             made = []
             for status, title in (
                 (ContentStatus.published, "光合作用的秘密"),
@@ -226,6 +236,7 @@ async def _catalogue() -> tuple[str, str]:
                     content_id=content.id, number=1, author_id=author.id, title=title,
                     summary="植物", body="叶绿素吸收阳光。", discipline="biology",
                     state=RevisionState.published,
+                    cover_media_id=cover.id if status == ContentStatus.published else None,
                 )  # fmt: skip
                 session.add(revision)
                 await session.flush()
@@ -260,5 +271,6 @@ def test_search_rebuild_indexes_what_is_published_and_forgets_the_rest(cli: CliR
     assert "indexing published contents" in done.output  # the progress bar
     assert "search index rebuilt: 1 published contents" in done.output
     assert asyncio.run(_found("光合作用")) == [published]
+    assert asyncio.run(_found("叶绿体")) == [published]  # the text read off its cover
     assert asyncio.run(_found("谣言")) == []
     assert taken_down != published

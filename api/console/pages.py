@@ -69,10 +69,17 @@ def duration(value: timedelta | float | None) -> str:
     return f"{d} 天 {h % 24} 小时" if h % 24 else f"{d} 天"
 
 
+def clock(seconds: float | None) -> str:
+    """A moment of a video as its player shows it: m:ss (seconds rounded down)."""
+    s = max(int(seconds or 0), 0)
+    return f"{s // 60}:{s % 60:02d}"
+
+
 _env.globals["static"] = static_url
 _env.globals["names"] = names
 _env.filters["when"] = local_time
 _env.filters["duration"] = duration
+_env.filters["clock"] = clock
 _env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
 
 

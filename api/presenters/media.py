@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import schemas
 from content import media
-from content.models import Media, MediaStatus, UploadMethod
+from content.models import Media, MediaStatus, TextReading, UploadMethod
 from infra.services import Services
+
+
+class _ReadText(Protocol):
+    """What holds the text read off a media item: its row, or its private links."""
+
+    @property
+    def text_status(self) -> TextReading | None: ...
+    @property
+    def text_error(self) -> str | None: ...
+    @property
+    def text_segments(self) -> Sequence[dict[str, Any]]: ...
+
+
+def media_text(item: _ReadText | None) -> schemas.MediaText | None:
+    """The text read off a media item, as its owner and reviewers get it."""
+    if item is None:
+        return None
+    return schemas.MediaText(
+        status=item.text_status,
+        error=item.text_error,
+        segments=[schemas.TextSegment(**s) for s in item.text_segments],
+    )
 
 
 def upload_out(plan: media.UploadPlan) -> schemas.UploadOut:
@@ -54,4 +79,5 @@ async def media_out(
         preview_url=link.preview_url if link else None,
         renditions=[schemas.Rendition(**r) for r in link.renditions] if link else [],
         captions=[schemas.Caption(**c) for c in link.captions] if link else [],
+        text=media_text(item) if view.private else None,
     )

@@ -7,6 +7,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api import schemas
 from api.presenters.contents import bodies_html
 from api.presenters.feed import card, links, playback
+from api.presenters.feed import card, links
+from api.presenters.media import media_text
 from content.models import User
 from content.review import HistoryEntry, TaskView
 from infra.services import Services
@@ -24,6 +26,7 @@ async def tasks(
         rev = v.revision
         summary = card(v.content, rev, v.author, found, False)
         video = found.get(rev.media_id or "")
+        cover = found.get(rev.cover_media_id or "")
         out.append(
             schemas.TaskOut(
                 id=v.task.id,
@@ -43,6 +46,8 @@ async def tasks(
                     references=[schemas.Reference(**r) for r in rev.references],
                     **playback(video),
                     discipline=rev.discipline,
+                    text=media_text(video),
+                    cover_text=media_text(cover),
                 ),
             )
         )

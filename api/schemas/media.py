@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.common import Timestamp
-from content.models import MediaKind, MediaStatus, UploadMethod
+from content.models import MediaKind, MediaStatus, TextReading, UploadMethod
 
 
 class Rendition(BaseModel):
@@ -25,6 +25,29 @@ class Caption(BaseModel):
     label: str = Field(description="what the player's track menu shows")
     url: str
     format: str = Field(description="`vtt`: WebVTT")
+
+
+class TextSegment(BaseModel):
+    """A line of text read off a video's frames while it is on screen, or off a picture."""
+
+    t_start: float | None = Field(default=None, description="seconds; null on a picture")
+    t_end: float | None = None
+    text: str
+    box: list[float] | None = Field(
+        default=None, description="where it stands: [x0, y0, x1, y1], fractions of the frame"
+    )
+
+
+class MediaText(BaseModel):
+    """The text read off a media item, for those who see it unpublished (its owner, reviewers,
+    admins): screening and search read it; viewers are never given it."""
+
+    status: TextReading | None = Field(
+        description="read; failed (reviewers must watch it all); off (reading is turned off); "
+        "null until the media is processed"
+    )
+    error: str | None = None
+    segments: list[TextSegment]
 
 
 class UploadIn(BaseModel):
@@ -93,3 +116,6 @@ class MediaOut(BaseModel):
     preview_url: str | None = None
     renditions: list[Rendition]
     captions: list[Caption] = Field(default_factory=list)
+    text: MediaText | None = Field(
+        default=None, description="the text read off it; null for viewers of published media"
+    )

@@ -17,6 +17,7 @@ from api.schemas.common import Timestamp
 from api.schemas.contents import FindingOut, Reference
 from api.schemas.feed import Author, CardOut
 from api.schemas.media import Caption, Rendition
+from api.schemas.media import MediaText, Rendition
 from content.models import Action, ContentStatus, Stage, TaskStatus
 from content.review import DECISIONS, MAX_COMMENT, STAGE_RULES
 
@@ -42,6 +43,10 @@ class TaskContent(CardOut):
     play: list[Rendition]
     captions: list[Caption] = Field(default_factory=list)  # the video's subtitle tracks
     discipline: str
+    # What the reviewer's client shows beside the player (null for an article, or until the
+    # media is ready): the text read off the video and the lines on the cover.
+    text: MediaText | None = None
+    cover_text: MediaText | None = None
 
 
 class TaskOut(BaseModel):

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from content.kit import ImageSource
 from content.media.exposure import public_key
 from content.media.images import display_size
-from content.models import Media, MediaKind, MediaStatus
+from content.models import Media, MediaKind, MediaStatus, TextReading
 from infra.settings import Settings
 from infra.storage.base import Storage
 
@@ -32,6 +32,12 @@ class MediaLinks:
     height: int | None = None
     cover_width: int | None = None  # the cover as served
     cover_height: int | None = None
+    # Only in links for those who see it unpublished (owner, reviewers): the creator's subtitles
+    # (WebVTT), and the text read off it (`text_reading`) — which viewers never get: it is there
+    # for screening, review and search.
+    text_status: TextReading | None = None
+    text_error: str | None = None
+    text_segments: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _url(storage: Storage, settings: Settings, media: Media, key: str, public: bool) -> str:
@@ -51,7 +57,8 @@ async def links(
     *,
     public: bool,
 ) -> dict[str, MediaLinks]:
-    """Links for each ready media id (others are left out)."""
+    """Links for each ready media id (others are left out); not ``public``, the text read off
+    each one too."""
     ids = {m for m in media_ids if m}
     if not ids:
         return {}
@@ -83,6 +90,10 @@ async def links(
             if media.captions_key:
                 url = await _url(storage, settings, media, media.captions_key, public)
                 item.captions.append({**CAPTIONS_TRACK, "url": url})
+        if not public:
+            item.text_status = media.text_status
+            item.text_error = media.text_error
+            item.text_segments = media.text_segments
         out[media.id] = item
     return out
 

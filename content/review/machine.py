@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from content import search
 from content.models import (
     Action,
     Content,
@@ -66,16 +67,21 @@ async def texts_for_second_opinion(
     revision = await session.get(Revision, revision_id)
     if revision is None or transitions.revision_state(revision) != Stage.machine:
         return None
-    if any(
-        m is None or m.status != MediaStatus.ready for _, m in await _media_of(session, revision)
-    ):
+    media = await _media_of(session, revision)
+    if any(m is None or m.status != MediaStatus.ready for _, m in media):
         return None
     author = await session.exec(
         select(User.wechat_openid)
         .join(Content, col(Content.owner_id) == col(User.id))
         .where(Content.id == revision.content_id)
     )
-    return revision_fields(revision), author.first()
+    fields = revision_fields(revision)
+    # What the video and the cover show, as search indexes it: each line once, subtitles
+    # preferred to the frames' text (they say the same words), in one more text.
+    read = search.media_lines(revision, {m.id: m for _, m in media if m is not None})
+    if read:
+        fields["media_text"] = "\n".join(read)
+    return fields, author.first()
 
 
 async def run_machine_stage(

@@ -3,7 +3,7 @@ with snippets, on SQLite (FTS5) or PostgreSQL (tsvector), one interface (docs/se
 
 from content.search.index import index, rebuild, remove
 from content.search.query import MAX_QUERY_CHARS, Hit, SearchPage, search
-from content.search.text import SearchableText, searchable_text
+from content.search.text import SearchableText, media_lines, searchable_text
 from content.search.words import index_words, query_words
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "SearchableText",
     "index",
     "index_words",
+    "media_lines",
     "query_words",
     "rebuild",
     "remove",

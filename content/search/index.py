@@ -4,14 +4,14 @@ next search after the commit already agrees; `rebuild` makes the whole index aga
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.models import Content, ContentStatus, Revision, SearchDocument
+from content.models import Content, ContentStatus, Media, Revision, SearchDocument
 from content.search import engines
 from content.search.text import searchable_text
 from content.search.words import index_words
@@ -24,8 +24,10 @@ def _joined(text: str) -> str:
     return " ".join(index_words(text))
 
 
-def _document(content_id: str, revision: Revision, published_at: datetime) -> engines.Document:
-    text = searchable_text(revision)
+def _document(
+    content_id: str, revision: Revision, published_at: datetime, media: dict[str, Media]
+) -> engines.Document:
+    text = searchable_text(revision, media)
     words = engines.Words(_joined(text.title), _joined(text.summary), _joined(text.body))
     return engines.Document(content_id, revision.id, published_at, words)
 
@@ -35,7 +37,18 @@ async def index(
 ) -> None:
     """Make ``revision``'s text what search finds ``content_id`` (published at
     ``published_at``) by."""
-    await engines.write(session, [_document(content_id, revision, published_at)])
+    media = await _media_of(session, [revision])
+    await engines.write(session, [_document(content_id, revision, published_at, media)])
+
+
+async def _media_of(session: AsyncSession, revisions: Iterable[Revision]) -> dict[str, Media]:
+    """The rows of the revisions' videos and covers, by id, in one query: the text read off
+    them is indexed too."""
+    ids = {m for r in revisions for m in (r.media_id, r.cover_media_id) if m}
+    if not ids:
+        return {}
+    rows = await session.exec(select(Media).where(col(Media.id).in_(ids)))
+    return {m.id: m for m in rows.all()}
 
 
 async def remove(session: AsyncSession, content_id: str) -> None:
@@ -85,9 +98,11 @@ async def rebuild(
                 .join(Revision, col(Revision.id) == col(Content.live_revision_id))
                 .where(col(Content.id).in_(chunk), col(Content.status) == ContentStatus.published)
             )
+            found = rows.all()
+            media = await _media_of(session, [revision for _, _, revision in found])
             documents = [
-                _document(content_id, revision, published_at or utcnow())
-                for content_id, published_at, revision in rows.all()
+                _document(content_id, revision, published_at or utcnow(), media)
+                for content_id, published_at, revision in found
             ]
             await engines.write(session, documents)
             await session.commit()

@@ -4,6 +4,7 @@ its verdict becomes a finding on the revision, and a WeChat that fails holds not
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from content.screening.second_opinion import UNAVAILABLE_MESSAGE
 from infra.services import Services
 from tests import factories as f
+from tests.media_files import captioned_image
 
 
 @pytest.fixture
@@ -40,6 +42,18 @@ async def test_a_text_wechat_flags_carries_its_verdict_as_a_finding(
     assert isinstance(verdict["dictionary_version"], int)
     # A warning is for the reviewers to weigh: the article goes on to them.
     assert judged["review_stage"] == "political"
+
+
+@pytest.mark.usefixtures("seccheck_on")
+async def test_wechat_reads_the_text_on_the_cover_too(
+    client: httpx.AsyncClient, services: Services, tmp_path: Path
+) -> None:
+    creator = await _wechat_creator(client)
+    cover = captioned_image(tmp_path / "cover.png", "RISKY坏词", 640, 360)
+    cover_id = await f.upload(client, creator, cover, "image/png", filename="cover.png")
+    judged = await f.screened(client, creator, cover_media_id=cover_id)
+    [verdict] = [x for x in judged["findings"] if x["check"] == "wechat"]
+    assert (verdict["field"], verdict["excerpt"]) == ("media_text", "坏词")
 
 
 @pytest.mark.usefixtures("seccheck_on")

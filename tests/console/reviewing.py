@@ -18,6 +18,9 @@ from content.models import (
     ContentStatus,
     ContentType,
     Discipline,
+    Media,
+    MediaKind,
+    MediaStatus,
     ReviewTask,
     Revision,
     RevisionState,
@@ -63,6 +66,30 @@ async def political_task(services: Services, owner: Person, **overrides: Any) ->
     """An article of ``owner`` past the machine stage: (content id, political task id)."""
     async with services.write_sessions() as s:
         view, task_id = await political_task_in_session(s, services.settings, owner.id, **overrides)
+        await s.commit()
+    return view.content.id, task_id
+
+
+async def video_task(
+    services: Services, owner: Person, title: str, **media: Any
+) -> tuple[str, str]:
+    """A video of ``owner`` past the machine stage, its media a ready row with a 720p rendition
+    (``media``: more of its columns, the text read off it say) but no file: (content id,
+    political task id). For pages that show a video without playing it."""
+    async with services.write_sessions() as s:
+        row = Media(
+            owner_id=owner.id, kind=MediaKind.video, status=MediaStatus.ready,
+            object_key=f"uploads/{owner.id}/original", size=1, width=1280, height=720,
+            duration_s=6.0, **media,
+        )  # fmt: skip
+        row.renditions = [
+            {"label": "720p", "key": f"media/{row.id}/720p.mp4", "width": 1280, "height": 720}
+        ]
+        s.add(row)
+        await s.flush()
+        view, task_id = await political_task_in_session(
+            s, services.settings, owner.id, type="video", media_id=row.id, body=None, title=title
+        )
         await s.commit()
     return view.content.id, task_id
 

@@ -1,6 +1,7 @@
 """The reviewers' pages in Debian's Chromium: a political reviewer takes the next task from the
 queue, sees a finding marked in the text, approves with the keyboard and the next task opens; a
-science reviewer approves. No axe-core violation on any page; screenshots kept."""
+science reviewer approves; a video plays, and a line read off its frames moves the player to
+its moment. No axe-core violation on any page; screenshots kept."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from infra.services import Services
 from tests import factories as f
@@ -19,7 +21,7 @@ from tests.console.reviewing import (
     science_queue,
 )
 from tests.factories import person
-from tests.media_files import video
+from tests.media_files import captioned_video
 
 
 async def test_a_political_reviewer_works_the_queue_by_keyboard(
@@ -80,16 +82,17 @@ async def test_a_science_reviewer_approves_with_a_comment_template(
     assert await audit(page) == []
 
 
-async def test_a_video_task_plays_its_720p_rendition_with_cover_and_duration(
+async def test_a_video_task_plays_its_720p_rendition_and_seeks_to_the_lines_on_its_frames(
     page: Any, services: Services, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     crew = await f.crew(services)
-    clip = video(tmp_path / "clip.mp4", 1280, 720, seconds=2).read_bytes()
+    captions = [(0.0, 2.0, "科学家发现了新的星系"), (2.0, 4.0, "星系之间相距遥远")]
+    clip = captioned_video(tmp_path / "clip.mp4", captions, 1280, 720, 4).read_bytes()
     media_id = await f.upload(client, crew.creator, clip, "video/mp4", filename="clip.mp4")
     media = await f.settled_media(client, crew.creator, media_id, within=120)
-    assert media["status"] == "ready", media
+    assert media["status"] == "ready" and media["text"]["status"] == "read", media
     content = await f.create(
-        client, crew.creator, type="video", media_id=media_id, body=None, title="地震来了怎么办"
+        client, crew.creator, type="video", media_id=media_id, body=None, title="星系有多远"
     )
     await f.submit(client, crew.creator, content["id"])
     task = await f.wait_for_task(client, crew.political, "political", content["id"])
@@ -99,7 +102,16 @@ async def test_a_video_task_plays_its_720p_rendition_with_cover_and_duration(
     assert await player.get_attribute("poster")
     src = await player.get_attribute("src")
     assert src and src == next(r["url"] for r in media["renditions"] if r["label"] == "720p")
-    assert "720p · 时长 2 秒" in await page.locator("main").inner_text()
+    assert "720p · 时长 4 秒" in await page.locator("main").inner_text()
     await page.wait_for_function("() => document.querySelector('video').readyState >= 1")
+
+    # Beside the player, the lines read off the frames: one pressed, the player is there.
+    line = page.locator(".video-text button").filter(has_text="星系之间相距遥远")
+    assert "0:02–0:04" in await line.inner_text()
+    t_start = float(await line.get_attribute("data-seek") or "nan")
+    assert t_start == pytest.approx(2.0, abs=1.0)
+    await line.click()
+    moved = await page.evaluate("() => document.querySelector('video').currentTime")
+    assert moved == pytest.approx(t_start, abs=0.05)
     assert await audit(page) == []
     await shot(page, "review-video")

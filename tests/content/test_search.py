@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import items, review, search
 from content.errors import Invalid
-from content.models import Action, Content, ContentType, Stage, User
+from content.models import Action, Content, ContentType, Media, MediaKind, Revision, Stage, User
+from content.search import text as search_text
 from infra.settings import Settings
 from tests import factories as f
 
@@ -178,3 +179,30 @@ async def test_topic_and_type_narrow_the_results(
     assert await _ids(session, "睡眠", topic="frontier-tech") == [space]
     assert await _ids(session, "睡眠", type_=ContentType.video) == []
     assert set(await _ids(session, "睡眠", type_=ContentType.article)) == {health, space}
+
+
+def _lines(revision: Revision, media: dict[str, Media]) -> list[str]:
+    return [line for line in search.searchable_text(revision, media).body.split("\n") if line]
+
+
+def test_a_videos_subtitles_stand_for_its_frames_each_line_once_with_its_covers() -> None:
+    revision = Revision(
+        content_id="c", number=1, author_id="u", title="极地", summary="冰原", body="正文一句。",
+        media_id="video", cover_media_id="cover", discipline="biology",
+    )  # fmt: skip
+    frames = [{"t_start": 0, "t_end": 2, "text": "海豹 是它的食物"}, {"t_start": 2, "text": "水印"}]
+    video = Media(id="video", owner_id="u", kind=MediaKind.video, object_key="k", size=1)
+    cover = Media(id="cover", owner_id="u", kind=MediaKind.image, object_key="k", size=1)
+    cover.text_segments = [{"text": "北极熊"}, {"text": "  "}]
+    media = {"video": video, "cover": cover}
+
+    # Without subtitles, the frames' text; a line read again later counts once.
+    video.text_segments = [*frames, {"t_start": 5, "text": "海豹是它的食物"}]
+    assert _lines(revision, media) == ["正文一句。", "海豹 是它的食物", "水印", "北极熊"]
+    # With them, the subtitles alone: they say the frames' words, and say them right.
+    video.captions = [{"t_start": 0, "t_end": 2, "text": "海豹是它的食物"}]
+    assert _lines(revision, media) == ["正文一句。", "海豹是它的食物", "北极熊"]
+    # All of it within the body's bound, the author's own text first.
+    revision.body = "字" * search_text.MAX_BODY_CHARS
+    bounded = search.searchable_text(revision, media).body
+    assert len(bounded) == search_text.MAX_BODY_CHARS and "北极熊" not in bounded

@@ -1,5 +1,6 @@
 // The console's own script, kept small: keyboard shortcuts, one submission per form, confirmations,
-// comment templates and charts. Every page works without it (plain forms and links).
+// comment templates, seeking the review page's video, and charts. Every page works without it
+// (plain forms and links).
 (function () {
   "use strict";
 
@@ -42,6 +43,18 @@
     if (!select.dataset || !select.dataset.fills || !select.value) return;
     var box = document.querySelector(select.dataset.fills);
     if (box) { box.value = select.value; box.focus(); }
+  });
+
+  // <button data-seek="12.5">: the review page's video goes to that second (a line of the text
+  // read off it, a finding's moment), and comes into view.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-seek]");
+    var player = document.getElementById("player");
+    if (!button || !player) return;
+    var t = parseFloat(button.dataset.seek);
+    if (isNaN(t)) return;
+    player.currentTime = t;
+    player.scrollIntoView({block: "nearest"});
   });
 
   // htmx sends the session's CSRF token with every request it makes.
