@@ -7,7 +7,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api import schemas
 from api.presenters.contents import bodies_html
 from api.presenters.feed import card, links, playback
-from api.presenters.feed import card, links
 from api.presenters.media import media_text
 from content.models import User
 from content.review import HistoryEntry, TaskView

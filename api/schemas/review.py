@@ -16,8 +16,7 @@ from pydantic import (
 from api.schemas.common import Timestamp
 from api.schemas.contents import FindingOut, Reference
 from api.schemas.feed import Author, CardOut
-from api.schemas.media import Caption, Rendition
-from api.schemas.media import MediaText, Rendition
+from api.schemas.media import Caption, MediaText, Rendition
 from content.models import Action, ContentStatus, Stage, TaskStatus
 from content.review import DECISIONS, MAX_COMMENT, STAGE_RULES
 
