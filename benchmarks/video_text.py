@@ -54,14 +54,16 @@ class Clip:
 
 @dataclass
 class Score:
+    """What the readings got right, summed over the clips."""
+
     lines: int = 0
-    read: int = 0
-    terms: int = 0
-    found: int = 0
-    stray_blocks: int = 0  # block findings on no line that carries a term (misreadings)
+    read: int = 0  # lines read exactly, each with its errors of time
     start_errors: list[float] = field(default_factory=list)
     end_errors: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
+    terms: int = 0
+    found: int = 0
+    stray_blocks: int = 0  # block findings on no line that carries a term (misreadings)
 
 
 def script(rng: random.Random, seconds: float) -> tuple[list[Caption], list[Caption]]:
