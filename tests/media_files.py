@@ -219,16 +219,43 @@ def _drawtext(path: Path, captions: list[Caption], size: int, y: str) -> str:
 
 
 def captioned_video(
-    path: Path, captions: list[Caption], width: int = 1280, height: int = 720, seconds: float = 6
+    path: Path,
+    captions: list[Caption],
+    width: int = 1280,
+    height: int = 720,
+    seconds: float = 6,
+    *,
+    font_size: int | None = None,
 ) -> Path:
-    """A clip with burned-in subtitles, as Chinese short videos carry their speech: a test
-    pattern moving over a plain background, each caption centred near the bottom while it
-    lasts."""
-    text = _drawtext(path, captions, max(24, height // 16), "h-h/7")
+    """A clip with burned-in subtitles, as Chinese short videos carry their speech: a game of
+    life (a picture that moves and holds no text) crossing a plain background, each
+    caption centred near the bottom while it lasts, ``font_size`` pixels high (default: a
+    sixteenth of the height)."""
+    size = font_size or max(24, height // 16)
+    return _over_moving_picture(
+        path, _drawtext(path, captions, size, "h-h/7"), width, height, seconds
+    )
+
+
+def numbered_video(path: Path, width: int = 1280, height: int = 720, seconds: float = 6) -> Path:
+    """Text that changes on every frame: the frame's number, burned in at the bottom."""
+    textfile = path.with_name(f"{path.stem}-number.txt")
+    textfile.write_text("第%{frame_num}帧", encoding="utf-8")  # drawtext expands it per frame
+    size = max(24, height // 16)
+    text = (
+        f"drawtext=fontfile={CHINESE_FONT}:textfile={textfile}:fontsize={size}"
+        ":fontcolor=white:borderw=3:bordercolor=black:x=(w-text_w)/2:y=h-h/7"
+    )
+    return _over_moving_picture(path, text, width, height, seconds)
+
+
+def _over_moving_picture(path: Path, text: str, width: int, height: int, seconds: float) -> Path:
     ffmpeg(
         "-f", "lavfi", "-i", f"color=c=0x335577:size={width}x{height}:rate=25",
-        "-f", "lavfi", "-i", f"testsrc2=size={width // 4}x{height // 4}:rate=25",
-        "-filter_complex", f"[0][1]overlay=x=40+t*40:y=h/6,{text}",
+        "-f", "lavfi", "-i", f"life=size={width // 4}x{height // 4}:rate=25:seed=7"
+        ":mold=10:ratio=0.3:life_color=#ffcc00:death_color=#224466:mold_color=#663322"
+        f",scale={width // 2}:{height // 2}:flags=neighbor",
+        "-filter_complex", f"[0][1]overlay=x='mod(40+t*40,W-w)':y=h/6,{text}",
         "-t", f"{seconds:g}", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
         str(path),
     )  # fmt: skip

@@ -15,9 +15,11 @@ from rapidocr_onnxruntime import RapidOCR
 
 Frame = NDArray[np.uint8]  # BGR, height × width × 3
 
-# Detection runs on a copy whose longer side is at most this: 640 × 360 for a 720p frame finds
-# the subtitles of short videos (measured: 0.12 s a frame on one thread against 0.26 s at 854).
-DETECT_SIDE = 640
+# Detection runs on a copy whose longer side is at most this: 480 × 270 for a 720p frame still
+# finds every line of text 16 pixels high or more (a 45th of the height; subtitles are at least
+# twice that), at half the cost of 640 (measured: 0.10 s a frame on one thread against 0.19 s),
+# which kept the read of a video under half the time of its transcode (benchmarks/video_text.py).
+DETECT_SIDE = 480
 # Lines read with less confidence are noise (textures, partial glyphs), not text.
 MIN_SCORE = 0.6
 # Two crops are "the same line" when their boxes overlap this much and their grey copies, 32
