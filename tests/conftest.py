@@ -85,7 +85,19 @@ def settings(
         # limits count attempts.
         comments_per_minute=60,
         interactions_per_minute_per_address=100_000,
+        # Reading the text on media costs about a second an item, and most tests upload media
+        # for other reasons: the modules that need it turn it on (`reading_text`).
+        ocr_enabled=False,
     )
+
+
+@pytest.fixture(scope="module")
+def reading_text(settings: Settings) -> Iterator[None]:
+    """The worker reads the text on the media processed while this module runs (the setting is
+    read at each job, by the worker beside the app)."""
+    settings.ocr_enabled = True
+    yield
+    settings.ocr_enabled = False
 
 
 @pytest.fixture(scope="session")

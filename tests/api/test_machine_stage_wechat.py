@@ -44,7 +44,7 @@ async def test_a_text_wechat_flags_carries_its_verdict_as_a_finding(
     assert judged["review_stage"] == "political"
 
 
-@pytest.mark.usefixtures("seccheck_on")
+@pytest.mark.usefixtures("seccheck_on", "reading_text")
 async def test_wechat_reads_the_text_on_the_cover_too(
     client: httpx.AsyncClient, services: Services, tmp_path: Path
 ) -> None:

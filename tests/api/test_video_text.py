@@ -16,6 +16,8 @@ from infra.services import Services
 from tests import factories as f
 from tests.media_files import captioned_image, captioned_video
 
+pytestmark = pytest.mark.usefixtures("reading_text")
+
 CAPTIONS = [
     (0.0, 2.0, "科学家发现了新的星系"),
     (2.0, 4.0, "有人支持台独"),

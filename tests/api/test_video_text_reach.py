@@ -22,7 +22,10 @@ FIELDS = {"type": "video", "body": None, "title": "极地动物", "summary": "�
 
 @pytest.fixture(scope="module")
 async def clip(
-    app: FastAPI, services: Services, tmp_path_factory: pytest.TempPathFactory
+    app: FastAPI,
+    services: Services,
+    reading_text: None,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[f.Crew, str]:
     """A captioned clip of a crew's creator, processed by the worker: (crew, media id)."""
     client: httpx.AsyncClient = app.state.test_client

@@ -82,6 +82,7 @@ async def test_a_science_reviewer_approves_with_a_comment_template(
     assert await audit(page) == []
 
 
+@pytest.mark.usefixtures("reading_text")
 async def test_a_video_task_plays_its_720p_rendition_and_seeks_to_the_lines_on_its_frames(
     page: Any, services: Services, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
