@@ -128,8 +128,9 @@ def _video(
     finally:
         process.kill()
         process.wait()
-    if process.returncode not in (0, -9) and not tail:
-        raise SystemExit(f"ffmpeg exited {process.returncode}")
+    if process.returncode not in (0, -9):  # -9: stopped by us after the last frame wanted
+        last = tail[-1].decode("utf-8", "replace").strip() if tail else "(no message)"
+        raise SystemExit(f"ffmpeg exited {process.returncode} reading the frames: {last}")
 
 
 def _times(stream: IO[bytes], times: queue.Queue[float | None], tail: list[bytes]) -> None:

@@ -62,16 +62,32 @@ async def _read(args: list[str], limits: OcrLimits, timeout_s: float) -> list[Fr
     command = launched([sys.executable, "-m", "infra.ocr.child", *args])
     async with _get_limiter():
         out, err, returncode = await _run(command, timeout_s)
-    records = [json.loads(line) for line in out.splitlines() if line.strip()]
+    records = _records(out)
     if returncode != 0 or not records or not records[-1].get("done"):
         how = f"was killed by signal {-returncode}" if returncode < 0 else f"exited {returncode}"
         message = err.strip().splitlines()[-1] if err.strip() else "(no message)"
         raise OcrError(f"the text reader {how}: {message}")
-    return [FrameText(r["t"], r["lines"]) for r in records[:-1]]
+    return [FrameText(r.get("t"), r.get("lines") or []) for r in records[:-1]]
+
+
+def _records(out: str) -> list[dict[str, Any]]:
+    """The reader's JSON lines; anything else a library printed on its stdout is skipped."""
+    records = []
+    for line in out.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
 async def _run(command: list[str], timeout_s: float) -> tuple[str, str, int]:
-    process = await anyio.open_process(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE)
+    try:
+        process = await anyio.open_process(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE)
+    except OSError as exc:  # no memory or processes left to start it
+        raise OcrError(f"the text reader could not start: {exc}") from exc
     out, err = bytearray(), bytearray()
     try:
         returncode: int | None = None

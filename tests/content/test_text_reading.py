@@ -112,6 +112,14 @@ async def test_a_reader_out_of_time_is_stopped_and_a_failed_read(
     _no_reader_left(clips["numbered"])
 
 
+async def test_frames_ffmpeg_cannot_decode_are_a_failed_read_saying_so(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x17" * 4096)  # a header, then noise
+    reading = await read_video_text(broken, SIZE, 3.0, LIMITS)
+    assert reading.status == TextReading.failed and reading.segments == []
+    assert reading.error and "ffmpeg exited" in reading.error
+
+
 def _line(text: str, y: float = 0.8, x: float = 0.2) -> dict[str, Any]:
     return {"text": text, "score": 0.9, "box": [x, y, round(x + 0.5, 3), round(y + 0.05, 3)]}
 
