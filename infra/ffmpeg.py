@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from functools import cache
-from subprocess import DEVNULL, PIPE
 
 import anyio
 import anyio.to_thread
@@ -15,7 +14,7 @@ import imageio_ffmpeg
 from anyio.abc import ByteReceiveStream
 from anyio.lowlevel import RunVar
 
-from infra.processes import ORPHANED, keep_tail, launched, tail_text
+from infra.processes import ORPHANED, launched, run_bounded
 
 log = logging.getLogger(__name__)
 
@@ -133,28 +132,12 @@ async def _run(
     command: list[str], timeout_s: float, reporter: _Reporter, duration_s: float
 ) -> tuple[int, str]:
     """Run ``command`` to its end, following its progress: its exit status and stderr's tail."""
-    process = await anyio.open_process(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE)
-    tail = bytearray()
-    try:
-        returncode: int | None = None
-        with anyio.move_on_after(timeout_s):
-            async with anyio.create_task_group() as tg:
-                assert process.stderr is not None and process.stdout is not None
-                tg.start_soon(keep_tail, process.stderr, tail)
-                await _follow_progress(process.stdout, reporter, duration_s)
-                returncode = await process.wait()
-        if returncode is None:
-            raise FfmpegTimeout(
-                f"ffmpeg ran longer than {timeout_s:g} s and was killed",
-                stderr=tail_text(tail),
-            )
-    finally:
-        if process.returncode is None:
-            process.kill()
-        # Reap it even when we are being cancelled, so no zombie or orphan is left behind.
-        with anyio.CancelScope(shield=True):
-            await process.aclose()
-    return returncode, tail_text(tail)
+    returncode, stderr = await run_bounded(
+        command, timeout_s, lambda stdout: _follow_progress(stdout, reporter, duration_s)
+    )
+    if returncode is None:
+        raise FfmpegTimeout(f"ffmpeg ran longer than {timeout_s:g} s and was killed", stderr=stderr)
+    return returncode, stderr
 
 
 class _Reporter:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Awaitable, Callable
+from subprocess import DEVNULL, PIPE
 
+import anyio
 from anyio.abc import ByteReceiveStream
 
 STDERR_TAIL = 4096  # bytes of a child's stderr kept for its error message
@@ -30,13 +33,36 @@ def launched(command: list[str]) -> list[str]:
     return [sys.executable, "-I", "-S", "-c", _PDEATHSIG_LAUNCHER, str(os.getpid()), *command]
 
 
-async def keep_tail(stream: ByteReceiveStream, tail: bytearray) -> None:
+async def run_bounded(
+    command: list[str],
+    timeout_s: float,
+    read_stdout: Callable[[ByteReceiveStream], Awaitable[None]],
+) -> tuple[int | None, str]:
+    """Run ``command`` to its end while ``read_stdout`` drains its stdout and the tail of its
+    stderr is kept: its exit status (None when it ran longer than ``timeout_s`` and was killed)
+    and that tail. Killed and reaped whatever happens, cancellation included: no zombie or orphan
+    is left behind. Raises `OSError` when it cannot be started."""
+    process = await anyio.open_process(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE)
+    tail = bytearray()
+    returncode: int | None = None
+    try:
+        with anyio.move_on_after(timeout_s):
+            async with anyio.create_task_group() as tg:
+                assert process.stderr is not None and process.stdout is not None
+                tg.start_soon(_keep_tail, process.stderr, tail)
+                await read_stdout(process.stdout)
+                returncode = await process.wait()
+    finally:
+        if process.returncode is None:
+            process.kill()
+        with anyio.CancelScope(shield=True):
+            await process.aclose()
+    return returncode, bytes(tail[-STDERR_TAIL:]).decode("utf-8", "replace")
+
+
+async def _keep_tail(stream: ByteReceiveStream, tail: bytearray) -> None:
     """Drain ``stream`` (a full pipe would stall the child), keeping its last bytes in ``tail``."""
     async for chunk in stream:
         tail += chunk
         if len(tail) > 2 * STDERR_TAIL:
             del tail[:-STDERR_TAIL]
-
-
-def tail_text(tail: bytearray) -> str:
-    return bytes(tail[-STDERR_TAIL:]).decode("utf-8", "replace")

@@ -8,13 +8,13 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from subprocess import DEVNULL, PIPE
 from typing import Any
 
 import anyio
+from anyio.abc import ByteReceiveStream
 from anyio.lowlevel import RunVar
 
-from infra.processes import keep_tail, launched, tail_text
+from infra.processes import launched, run_bounded
 
 # One reader at a time in a process: it already takes its threads; two would only starve the API.
 _limiter: RunVar[anyio.CapacityLimiter] = RunVar("ocr_limiter")
@@ -84,28 +84,19 @@ def _records(out: str) -> list[dict[str, Any]]:
 
 
 async def _run(command: list[str], timeout_s: float) -> tuple[str, str, int]:
+    out = bytearray()
+
+    async def collect(stdout: ByteReceiveStream) -> None:
+        async for chunk in stdout:
+            out.extend(chunk)
+
     try:
-        process = await anyio.open_process(command, stdin=DEVNULL, stdout=PIPE, stderr=PIPE)
+        returncode, err = await run_bounded(command, timeout_s, collect)
     except OSError as exc:  # no memory or processes left to start it
         raise OcrError(f"the text reader could not start: {exc}") from exc
-    out, err = bytearray(), bytearray()
-    try:
-        returncode: int | None = None
-        with anyio.move_on_after(timeout_s):
-            async with anyio.create_task_group() as tg:
-                assert process.stdout is not None and process.stderr is not None
-                tg.start_soon(keep_tail, process.stderr, err)
-                async for chunk in process.stdout:
-                    out += chunk
-                returncode = await process.wait()
-        if returncode is None:
-            raise OcrError(f"the text reader ran longer than {timeout_s:g} s and was stopped")
-    finally:
-        if process.returncode is None:
-            process.kill()
-        with anyio.CancelScope(shield=True):  # reaped even when cancelled: no orphan left
-            await process.aclose()
-    return out.decode("utf-8", "replace"), tail_text(err), returncode
+    if returncode is None:
+        raise OcrError(f"the text reader ran longer than {timeout_s:g} s and was stopped")
+    return out.decode("utf-8", "replace"), err, returncode
 
 
 def _get_limiter() -> anyio.CapacityLimiter:
