@@ -30,6 +30,8 @@ STUCK_REVIEW_AFTER_S = 120
 # Media pending or processing with no sign of life (no progress, no outbox job taken or beating)
 # for this long gets a job again. A live transcode beats on its outbox row, so it is not re-run.
 STUCK_MEDIA_AFTER_S = 60
+# The sweep runs at every minute's start (tests tick faster: seven fields start with seconds).
+SWEEP_SCHEDULE = "* * * * *"
 
 
 async def _write(services: Services, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -126,6 +128,7 @@ def build_worker(
     *,
     handle_signals: bool = True,
     stop: anyio.Event | None = None,
+    sweep_schedule: str = SWEEP_SCHEDULE,
 ) -> Worker[Services]:
     """The worker with every job registered. It stops on SIGINT/SIGTERM (``handle_signals``),
     or, given ``stop``, when that is set and never on a signal (the caller owns the signals).
@@ -140,7 +143,7 @@ def build_worker(
     )
     register_review_jobs(worker)
     register_media_jobs(worker, settings)
-    register_sweep(worker)
+    register_sweep(worker, sweep_schedule)
     register_feed_jobs(worker, settings)
     register_stats_jobs(worker, settings)
     register_notification_jobs(worker)
@@ -232,8 +235,8 @@ def register_media_jobs(worker: Worker[Services], settings: Settings) -> None:
         return changed
 
 
-def register_sweep(worker: Worker[Services]) -> None:
-    @worker.cron("* * * * *", name="sweep", timeout=300)
+def register_sweep(worker: Worker[Services], schedule: str = SWEEP_SCHEDULE) -> None:
+    @worker.cron(schedule, name="sweep", timeout=300)
     async def sweep() -> dict[str, int]:
         return await sweep_once(worker.context)
 

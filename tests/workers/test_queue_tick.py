@@ -1,4 +1,4 @@
-"""A job asked for just after the worker's minute tick (the sweep) runs at once, on the
+"""A job asked for just after the worker's sweep tick runs at once, on the
 bundled Valkey 9 and on Redis 7 — and when its enqueue is lost on the way (the API cannot reach
 Redis at that moment), the outbox relay runs it within seconds instead of the sweep's minutes."""
 
@@ -24,12 +24,15 @@ from tests.workers.queues import Proxy, QueueServer
 from workers.app import build_worker
 
 RELAY_AFTER_S = 1.0
+# The sweep ticks every minute in production; here every few seconds, so the test waits for the
+# next tick a few seconds instead of up to a minute (it is the same cron either way).
+TICK_S = 5
 
 
 @pytest.fixture
 async def worker(settings: Settings, queue_server: QueueServer) -> AsyncIterator[float]:
-    """A worker on the server's own queue, started now; yields the first minute tick it sees
-    (its sweep is scheduled for the next whole minute when it starts)."""
+    """A worker on the server's own queue, started now; yields the first sweep tick it sees
+    (its sweep is scheduled for the next whole TICK_S seconds when it starts)."""
     own = settings.model_copy(
         update={"queue_name": queue_server.queue_name, "job_relay_after_s": RELAY_AFTER_S}
     )
@@ -40,10 +43,11 @@ async def worker(settings: Settings, queue_server: QueueServer) -> AsyncIterator
         url,
         lambda: open_services(own, storage_route=STORAGE_ROUTE, redis=url),
         handle_signals=False,
+        sweep_schedule=f"*/{TICK_S} * * * * * *",
     )
     # In a task of its own: pytest-asyncio may tear the fixture down in another task.
     task = asyncio.create_task(built.run_async())
-    yield (started // 60 + 1) * 60
+    yield (started // TICK_S + 1) * TICK_S
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
