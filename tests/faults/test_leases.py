@@ -1,10 +1,12 @@
 """Leases are short and renewed while their holder lives: with default settings, the work of a
 worker killed with SIGKILL resumes on another worker within 10 s — a running job (its outbox
 lease) and a counter flush (its Redis lease) — while a live holder keeps its lease however long
-it works, so a long transcode is never run twice. Real `kepu worker` processes."""
+it works, so a long transcode is never run twice, and what the killed try wrote is overwritten,
+not left beside. Real `kepu worker` processes."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import subprocess
 import time
@@ -14,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from minio import Minio
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +31,7 @@ from tests import factories as f
 from tests.helpers import eventually, hosted, scratch_database
 from tests.media_files import video
 from tests.processes import kepu_env, kill, start_worker
+from tests.s3server import S3ServerInfo
 from workers.app import _write
 from workers.feeds import FLUSH_LEASE_S
 
@@ -87,8 +91,16 @@ async def _media(services: Services, media_id: str) -> Media:
     return row
 
 
+def _objects_under(s3: S3ServerInfo, bucket: str, prefix: str) -> list[str]:
+    client = Minio(
+        s3.endpoint, access_key=s3.access_key, secret_key=s3.secret_key, secure=False,
+        region=s3.region,
+    )  # fmt: skip
+    return [o.object_name for o in client.list_objects(bucket, prefix=prefix, recursive=True)]
+
+
 async def test_a_killed_workers_transcode_resumes_on_another_within_10_s_and_runs_once_there(
-    own: tuple[Settings, Services], workers: Workers, tmp_path: Path
+    own: tuple[Settings, Services], workers: Workers, s3: S3ServerInfo, tmp_path: Path
 ) -> None:
     settings, services = own
     owner = await f.person(services, "creator")
@@ -128,6 +140,13 @@ async def test_a_killed_workers_transcode_resumes_on_another_within_10_s_and_run
     # The survivor's transcode outlived the lease's stale window many times over and was
     # never handed out again: its lease was renewed while it ran.
     assert media.attempts == 2, log.read_text()[-3000:]
+    labels = [r["label"] for r in media.renditions]
+    assert sorted(labels) == sorted(set(labels)) and set(labels) >= {"720p", "480p"}
+    # Every object of the media item is one it records, once: the killed try's were overwritten.
+    recorded = [str(r["key"]) for r in media.renditions]
+    recorded += [k for k in (media.cover_key, media.preview_key) if k]
+    stored = await asyncio.to_thread(_objects_under, s3, settings.s3_bucket, f"media/{media_id}/")
+    assert sorted(stored) == sorted(recorded), (stored, recorded)
     async with services.read_sessions() as session:
         left = (await session.exec(select(func.count()).select_from(JobOutbox))).one()
     assert left == 0  # done, and its outbox row with it
