@@ -200,7 +200,8 @@ def register_review_jobs(worker: Worker[Services]) -> None:
 
 
 def register_media_jobs(worker: Worker[Services], settings: Settings) -> None:
-    """Processing uploads, and the public CDN copies of published media."""
+    """Processing uploads, the public CDN copies of published media, and the CDN's purges of
+    those removed."""
 
     @worker.task(
         name=jobs.PROCESS_MEDIA,
@@ -230,6 +231,20 @@ def register_media_jobs(worker: Worker[Services], settings: Settings) -> None:
             log.warning("public media of %s not synced (try %d): %s", content_id, tries, exc)
             raise StreaqRetry(delay=min(5 * 2**tries, 300)) from exc
         return changed
+
+    @worker.task(
+        name=jobs.PURGE_CDN,
+        timeout=60,
+        max_tries=media.MAX_PURGE_TRIES,  # then the outbox relays it: a purge is never dropped
+        ttl=timedelta(days=1),
+    )
+    async def purge_cdn(purge_id: str, body: dict[str, Any]) -> str:
+        ctx = worker.context
+        tries = purge_cdn.context.tries
+        try:
+            return await media.send_purge(ctx.http, ctx.settings, purge_id, body, tries)
+        except media.PurgeLater as exc:
+            raise StreaqRetry(delay=timedelta(seconds=exc.delay_s)) from exc
 
 
 def register_sweep(worker: Worker[Services]) -> None:
