@@ -102,3 +102,35 @@ def test_signed_urls_that_would_outlive_what_s3_signs_are_refused_at_start(
         Settings(
             data_dir=tmp_path, download_url_ttl_seconds=ttl, download_url_window_seconds=window
         )
+
+
+@pytest.mark.parametrize(
+    ("values", "named", "advice"),
+    [
+        ({"public_media_base_url": "https://cdn.example"}, "KEPU_CDN_PURGE_TOKEN", "token"),
+        ({"cdn_purge_token": "t" * 32}, "KEPU_PUBLIC_MEDIA_BASE_URL", "set both"),
+        (
+            {"public_media_base_url": "https://cdn.example", "cdn_purge_token": "t" * 32},
+            "KEPU_CDN_PURGE_URL",
+            "http:// or https://",
+        ),
+    ],
+    ids=["no-token", "no-cdn", "not-a-url"],
+)
+def test_an_incomplete_cdn_purge_hook_is_refused_at_start_in_any_mode(
+    values: dict[str, str], named: str, advice: str
+) -> None:
+    url = "ftp://hook" if named == "KEPU_CDN_PURGE_URL" else "https://hook.example/purge"
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, mode="dev", cdn_purge_url=url, **values)  # type: ignore[call-arg]
+    assert named in str(caught.value) and advice in str(caught.value)
+
+
+def test_production_refuses_a_placeholder_cdn_purge_token() -> None:
+    refusal = _refusal(
+        jwt_secret=REAL,
+        public_media_base_url="https://cdn.example",
+        cdn_purge_url="https://hook.example/purge",
+        cdn_purge_token="changeme",
+    )
+    assert "KEPU_CDN_PURGE_TOKEN (KEPU_CDN_PURGE_URL is set)" in refusal
