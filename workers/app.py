@@ -235,7 +235,9 @@ def register_media_jobs(worker: Worker[Services], settings: Settings) -> None:
     @worker.task(
         name=jobs.PURGE_CDN,
         timeout=60,
-        max_tries=media.MAX_PURGE_TRIES,  # then the outbox relays it: a purge is never dropped
+        # No limit: a batch is tried (every 5 min at most) until the hook takes it, and a lost
+        # worker's is relayed by the outbox; /metrics counts those waiting.
+        max_tries=None,
         ttl=timedelta(days=1),
     )
     async def purge_cdn(purge_id: str, body: dict[str, Any]) -> str:

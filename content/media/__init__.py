@@ -11,7 +11,6 @@ links that expose it. The modules (docs/media.md has a line on each) stay privat
 
 from content.media.captions import attach as attach_subtitles
 from content.media.captions import remove as remove_subtitles
-from content.media.cdn_purge import MAX_TRIES_PER_DELIVERY as MAX_PURGE_TRIES
 from content.media.cdn_purge import RetryLater as PurgeLater
 from content.media.cdn_purge import send as send_purge
 from content.media.exposure import sync as sync_public_copies
@@ -37,7 +36,6 @@ from content.media.urls import MediaLinks, image_sources, links
 
 __all__ = [
     "MAX_PROCESSING_TRIES",
-    "MAX_PURGE_TRIES",
     "MediaLinks",
     "MediaView",
     "PurgeLater",

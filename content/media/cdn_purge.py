@@ -22,9 +22,6 @@ log = logging.getLogger("kepu.cdn")
 BATCH_URLS = 100
 _FIRST_DELAY_S = 2.0
 _MAX_DELAY_S = 300.0
-# Past the queue's own count the outbox relays the job again (content/jobs.py), so this bounds
-# one delivery's tries, not the purge's.
-MAX_TRIES_PER_DELIVERY = 50
 
 
 class RetryLater(Exception):
