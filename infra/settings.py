@@ -188,6 +188,20 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _replicas_share_one_jwt_secret(self) -> Settings:
+        # With every piece of state outside this machine, this is one of several API processes
+        # (or could be): a secret generated into each one's data dir would refuse the others'
+        # tokens, and the data dir may not even be writable. Nothing is generated then.
+        if self.keeps_no_local_state and not self.jwt_secret:
+            raise ValueError(
+                "KEPU_JWT_SECRET is unset while the database, Redis and object storage are all "
+                "configured: every API process must sign with the same secret, so none is "
+                "generated; set KEPU_JWT_SECRET, the same on every process. A random one: "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _purge_hook_is_complete(self) -> Settings:
         if not self.cdn_purge_url:
             return self
@@ -245,6 +259,12 @@ class Settings(BaseSettings):
     @property
     def uses_object_storage(self) -> bool:
         return self.s3_endpoint is not None
+
+    @property
+    def keeps_no_local_state(self) -> bool:
+        """Whether every piece of state is outside this machine (database, Redis, objects): then
+        an API process writes nothing under KEPU_DATA_DIR (docs/operations.md)."""
+        return bool(self.database_url and self.redis_url and self.s3_endpoint)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

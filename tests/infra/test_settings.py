@@ -134,3 +134,20 @@ def test_production_refuses_a_placeholder_cdn_purge_token() -> None:
         cdn_purge_token="changeme",
     )
     assert "KEPU_CDN_PURGE_TOKEN (KEPU_CDN_PURGE_URL is set)" in refusal
+
+
+def test_with_all_state_outside_no_jwt_secret_is_generated_even_in_dev(tmp_path: Path) -> None:
+    outside = {
+        "database_url": "postgresql://db/kepu",
+        "redis_url": "redis://redis:6379/0",
+        "s3_endpoint": "minio:9000",
+        "s3_access_key": "kepu-app",
+        "s3_secret_key": "a real s3 secret",
+    }
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, data_dir=tmp_path, **outside)  # type: ignore[call-arg]
+    assert "KEPU_JWT_SECRET" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+    # One piece of state kept here (the bundled Redis): one process, the generated one is fine.
+    local = Settings(_env_file=None, data_dir=tmp_path, **(outside | {"redis_url": None}))  # type: ignore[call-arg]
+    assert local.resolved_jwt_secret() == (tmp_path / "jwt-secret").read_text()
