@@ -1,8 +1,11 @@
-"""The client of the CDN purge hook (``KEPU_CDN_PURGE_URL``): one POST per batch of removed
-public URLs, with the hook's token; what the body holds is documented in docs/cdn.md."""
+"""The CDN from Kepu's side: the client of the purge hook (``KEPU_CDN_PURGE_URL``: one POST per
+batch of removed public URLs, with the hook's token; the body is documented in docs/cdn.md), and
+a check that URLs taken down are no longer served."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -36,3 +39,34 @@ async def post_purge(http: httpx.AsyncClient, url: str, token: str, body: dict[s
         )
     if not answer.is_success:
         raise PurgeFailed(f"the hook answered HTTP {answer.status_code}")
+
+
+@dataclass
+class Checked:
+    """What the CDN answers for URLs that should be gone."""
+
+    gone: list[str] = field(default_factory=list)  # 403, 404 or 410
+    served: list[str] = field(default_factory=list)  # still answered with the bytes
+    unknown: list[tuple[str, str]] = field(default_factory=list)  # (url, why we cannot tell)
+
+
+async def check_gone(
+    http: httpx.AsyncClient, urls: list[str], progress: Callable[[int], object]
+) -> Checked:
+    """Ask the CDN for each of ``urls`` (its first byte only, so a video costs nothing) as a
+    viewer would, without credentials, and sort them by what it answers."""
+    checked = Checked()
+    for url in urls:
+        try:
+            answer = await http.get(url, headers={"Range": "bytes=0-0"}, timeout=TIMEOUT_S)
+        except httpx.HTTPError as exc:
+            checked.unknown.append((url, type(exc).__name__))
+        else:
+            if answer.status_code in (403, 404, 410):
+                checked.gone.append(url)
+            elif answer.is_success:
+                checked.served.append(url)
+            else:
+                checked.unknown.append((url, f"HTTP {answer.status_code}"))
+        progress(1)
+    return checked

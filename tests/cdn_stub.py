@@ -1,6 +1,7 @@
-"""A local stand-in for an operator's CDN purge hook (docs/cdn.md): a real HTTP server that
-keeps every POST it gets, answers the statuses a test queued (then 200), and can go down and
-come back on the same port."""
+"""A local stand-in for an operator's CDN and its purge hook (docs/cdn.md): a real HTTP server
+that keeps every POST it gets, answers the statuses a test queued (then 200), and can go down
+and come back on the same port; given an origin, it serves GETs under ``/media/`` from it, as a
+CDN in front of the bucket does."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextlib
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,8 +24,13 @@ class Received:
     answered: int
 
 
+# An object's bytes by its key, None when there is no such object.
+Origin = Callable[[str], bytes | None]
+
+
 class CdnStub:
-    def __init__(self) -> None:
+    def __init__(self, origin: Origin | None = None) -> None:
+        self.origin = origin
         self.port = free_port()
         self.received: list[Received] = []
         self._answers: deque[int] = deque()
@@ -34,6 +40,10 @@ class CdnStub:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/purge"
+
+    @property
+    def media_base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/media"
 
     def answer(self, *statuses: int) -> None:
         """Answer the next POSTs with these statuses, then 200 again."""
@@ -69,6 +79,14 @@ class CdnStub:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
+            def do_GET(self) -> None:
+                key = self.path.removeprefix("/media/")
+                found = stub.origin(key) if stub.origin and key != self.path else None
+                self.send_response(404 if found is None else 200)
+                self.send_header("Content-Length", str(len(found or b"")))
+                self.end_headers()
+                self.wfile.write(found or b"")
+
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
@@ -89,8 +107,8 @@ class CdnStub:
 
 
 @contextlib.contextmanager
-def run_cdn_stub() -> Iterator[CdnStub]:
-    stub = CdnStub()
+def run_cdn_stub(origin: Origin | None = None) -> Iterator[CdnStub]:
+    stub = CdnStub(origin)
     stub.start()
     try:
         yield stub

@@ -4,6 +4,7 @@ them; content that never had public copies sends nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -12,10 +13,14 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from minio import Minio
+from minio.error import S3Error
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app as kepu
 from content import jobs
 from content.media import cdn_purge, exposure
 from content.models import JobOutbox, Media
@@ -23,10 +28,9 @@ from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
 from tests.cdn_stub import CdnStub, run_cdn_stub
-from tests.helpers import eventually, serving
+from tests.helpers import eventually, images_in, serving
 from tests.media_files import png
 
-CDN = "https://cdn.example"
 TOKEN = secrets.token_urlsafe(32)
 
 
@@ -39,8 +43,28 @@ class Published:
 
 
 @pytest.fixture(scope="module")
-def stub() -> Iterator[CdnStub]:
-    with run_cdn_stub() as running:
+def stub(settings: Settings) -> Iterator[CdnStub]:
+    """The CDN in front of the test bucket, and its purge hook."""
+    bucket = Minio(
+        str(settings.s3_endpoint),
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+        region=settings.s3_region,
+        secure=False,
+    )
+
+    def origin(key: str) -> bytes | None:
+        try:
+            answer = bucket.get_object(settings.s3_bucket, key)
+        except S3Error:
+            return None
+        try:
+            return answer.read()
+        finally:
+            answer.close()
+            answer.release_conn()
+
+    with run_cdn_stub(origin) as running:
         yield running
 
 
@@ -50,7 +74,7 @@ async def cdn_client(settings: Settings, stub: CdnStub) -> AsyncIterator[httpx.A
     with those settings."""
     cdn = settings.model_copy(
         update={
-            "public_media_base_url": CDN,
+            "public_media_base_url": stub.media_base_url,
             "cdn_purge_url": stub.url,
             "cdn_purge_token": TOKEN,
             "queue_name": f"{settings.queue_name}-cdn",
@@ -107,7 +131,7 @@ async def test_a_takedown_sends_that_contents_public_urls_with_the_token(
     assert purge.headers["authorization"] == f"Bearer {TOKEN}"
     assert purge.headers["idempotency-key"] == purge.body["id"]
     assert purge.body["paths"] == gone.keys
-    assert purge.body["urls"] == [f"{CDN}/{key}" for key in gone.keys]
+    assert purge.body["urls"] == [f"{stub.media_base_url}/{key}" for key in gone.keys]
     assert purge.body["prefixes"] == [gone.prefix]
     # The other content stays public, and the CDN is told nothing about it.
     assert stub.about(kept.content_id) == []
@@ -165,7 +189,8 @@ async def test_a_hook_that_is_down_gets_the_batch_once_it_is_back(
         return stub.taken(gone.content_id)  # type: ignore[return-value]
 
     await eventually(taken, within=45)
-    assert stub.taken(gone.content_id)[0].body["urls"] == [f"{CDN}/{k}" for k in gone.keys]
+    urls = [f"{stub.media_base_url}/{k}" for k in gone.keys]
+    assert stub.taken(gone.content_id)[0].body["urls"] == urls
 
 
 async def test_a_refused_token_is_logged_as_an_error_and_tried_again(
@@ -215,7 +240,7 @@ async def test_removed_copies_are_asked_in_batches_of_at_most_a_hundred_urls(
 ) -> None:
     hook = settings.model_copy(
         update={
-            "public_media_base_url": CDN,
+            "public_media_base_url": "https://cdn.example",
             "cdn_purge_url": "http://127.0.0.1:9/purge",
             "cdn_purge_token": TOKEN,
         }
@@ -238,3 +263,39 @@ async def test_without_a_hook_no_purge_is_asked(
     removed = {"public/ab": ["public/ab/media/m/cover.jpg"]}
     assert cdn_purge.ask(session, services.storage, settings, "c1", removed) == 0
     assert not [row for row in session.new if isinstance(row, JobOutbox)]
+
+
+async def check_through_the_cdn(urls: list[str]) -> tuple[int, str]:
+    """`kepu cdn check -` on ``urls`` (in a thread: the command runs its own event loop)."""
+    result = await asyncio.to_thread(
+        CliRunner().invoke, kepu, ["cdn", "check", "-"], input="\n".join(urls) + "\n"
+    )
+    return result.exit_code, result.output
+
+
+async def test_the_drill_check_sees_the_public_urls_served_then_gone_after_a_takedown(
+    cdn_client: httpx.AsyncClient, services: Services, stub: CdnStub, picture: bytes
+) -> None:
+    crew = await f.crew(services)
+    gone = await published_with_copies(cdn_client, services, crew, picture)
+    shown = (await f.get(cdn_client, None, gone.content_id)).json()
+    urls = [img["src"] for img in images_in(shown["body_html"])]
+    assert urls and all(u.startswith(stub.media_base_url) for u in urls)
+
+    status, output = await check_through_the_cdn(urls)
+    assert status == 1 and f"still served: {urls[0]}" in output, output
+
+    assert (await f.takedown(cdn_client, crew.admin, gone.content_id)).status_code == 200
+
+    async def taken() -> list[object]:
+        return stub.taken(gone.content_id)  # type: ignore[return-value]
+
+    await eventually(taken)
+    assert set(urls) <= set(stub.taken(gone.content_id)[0].body["urls"])
+    status, output = await check_through_the_cdn(urls)
+    assert status == 0 and f"{len(urls)} gone, 0 still served, 0 unknown" in output, output
+
+
+async def test_the_drill_check_cannot_tell_when_the_cdn_does_not_answer() -> None:
+    status, output = await check_through_the_cdn(["http://127.0.0.1:9/media/public/x/cover.jpg"])
+    assert status == 2 and "could not tell (ConnectError)" in output, output
