@@ -292,6 +292,10 @@ async def test_the_drill_check_sees_the_public_urls_served_then_gone_after_a_tak
 
     await eventually(taken)
     assert set(urls) <= set(stub.taken(gone.content_id)[0].body["urls"])
+    f.assert_problem(await f.get(cdn_client, None, gone.content_id), 404, "content.not_found")
+    owners = await f.get(cdn_client, crew.creator, gone.content_id)
+    assert owners.json()["status"] == "taken_down"
+    assert stub.media_base_url not in owners.text  # signed URLs only, for the owner alone
     status, output = await check_through_the_cdn(urls)
     assert status == 0 and f"{len(urls)} gone, 0 still served, 0 unknown" in output, output
 
