@@ -184,6 +184,7 @@ async def test_a_hook_that_is_down_gets_the_batch_once_it_is_back(
 
         await eventually(failed_once, within=30)
         assert stub.about(gone.content_id) == []
+        assert await purges_waiting(cdn_client) >= 1  # what an operator's alert watches
 
     async def taken() -> list[object]:
         return stub.taken(gone.content_id)  # type: ignore[return-value]
@@ -191,6 +192,18 @@ async def test_a_hook_that_is_down_gets_the_batch_once_it_is_back(
     await eventually(taken, within=45)
     urls = [f"{stub.media_base_url}/{k}" for k in gone.keys]
     assert stub.taken(gone.content_id)[0].body["urls"] == urls
+
+    async def drained() -> bool:
+        return await purges_waiting(cdn_client) == 0
+
+    await eventually(drained)
+
+
+async def purges_waiting(client: httpx.AsyncClient) -> float:
+    """``kepu_cdn_purges_waiting`` as /metrics has it (served without a token in dev mode)."""
+    metrics = (await client.get("/metrics")).text
+    [line] = [x for x in metrics.splitlines() if x.startswith("kepu_cdn_purges_waiting ")]
+    return float(line.split()[1])
 
 
 async def test_a_refused_token_is_logged_as_an_error_and_tried_again(
