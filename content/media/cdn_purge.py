@@ -66,10 +66,14 @@ async def send(
     http: httpx.AsyncClient, settings: Settings, purge_id: str, body: dict[str, Any], tries: int
 ) -> str:
     """POST one batch to the hook; `RetryLater` (with a growing delay) until it is taken. A
-    hook unset since the batch was asked for drops it, logged."""
+    worker without the hook (an old one, during a rollout that adds it) leaves the batch for
+    one that has it rather than drop it."""
     if not (settings.cdn_purge_url and settings.cdn_purge_token):
-        log.warning("cdn purge %s dropped: KEPU_CDN_PURGE_URL is no longer set", purge_id)
-        return "dropped"
+        log.warning(
+            "cdn purge %s waits: KEPU_CDN_PURGE_URL is not set on this worker (docs/cdn.md)",
+            purge_id,
+        )
+        raise RetryLater(_MAX_DELAY_S)
     try:
         await cdn.post_purge(http, settings.cdn_purge_url, settings.cdn_purge_token, body)
     except cdn.PurgeFailed as exc:

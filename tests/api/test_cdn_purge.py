@@ -316,3 +316,12 @@ async def test_the_drill_check_sees_the_public_urls_served_then_gone_after_a_tak
 async def test_the_drill_check_cannot_tell_when_the_cdn_does_not_answer() -> None:
     status, output = await check_through_the_cdn(["http://127.0.0.1:9/media/public/x/cover.jpg"])
     assert status == 2 and "could not tell (ConnectError)" in output, output
+
+
+async def test_a_worker_without_the_hook_leaves_the_batch_for_one_that_has_it(
+    settings: Settings, services: Services
+) -> None:
+    body = {"id": "p1", "content_id": "c1", "urls": [], "paths": [], "prefixes": []}
+    with pytest.raises(cdn_purge.RetryLater) as later:
+        await cdn_purge.send(services.http, settings, "p1", body, tries=1)
+    assert later.value.delay_s == 300
