@@ -36,6 +36,8 @@ class CdnStub:
         self._answers: deque[int] = deque()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._hold = False
+        self._released = threading.Event()
 
     @property
     def url(self) -> str:
@@ -50,6 +52,16 @@ class CdnStub:
         with self._lock:
             self._answers.extend(statuses)
 
+    def hold_next(self) -> None:
+        """The next POST gets no answer until `release` (a hook that hangs): it is kept as
+        answered ``-1``."""
+        with self._lock:
+            self._hold = True
+            self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
     def about(self, content_id: str) -> list[Received]:
         """The POSTs received for ``content_id``, oldest first."""
         with self._lock:
@@ -60,8 +72,11 @@ class CdnStub:
 
     def _handle(self, body: dict[str, Any], headers: dict[str, str]) -> int:
         with self._lock:
+            held, self._hold = self._hold, False
             status = self._answers.popleft() if self._answers else 200
-            self.received.append(Received(body, headers, status))
+            self.received.append(Received(body, headers, -1 if held else status))
+        if held:
+            self._released.wait(60)
         return status
 
     def start(self) -> None:
