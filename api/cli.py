@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.cli_cdn import cdn_app
 from content import accounts, screening, search, stats
 from content.errors import DomainError
 from content.models import Role
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 screening_app = typer.Typer(help="The screening dictionary and rumor library.")
 app.add_typer(screening_app, name="screening")
+app.add_typer(cdn_app, name="cdn")
 
 
 def _settings() -> Settings:

@@ -19,6 +19,7 @@ from infra.queue import Job
 MACHINE_REVIEW = "machine_review"
 PROCESS_MEDIA = "process_media"
 SYNC_PUBLIC_MEDIA = "sync_public_media"
+PURGE_CDN = "purge_cdn"
 FEED_REBUILD = "feed_rebuild"
 FLUSH_COUNTERS = "flush_counters"
 STATS_ROLLUP = "stats_rollup"
@@ -207,4 +208,15 @@ async def backlog(session: AsyncSession, older_than_s: float) -> Backlog:
     )
     count, oldest = result.one()
     oldest_s = (now - oldest).total_seconds() if oldest is not None else 0.0
+    return Backlog(waiting=int(count), oldest_s=round(max(oldest_s, 0.0), 1))
+
+
+async def pending(session: AsyncSession, name: str) -> Backlog:
+    """Jobs ``name`` not done yet, whatever their state (waiting, running, retrying), and the
+    age of the oldest: for work an operator waits on, such as the CDN's purges."""
+    result = await session.exec(
+        select(func.count(), func.min(JobOutbox.created_at)).where(JobOutbox.name == name)
+    )
+    count, oldest = result.one()
+    oldest_s = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
     return Backlog(waiting=int(count), oldest_s=round(max(oldest_s, 0.0), 1))

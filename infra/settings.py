@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     # Where published renditions are served from (CDN); None → presigned URLs.
     public_media_base_url: str | None = None
+    # The CDN's purge hook (docs/cdn.md): public copies removed (a takedown…) are POSTed there
+    # in batches with the token as a bearer, retried until taken. Unset: nothing is sent.
+    cdn_purge_url: str | None = None
+    cdn_purge_token: str | None = None
     # Base URL of this API, used for local-disk signed upload/download URLs.
     public_api_base_url: str = "http://127.0.0.1:8000"
 
@@ -184,6 +188,38 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _replicas_share_one_jwt_secret(self) -> Settings:
+        # With every piece of state outside this machine, this is one of several API processes
+        # (or could be): a secret generated into each one's data dir would refuse the others'
+        # tokens, and the data dir may not even be writable. Nothing is generated then.
+        if self.keeps_no_local_state and not self.jwt_secret:
+            raise ValueError(
+                "KEPU_JWT_SECRET is unset while the database, Redis and object storage are all "
+                "configured: every API process must sign with the same secret, so none is "
+                "generated; set KEPU_JWT_SECRET, the same on every process. A random one: "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _purge_hook_is_complete(self) -> Settings:
+        if not self.cdn_purge_url:
+            return self
+        if not self.cdn_purge_url.startswith(("http://", "https://")):
+            raise ValueError("KEPU_CDN_PURGE_URL must be an http:// or https:// URL")
+        if not self.public_media_base_url:
+            raise ValueError(
+                "KEPU_CDN_PURGE_URL is set without KEPU_PUBLIC_MEDIA_BASE_URL: with no CDN base "
+                "URL no public copies exist to purge; set both, or neither"
+            )
+        if not (self.cdn_purge_token or "").strip():
+            raise ValueError(
+                "KEPU_CDN_PURGE_URL is set without KEPU_CDN_PURGE_TOKEN: set the token your "
+                "purge hook checks (sent as `Authorization: Bearer <token>`)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.mode == "production" and (wrong := self._unusable_secrets()):
             raise ValueError(
@@ -204,6 +240,8 @@ class Settings(BaseSettings):
             ]
         if self.wechat_appid:
             needed.append(("wechat_secret", 1, "KEPU_WECHAT_APPID is set"))
+        if self.cdn_purge_url:
+            needed.append(("cdn_purge_token", 1, "KEPU_CDN_PURGE_URL is set"))
         wrong = []
         for name, min_chars, because in needed:
             value = (getattr(self, name) or "").strip()
@@ -221,6 +259,12 @@ class Settings(BaseSettings):
     @property
     def uses_object_storage(self) -> bool:
         return self.s3_endpoint is not None
+
+    @property
+    def keeps_no_local_state(self) -> bool:
+        """Whether every piece of state is outside this machine (database, Redis, objects): then
+        an API process writes nothing under KEPU_DATA_DIR (docs/operations.md)."""
+        return bool(self.database_url and self.redis_url and self.s3_endpoint)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

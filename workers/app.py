@@ -203,7 +203,8 @@ def register_review_jobs(worker: Worker[Services]) -> None:
 
 
 def register_media_jobs(worker: Worker[Services], settings: Settings) -> None:
-    """Processing uploads, and the public CDN copies of published media."""
+    """Processing uploads, the public CDN copies of published media, and the CDN's purges of
+    those removed."""
 
     @worker.task(
         name=jobs.PROCESS_MEDIA,
@@ -233,6 +234,22 @@ def register_media_jobs(worker: Worker[Services], settings: Settings) -> None:
             log.warning("public media of %s not synced (try %d): %s", content_id, tries, exc)
             raise StreaqRetry(delay=min(5 * 2**tries, 300)) from exc
         return changed
+
+    @worker.task(
+        name=jobs.PURGE_CDN,
+        timeout=60,
+        # No limit: a batch is tried (every 5 min at most) until the hook takes it, and a lost
+        # worker's is relayed by the outbox; /metrics counts those waiting.
+        max_tries=None,
+        ttl=timedelta(days=1),
+    )
+    async def purge_cdn(purge_id: str, body: dict[str, Any]) -> str:
+        ctx = worker.context
+        tries = purge_cdn.context.tries
+        try:
+            return await media.send_purge(ctx.http, ctx.settings, purge_id, body, tries)
+        except media.PurgeLater as exc:
+            raise StreaqRetry(delay=timedelta(seconds=exc.delay_s)) from exc
 
 
 def register_sweep(worker: Worker[Services], schedule: str = SWEEP_SCHEDULE) -> None:

@@ -26,6 +26,12 @@ JOBS_WAITING = Gauge(
     "kepu_jobs_waiting", "Jobs no worker took within KEPU_JOB_ALERT_AFTER_S (outbox rows)"
 )
 JOBS_OLDEST_WAIT = Gauge("kepu_jobs_oldest_wait_seconds", "How long the oldest such job waits")
+CDN_PURGES_WAITING = Gauge(
+    "kepu_cdn_purges_waiting", "Batches of removed public URLs the CDN purge hook has not taken"
+)
+CDN_PURGE_OLDEST = Gauge(
+    "kepu_cdn_purge_oldest_seconds", "Age of the oldest batch the purge hook has not taken"
+)
 
 
 @router.get("/healthz")
@@ -90,4 +96,19 @@ async def metrics(
             headers={"WWW-Authenticate": "Bearer"},
         )
     await _jobs(services)
+    await _cdn_purges(services)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _cdn_purges(services: Services) -> None:
+    """The purges not taken yet (docs/cdn.md), as gauges; left as they were if not countable."""
+    try:
+        async with services.read_sessions() as session:
+            waiting = await asyncio.wait_for(
+                jobs.pending(session, jobs.PURGE_CDN), readiness.CHECK_TIMEOUT_S
+            )
+    except Exception:  # a slow count must not turn a scrape into an error
+        log.warning("could not count the CDN purges waiting", exc_info=True)
+        return
+    CDN_PURGES_WAITING.set(waiting.waiting)
+    CDN_PURGE_OLDEST.set(waiting.oldest_s)

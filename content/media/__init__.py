@@ -4,12 +4,15 @@ links that expose it. The modules (docs/media.md has a line on each) stay privat
 - uploads: `uploads`, `local_uploads`, `upload_sweep`;
 - processing: `processing` (the policy), `video_checks`, `video_plan`, `transcode`, `images`,
   `workspace`, `failures`;
-- links: `urls`, `exposure`; and `keys`, every object key's layout;
+- links: `urls`, `exposure`, `cdn_purge` (what the CDN must forget); and `keys`, every object
+  key's layout;
 - subtitles: `subtitles` (reading and checking a file), `captions` (attaching it to a video).
 """
 
 from content.media.captions import attach as attach_subtitles
 from content.media.captions import remove as remove_subtitles
+from content.media.cdn_purge import RetryLater as PurgeLater
+from content.media.cdn_purge import send as send_purge
 from content.media.exposure import sync as sync_public_copies
 from content.media.images import display_size as image_display_size
 from content.media.local_uploads import receive as receive_upload
@@ -35,6 +38,7 @@ __all__ = [
     "MAX_PROCESSING_TRIES",
     "MediaLinks",
     "MediaView",
+    "PurgeLater",
     "RetryLater",
     "Spent",
     "UploadPlan",
@@ -53,6 +57,7 @@ __all__ = [
     "receive_form_upload",
     "receive_upload",
     "remove_subtitles",
+    "send_purge",
     "spent_uploads",
     "start_upload",
     "stuck_media",

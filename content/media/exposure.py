@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from content.media import keys
+from content.media import cdn_purge, keys
 from content.models import (
     Content,
     ContentStatus,
@@ -79,7 +79,8 @@ async def _media_by_revision(session: AsyncSession, content_id: str) -> dict[str
 async def sync(session: AsyncSession, storage: Storage, settings: Settings, content_id: str) -> int:
     """Make the public copies of a content's media match what is live now: copy the live
     revision's media (its video, cover and body images), delete copies no live content uses
-    any more. Idempotent; returns the number of objects copied or deleted."""
+    any more, and ask the CDN to forget those (`cdn_purge`). Idempotent; returns the number of
+    objects copied or deleted."""
     if not settings.public_media_base_url:
         return 0
     content = await session.get(Content, content_id)
@@ -94,6 +95,7 @@ async def sync(session: AsyncSession, storage: Storage, settings: Settings, cont
     )
     live_anywhere = await _live_among(session, mine)
     changed = 0
+    removed: dict[str, list[str]] = {}  # public prefix → its keys deleted, for the CDN to forget
     for media in (await session.exec(select(Media).where(col(Media.id).in_(mine)))).all():
         if media.id in live_here and media.status == MediaStatus.ready and not media.public_prefix:
             prefix = keys.new_public_prefix()
@@ -104,10 +106,15 @@ async def sync(session: AsyncSession, storage: Storage, settings: Settings, cont
         elif media.public_prefix and media.id not in live_anywhere:
             # Delete before forgetting the prefix: if a delete fails, the prefix is still known
             # and the job's retry removes the rest (deleting is idempotent).
-            for key in media_keys(media):
-                await storage.delete(keys.public_copy(media.public_prefix, key))
+            gone = [keys.public_copy(media.public_prefix, key) for key in media_keys(media)]
+            for public in gone:
+                await storage.delete(public)
                 changed += 1
+            removed[media.public_prefix] = gone
             await _set_prefix(session, media.id, None)
+    # In the same transaction as the forgotten prefixes: a purge is asked for exactly when they
+    # are gone for good (a failed sync deletes again, and asks then).
+    cdn_purge.ask(session, storage, settings, content_id, removed)
     return changed
 
 

@@ -102,3 +102,52 @@ def test_signed_urls_that_would_outlive_what_s3_signs_are_refused_at_start(
         Settings(
             data_dir=tmp_path, download_url_ttl_seconds=ttl, download_url_window_seconds=window
         )
+
+
+@pytest.mark.parametrize(
+    ("values", "named", "advice"),
+    [
+        ({"public_media_base_url": "https://cdn.example"}, "KEPU_CDN_PURGE_TOKEN", "token"),
+        ({"cdn_purge_token": "t" * 32}, "KEPU_PUBLIC_MEDIA_BASE_URL", "set both"),
+        (
+            {"public_media_base_url": "https://cdn.example", "cdn_purge_token": "t" * 32},
+            "KEPU_CDN_PURGE_URL",
+            "http:// or https://",
+        ),
+    ],
+    ids=["no-token", "no-cdn", "not-a-url"],
+)
+def test_an_incomplete_cdn_purge_hook_is_refused_at_start_in_any_mode(
+    values: dict[str, str], named: str, advice: str
+) -> None:
+    url = "ftp://hook" if named == "KEPU_CDN_PURGE_URL" else "https://hook.example/purge"
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, mode="dev", cdn_purge_url=url, **values)  # type: ignore[call-arg]
+    assert named in str(caught.value) and advice in str(caught.value)
+
+
+def test_production_refuses_a_placeholder_cdn_purge_token() -> None:
+    refusal = _refusal(
+        jwt_secret=REAL,
+        public_media_base_url="https://cdn.example",
+        cdn_purge_url="https://hook.example/purge",
+        cdn_purge_token="changeme",
+    )
+    assert "KEPU_CDN_PURGE_TOKEN (KEPU_CDN_PURGE_URL is set)" in refusal
+
+
+def test_with_all_state_outside_no_jwt_secret_is_generated_even_in_dev(tmp_path: Path) -> None:
+    outside = {
+        "database_url": "postgresql://db/kepu",
+        "redis_url": "redis://redis:6379/0",
+        "s3_endpoint": "minio:9000",
+        "s3_access_key": "kepu-app",
+        "s3_secret_key": "a real s3 secret",
+    }
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, data_dir=tmp_path, **outside)  # type: ignore[call-arg]
+    assert "KEPU_JWT_SECRET" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+    # One piece of state kept here (the bundled Redis): one process, the generated one is fine.
+    local = Settings(_env_file=None, data_dir=tmp_path, **(outside | {"redis_url": None}))  # type: ignore[call-arg]
+    assert local.resolved_jwt_secret() == (tmp_path / "jwt-secret").read_text()
