@@ -280,13 +280,13 @@ def profile(pid: int, url: str, args: argparse.Namespace, out: Path) -> None:
     """A py-spy flame graph of ``pid`` while wrk loads ``url``; the raw stacks beside it."""
     out.parent.mkdir(parents=True, exist_ok=True)
     load = subprocess.Popen(
-        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration + 2}s", url],
+        ["wrk", "-t2", f"-c{args.connections}", f"-d{2 * args.duration + 3}s", url],
         stdout=subprocess.DEVNULL,
     )
     try:
         for suffix, fmt in ((".svg", "flamegraph"), (".txt", "raw")):
             subprocess.run(
-                ["py-spy", "record", "--pid", str(pid), "--duration", str(args.duration // 2),
+                ["py-spy", "record", "--pid", str(pid), "--duration", str(args.duration),
                  "--rate", "250", "--nonblocking", "--format", fmt,
                  "--output", str(out.with_suffix(suffix))],
                 check=True, capture_output=True,
