@@ -12,6 +12,7 @@ from fastapi import FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import console, openapi, problems
+from api.fastpath import CachedPages, PageSource
 from api.feedcache import feed_runtime
 from api.middleware import BodyLimit, RequestContext, SecurityHeaders
 from api.routers import (
@@ -73,10 +74,11 @@ async def _opened(settings: Settings) -> AsyncIterator[Services]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    pages = PageSource()
     app = FastAPI(
         title="Kepu API",
         version="0.1.0",
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, pages),
         openapi_url=f"{API_PREFIX}/openapi.json",
         generate_unique_id_function=openapi.operation_id,
         # Served by api.openapi from local assets, not FastAPI's CDN pages.
@@ -85,14 +87,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
     )
     problems.install(app)
-    _add_middleware(app, settings)
+    _add_middleware(app, settings, pages)
     _add_routes(app, settings)
     openapi.install(app, settings, API_PREFIX)
     return app
 
 
 def _lifespan(
-    settings: Settings,
+    settings: Settings, pages: PageSource
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,31 +103,43 @@ def _lifespan(
             await _seed(services)
             app.state.services = services
             app.state.feeds = feeds_runtime
+            pages.runtime = feeds_runtime
             # After a commit, this process drops its pages at once and tells the others.
             app.state.drain = Drain(services, feeds_runtime.invalidate)
             # Everything loaded so far (screening's dictionaries: ~300 000 objects) lives as long
             # as the process: out of the collector's sight, or each full pass walks it all and
             # stalls a request by a few hundred milliseconds (benchmarks/console_review.py).
             gc.freeze()
-            if not settings.run_embedded_worker:
-                yield
-                return
-            # The worker beside the API: started again after a Redis fault while the API keeps
-            # serving; on shutdown its running jobs are handed back to the queue.
-            worker = WorkerSupervisor(
-                settings, services.redis_url, lambda: contextlib.nullcontext(services)
-            )
-            app.state.worker = worker
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(worker.run)
-                yield
-                worker.stop()
-                tg.cancel_scope.deadline = anyio.current_time() + STOP_GRACE_S
+            try:
+                if not settings.run_embedded_worker:
+                    yield
+                    return
+                async with _embedded_worker(app, settings, services):
+                    yield
+            finally:
+                pages.runtime = None
 
     return lifespan
 
 
-def _add_middleware(app: FastAPI, settings: Settings) -> None:
+@contextlib.asynccontextmanager
+async def _embedded_worker(
+    app: FastAPI, settings: Settings, services: Services
+) -> AsyncIterator[None]:
+    """The worker beside the API: started again after a Redis fault while the API keeps
+    serving; on shutdown its running jobs are handed back to the queue."""
+    worker = WorkerSupervisor(
+        settings, services.redis_url, lambda: contextlib.nullcontext(services)
+    )
+    app.state.worker = worker
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(worker.run)
+        yield
+        worker.stop()
+        tg.cancel_scope.deadline = anyio.current_time() + STOP_GRACE_S
+
+
+def _add_middleware(app: FastAPI, settings: Settings, pages: PageSource) -> None:
     app.add_middleware(
         BodyLimit,
         limit=settings.max_request_bytes,
@@ -145,6 +159,8 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
+    # Outermost: a signed-out hit on a cached feed page or detail skips everything above.
+    app.add_middleware(CachedPages, source=pages, prefix=API_PREFIX)
 
 
 def _add_routes(app: FastAPI, settings: Settings) -> None:

@@ -1,18 +1,23 @@
-"""This process's cache of feed and comment pages (pre-serialised bytes) and its link to the
-others: a takedown, publish or pin anywhere empties it everywhere before the call that caused it
-returns; a comment shown or gone empties that content's comment pages the same way."""
+"""This process's cache of feed pages, content details and comment pages (pre-serialised bytes)
+and its link to the others: a takedown, publish or pin anywhere empties it everywhere before the
+call that caused it returns; a comment shown or gone, or a counter moved, empties that content's
+comment pages and detail the same way."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Hashable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NamedTuple
 
 from pydantic import BaseModel
 
+from api.etags import cache_control
+from api.middleware import NOSNIFF
 from content import feeds
+from infra.clock import utcnow
 from infra.invalidation import Listener, broadcast
 from infra.nearcache import NearCache
 from infra.services import Services
@@ -33,6 +38,33 @@ class FeedPageKey(NamedTuple):
 class CachedPage:
     body: bytes
     etag: str
+    # What api/fastpath.py sends with a shared page, built once per page rather than per request:
+    # the headers etags.respond and the middleware would give it, but the request id.
+    etag_bytes: bytes = field(init=False)
+    headers: tuple[tuple[bytes, bytes], ...] = field(init=False)
+    not_modified_headers: tuple[tuple[bytes, bytes], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        validators = (
+            (b"etag", self.etag.encode()),
+            (b"cache-control", cache_control(private=False).encode()),
+        )
+        sent = (
+            *validators,
+            (b"content-length", str(len(self.body)).encode()),
+            (b"content-type", b"application/json"),
+            NOSNIFF,
+        )
+        object.__setattr__(self, "etag_bytes", validators[0][1])
+        object.__setattr__(self, "headers", sent)
+        object.__setattr__(self, "not_modified_headers", (*validators, NOSNIFF))
+
+
+def lifetime(ttl_s: float, pins_until: Iterable[datetime]) -> float:
+    """How long a page may be kept: the cache's TTL, shorter if a pin it shows ends sooner (the
+    end of a pin must show at once; a pin already over keeps the page out of the cache)."""
+    now = utcnow()
+    return min([ttl_s, *((until - now).total_seconds() for until in pins_until)])
 
 
 class CommentPageKey(NamedTuple):
@@ -61,6 +93,16 @@ class FeedRuntime:
     keys: feeds.FeedKeys
     cache: NearCache[CachedPage]
     comments: NearCache[CachedComments]
+    details: NearCache[CachedPage]  # a published content as a signed-out reader sees it, by id
+    # Query strings of /feed the route has validated, to their page: what api/fastpath.py reads
+    # a page by without parsing. Only a parse is remembered, never a page, so it needs no
+    # invalidation; it is forgotten when full.
+    queries: dict[bytes, FeedPageKey] = field(default_factory=dict)
+
+    def remember_query(self, raw: bytes, key: FeedPageKey) -> None:
+        if len(self.queries) >= self.cache.max_entries:
+            self.queries.clear()
+        self.queries[raw] = key
 
     async def invalidate(self, what: str) -> None:
         self._drop(what)  # this process at once, even if Redis is unreachable
@@ -75,14 +117,19 @@ class FeedRuntime:
         if what == feeds.EVERYTHING:
             self.cache.clear()
             self.comments.clear()
+            self.details.clear()
         elif what.startswith(feeds.comments_entry("")):
             self.comments.clear(match=lambda key: _content_of(key) == what)
+            self.details.clear(match=lambda key: feeds.comments_entry(str(key)) == what)
+        elif what.startswith(prefix := feeds.details_entry([])):
+            ids = set(what.removeprefix(prefix).split())
+            self.details.clear(match=lambda key: key in ids)
         else:
             self.cache.clear(match=lambda key: _user_of(key) == what)
 
     def _state(self, subscribed: bool) -> None:
         # Messages may have been missed while unsubscribed: start empty either way.
-        for cache in (self.cache, self.comments):
+        for cache in (self.cache, self.comments, self.details):
             cache.enabled = subscribed
             cache.clear()
 
@@ -105,6 +152,7 @@ async def feed_runtime(services: Services) -> AsyncIterator[FeedRuntime]:
     runtime = FeedRuntime(
         services,
         feeds.FeedKeys(settings.redis_prefix),
+        NearCache(settings.feed_cache_entries, settings.feed_cache_ttl_s),
         NearCache(settings.feed_cache_entries, settings.feed_cache_ttl_s),
         NearCache(settings.feed_cache_entries, settings.feed_cache_ttl_s),
     )

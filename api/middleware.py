@@ -30,6 +30,29 @@ LATENCY = Histogram(
 )
 
 
+def request_id_from(incoming: bytes) -> str:
+    """The client's ``X-Request-ID`` when it is a sane token, else a new id."""
+    text = incoming.decode("latin-1")
+    return text if _VALID_ID.match(text) else new_id()
+
+
+# The label children per (method, route, status): `labels()` takes a lock and builds a tuple on
+# every call, a measurable share of a cached page's cost.
+_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
+def observe(method: str, route: str, status: int, elapsed: float) -> None:
+    """Count a request and its latency under the route's template (never the raw path)."""
+    pair = _children.get((method, route, status))
+    if pair is None:
+        pair = _children[method, route, status] = (
+            REQUESTS.labels(method, route, str(status)),
+            LATENCY.labels(method, route),
+        )
+    pair[0].inc()
+    pair[1].observe(elapsed)
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,8 +61,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if _VALID_ID.match(incoming) else new_id()
+        rid = request_id_from(dict(scope["headers"]).get(b"x-request-id", b""))
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -69,8 +91,7 @@ class RequestContext:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], path, str(status)).inc()
-            LATENCY.labels(scope["method"], path).observe(elapsed)
+            observe(scope["method"], path, status, elapsed)
             if status >= 500:
                 log.warning("%s %s -> %s", scope["method"], scope["path"], status)
             request_id.reset(token)
@@ -146,6 +167,9 @@ class BodyLimit:
         await refusal(scope, receive, send)
 
 
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+
+
 class SecurityHeaders:
     """Headers every answer carries: `nosniff`, so a browser never runs a JSON or media answer as
     script or HTML; and a `Cache-Control` default where the route set none — `private, no-store`
@@ -167,8 +191,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                if b"x-content-type-options" not in names:
-                    headers.append((b"x-content-type-options", b"nosniff"))
+                if NOSNIFF[0] not in names:
+                    headers.append(NOSNIFF)
                 if b"cache-control" not in names:
                     headers.append(
                         (b"cache-control", b"private, no-store" if personal else b"no-store")

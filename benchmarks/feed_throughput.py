@@ -1,7 +1,7 @@
 """Feed pages per second against a real `kepu serve --no-workers` on PostgreSQL and Redis.
 
 The targets (docs/architecture.md): a warm `latest` page reaches at least 0.7x the requests per
-second of a separate one-route FastAPI app returning a constant body of the same size under the
+second of a separate one-route FastAPI app returning the same bytes under the
 same uvicorn settings (`bare_app.py`: nothing of Kepu's in its way), and stays flat from 10^3 to
 10^6 published items (within 1.2x). A bare route inside Kepu's app (`in-app bare`, behind our
 middleware) is measured too, to tell our middleware's cost from the page's own.
@@ -239,18 +239,26 @@ def wrk(pid: int, url: str, duration: int, connections: int, token: str | None =
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # The latency distribution's own lines (a "+/- Stdev" column may also end in "50%").
-    p50 = re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1)  # type: ignore[union-attr]
-    p99 = re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1)  # type: ignore[union-attr]
+    # (wrk pads a latency in seconds with a trailing space)
+    p50 = re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M).group(1)  # type: ignore[union-attr]
+    p99 = re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M).group(1)  # type: ignore[union-attr]
     if "Non-2xx" in out:
         raise SystemExit(f"errors from {url}:\n{out}")
     return Result(rps, _ms(p50), _ms(p99), cpu / max(requests, 1) * 1e6)
 
 
-def start_bare_app(size: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_bare_app(size_or_body: int | bytes) -> tuple[subprocess.Popen[bytes], str]:
+    """`bare_app.py` serving ``size`` bytes, or exactly ``body``."""
     port = free_port()
     script = str(Path(__file__).with_name("bare_app.py"))
+    if isinstance(size_or_body, bytes):
+        with tempfile.NamedTemporaryFile(prefix="kepu-bench-body-", delete=False) as file:
+            file.write(size_or_body)  # read once at the app's start; left in /tmp, small
+        arg, size = f"@{file.name}", len(size_or_body)
+    else:
+        arg, size = str(size_or_body), size_or_body
     proc = subprocess.Popen(
-        [sys.executable, script, str(port), str(size)],
+        [sys.executable, script, str(port), arg],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -278,14 +286,15 @@ def measure(cat: Catalogue, runs: int, duration: int, connections: int) -> dict[
             "hot": (f"{api}/feed?tab=hot", None),
             "following": (f"{api}/feed?tab=following", cat.viewer_token),
         }
-        sizes = {}
+        sizes, latest = {}, b""
         for name, (url, token) in pages.items():
             headers = {"Authorization": f"Bearer {token}"} if token else {}
             resp = httpx.get(url, headers=headers)
             resp.raise_for_status()
             assert len(resp.json()["items"]) == 20, name
             sizes[name] = len(resp.content)
-        bare_proc, bare_url = start_bare_app(sizes["latest"])
+            latest = latest or resp.content
+        bare_proc, bare_url = start_bare_app(latest)  # the page's own bytes
         targets = {
             "bare": (bare_url, None, bare_proc.pid),
             "in-app bare": (f"{api}/_bench/bare/{sizes['latest']}", None, proc.pid),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from api import etags, presenters, problems
 from api.deps import CurrentUser, OptionalUser, ServicesDep, SessionDep
+from api.feedcache import CachedPage, FeedRuntime, lifetime
 from api.schemas import (
     ContentCreate,
     ContentFields,
@@ -15,7 +16,7 @@ from api.schemas import (
     ContentUpdate,
     ReviewEventOut,
 )
-from content import items, review
+from content import feeds, items, review
 from content.items import Draft
 from content.models import ContentType
 
@@ -134,9 +135,25 @@ async def get_content(
     session: SessionDep,
     services: ServicesDep,
 ) -> Response:
-    view = await items.detail(session, user, content_id)
-    out = await presenters.content_detail(session, services, view)
-    return etags.json_response(request, out, private=user is not None)
+    if user is not None:  # what a signed-in reader sees may be theirs alone: read fresh
+        view = await items.detail(session, user, content_id)
+        out = await presenters.content_detail(session, services, view)
+        return etags.json_response(request, out, private=True)
+
+    async def build() -> tuple[CachedPage, float]:
+        view = await items.detail(session, None, content_id)
+        out = await presenters.content_detail(session, services, view)
+        body = out.model_dump_json().encode()
+        until = view.content.pinned_until
+        pins = [until] if until is not None and feeds.is_pinned(until) else []
+        ttl = lifetime(services.settings.feed_cache_ttl_s, pins)
+        return CachedPage(body, etags.etag_of(body)), ttl
+
+    # Signed out, everyone reads the same bytes: kept like a feed page (a signed-out hit is
+    # served by api/fastpath.py before routing), dropped everywhere when the content changes.
+    runtime: FeedRuntime = request.app.state.feeds
+    page = await runtime.details.get_or_build(content_id, build)
+    return etags.respond(request, page.body, page.etag, private=False)
 
 
 @router.get(

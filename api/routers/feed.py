@@ -1,5 +1,6 @@
 """What viewers browse: the feed, topics and audiences. A page is served from the process's
-near-cache as ready bytes; a miss reads Redis and the database (docs/feeds.md)."""
+near-cache as ready bytes (a signed-out hit by api/fastpath.py, before any routing); a miss
+reads Redis and the database (docs/feeds.md)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,11 @@ from api.deps import (
     session_scope,
 )
 from api.etags import etag_of, respond
-from api.feedcache import CachedPage, FeedPageKey, FeedRuntime
+from api.feedcache import CachedPage, FeedPageKey, FeedRuntime, lifetime
 from api.schemas import CardOut, Page, TopicOut
 from content import feeds, kit
 from content.accounts import get_active_user
 from content.errors import Unauthenticated
-from infra.clock import utcnow
 from infra.services import Services
 
 router = APIRouter(tags=["feed"])
@@ -60,6 +60,8 @@ async def get_feed(
             return await _build(request, services, runtime, query)
 
         page = await runtime.cache.get_or_build(key, build)
+    if user_id is None:  # never a personal page: the fast path serves requests with no token
+        runtime.remember_query(request.scope["query_string"], key)
     return respond(request, page.body, page.etag, private=user_id is not None)
 
 
@@ -77,12 +79,8 @@ async def _build(
             await get_active_user(session, query.user_id)
         page = await feeds.page(session, services.redis, runtime.keys, query)
         body = await presenters.feed_page(session, services, page)
-    ttl = services.settings.feed_cache_ttl_s
-    now = utcnow()
-    for card in page.cards:  # a pin ending must show at once
-        if card.pinned and card.content.pinned_until:
-            ttl = min(ttl, (card.content.pinned_until - now).total_seconds())
-    return CachedPage(body, etag_of(body)), ttl
+    pins = [c.content.pinned_until for c in page.cards if c.pinned and c.content.pinned_until]
+    return CachedPage(body, etag_of(body)), lifetime(services.settings.feed_cache_ttl_s, pins)
 
 
 @router.get("/topics", response_model=list[TopicOut])

@@ -10,7 +10,14 @@ from content.feeds.cards import (
     stats_of,
 )
 from content.feeds.cursors import Position
-from content.feeds.hooks import EVERYTHING, comments_entry, on_published, run, user_entry
+from content.feeds.hooks import (
+    EVERYTHING,
+    comments_entry,
+    details_entry,
+    on_published,
+    run,
+    user_entry,
+)
 from content.feeds.keys import FeedKeys, Tab
 from content.feeds.order import rebuild, sync
 from content.feeds.pins import is_pinned
@@ -27,6 +34,7 @@ __all__ = [
     "Position",
     "Tab",
     "comments_entry",
+    "details_entry",
     "hot_score",
     "is_pinned",
     "load",

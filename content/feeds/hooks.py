@@ -4,7 +4,7 @@ declared, in Redis and in every process's cached pages (docs/feeds.md)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 import redis.asyncio as aioredis
@@ -30,6 +30,12 @@ def user_entry(user_id: str) -> str:
 def comments_entry(content_id: str) -> str:
     """What every process drops to forget a content's cached comment pages."""
     return f"c:{content_id}"
+
+
+def details_entry(content_ids: Iterable[str]) -> str:
+    """What every process drops to forget these contents' cached details (their counters
+    moved): one message for a whole flush of views."""
+    return "d:" + " ".join(sorted(content_ids))
 
 
 async def on_published(session: AsyncSession, content_id: str, published_at: datetime) -> None:
@@ -62,6 +68,9 @@ async def run(
             log.warning("feeds not synced after commit (Redis unavailable): %s", exc)
     if any(declared.feed_syncs.values()):
         await invalidate(EVERYTHING)
+    elif declared.feed_syncs:  # only counters moved: cards catch up within their TTL, a
+        # detail (one content, where a liker looks next) at once
+        await invalidate(details_entry(declared.feed_syncs))
     for user_id in declared.following_changed:
         await invalidate(user_entry(user_id))
     for content_id in declared.comments_changed:

@@ -1,6 +1,6 @@
 """Two real API processes with warm page caches: once a takedown or withdrawal call returns,
-neither serves the item in any feed — and a process slow to drop its pages holds the call until
-it has."""
+neither serves the item in any feed or detail — and a process slow to drop its pages holds the
+call until it has."""
 
 from __future__ import annotations
 
@@ -62,6 +62,11 @@ async def _every_feed(http: httpx.AsyncClient, urls: list[str], fan: f.Person) -
     return await asyncio.gather(*(one(u, p) for u in urls for p in FEEDS))
 
 
+async def _details(http: httpx.AsyncClient, urls: list[str], ids: list[str]) -> list[int]:
+    """The status of each content's detail, read signed out, on each process in turn."""
+    return [(await http.get(f"{u}/api/v1/contents/{i}")).status_code for u in urls for i in ids]
+
+
 async def test_removed_content_leaves_every_feed_on_every_process_at_once(
     client: httpx.AsyncClient, services: Services, servers: list[str]
 ) -> None:
@@ -74,11 +79,13 @@ async def test_removed_content_leaves_every_feed_on_every_process_at_once(
     async with httpx.AsyncClient(timeout=30) as http:
         for _ in range(2):  # warm: the second round is served from each process's cache
             assert all({taken, withdrawn} <= ids for ids in await _every_feed(http, servers, fan))
+            assert await _details(http, servers, [taken, withdrawn]) == [200] * 4
         resp = await f.takedown(http, crew.admin, taken, server=servers[0])
         assert resp.status_code == 200, resp.text
         after = await _every_feed(http, servers, fan)
         assert not any(taken in ids for ids in after)
         assert all(withdrawn in ids for ids in after)
+        assert await _details(http, servers, [taken, withdrawn]) == [404, 200] * 2
         resp = await http.post(
             f"{servers[1]}/api/v1/contents/{withdrawn}/withdraw", headers=crew.creator.auth
         )
