@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import console, openapi, problems
 from api.feedcache import feed_runtime
 from api.middleware import BodyLimit, RequestContext, SecurityHeaders
+from api.replica import RetryOnPrimary, replica_monitor
 from api.routers import (
     admin,
     auth,
@@ -56,7 +57,7 @@ async def _opened(settings: Settings) -> AsyncIterator[Services]:
     async with contextlib.AsyncExitStack() as stack:
         try:
             opening = open_services(
-                settings, storage_route=STORAGE_ROUTE, migrate=settings.mode == "dev"
+                settings, storage_route=STORAGE_ROUTE, migrate=settings.mode == "dev", replica=True
             )
             services = await stack.enter_async_context(opening)
         except Exception as exc:
@@ -97,7 +98,11 @@ def _lifespan(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Dev mode (the embedded default) migrates by itself; production runs `kepu db upgrade`.
-        async with _opened(settings) as services, feed_runtime(services) as feeds_runtime:
+        async with (
+            _opened(settings) as services,
+            feed_runtime(services) as feeds_runtime,
+            replica_monitor(services.replica),
+        ):
             await _seed(services)
             app.state.services = services
             app.state.feeds = feeds_runtime
@@ -126,6 +131,7 @@ def _lifespan(
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(RetryOnPrimary)  # innermost: a retry is the same request to the others
     app.add_middleware(
         BodyLimit,
         limit=settings.max_request_bytes,

@@ -72,6 +72,8 @@ class FeedRuntime:
         )
 
     def _drop(self, what: str) -> None:
+        if self.services.replica is not None:  # rebuilt pages must not come from older rows
+            self.services.replica.fence()
         if what == feeds.EVERYTHING:
             self.cache.clear()
             self.comments.clear()
@@ -82,6 +84,8 @@ class FeedRuntime:
 
     def _state(self, subscribed: bool) -> None:
         # Messages may have been missed while unsubscribed: start empty either way.
+        if self.services.replica is not None:
+            self.services.replica.fence()
         for cache in (self.cache, self.comments):
             cache.enabled = subscribed
             cache.clear()
