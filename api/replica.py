@@ -49,6 +49,9 @@ def wrote_as(request: Request, user_id: str) -> None:
     request.state.kepu_writer = user_id
 
 
+UNKNOWN_POSITION = 2**64 - 1  # past anything a replica replays
+
+
 class ReplicaFailed(Exception):
     """A read on the replica failed; `RetryOnPrimary` runs the request again on the primary."""
 
@@ -86,8 +89,14 @@ async def note_write(services: Services, session: AsyncSession, user_id: str | N
     """After ``user_id``'s write committed: their reads wait for the replica to replay it."""
     if services.replica is None or user_id is None:
         return
-    position = replica.lsn(await session.scalar(text("SELECT pg_current_wal_lsn()")))
-    await session.rollback()  # end the transaction that query began
+    try:
+        position = replica.lsn(await session.scalar(text("SELECT pg_current_wal_lsn()")))
+        await session.rollback()  # end the transaction that query began
+    except replica.FAILURES as exc:
+        # The write is committed: answer it. Not knowing where the primary is, keep this user
+        # on the primary for as long as a mark lives.
+        log.warning("could not read the primary's WAL position after a write: %s", exc)
+        position = UNKNOWN_POSITION
     try:
         ttl = replica.mark_ttl_s(services.settings.replica_max_lag_s)
         await replica.note_write(services.redis, _wrote_key(services, user_id), position, ttl)

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from api.app import create_app
-from api.replica import REPLICA_READS
+from api.replica import REPLICA_READS, note_write
 from content import feeds
 from content.models import User
 from infra import db, replica
@@ -172,6 +172,22 @@ async def test_a_token_for_an_account_the_replica_does_not_know_yet_is_checked_o
         resp = await client.get(f"/api/v1/users/{author.id}", headers=forged)
         f.assert_problem(resp, 401, "auth.invalid_token")
         assert fallbacks("account") == counted + 1  # a token we did not sign: no second try
+
+
+async def test_a_write_whose_wal_position_cannot_be_read_keeps_its_user_on_the_primary(
+    app: FastAPI, client: httpx.AsyncClient, standby_state: Replica
+) -> None:
+    author = await f.person(app.state.services, "creator")
+    await caught_up(standby_state)
+    gone = db.make_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/postgres")
+    try:
+        async with db.make_sessionmaker(gone)() as session:
+            await note_write(app.state.services, session, author.id)
+    finally:
+        await gone.dispose()
+    counted = fallbacks("own_write")
+    assert await shown_name(client, author.id, author) == author.username
+    assert fallbacks("own_write") == counted + 1
 
 
 async def test_past_the_max_lag_every_read_goes_to_the_primary_until_the_replica_catches_up(
