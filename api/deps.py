@@ -76,9 +76,7 @@ async def session_scope(request: Request, services: Services) -> AsyncIterator[A
             raise
         await session.commit()
         if not reading:
-            await note_write(
-                services, session, caller or request.scope.get("state", {}).get(WRITER)
-            )
+            await note_write(services, session, caller or getattr(request.state, WRITER, None))
         drain: Drain = request.app.state.drain
         await drain.run(session)
 

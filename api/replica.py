@@ -46,7 +46,7 @@ WRITER = "kepu_writer"
 
 
 def wrote_as(request: Request, user_id: str) -> None:
-    request.state.kepu_writer = user_id
+    setattr(request.state, WRITER, user_id)
 
 
 UNKNOWN_POSITION = 2**64 - 1  # past anything a replica replays

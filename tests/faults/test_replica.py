@@ -174,6 +174,23 @@ async def test_a_token_for_an_account_the_replica_does_not_know_yet_is_checked_o
         assert fallbacks("account") == counted + 1  # a token we did not sign: no second try
 
 
+async def test_a_newcomer_from_wechat_reads_from_the_primary_until_the_replica_has_them(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    author = await f.person(app.state.services, "creator")
+    async with held_back(app):
+        login = await client.post(
+            "/api/v1/auth/wechat", json={"code": f"ok-{secrets.token_hex(6)}"}
+        )
+        assert login.status_code == 200, login.text
+        assert login.json()["created"] is True
+        newcomer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        own, unknown = fallbacks("own_write"), fallbacks("account")
+        resp = await client.get(f"/api/v1/users/{author.id}", headers=newcomer)
+        assert resp.status_code == 200, resp.text
+        assert (fallbacks("own_write"), fallbacks("account")) == (own + 1, unknown)
+
+
 async def test_a_write_whose_wal_position_cannot_be_read_keeps_its_user_on_the_primary(
     app: FastAPI, client: httpx.AsyncClient, standby_state: Replica
 ) -> None:
