@@ -15,6 +15,7 @@ from api import console, openapi, problems
 from api.fastpath import CachedPages, PageSource
 from api.feedcache import feed_runtime
 from api.middleware import BodyLimit, RequestContext, SecurityHeaders
+from api.replica import RetryOnPrimary, replica_monitor
 from api.routers import (
     admin,
     auth,
@@ -57,7 +58,7 @@ async def _opened(settings: Settings) -> AsyncIterator[Services]:
     async with contextlib.AsyncExitStack() as stack:
         try:
             opening = open_services(
-                settings, storage_route=STORAGE_ROUTE, migrate=settings.mode == "dev"
+                settings, storage_route=STORAGE_ROUTE, migrate=settings.mode == "dev", replica=True
             )
             services = await stack.enter_async_context(opening)
         except Exception as exc:
@@ -99,7 +100,11 @@ def _lifespan(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Dev mode (the embedded default) migrates by itself; production runs `kepu db upgrade`.
-        async with _opened(settings) as services, feed_runtime(services) as feeds_runtime:
+        async with (
+            _opened(settings) as services,
+            feed_runtime(services) as feeds_runtime,
+            replica_monitor(services.replica),
+        ):
             await _seed(services)
             app.state.services = services
             app.state.feeds = feeds_runtime
@@ -140,6 +145,7 @@ async def _embedded_worker(
 
 
 def _add_middleware(app: FastAPI, settings: Settings, pages: PageSource) -> None:
+    app.add_middleware(RetryOnPrimary)  # innermost: a retry is the same request to the others
     app.add_middleware(
         BodyLimit,
         limit=settings.max_request_bytes,

@@ -23,7 +23,8 @@ from content.seed import seed
 from infra import datadir, db
 from infra.logging import configure as configure_logging
 from infra.redis import redis_url
-from infra.services import open_services
+from infra.replica import ReplicaRefused
+from infra.services import check_replica, open_services
 from infra.settings import Settings, get_settings
 
 app = typer.Typer(help="Kepu (科普): the backend of the science-popularization mini-program.")
@@ -88,7 +89,8 @@ def serve(
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(datadir.held(settings))
-        except datadir.DataDirBusy as exc:
+            asyncio.run(check_replica(settings))
+        except (datadir.DataDirBusy, ReplicaRefused) as exc:
             typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from exc
         uvicorn.run(

@@ -13,11 +13,13 @@ from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import AfterValidator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.replica import WRITER, ReplicaFailed, note_write, sessions_for
 from content.accounts import get_active_user
 from content.drain import Drain
 from content.errors import Unauthenticated
 from content.models import User
 from infra.ratelimit import client_address
+from infra.replica import FAILURES, FALLBACKS
 from infra.security import TokenError, read_token
 from infra.services import Services
 from infra.settings import Settings
@@ -45,17 +47,52 @@ async def session_scope(request: Request, services: Services) -> AsyncIterator[A
     """One session per request: committed when the handler returns (before the response is
     built, so a failed commit is an error response, not a lost write), rolled back on error.
     What the services declared for after the commit runs then (`content.drain`), before the
-    response goes out: jobs enqueued, feeds brought in line on every API process."""
-    maker = services.read_sessions if request.method in _READ_METHODS else services.write_sessions
+    response goes out: jobs enqueued, feeds brought in line on every API process. A public read
+    may get a session on the database replica (api/replica.py); one that fails there is run
+    again on the primary."""
+    reading = request.method in _READ_METHODS
+    caller = _caller(request, services.settings) if services.replica else None
+    on_replica = await sessions_for(request, services, caller) if reading else None
+    maker = on_replica or (services.read_sessions if reading else services.write_sessions)
     async with maker() as session:
         try:
             yield session
+        except FAILURES as exc:
+            await _rollback_quietly(session)
+            if on_replica is None:
+                raise
+            FALLBACKS.labels("error").inc()
+            raise ReplicaFailed(str(exc)) from exc
+        except Unauthenticated as exc:
+            await session.rollback()
+            if on_replica is None or caller is None:
+                raise
+            # A token we signed for an account the replica does not know (yet): one made
+            # moments ago, by a login elsewhere or the CLI. The primary decides.
+            FALLBACKS.labels("account").inc()
+            raise ReplicaFailed(str(exc)) from exc
         except BaseException:
             await session.rollback()
             raise
         await session.commit()
+        if not reading:
+            await note_write(services, session, caller or getattr(request.state, WRITER, None))
         drain: Drain = request.app.state.drain
         await drain.run(session)
+
+
+async def _rollback_quietly(session: AsyncSession) -> None:
+    # On a lost connection the rollback fails too; the error to report is the first one.
+    with contextlib.suppress(*FAILURES):
+        await session.rollback()
+
+
+def _caller(request: Request, settings: Settings) -> str | None:
+    """The user a request's token names, for reading and noting their own writes (a token
+    that does not verify is refused by the route's own dependencies, not here)."""
+    with contextlib.suppress(Unauthenticated):
+        return bearer_user_id(request.headers.get("authorization"), settings)
+    return None
 
 
 async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[AsyncSession]:

@@ -114,6 +114,12 @@ class FeedRuntime:
         )
 
     def _drop(self, what: str) -> None:
+        # Rebuilt pages must not come from older rows; but counter moves (the details entry,
+        # sent for every like or view) change no row a reader must not see a moment late, and
+        # fencing on each would keep every read on the primary under ordinary traffic.
+        counters_only = what.startswith(feeds.details_entry([]))
+        if self.services.replica is not None and not counters_only:
+            self.services.replica.fence()
         if what == feeds.EVERYTHING:
             self.cache.clear()
             self.comments.clear()
@@ -129,6 +135,8 @@ class FeedRuntime:
 
     def _state(self, subscribed: bool) -> None:
         # Messages may have been missed while unsubscribed: start empty either way.
+        if self.services.replica is not None:
+            self.services.replica.fence()
         for cache in (self.cache, self.comments, self.details):
             cache.enabled = subscribed
             cache.clear()

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from infra import db
 from infra.queue import JobQueue, job_queue
 from infra.redis import make_client, redis_url
+from infra.replica import CHECK_TIMEOUT_S, FAILURES, Replica, verify
 from infra.settings import Settings
 from infra.storage.base import Storage, StorageUnavailable
 from infra.storage.factory import build_storage
@@ -40,6 +41,10 @@ class Services:
     storage: Storage
     queue: JobQueue
     http: httpx.AsyncClient
+    # Public reads' sessions on the streaming replica, with what decides when they may be
+    # used (infra/replica.py); None without KEPU_DATABASE_REPLICA_URL.
+    replica: Replica | None = None
+    replica_sessions: async_sessionmaker[AsyncSession] | None = None
 
 
 def unreachable(exc: BaseException) -> BaseException | None:
@@ -79,10 +84,17 @@ def _snapshot_reads(engine: AsyncEngine) -> AsyncEngine:
 
 @contextlib.asynccontextmanager
 async def open_services(
-    settings: Settings, *, storage_route: str, migrate: bool = False, redis: str | None = None
+    settings: Settings,
+    *,
+    storage_route: str,
+    migrate: bool = False,
+    redis: str | None = None,
+    replica: bool = False,
 ) -> AsyncIterator[Services]:
     """Open every client; ``redis`` is the URL of a Redis already started by the caller, and
-    ``storage_route`` the API's path for local-disk storage URLs (see `build_storage`)."""
+    ``storage_route`` the API's path for local-disk storage URLs (see `build_storage`).
+    ``replica``: open the configured database replica too (API processes; workers read what
+    they wrote, on the primary), raising ReplicaRefused if it must not be used."""
     settings.resolved_jwt_secret()  # a data dir we cannot write fails here, not at first login
     url = settings.resolved_database_url()
     if migrate:
@@ -104,6 +116,7 @@ async def open_services(
             log.warning("object storage unreachable at start-up: %s", exc)
         queue = await stack.enter_async_context(job_queue(settings, rurl))
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=settings.wechat_timeout_s))
+        standby = await _open_replica(settings, engine, stack) if replica else None
         yield Services(
             settings=settings,
             engine=engine,
@@ -114,4 +127,50 @@ async def open_services(
             storage=storage,
             queue=queue,
             http=http,
+            replica=standby,
+            replica_sessions=(
+                db.make_sessionmaker(_snapshot_reads(standby.engine)) if standby else None
+            ),
         )
+
+
+async def check_replica(settings: Settings) -> None:
+    """Raise ReplicaRefused if KEPU_DATABASE_REPLICA_URL must not be used, for `kepu serve` to
+    refuse before it serves; one that does not answer passes (see `_open_replica`)."""
+    url = settings.resolved_replica_url()
+    if url is None:
+        return
+    primary = db.make_engine(settings.resolved_database_url())
+    engine = db.make_engine(url, connect_args={"timeout": CHECK_TIMEOUT_S})
+    try:
+        await verify(primary, engine)
+    except FAILURES:
+        pass  # the lifespan says so, in the server's log
+    finally:
+        await primary.dispose()
+        await engine.dispose()
+
+
+async def _open_replica(
+    settings: Settings, primary: AsyncEngine, stack: contextlib.AsyncExitStack
+) -> Replica | None:
+    url = settings.resolved_replica_url()
+    if url is None:
+        return None
+    # Fail fast: a replica that does not answer costs a read its fallback, not a long wait.
+    engine = db.make_engine(url, connect_args={"timeout": CHECK_TIMEOUT_S})
+    stack.push_async_callback(engine.dispose)
+    standby = Replica(primary, engine, settings.replica_max_lag_s)
+    try:
+        await verify(primary, engine)
+        standby.verified = True
+    except FAILURES as exc:
+        # Start on the primary rather than refuse: a replica restarting, or rebuilt, during a
+        # deploy must not keep the API down while the primary can answer everything. The
+        # monitor checks it the same way once it answers, and only then reads from it.
+        log.warning(
+            "the database replica (KEPU_DATABASE_REPLICA_URL) is unreachable: %s; reading from "
+            "the primary until it answers",
+            exc,
+        )
+    return standby

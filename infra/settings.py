@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
 
     database_url: str | None = None
+    # A streaming replica of database_url's PostgreSQL for public reads (docs/operations.md,
+    # "Database replica"), used while its replay is at most replica_max_lag_s behind.
+    database_replica_url: str | None = None
+    replica_max_lag_s: float = Field(2.0, gt=0, le=60)
     redis_url: str | None = None
     # Key prefix for everything Kepu keeps in Redis (feeds, counters, queue) so several
     # deployments or test runs can share one server.
@@ -220,6 +224,24 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _replica_needs_a_postgresql_primary(self) -> Settings:
+        if self.database_replica_url is None:
+            return self
+        postgres = ("postgres://", "postgresql://", "postgresql+asyncpg://")
+        if not (self.database_url or "").startswith(postgres):
+            raise ValueError(
+                "KEPU_DATABASE_REPLICA_URL needs KEPU_DATABASE_URL to be a PostgreSQL primary "
+                "(the embedded SQLite has no replicas): set KEPU_DATABASE_URL, or unset "
+                "KEPU_DATABASE_REPLICA_URL"
+            )
+        if not self.database_replica_url.startswith(postgres):
+            raise ValueError(
+                "KEPU_DATABASE_REPLICA_URL must be a postgresql:// URL of a streaming replica "
+                "of KEPU_DATABASE_URL"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.mode == "production" and (wrong := self._unusable_secrets()):
             raise ValueError(
@@ -268,13 +290,11 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         if self.database_url:
-            url = self.database_url
-            # Accept the usual postgres:// spellings and use the async driver.
-            for prefix in ("postgres://", "postgresql://"):
-                if url.startswith(prefix):
-                    return "postgresql+asyncpg://" + url[len(prefix) :]
-            return url
+            return _async_driver(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'kepu.sqlite3').resolve()}"
+
+    def resolved_replica_url(self) -> str | None:
+        return _async_driver(self.database_replica_url) if self.database_replica_url else None
 
     def resolved_jwt_secret(self) -> str:
         """The configured secret, or in dev mode one generated once and kept in the data dir.
@@ -297,6 +317,14 @@ class Settings(BaseSettings):
 
     def resolved_storage_secret(self) -> str:
         return self.storage_secret or self.resolved_jwt_secret()
+
+
+def _async_driver(url: str) -> str:
+    """Accept the usual postgres:// spellings and use the async driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url
 
 
 @lru_cache

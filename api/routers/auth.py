@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api import presenters, problems
 from api.deps import ClientAddress, ServicesDep, SessionDep
+from api.replica import wrote_as
 from api.schemas import TokenOut, WechatLoginIn, WechatTokenOut
 from content import accounts
 from content.models import User
@@ -68,11 +69,17 @@ async def login(
     ),
 )
 async def wechat_login(
-    body: WechatLoginIn, address: ClientAddress, session: SessionDep, services: ServicesDep
+    request: Request,
+    body: WechatLoginIn,
+    address: ClientAddress,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> WechatTokenOut:
     user, created = await accounts.wechat_login(
         session, services.http, services.redis, services.settings, address, body.code
     )
+    # The account may be new: its first public reads must find it, on the replica too.
+    wrote_as(request, user.id)
     token = _token(services.settings, user)
     user_body = await presenters.me_out(session, services, user)
     return WechatTokenOut(**token.model_dump(), user=user_body, created=created)

@@ -1,5 +1,6 @@
 """A throw-away PostgreSQL cluster of our own, from Debian's binaries, that a test may stop,
-crash and restart without touching the machine's PostgreSQL (other tests use that one)."""
+crash and restart without touching the machine's PostgreSQL (other tests use that one), and a
+streaming replica of it."""
 
 from __future__ import annotations
 
@@ -60,14 +61,26 @@ class Cluster:
         self._ctl("-m", mode, "stop")
 
 
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[Cluster]:
-    root = os.geteuid() == 0
+def _scratch() -> tuple[Path, list[str]]:
+    """A temporary directory the server's user owns, and how to run a command as that user."""
     tmp = Path(tempfile.mkdtemp(prefix="kepu-pg-"))
-    datadir = tmp / "data"
-    as_user = ["runuser", "-u", "postgres", "--"] if root else []
+    root = os.geteuid() == 0
     if root:
         shutil.chown(tmp, "postgres")
+    return tmp, ["runuser", "-u", "postgres", "--"] if root else []
+
+
+def _listen(cluster: Cluster, sockets: Path) -> str:
+    return (
+        f"port = {cluster.port}\nlisten_addresses = '127.0.0.1'\n"
+        f"unix_socket_directories = '{sockets}'\n"
+    )
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[Cluster]:
+    tmp, as_user = _scratch()
+    datadir = tmp / "data"
     cluster = Cluster(datadir, free_port(), as_user)
     try:
         subprocess.run(
@@ -78,13 +91,35 @@ def throwaway_postgres() -> Iterator[Cluster]:
         )  # fmt: skip
         with (datadir / "postgresql.conf").open("a") as conf:
             conf.write(
-                f"port = {cluster.port}\nlisten_addresses = '127.0.0.1'\n"
-                f"unix_socket_directories = '{tmp}'\nmax_connections = 100\n"
-                "shared_buffers = 32MB\n"
+                _listen(cluster, tmp) + "max_connections = 100\nshared_buffers = 32MB\n"
                 # No fsync: the host does not crash in this test, the server does, and what
                 # a crashed server had written is in the OS's cache.
                 "fsync = off\nfull_page_writes = off\n"
             )
+        cluster.start()
+        yield cluster
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            cluster.stop("immediate")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def standby_of(primary: Cluster) -> Iterator[Cluster]:
+    """A hot standby streaming from ``primary`` (initdb's pg_hba lets local replication in),
+    made by pg_basebackup -R: the same system identifier, read-only queries while it replays."""
+    tmp, as_user = _scratch()
+    cluster = Cluster(tmp / "data", free_port(), as_user)
+    try:
+        subprocess.run(
+            [*as_user, _bin("pg_basebackup"), "-D", str(cluster.datadir), "-R", "-X", "stream",
+             "-c", "fast", "--no-sync", "-h", "127.0.0.1", "-p", str(primary.port),
+             "-U", "postgres"],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        with (cluster.datadir / "postgresql.conf").open("a") as conf:
+            conf.write(_listen(cluster, tmp) + "hot_standby = on\n")
         cluster.start()
         yield cluster
     finally:
