@@ -26,6 +26,9 @@ JOBS_WAITING = Gauge(
     "kepu_jobs_waiting", "Jobs no worker took within KEPU_JOB_ALERT_AFTER_S (outbox rows)"
 )
 JOBS_OLDEST_WAIT = Gauge("kepu_jobs_oldest_wait_seconds", "How long the oldest such job waits")
+# The workers' autoscaling signal (deploy/k8s/worker-hpa.yaml): the same count with no grace,
+# so it rises as soon as work outpaces the workers, not only once an alert is due.
+JOBS_QUEUED = Gauge("kepu_jobs_queued", "Jobs due that no worker has taken (outbox rows)")
 
 
 @router.get("/healthz")
@@ -53,17 +56,23 @@ async def readyz(services: ServicesDep) -> Response:
 async def _jobs(services: Services) -> dict[str, float | int] | None:
     """Jobs no worker took within the threshold (also set as gauges); None if not countable."""
     threshold = services.settings.job_alert_after_s
-    try:
-        async with services.read_sessions() as session:
-            backlog = await asyncio.wait_for(
-                jobs.backlog(session, threshold), readiness.CHECK_TIMEOUT_S
-            )
-    except Exception:  # a slow count must not turn a probe or a scrape into an error
-        log.warning("could not count jobs waiting for a worker", exc_info=True)
+    backlog = await _backlog(services, threshold)
+    if backlog is None:
         return None
     JOBS_WAITING.set(backlog.waiting)
     JOBS_OLDEST_WAIT.set(backlog.oldest_s)
     return {"waiting": backlog.waiting, "oldest_s": backlog.oldest_s, "threshold_s": threshold}
+
+
+async def _backlog(services: Services, older_than_s: float) -> jobs.Backlog | None:
+    try:
+        async with services.read_sessions() as session:
+            return await asyncio.wait_for(
+                jobs.backlog(session, older_than_s), readiness.CHECK_TIMEOUT_S
+            )
+    except Exception:  # a slow count must not turn a probe or a scrape into an error
+        log.warning("could not count jobs waiting for a worker", exc_info=True)
+        return None
 
 
 @router.get(
@@ -90,4 +99,6 @@ async def metrics(
             headers={"WWW-Authenticate": "Bearer"},
         )
     await _jobs(services)
+    if (queued := await _backlog(services, 0.0)) is not None:
+        JOBS_QUEUED.set(queued.waiting)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
