@@ -8,7 +8,7 @@ import logging
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
@@ -36,9 +36,21 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None, responses=problems.responses(503))
-async def readyz(services: ServicesDep) -> Response:
-    down = await readiness.unready(services)
+@router.get("/readyz", response_model=None, responses=problems.responses(422, 503))
+async def readyz(
+    services: ServicesDep,
+    skip: Annotated[
+        list[readiness.Component] | None,
+        Query(description="components not to check (repeatable), e.g. storage for a probe"),
+    ] = None,
+) -> Response:
+    # Kubernetes' readiness probe skips storage (deploy/k8s/api.yaml): feeds, details and
+    # comments serve without it and media routes answer their own 503, whereas every replica
+    # going unready at once would turn a media outage into a full one. The database and Redis
+    # stay in: a replica that lost one while the others have it (a failover it did not follow)
+    # is what a probe should take out. Monitoring asks for everything.
+    skip = skip or []
+    down = await readiness.unready(services, skip)
     if down:
         return problems.problem(
             503,
@@ -49,7 +61,7 @@ async def readyz(services: ServicesDep) -> Response:
         )
     # Jobs waiting for a worker do not make this instance unready (it serves the API), so they
     # are reported, not failed on: see the README's "Jobs waiting for a worker".
-    checks = dict.fromkeys(readiness.CHECKS, "ok")
+    checks = {c.value: "ok" for c in readiness.CHECKS if c not in skip}
     return JSONResponse({"status": "ready", "checks": checks, "jobs": await _jobs(services)})
 
 
