@@ -198,6 +198,8 @@ class Settings(BaseSettings):
         needed = [("jwt_secret", MIN_SECRET_CHARS, "")]
         if self.storage_secret is not None:  # unset: local-disk URLs are signed with the JWT one
             needed.append(("storage_secret", MIN_SECRET_CHARS, ""))
+        if self.metrics_token is not None:  # unset: /metrics is not served at all
+            needed.append(("metrics_token", MIN_SECRET_CHARS, ""))
         if self.s3_endpoint:
             needed += [
                 (k, 1, "KEPU_S3_ENDPOINT is set") for k in ("s3_access_key", "s3_secret_key")
