@@ -31,6 +31,7 @@ WORKLOADS = {
 # Settings that carry a password or a key: only through the Secret, never in the ConfigMap.
 SECRETS = {
     "jwt_secret",
+    "jwt_previous_secret",
     "storage_secret",
     "s3_access_key",
     "s3_secret_key",
@@ -43,7 +44,12 @@ SECRETS = {
 }
 # Secrets an installation may go without (their part unused): optional secretKeyRefs. The
 # others stop the pod from starting when the Secret lacks them.
-OPTIONAL_SECRETS = {"storage_secret", "database_replica_url", "cdn_purge_token"}
+OPTIONAL_SECRETS = {
+    "jwt_previous_secret",
+    "storage_secret",
+    "database_replica_url",
+    "cdn_purge_token",
+}
 # Settings other areas add in parallel (database replica, CDN purge); the manifests carry them
 # already. Until they are merged, the "nothing else" check lets exactly these through.
 PENDING = {"database_replica_url", "replica_max_lag_s", "cdn_purge_url", "cdn_purge_token"}

@@ -27,6 +27,7 @@ SECRET_VALUES = {
     "KEPU_DATABASE_REPLICA_URL": "postgresql://kepu:pw@replica.invalid:5432/kepu",
     "KEPU_REDIS_URL": "redis://:pw@redis.invalid:6379/0",
     "KEPU_JWT_SECRET": "j" * 48,
+    "KEPU_JWT_PREVIOUS_SECRET": "p" * 48,
     "KEPU_STORAGE_SECRET": "s" * 48,
     "KEPU_S3_ACCESS_KEY": "kepu-app",
     "KEPU_S3_SECRET_KEY": "k" * 40,
