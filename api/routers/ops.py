@@ -26,7 +26,7 @@ JOBS_WAITING = Gauge(
     "kepu_jobs_waiting", "Jobs no worker took within KEPU_JOB_ALERT_AFTER_S (outbox rows)"
 )
 JOBS_OLDEST_WAIT = Gauge("kepu_jobs_oldest_wait_seconds", "How long the oldest such job waits")
-# The workers' autoscaling signal (deploy/k8s/worker-hpa.yaml): the same count with no grace,
+# The workers' autoscaling signal (deploy/k8s/autoscaling.yaml): the same count with no grace,
 # so it rises as soon as work outpaces the workers, not only once an alert is due.
 JOBS_QUEUED = Gauge("kepu_jobs_queued", "Jobs due that no worker has taken (outbox rows)")
 
