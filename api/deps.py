@@ -112,7 +112,7 @@ def bearer_user_id(authorization: str | None, settings: Settings) -> str | None:
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        return read_token(token, settings.resolved_jwt_secret())
+        return read_token(token, settings.resolved_jwt_secret(), *settings.previous_jwt_secrets)
     except TokenError as exc:
         raise Unauthenticated(str(exc)) from exc
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
+from enum import StrEnum
 
 from sqlalchemy import text
 
@@ -28,23 +29,29 @@ async def _storage(s: Services) -> None:
     await s.storage.ping()
 
 
-CHECKS: dict[str, Callable[[Services], Awaitable[None]]] = {
-    "database": _database,
-    "redis": _redis,
-    "storage": _storage,
+class Component(StrEnum):
+    DATABASE = "database"
+    REDIS = "redis"
+    STORAGE = "storage"
+
+
+CHECKS: dict[Component, Callable[[Services], Awaitable[None]]] = {
+    Component.DATABASE: _database,
+    Component.REDIS: _redis,
+    Component.STORAGE: _storage,
 }
 
 
-async def unready(services: Services) -> list[str]:
-    """The components that did not answer (sorted), all checked at once."""
+async def unready(services: Services, skip: Collection[Component] = ()) -> list[str]:
+    """The components that did not answer (sorted), all checked at once, but those in ``skip``."""
     down: list[str] = []
 
-    async def run(name: str) -> None:
+    async def run(name: Component) -> None:
         try:
             await asyncio.wait_for(CHECKS[name](services), CHECK_TIMEOUT_S)
         except Exception as exc:  # any failure means "not ready"; the log says why
             log.warning("readiness: %s is down: %s: %s", name, type(exc).__name__, exc)
-            down.append(name)
+            down.append(name.value)
 
-    await asyncio.gather(*(run(n) for n in CHECKS))
+    await asyncio.gather(*(run(n) for n in CHECKS if n not in skip))
     return sorted(down)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
@@ -46,12 +47,11 @@ def issue_token(subject: str, secret: str, ttl_s: int) -> str:
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
-def read_token(token: str, secret: str) -> str:
-    """The subject of a valid, unexpired token; TokenError otherwise."""
+def read_token(token: str, secret: str, *previous: str) -> str:
+    """The subject of a valid, unexpired token signed with ``secret`` or, while a rotation
+    lasts, with one of the ``previous`` secrets; TokenError otherwise."""
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]}
-        )
+        claims = _claims(token, [secret, *previous])
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("the token has expired; log in again") from exc
     except jwt.PyJWTError as exc:
@@ -59,3 +59,18 @@ def read_token(token: str, secret: str) -> str:
     if claims.get("typ") != "access" or not isinstance(claims.get("sub"), str):
         raise TokenError("the token is not an access token")
     return str(claims["sub"])
+
+
+def _claims(token: str, keys: list[str]) -> dict[str, Any]:
+    """The claims, verified with the key that signed the token (the last key's error if none)."""
+    for key in keys[:-1]:
+        with contextlib.suppress(jwt.InvalidSignatureError):
+            return _decode(token, key)
+    return _decode(token, keys[-1])
+
+
+def _decode(token: str, key: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(
+        token, key, algorithms=[_ALGORITHM], options={"require": ["sub", "exp"]}
+    )
+    return claims

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     public_api_base_url: str = "http://127.0.0.1:8000"
 
     jwt_secret: str | None = None
+    # The secret before a rotation: tokens it signed are still accepted while this is set
+    # (set it for KEPU_JWT_TTL_SECONDS at most; docs/operations.md, "Rotate secrets").
+    jwt_previous_secret: str | None = None
     jwt_ttl_seconds: int = 7 * 24 * 3600
     storage_secret: str | None = None  # signs local-disk URLs; defaults to the JWT secret
     _jwt_secret: str | None = PrivateAttr(default=None)  # resolved_jwt_secret(), once
@@ -256,6 +259,10 @@ class Settings(BaseSettings):
         needed = [("jwt_secret", MIN_SECRET_CHARS, "")]
         if self.storage_secret is not None:  # unset: local-disk URLs are signed with the JWT one
             needed.append(("storage_secret", MIN_SECRET_CHARS, ""))
+        if self.jwt_previous_secret is not None:
+            needed.append(("jwt_previous_secret", MIN_SECRET_CHARS, ""))
+        if self.metrics_token is not None:  # unset: /metrics is not served at all
+            needed.append(("metrics_token", MIN_SECRET_CHARS, ""))
         if self.s3_endpoint:
             needed += [
                 (k, 1, "KEPU_S3_ENDPOINT is set") for k in ("s3_access_key", "s3_secret_key")
@@ -314,6 +321,10 @@ class Settings(BaseSettings):
         path.write_text(value)
         path.chmod(0o600)
         return value
+
+    @property
+    def previous_jwt_secrets(self) -> list[str]:
+        return [self.jwt_previous_secret] if self.jwt_previous_secret else []
 
     def resolved_storage_secret(self) -> str:
         return self.storage_secret or self.resolved_jwt_secret()

@@ -8,7 +8,7 @@ import logging
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
@@ -32,6 +32,9 @@ CDN_PURGES_WAITING = Gauge(
 CDN_PURGE_OLDEST = Gauge(
     "kepu_cdn_purge_oldest_seconds", "Age of the oldest batch the purge hook has not taken"
 )
+# The workers' autoscaling signal (deploy/k8s/autoscaling.yaml): the same count with no grace,
+# so it rises as soon as work outpaces the workers, not only once an alert is due.
+JOBS_QUEUED = Gauge("kepu_jobs_queued", "Jobs due that no worker has taken (outbox rows)")
 
 
 @router.get("/healthz")
@@ -39,9 +42,21 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None, responses=problems.responses(503))
-async def readyz(services: ServicesDep) -> Response:
-    down = await readiness.unready(services)
+@router.get("/readyz", response_model=None, responses=problems.responses(422, 503))
+async def readyz(
+    services: ServicesDep,
+    skip: Annotated[
+        list[readiness.Component] | None,
+        Query(description="components not to check (repeatable), e.g. storage for a probe"),
+    ] = None,
+) -> Response:
+    # Kubernetes' readiness probe skips storage (deploy/k8s/api.yaml): feeds, details and
+    # comments serve without it and media routes answer their own 503, whereas every replica
+    # going unready at once would turn a media outage into a full one. The database and Redis
+    # stay in: a replica that lost one while the others have it (a failover it did not follow)
+    # is what a probe should take out. Monitoring asks for everything.
+    skip = skip or []
+    down = await readiness.unready(services, skip)
     if down:
         return problems.problem(
             503,
@@ -52,24 +67,30 @@ async def readyz(services: ServicesDep) -> Response:
         )
     # Jobs waiting for a worker do not make this instance unready (it serves the API), so they
     # are reported, not failed on: see the README's "Jobs waiting for a worker".
-    checks = dict.fromkeys(readiness.CHECKS, "ok")
+    checks = {c.value: "ok" for c in readiness.CHECKS if c not in skip}
     return JSONResponse({"status": "ready", "checks": checks, "jobs": await _jobs(services)})
 
 
 async def _jobs(services: Services) -> dict[str, float | int] | None:
     """Jobs no worker took within the threshold (also set as gauges); None if not countable."""
     threshold = services.settings.job_alert_after_s
-    try:
-        async with services.read_sessions() as session:
-            backlog = await asyncio.wait_for(
-                jobs.backlog(session, threshold), readiness.CHECK_TIMEOUT_S
-            )
-    except Exception:  # a slow count must not turn a probe or a scrape into an error
-        log.warning("could not count jobs waiting for a worker", exc_info=True)
+    backlog = await _backlog(services, threshold)
+    if backlog is None:
         return None
     JOBS_WAITING.set(backlog.waiting)
     JOBS_OLDEST_WAIT.set(backlog.oldest_s)
     return {"waiting": backlog.waiting, "oldest_s": backlog.oldest_s, "threshold_s": threshold}
+
+
+async def _backlog(services: Services, older_than_s: float) -> jobs.Backlog | None:
+    try:
+        async with services.read_sessions() as session:
+            return await asyncio.wait_for(
+                jobs.backlog(session, older_than_s), readiness.CHECK_TIMEOUT_S
+            )
+    except Exception:  # a slow count must not turn a probe or a scrape into an error
+        log.warning("could not count jobs waiting for a worker", exc_info=True)
+        return None
 
 
 @router.get(
@@ -97,6 +118,8 @@ async def metrics(
         )
     await _jobs(services)
     await _cdn_purges(services)
+    if (queued := await _backlog(services, 0.0)) is not None:
+        JOBS_QUEUED.set(queued.waiting)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -108,6 +108,29 @@ async def test_token_signed_with_another_secret_is_401(
     assert resp.headers["www-authenticate"] == "Bearer"
 
 
+async def test_during_a_jwt_rotation_tokens_of_the_previous_secret_still_work(
+    settings: Settings, services: Services
+) -> None:
+    who = await f.person(services, "creator")
+    old, new = services.settings.resolved_jwt_secret(), secrets.token_urlsafe(48)
+    before = issue_token(who.id, old, 3600)
+    rotated = {"jwt_secret": new, "jwt_previous_secret": old, "run_embedded_worker": False}
+    async with serving(create_app(Settings(**(settings.model_dump() | rotated)))) as client:
+        for token in (before, issue_token(who.id, new, 3600)):
+            me = await _me(client, token)
+            assert me.status_code == 200 and me.json()["id"] == who.id, me.text
+        expired = issue_token(who.id, old, ttl_s=-10)
+        english = {"Authorization": f"Bearer {expired}", **f.ENGLISH}
+        body = f.assert_problem(await client.get("/api/v1/me", headers=english), 401)
+        assert "expired" in body["detail"]  # still told apart from a forged one
+        forged = issue_token(who.id, secrets.token_urlsafe(48), 3600)
+        f.assert_problem(await _me(client, forged), 401, "auth.invalid_token")
+    # Once the previous secret is dropped, its tokens are refused: their holders log in again.
+    done = {"jwt_secret": new, "run_embedded_worker": False}
+    async with serving(create_app(Settings(**(settings.model_dump() | done)))) as client:
+        f.assert_problem(await _me(client, before), 401, "auth.invalid_token")
+
+
 async def test_expired_token_is_401_saying_it_expired(
     client: httpx.AsyncClient, services: Services
 ) -> None:

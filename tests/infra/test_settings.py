@@ -33,6 +33,7 @@ def test_production_starts_with_every_secret_it_uses_set() -> None:
         s3_secret_key="a real s3 secret",
         wechat_appid="wx123",
         wechat_secret="a real wechat secret",
+        metrics_token="m" * 32,
     )
     assert settings.resolved_jwt_secret() == REAL
 
@@ -44,6 +45,8 @@ def test_production_starts_with_every_secret_it_uses_set() -> None:
         ({"jwt_secret": "changeme"}, "KEPU_JWT_SECRET"),
         ({"jwt_secret": "too short"}, "KEPU_JWT_SECRET (at least 32 characters)"),
         ({"storage_secret": "placeholder"}, "KEPU_STORAGE_SECRET"),
+        ({"metrics_token": "changeme"}, "KEPU_METRICS_TOKEN (at least 32 characters)"),
+        ({"jwt_previous_secret": "secret"}, "KEPU_JWT_PREVIOUS_SECRET"),
         ({"s3_endpoint": "minio:9000", "s3_access_key": "k"}, "KEPU_S3_SECRET_KEY"),
         (
             {"s3_endpoint": "minio:9000", "s3_access_key": "k", "s3_secret_key": "minioadmin"},

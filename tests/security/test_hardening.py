@@ -251,6 +251,20 @@ async def test_readyz_names_the_component_only(storage_down: httpx.AsyncClient) 
         assert leak not in text, text
 
 
+async def test_readyz_skipping_storage_keeps_a_replica_serving_feeds_in_rotation(
+    storage_down: httpx.AsyncClient,
+) -> None:
+    # What deploy/k8s/api.yaml's readiness probe asks: storage down must not take it out.
+    resp = await storage_down.get("/readyz", params={"skip": "storage"})
+    assert resp.status_code == 200
+    assert resp.json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert (await storage_down.get("/api/v1/feed")).status_code == 200
+    # Only what is named is skipped; a name that is no component is refused, not ignored.
+    still = await storage_down.get("/readyz", params={"skip": "redis"})
+    assert f.assert_problem(still, 503, "dependency.down")["down"] == ["storage"]
+    f.assert_problem(await storage_down.get("/readyz?skip=s3"), 422, "validation_error")
+
+
 @contextlib.asynccontextmanager
 async def _app_with(settings: Settings, **update: object) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(

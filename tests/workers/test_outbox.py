@@ -132,6 +132,30 @@ async def test_readyz_reports_jobs_no_worker_took_in_time(
     assert f"kepu_jobs_waiting {float(before + 1)}" in metrics
 
 
+def _gauge(metrics: str, name: str) -> float:
+    (value,) = [line.split()[1] for line in metrics.splitlines() if line.startswith(name + " ")]
+    return float(value)
+
+
+async def test_metrics_count_jobs_due_and_not_taken_for_the_worker_autoscaler(
+    client: httpx.AsyncClient, services: Services, cleanup: list[str]
+) -> None:
+    metrics = (await client.get("/metrics")).text
+    before, alerts = _gauge(metrics, "kepu_jobs_queued"), _gauge(metrics, "kepu_jobs_waiting")
+    now = utcnow()
+    # Counted: due a moment ago, and taken by a worker that stopped beating (it needs another).
+    cleanup.append(await _add(services, due_at=now - timedelta(seconds=1)))
+    quiet = now - timedelta(seconds=jobs.STALE_AFTER_S + 5)
+    cleanup.append(await _add(services, taken_by="gone", taken_at=quiet, heartbeat_at=quiet))
+    # Not counted: a retry due later, and a job a live worker runs.
+    cleanup.append(await _add(services, due_at=now + timedelta(minutes=5)))
+    cleanup.append(await _add(services, taken_by="live", taken_at=now, heartbeat_at=now))
+    metrics = (await client.get("/metrics")).text
+    assert _gauge(metrics, "kepu_jobs_queued") == before + 2
+    # The alert gauge keeps its grace: none of these has waited KEPU_JOB_ALERT_AFTER_S yet.
+    assert _gauge(metrics, "kepu_jobs_waiting") == alerts
+
+
 async def test_sweep_gives_quiet_media_a_job_after_a_minute_but_leaves_live_jobs_alone(
     services: Services, cleanup: list[str]
 ) -> None:
