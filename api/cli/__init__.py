@@ -1,11 +1,12 @@
 """The ``kepu`` command, one module per group of commands: serve, worker and db upgrade
 (`serve`), user (`users`), screening import (`screening`), feeds and search rebuild
-(`indexes`), stats export (`stats`)."""
+(`indexes`), stats export (`stats`), backup and restore (`backup`)."""
 
 from __future__ import annotations
 
 import typer
 
+from api.cli.backup import backup, restore
 from api.cli.indexes import feeds_app, search_app
 from api.cli.screening import screening_app
 from api.cli.serve import db_app, serve, worker
@@ -21,5 +22,7 @@ app.add_typer(screening_app, name="screening")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(stats_app, name="stats")
 app.add_typer(search_app, name="search")
+app.command()(backup)
+app.command()(restore)
 
 __all__ = ["app"]
