@@ -1,4 +1,5 @@
-"""One ``kepu serve`` per data directory: an exclusive lock held for the life of the process."""
+"""One ``kepu serve`` per data directory: an exclusive lock held for the life of the process
+(and by `kepu restore` while it replaces the directory's contents)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from infra.settings import Settings
 
@@ -24,15 +26,23 @@ def is_used(settings: Settings) -> bool:
 
 @contextlib.contextmanager
 def held(settings: Settings) -> Iterator[None]:
-    """Hold the data directory's lock while the body runs; :class:`DataDirBusy` if taken.
+    """Hold the data directory's lock while the body runs; :class:`DataDirBusy` if taken."""
+    if not is_used(settings):
+        yield
+        return
+    with locked(settings.data_dir):
+        yield
+
+
+@contextlib.contextmanager
+def locked(data_dir: Path) -> Iterator[None]:
+    """Hold the lock of ``data_dir`` (made if missing) while the body runs; :class:`DataDirBusy`
+    if a `kepu serve` (or a restore) has it.
 
     flock is released by the kernel when the process ends however it ends (SIGKILL included),
     so a lock file left behind never blocks the next start.
     """
-    if not is_used(settings):
-        yield
-        return
-    data_dir = settings.data_dir.resolve()
+    data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     # "a+": opening must not wipe the holder's pid before we know whether we hold the lock.
     with open(data_dir / LOCK_FILE, "a+") as lock:
