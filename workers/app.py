@@ -16,7 +16,7 @@ from streaq import StreaqRetry, Worker
 from content import drain, jobs, media, notifications, review
 from content.models import Upload
 from content.screening import Finding, SecondOpinion
-from infra import ffmpeg, wechat
+from infra import ffmpeg, sentinel, wechat
 from infra.services import Services
 from infra.settings import Settings
 from infra.storage.base import StorageError
@@ -155,7 +155,7 @@ def _new_worker(
     handle_signals: bool,
 ) -> Worker[Services]:
     worker: Worker[Services] = Worker(
-        redis_url=redis_url,
+        **sentinel.queue_options(redis_url),
         queue_name=settings.queue_name,
         concurrency=settings.worker_concurrency,
         idle_timeout=settings.worker_idle_timeout_s,

@@ -8,6 +8,7 @@ import logging
 from collections import defaultdict
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +18,7 @@ from content.feeds import FeedKeys
 from content.models import FlushedBatch
 from infra.clock import utcnow
 from infra.ids import new_id
+from infra.redis import NO_ACK, Ack, replicated
 from infra.upsert import insert_for
 
 log = logging.getLogger(__name__)
@@ -37,28 +39,54 @@ async def record_view(
     user_id: str,
     content_id: str,
     report: views.Report,
+    *,
+    ack: Ack = NO_ACK,
 ) -> None:
-    """Buffer one view event of a public content, stamped with the server's time."""
+    """Buffer one view event of a public content, stamped with the server's time; answered
+    once ``ack``'s replicas have it, so a failover of Redis does not lose it."""
     content, duration_s = await views.viewable(session, content_id)
     checked = views.checked(report, duration_s)
-    await _buffer(session, redis, keys, views.event(content.id, user_id, checked, views.now()))
+    event = views.event(content.id, user_id, checked, views.now())
+    await _buffer(session, redis, keys, event, ack)
 
 
 async def _buffer(
-    session: AsyncSession, redis: aioredis.Redis, keys: FeedKeys, event: dict[str, object]
+    session: AsyncSession,
+    redis: aioredis.Redis,
+    keys: FeedKeys,
+    event: dict[str, object],
+    ack: Ack,
 ) -> None:
     try:
-        await redis.rpush(keys.buffer, json.dumps(event))
+        _, safe = await replicated(
+            redis, ack, lambda pipe: pipe.rpush(keys.buffer, json.dumps(event))
+        )
     except (RedisError, OSError) as exc:
         log.warning("Redis unavailable; event written to the database directly: %s", exc)
         await apply_batch(session, None, [event])
+        return
+    if not safe:  # kept (on the master alone): counting it again elsewhere could count it twice
+        log.warning(
+            "a view is on the Redis master only: no replica took it in %d ms", ack.timeout_ms
+        )
 
 
-async def claim_batches(redis: aioredis.Redis, keys: FeedKeys) -> list[str]:
-    """Batches waiting to be written: the buffer moved aside now, and any a dead flush left."""
+async def claim_batches(redis: aioredis.Redis, keys: FeedKeys, *, ack: Ack = NO_ACK) -> list[str]:
+    """Batches waiting to be written: the buffer moved aside now, and any a dead flush left.
+    None until ``ack``'s replicas have the move: a batch written to the database whose move a
+    failover then lost would come back in the buffer and be counted twice."""
     batch_id = new_id()
-    await redis.eval(_CLAIM, 3, keys.buffer, keys.batch(batch_id), keys.batches, batch_id)
-    members = await redis.smembers(keys.batches)
+
+    def claim(pipe: Pipeline) -> None:
+        pipe.eval(_CLAIM, 3, keys.buffer, keys.batch(batch_id), keys.batches, batch_id)
+        pipe.smembers(keys.batches)
+
+    (_, members), safe = await replicated(redis, ack, claim)
+    if not safe:
+        log.warning(
+            "counter flush put off: no Redis replica took the claim in %d ms", ack.timeout_ms
+        )
+        return []
     return sorted(str(m) for m in members)
 
 
