@@ -11,7 +11,7 @@ import anyio
 from fastapi import FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import console, openapi, problems
+from api import console, openapi, preflight, problems
 from api.feedcache import feed_runtime
 from api.middleware import BodyLimit, RequestContext, SecurityHeaders
 from api.routers import (
@@ -99,6 +99,7 @@ def _lifespan(
         # Dev mode (the embedded default) migrates by itself; production runs `kepu db upgrade`.
         async with _opened(settings) as services, feed_runtime(services) as feeds_runtime:
             await _seed(services)
+            await preflight.claim(services)
             app.state.services = services
             app.state.feeds = feeds_runtime
             # After a commit, this process drops its pages at once and tells the others.

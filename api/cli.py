@@ -22,6 +22,7 @@ from content.seed import seed
 from infra import datadir, db
 from infra.logging import configure as configure_logging
 from infra.redis import redis_url
+from infra.sentinel import RedisRefused
 from infra.services import open_services
 from infra.settings import Settings, get_settings
 
@@ -63,6 +64,16 @@ def _fail(message: str, exc: BaseException) -> NoReturn:
     raise typer.Exit(1) from exc
 
 
+def _check_redis(settings: Settings, url: str) -> None:
+    """Exit with one line if Redis is configured wrong (api.preflight)."""
+    from api.preflight import check_redis
+
+    try:
+        asyncio.run(check_redis(settings, url))
+    except RedisRefused as exc:
+        _fail(f"cannot start: {exc}", exc)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
@@ -89,6 +100,8 @@ def serve(
         except datadir.DataDirBusy as exc:
             typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from exc
+        if settings.redis_url:  # the bundled Redis is this installation's alone
+            _check_redis(settings, settings.redis_url)
         uvicorn.run(
             create_app(settings),
             host=host,
@@ -112,6 +125,7 @@ def worker() -> None:
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     with redis_url(settings) as url:
+        _check_redis(settings, url)
         supervisor = WorkerSupervisor(
             settings,
             url,

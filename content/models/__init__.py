@@ -40,6 +40,7 @@ from content.models.engagement import (
     ReactionKind,
     Share,
 )
+from content.models.installation import Installation
 from content.models.media import Media, Upload
 from content.models.outbox import JobOutbox
 from content.models.reports import (
@@ -80,6 +81,7 @@ __all__ = [
     "Discipline",
     "FlushedBatch",
     "Follow",
+    "Installation",
     "JobOutbox",
     "Media",
     "MediaKind",
