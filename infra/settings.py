@@ -34,8 +34,8 @@ class Settings(BaseSettings):
     queue_name: str = "kepu"
     # Views are counted in Redis until a flush writes them to the database; with asynchronous
     # replication a failover can lose what only the old master had. A view is acknowledged once
-    # this many replicas have it, or after KEPU_REDIS_ACK_TIMEOUT_MS (then it is answered anyway,
-    # logged). None: 1 with a redis+sentinel:// URL, 0 (no wait) otherwise.
+    # this many replicas have it; if they do not within KEPU_REDIS_ACK_TIMEOUT_MS, it is written
+    # to the database as well. None: 1 with a redis+sentinel:// URL, 0 (no wait) otherwise.
     redis_ack_replicas: int | None = Field(default=None, ge=0)
     redis_ack_timeout_ms: int = Field(default=200, ge=1)
 

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 
 from content import drain, engagement, feeds
-from infra.redis import Ack, lease
+from infra.redis import lease
 from infra.services import Services
 
 log = logging.getLogger("kepu.worker.feeds")
@@ -28,12 +28,11 @@ async def flush_counters(services: Services) -> int:
     """Write every waiting batch of views and shares; returns the contents whose counters
     changed. A batch leaves Redis only after the transaction recording it committed."""
     keys, worker_drain = _keys(services), drain.broadcasting(services)
-    ack = Ack.of(services.settings)
     changed = 0
     async with lease(services.redis, keys.flush_lease, FLUSH_LEASE_S, wait_s=FLUSH_LEASE_S) as held:
         if not held:
             return 0
-        for batch_id in await engagement.claim_batches(services.redis, keys, ack=ack):
+        for batch_id in await engagement.claim_batches(services.redis, keys):
             events = await engagement.read_batch(services.redis, keys, batch_id)
             # New counters move items on the hot feed: the drain puts them in place in Redis (no
             # invalidation: cached pages pick counters up within their short life).

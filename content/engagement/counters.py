@@ -8,7 +8,6 @@ import logging
 from collections import defaultdict
 
 import redis.asyncio as aioredis
-from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -58,35 +57,27 @@ async def _buffer(
     ack: Ack,
 ) -> None:
     try:
-        _, safe = await replicated(
-            redis, ack, lambda pipe: pipe.rpush(keys.buffer, json.dumps(event))
-        )
+        _, safe = await replicated(redis, ack, lambda p: p.rpush(keys.buffer, json.dumps(event)))
     except (RedisError, OSError) as exc:
         log.warning("Redis unavailable; event written to the database directly: %s", exc)
         await apply_batch(session, None, [event])
         return
-    if not safe:  # kept (on the master alone): counting it again elsewhere could count it twice
-        log.warning(
-            "a view is on the Redis master only: no replica took it in %d ms", ack.timeout_ms
-        )
-
-
-async def claim_batches(redis: aioredis.Redis, keys: FeedKeys, *, ack: Ack = NO_ACK) -> list[str]:
-    """Batches waiting to be written: the buffer moved aside now, and any a dead flush left.
-    None until ``ack``'s replicas have the move: a batch written to the database whose move a
-    failover then lost would come back in the buffer and be counted twice."""
-    batch_id = new_id()
-
-    def claim(pipe: Pipeline) -> None:
-        pipe.eval(_CLAIM, 3, keys.buffer, keys.batch(batch_id), keys.batches, batch_id)
-        pipe.smembers(keys.batches)
-
-    (_, members), safe = await replicated(redis, ack, claim)
     if not safe:
+        # Only the master has it, and a failover now would lose it: the database gets it too.
+        # Counted twice it changes nothing (a person counts once a day, at their furthest point).
         log.warning(
-            "counter flush put off: no Redis replica took the claim in %d ms", ack.timeout_ms
+            "no Redis replica took a view in %d ms; written to the database", ack.timeout_ms
         )
-        return []
+        await apply_batch(session, None, [event])
+
+
+async def claim_batches(redis: aioredis.Redis, keys: FeedKeys) -> list[str]:
+    """Batches waiting to be written: the buffer moved aside now, and any a dead flush left.
+    (A move that a failover loses brings the batch back into the buffer: its events applied
+    again count nobody twice.)"""
+    batch_id = new_id()
+    await redis.eval(_CLAIM, 3, keys.buffer, keys.batch(batch_id), keys.batches, batch_id)
+    members = await redis.smembers(keys.batches)
     return sorted(str(m) for m in members)
 
 
