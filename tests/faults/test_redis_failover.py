@@ -1,0 +1,210 @@
+"""Redis through Sentinel, failed on purpose: a master, two replicas and three Sentinels (real
+`redis-server` processes), two API processes and two `kepu worker`s on a database of the
+module's own. The master is SIGKILLed under likes, views and submissions; afterwards every
+acknowledged one is in the database exactly once and both APIs serve again. Plus the start-up
+refusals: Sentinels that are unreachable or know no such master, and a second installation on
+the same queue name and key prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import col, func, select
+
+from api.app import STORAGE_ROUTE
+from content.models import ContentStats, ReviewEvent, Stage
+from infra.services import Services, open_services
+from infra.settings import Settings
+from tests import factories as f
+from tests.helpers import eventually, free_port, hosted, scratch_database
+from tests.processes import ApiServer, kepu_env, kill, start_worker
+from tests.sentinels import Topology, running_topology
+
+pytestmark = pytest.mark.faults
+
+FANS = 24
+SUBMISSIONS = 6
+SETTLED_WITHIN_S = 60.0
+
+
+@dataclass
+class Deployment:
+    settings: Settings
+    services: Services
+    topology: Topology
+    apis: list[ApiServer]
+    env: dict[str, str]
+    logs: Path
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    with running_topology(tmp_path_factory.mktemp("sentinels")) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+async def deployment(
+    settings: Settings, topology: Topology, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Deployment]:
+    """Two APIs and two workers on the Sentinel URL, a database, queue and prefix of their own
+    (no worker of the test session can run their jobs)."""
+    run = secrets.token_hex(4)
+    logs = tmp_path_factory.mktemp("failover-logs")
+    async with scratch_database(f"kepu_failover_{run}") as url:
+        own = settings.model_copy(
+            update={
+                "database_url": url,
+                "redis_url": topology.url,
+                "queue_name": f"kepu-failover-{run}",
+                "redis_prefix": f"kepu-failover-{run}",
+                "counter_flush_s": 1,
+            }
+        )
+        env = kepu_env(own, KEPU_RUN_EMBEDDED_WORKER="false", KEPU_COUNTER_FLUSH_S="1")
+        opening = open_services(own, storage_route=STORAGE_ROUTE, migrate=True)
+        async with hosted(opening) as services:
+            apis = [ApiServer(env, free_port(), logs / f"api{i}.log") for i in range(2)]
+            workers: list[subprocess.Popen[bytes]] = []
+            try:
+                for api in apis:
+                    await asyncio.to_thread(api.start)
+                for i in range(2):
+                    worker_env = {**env, "KEPU_LOG_LEVEL": "INFO"}
+                    workers.append(start_worker(worker_env, logs / f"worker{i}.log"))
+                yield Deployment(own, services, topology, apis, env, logs)
+            finally:
+                for proc in workers:
+                    kill(proc)
+                for api in apis:
+                    api.kill()
+
+
+@dataclass
+class Acknowledged:
+    likes: set[str] = field(default_factory=set)
+    views: set[str] = field(default_factory=set)
+    submitted: set[str] = field(default_factory=set)
+    failed: int = 0
+
+
+async def _fan_acts(
+    api: httpx.AsyncClient, fan: f.Person, content_id: str, seen: Acknowledged
+) -> None:
+    """One like and one view; what the API acknowledged is remembered."""
+    url = f"/api/v1/contents/{content_id}"
+    with contextlib.suppress(httpx.TransportError):
+        if (await api.post(f"{url}/like", headers=fan.auth)).status_code == 200:
+            seen.likes.add(fan.id)
+        else:
+            seen.failed += 1
+        view = await api.post(f"{url}/views", json={"event": "start"}, headers=fan.auth)
+        if view.status_code == 202:
+            seen.views.add(fan.id)
+        else:
+            seen.failed += 1
+
+
+async def _submit(api: httpx.AsyncClient, creator: f.Person, seen: Acknowledged) -> None:
+    with contextlib.suppress(httpx.TransportError):
+        created = await api.post("/api/v1/contents", json=f.article(), headers=creator.auth)
+        if created.status_code != 201:
+            seen.failed += 1
+            return
+        content_id = created.json()["id"]
+        sent = await api.post(f"/api/v1/contents/{content_id}/submit", headers=creator.auth)
+        if sent.status_code == 202:
+            seen.submitted.add(content_id)
+        else:
+            seen.failed += 1
+
+
+async def _load(
+    d: Deployment, content_id: str, fans: list[f.Person], creator: f.Person
+) -> Acknowledged:
+    """Fans and the creator spread over both APIs; the master dies once half of them are done."""
+    seen = Acknowledged()
+    clients = [httpx.AsyncClient(base_url=api.url, timeout=15) for api in d.apis]
+    try:
+        half = len(fans) // 2
+        for i, fan in enumerate(fans):
+            api = clients[i % 2]
+            acts = [_fan_acts(api, fan, content_id, seen)]
+            if i % (len(fans) // SUBMISSIONS) == 0:
+                acts.append(_submit(clients[(i + 1) % 2], creator, seen))
+            if i == half:
+                old = d.topology.master()
+                await asyncio.to_thread(old.kill)
+            await asyncio.gather(*acts)
+        await asyncio.to_thread(d.topology.wait_for_new_master, old)
+    finally:
+        for client in clients:
+            await client.aclose()
+    return seen
+
+
+async def _machine_decisions(services: Services, content_ids: set[str]) -> dict[str, int]:
+    """For each content, how many times the machine stage decided it (actions with no actor)."""
+    query = (
+        select(ReviewEvent.content_id, func.count())
+        .where(
+            col(ReviewEvent.actor_id).is_(None),
+            ReviewEvent.stage == Stage.machine,
+            col(ReviewEvent.content_id).in_(content_ids),
+        )
+        .group_by(ReviewEvent.content_id)
+    )
+    async with services.read_sessions() as session:
+        return {content_id: n for content_id, n in (await session.exec(query)).all()}
+
+
+async def test_a_master_killed_under_load_loses_no_acknowledged_like_view_or_job(
+    deployment: Deployment,
+) -> None:
+    d = deployment
+    async with d.services.write_sessions() as session:
+        content = await f.published_in_session(session, d.settings)
+        await session.commit()
+    content_id = content.content.id
+    fans = [await f.person(d.services, name=f"fan{i}") for i in range(FANS)]
+    creator = await f.person(d.services, "creator")
+
+    seen = await _load(d, content_id, fans, creator)
+    assert len(seen.likes) >= FANS - 2 and len(seen.views) >= FANS - 2, seen
+
+    async def counted() -> ContentStats | None:
+        async with d.services.read_sessions() as session:
+            stats = await session.get(ContentStats, content_id)
+        done = stats is not None and stats.viewers >= len(seen.views)
+        return stats if done else None
+
+    stats = await eventually(counted, within=SETTLED_WITHIN_S)
+    assert isinstance(stats, ContentStats)
+    assert (stats.likes, stats.viewers, stats.views) == (
+        len(seen.likes), len(seen.views), len(seen.views),
+    )  # fmt: skip
+
+    async def decided() -> dict[str, int] | None:
+        found = await _machine_decisions(d.services, seen.submitted)
+        return found if set(found) == seen.submitted else None
+
+    decisions = await eventually(decided, within=SETTLED_WITHIN_S)
+    assert decisions == dict.fromkeys(seen.submitted, 1), decisions  # each job ran once
+
+    # Both APIs serve again, through the new master (a view goes through Redis).
+    for api in d.apis:
+        async with httpx.AsyncClient(base_url=api.url, timeout=10) as client:
+            assert (await client.get("/readyz")).status_code == 200
+            again = await client.post(
+                f"/api/v1/contents/{content_id}/views", json={"event": "start"},
+                headers=creator.auth,
+            )  # fmt: skip
+            assert again.status_code == 202, again.text
