@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import signal
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -20,12 +21,14 @@ import pytest
 from sqlmodel import col, func, select
 
 from api.app import STORAGE_ROUTE
+from api.preflight import check_redis
 from content.models import ContentStats, ReviewEvent, Stage
+from infra import db
 from infra.services import Services, open_services
 from infra.settings import Settings
 from tests import factories as f
 from tests.helpers import eventually, free_port, hosted, scratch_database
-from tests.processes import ApiServer, kepu_env, kill, start_worker
+from tests.processes import KEPU, ApiServer, kepu_env, kill, start_worker
 from tests.sentinels import Topology, running_topology
 
 pytestmark = pytest.mark.faults
@@ -208,3 +211,80 @@ async def test_a_master_killed_under_load_loses_no_acknowledged_like_view_or_job
                 headers=creator.auth,
             )  # fmt: skip
             assert again.status_code == 202, again.text
+
+
+async def test_a_view_no_replica_took_is_not_lost_when_the_master_dies(
+    deployment: Deployment,
+) -> None:
+    """The replicas are stopped (SIGSTOP) while a view is acknowledged, then the master is
+    killed and a replica that never got the view is promoted: the view is counted all the same
+    (no replica took it in time, so the API wrote it to the database too)."""
+    d = deployment
+    async with d.services.write_sessions() as session:
+        content = await f.published_in_session(session, d.settings)
+        await session.commit()
+    content_id, fan = content.content.id, await f.person(d.services, name="late-fan")
+    master = d.topology.master()
+    replicas = [n for n in d.topology.data if n is not master and n.proc.poll() is None]
+    for replica in replicas:
+        replica.proc.send_signal(signal.SIGSTOP)
+    try:
+        async with httpx.AsyncClient(base_url=d.apis[0].url, timeout=15) as client:
+            view = await client.post(
+                f"/api/v1/contents/{content_id}/views", json={"event": "start"}, headers=fan.auth
+            )
+        assert view.status_code == 202, view.text
+        await asyncio.to_thread(master.kill)
+    finally:
+        for replica in replicas:
+            replica.proc.send_signal(signal.SIGCONT)
+    await asyncio.to_thread(d.topology.wait_for_new_master, master)
+
+    async def counted() -> ContentStats | None:
+        async with d.services.read_sessions() as session:
+            stats = await session.get(ContentStats, content_id)
+        return stats if stats is not None and stats.viewers else None
+
+    stats = await eventually(counted, within=SETTLED_WITHIN_S)
+    assert isinstance(stats, ContentStats) and (stats.viewers, stats.views) == (1, 1)
+
+
+def _refused(env: dict[str, str], command: str) -> str:
+    """`kepu <command>` exits at once, non-zero, with one line on stderr; returns that line."""
+    done = subprocess.run(
+        [str(KEPU), command], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode != 0 and len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_sentinels_that_do_not_know_the_master_are_refused(deployment: Deployment) -> None:
+    wrong = deployment.topology.url.rsplit("/", 1)[0] + "/no-such-master"
+    line = _refused({**deployment.env, "KEPU_REDIS_URL": wrong}, "serve")
+    assert "KEPU_REDIS_URL" in line and "'no-such-master'" in line, line
+
+
+def test_sentinels_that_do_not_answer_are_refused(deployment: Deployment) -> None:
+    gone = f"redis+sentinel://127.0.0.1:{free_port()},127.0.0.1:{free_port()}/kepu-test"
+    line = _refused({**deployment.env, "KEPU_REDIS_URL": gone}, "worker")
+    assert "KEPU_REDIS_URL" in line and "no Sentinel answered" in line, line
+
+
+async def test_a_second_installation_on_the_same_queue_and_prefix_is_refused(
+    deployment: Deployment,
+) -> None:
+    """Another database (staging beside production, say) with the same queue name and key
+    prefix on the same Redis: refused, naming both settings; with names of its own it starts."""
+    run = secrets.token_hex(4)
+    async with scratch_database(f"kepu_other_{run}") as other:
+        env = {**deployment.env, "KEPU_DATABASE_URL": other}
+        own_names = deployment.settings.model_copy(
+            update={"database_url": other, "queue_name": f"o-{run}", "redis_prefix": f"o-{run}"}
+        )
+        await asyncio.to_thread(db.upgrade, own_names.resolved_database_url())
+        for command in ("serve", "worker"):
+            line = await asyncio.to_thread(_refused, env, command)
+            assert "KEPU_QUEUE_NAME" in line and "KEPU_REDIS_PREFIX" in line, line
+            assert repr(deployment.settings.queue_name) in line, line
+        await check_redis(own_names, deployment.topology.url)  # no refusal
