@@ -216,9 +216,9 @@ async def test_a_master_killed_under_load_loses_no_acknowledged_like_view_or_job
 async def test_a_view_no_replica_took_is_not_lost_when_the_master_dies(
     deployment: Deployment,
 ) -> None:
-    """The replicas are stopped (SIGSTOP) while a view is acknowledged, then the master is
-    killed and a replica that never got the view is promoted: the view is counted all the same
-    (no replica took it in time, so the API wrote it to the database too)."""
+    """The replicas are stopped (SIGSTOP, their links cut) while a view is acknowledged, then
+    the master is killed and a replica that never got the view is promoted: the view is counted
+    all the same (no replica took it in time, so the API wrote it to the database too)."""
     d = deployment
     async with d.services.write_sessions() as session:
         content = await f.published_in_session(session, d.settings)
@@ -228,6 +228,9 @@ async def test_a_view_no_replica_took_is_not_lost_when_the_master_dies(
     replicas = [n for n in d.topology.data if n is not master and n.proc.poll() is None]
     for replica in replicas:
         replica.proc.send_signal(signal.SIGSTOP)
+    # Cut their links too: what the master sends from now on sits in its backlog, not in the
+    # replicas' sockets (where a stopped replica would still read it once continued).
+    await asyncio.to_thread(master.client().client_kill_filter, _type="replica")
     try:
         async with httpx.AsyncClient(base_url=d.apis[0].url, timeout=15) as client:
             view = await client.post(
