@@ -56,6 +56,15 @@ def parse(url: str) -> SentinelTarget | None:
     return SentinelTarget(nodes, unquote(parts[0]), db, password or None)
 
 
+def without_password(url: str) -> str:
+    """``url`` fit for a log line: a password in it is replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    auth, at, hosts = rest.partition("@")
+    if not sep or not at or ":" not in auth:
+        return url
+    return f"{scheme}://{auth.partition(':')[0]}:***@{hosts}"
+
+
 def _node(text: str) -> tuple[str, int]:
     host, _, port = text.strip().rpartition(":")
     if not host or not 0 < int(port) < 65536:

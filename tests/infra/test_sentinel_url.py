@@ -51,3 +51,15 @@ def test_views_wait_for_one_replica_with_sentinel_and_for_none_otherwise() -> No
     assert Settings(_env_file=None, redis_url="redis://h:1").replicas_to_ack == 0  # type: ignore[call-arg]
     chosen = Settings(_env_file=None, redis_url="redis+sentinel://h:1/m", redis_ack_replicas=0)  # type: ignore[call-arg]
     assert chosen.replicas_to_ack == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis+sentinel://:pw@h:1,g:2/m", "redis+sentinel://:***@h:1,g:2/m"),
+        ("redis://user:pw@h:6379/0", "redis://user:***@h:6379/0"),
+        ("redis://h:6379/0", "redis://h:6379/0"),
+    ],
+)
+def test_a_logged_redis_url_shows_no_password(url: str, shown: str) -> None:
+    assert sentinel.without_password(url) == shown
