@@ -42,7 +42,7 @@ from content.models.engagement import (
 )
 from content.models.installation import Installation
 from content.models.media import Media, Upload
-from content.models.outbox import JobOutbox
+from content.models.outbox import CronFiring, JobOutbox
 from content.models.reports import (
     Notification,
     NotificationKind,
@@ -78,6 +78,7 @@ __all__ = [
     "ContentTopic",
     "ContentType",
     "ContentViewer",
+    "CronFiring",
     "Discipline",
     "FlushedBatch",
     "Follow",

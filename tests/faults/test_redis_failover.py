@@ -8,7 +8,9 @@ the same queue name and key prefix."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import re
 import secrets
 import signal
 import subprocess
@@ -22,6 +24,7 @@ from sqlmodel import col, func, select
 
 from api.app import STORAGE_ROUTE
 from api.preflight import check_redis
+from content import jobs
 from content.models import ContentStats, ReviewEvent, Stage
 from infra import db
 from infra.services import Services, open_services
@@ -81,7 +84,8 @@ async def deployment(
                 for api in apis:
                     await asyncio.to_thread(api.start)
                 for i in range(2):
-                    worker_env = {**env, "KEPU_LOG_LEVEL": "INFO"}
+                    # The rollup fires every second; DEBUG logs each firing with its task id.
+                    worker_env = {**env, "KEPU_LOG_LEVEL": "DEBUG", "KEPU_STATS_ROLLUP_S": "1"}
                     workers.append(start_worker(worker_env, logs / f"worker{i}.log"))
                 yield Deployment(own, services, topology, apis, env, logs)
             finally:
@@ -291,3 +295,19 @@ async def test_a_second_installation_on_the_same_queue_and_prefix_is_refused(
             assert "KEPU_QUEUE_NAME" in line and "KEPU_REDIS_PREFIX" in line, line
             assert repr(deployment.settings.queue_name) in line, line
         await check_redis(own_names, deployment.topology.url)  # no refusal
+
+
+def test_each_scheduled_rollup_ran_once_across_both_workers_through_the_failovers(
+    deployment: Deployment,
+) -> None:
+    """Run last: the two workers' whole lives, both failovers included. A cron fires once per
+    period, whichever worker takes it, and never on both."""
+    ran = collections.Counter(
+        match
+        for i in range(2)
+        for match in re.findall(
+            rf"cron {jobs.STATS_ROLLUP} ran (\S+)", (deployment.logs / f"worker{i}.log").read_text()
+        )
+    )
+    assert len(ran) >= 10, ran  # a firing a second while the module ran
+    assert max(ran.values()) == 1, [task for task, n in ran.items() if n > 1]

@@ -1,4 +1,5 @@
-"""this installation's id, one row: it tells two deployments sharing one Redis apart
+"""this installation's id, one row: it tells two deployments sharing one Redis apart; and the
+firings of scheduled jobs, so a firing a Redis failover hands out again runs once
 
 Revision ID: 0020
 Revises: 0019
@@ -27,7 +28,17 @@ def upgrade() -> None:
         sa.Column("created_at", infra.dbtypes.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("slot"),
     )
+    op.create_table(
+        "cronfiring",
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("ran_at", infra.dbtypes.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_cronfiring_ran_at"), "cronfiring", ["ran_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_cronfiring_ran_at"), table_name="cronfiring")
+    op.drop_table("cronfiring")
     op.drop_table("installation")
