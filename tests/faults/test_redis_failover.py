@@ -1,9 +1,10 @@
 """Redis through Sentinel, failed on purpose: a master, two replicas and three Sentinels (real
 `redis-server` processes), two API processes and two `kepu worker`s on a database of the
 module's own. The master is SIGKILLed under likes, views and submissions; afterwards every
-acknowledged one is in the database exactly once and both APIs serve again. Plus the start-up
-refusals: Sentinels that are unreachable or know no such master, and a second installation on
-the same queue name and key prefix."""
+acknowledged one is in the database exactly once and both APIs serve again; a scheduled job
+firing every second ran once per firing across both workers. Plus the start-up refusals:
+Sentinels that are unreachable or know no such master, and a second installation on the same
+queue name and key prefix. About 2 minutes (1 of them starting the processes)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import STORAGE_ROUTE
 from api.preflight import check_redis
-from content import jobs
+from content import drain, effects, jobs
 from content.models import ContentStats, ReviewEvent, Stage
 from infra import db
 from infra.services import Services, open_services
@@ -75,7 +77,13 @@ async def deployment(
                 "counter_flush_s": 1,
             }
         )
-        env = kepu_env(own, KEPU_RUN_EMBEDDED_WORKER="false", KEPU_COUNTER_FLUSH_S="1")
+        # Cached pages live long, so only an invalidation (or a lost channel) drops them.
+        env = kepu_env(
+            own,
+            KEPU_RUN_EMBEDDED_WORKER="false",
+            KEPU_COUNTER_FLUSH_S="1",
+            KEPU_FEED_CACHE_TTL_S="300",
+        )
         opening = open_services(own, storage_route=STORAGE_ROUTE, migrate=True)
         async with hosted(opening) as services:
             apis = [ApiServer(env, free_port(), logs / f"api{i}.log") for i in range(2)]
@@ -120,6 +128,20 @@ async def _fan_acts(
             seen.failed += 1
 
 
+@dataclass
+class Doomed:
+    """A published content an admin takes down while Redis fails over."""
+
+    content_id: str
+    admin: f.Person
+    status: int | None = None
+
+
+async def _take_down(api: httpx.AsyncClient, doomed: Doomed) -> None:
+    with contextlib.suppress(httpx.TransportError):
+        doomed.status = (await f.takedown(api, doomed.admin, doomed.content_id)).status_code
+
+
 async def _submit(api: httpx.AsyncClient, creator: f.Person, seen: Acknowledged) -> None:
     with contextlib.suppress(httpx.TransportError):
         created = await api.post("/api/v1/contents", json=f.article(), headers=creator.auth)
@@ -135,7 +157,7 @@ async def _submit(api: httpx.AsyncClient, creator: f.Person, seen: Acknowledged)
 
 
 async def _load(
-    d: Deployment, content_id: str, fans: list[f.Person], creator: f.Person
+    d: Deployment, content_id: str, fans: list[f.Person], creator: f.Person, doomed: Doomed
 ) -> Acknowledged:
     """Fans and the creator spread over both APIs; the master dies once half of them are done."""
     seen = Acknowledged()
@@ -150,12 +172,36 @@ async def _load(
             if i == half:
                 old = d.topology.master()
                 await asyncio.to_thread(old.kill)
+                acts.append(_take_down(clients[0], doomed))
             await asyncio.gather(*acts)
         await asyncio.to_thread(d.topology.wait_for_new_master, old)
     finally:
         for client in clients:
             await client.aclose()
     return seen
+
+
+async def _published(d: Deployment) -> str:
+    """A published article, placed in the feeds in Redis as a publication places it."""
+
+    async def publish(session: AsyncSession) -> str:
+        view = await f.published_in_session(session, d.settings)
+        effects.sync_feeds(session, view.content.id)
+        return view.content.id
+
+    content_id: str = await drain.broadcasting(d.services).write(publish)
+    return content_id
+
+
+async def _feed_ids(d: Deployment) -> list[set[str]]:
+    """The ids on the latest feed's first page, as each API serves it."""
+    found = []
+    for api in d.apis:
+        async with httpx.AsyncClient(base_url=api.url, timeout=10) as client:
+            page = await client.get("/api/v1/feed", params={"tab": "latest"})
+            assert page.status_code == 200, page.text
+            found.append({card["id"] for card in page.json()["items"]})
+    return found
 
 
 async def _machine_decisions(services: Services, content_ids: set[str]) -> dict[str, int]:
@@ -184,7 +230,11 @@ async def test_a_master_killed_under_load_loses_no_acknowledged_like_view_or_job
     fans = [await f.person(d.services, name=f"fan{i}") for i in range(FANS)]
     creator = await f.person(d.services, "creator")
 
-    seen = await _load(d, content_id, fans, creator)
+    doomed = Doomed(await _published(d), await f.person(d.services, "admin"))
+    # Each API caches the latest feed's first page, the doomed content on it.
+    assert all(doomed.content_id in ids for ids in await _feed_ids(d))
+
+    seen = await _load(d, content_id, fans, creator, doomed)
     assert len(seen.likes) >= FANS - 2 and len(seen.views) >= FANS - 2, seen
 
     async def counted() -> ContentStats | None:
@@ -205,6 +255,10 @@ async def test_a_master_killed_under_load_loses_no_acknowledged_like_view_or_job
 
     decisions = await eventually(decided, within=SETTLED_WITHIN_S)
     assert decisions == dict.fromkeys(seen.submitted, 1), decisions  # each job ran once
+
+    # The takedown decided during the failover: no API serves a page that still shows it.
+    assert doomed.status == 200, doomed
+    assert not any(doomed.content_id in ids for ids in await _feed_ids(d))
 
     # Both APIs serve again, through the new master (a view goes through Redis).
     for api in d.apis:
