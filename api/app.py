@@ -11,7 +11,7 @@ import anyio
 from fastapi import FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import console, openapi, problems
+from api import console, openapi, preflight, problems
 from api.fastpath import CachedPages, PageSource
 from api.feedcache import feed_runtime
 from api.middleware import BodyLimit, RequestContext, SecurityHeaders
@@ -106,6 +106,7 @@ def _lifespan(
             replica_monitor(services.replica),
         ):
             await _seed(services)
+            await preflight.claim(services)
             app.state.services = services
             app.state.feeds = feeds_runtime
             pages.runtime = feeds_runtime

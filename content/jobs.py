@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, func, select
+from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import effects
-from content.models import JobOutbox
+from content.models import CronFiring, JobOutbox
 from infra.clock import utcnow
 from infra.queue import Job
+from infra.upsert import insert_for
 
 MACHINE_REVIEW = "machine_review"
 PROCESS_MEDIA = "process_media"
@@ -220,3 +221,20 @@ async def pending(session: AsyncSession, name: str) -> Backlog:
     count, oldest = result.one()
     oldest_s = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
     return Backlog(waiting=int(count), oldest_s=round(max(oldest_s, 0.0), 1))
+
+
+# Firings are kept this long: far longer than a failover, short enough to stay a small table.
+FIRINGS_KEPT_S = 24 * 3600
+
+
+async def first_firing(session: AsyncSession, name: str, firing_id: str) -> bool:
+    """Record a firing of the scheduled job ``name``; False if it was recorded before (it ran,
+    or runs, on some worker already)."""
+    stmt = insert_for(session, CronFiring).values(id=firing_id, name=name, ran_at=utcnow())
+    return bool((await session.exec(stmt.on_conflict_do_nothing())).rowcount == 1)
+
+
+async def forget_old_firings(session: AsyncSession) -> int:
+    cutoff = utcnow() - timedelta(seconds=FIRINGS_KEPT_S)
+    stmt = delete(CronFiring).where(col(CronFiring.ran_at) < cutoff)
+    return int((await session.exec(stmt)).rowcount or 0)

@@ -16,6 +16,7 @@ from coredis.exceptions import ResponseError
 from streaq import Worker
 from streaq.types import Streaq
 
+from infra import sentinel
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ _LUA = Path(streaq.__file__).parent / "lua" / "streaq.lua"
 
 def make_producer(settings: Settings, redis_url: str) -> Worker[Any]:
     return Worker(
-        redis_url=redis_url,
+        **sentinel.queue_options(redis_url),
         queue_name=settings.queue_name,
         handle_signals=False,
         idle_timeout=settings.worker_idle_timeout_s,

@@ -11,14 +11,17 @@ import secrets
 import signal
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
+from infra import sentinel
 from infra.settings import Settings
 
 if TYPE_CHECKING:
@@ -122,14 +125,50 @@ def _url_of_running(url_file: Path) -> str:
 
 
 def make_client(url: str) -> aioredis.Redis:
-    return aioredis.from_url(
-        url,
-        decode_responses=True,
-        socket_connect_timeout=2,
-        socket_timeout=5,
-        health_check_interval=30,
-        retry_on_timeout=False,
-    )
+    """The app's client of ``url``: a plain ``redis://`` server, or the master that the
+    Sentinels of a ``redis+sentinel://`` URL name (found again after a failover)."""
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        "health_check_interval": 30,
+        "retry_on_timeout": False,
+    }
+    if (target := sentinel.parse(url)) is not None:
+        return sentinel.client(target, **options)
+    return aioredis.from_url(url, **options)
+
+
+@dataclass(frozen=True)
+class Ack:
+    """How many replicas must have a write before it counts as done (0: the master's word is
+    enough), and how long to wait for them."""
+
+    replicas: int = 0
+    timeout_ms: int = 200
+
+    @classmethod
+    def of(cls, settings: Settings) -> Ack:
+        return cls(settings.replicas_to_ack, settings.redis_ack_timeout_ms)
+
+
+NO_ACK = Ack()
+
+
+async def replicated(
+    client: aioredis.Redis, ack: Ack, write: Callable[[Pipeline], object]
+) -> tuple[list[Any], bool]:
+    """Run the commands ``write`` queues, then WAIT on the same connection until ``ack``'s
+    replicas have them. Returns the commands' results and whether enough replicas answered in
+    time (always True for 0): what only the master holds is lost if it fails over now."""
+    async with client.pipeline(transaction=False) as pipe:
+        write(pipe)
+        if ack.replicas:
+            pipe.wait(ack.replicas, ack.timeout_ms)
+        results: list[Any] = await pipe.execute()
+    if not ack.replicas:
+        return results, True
+    return results[:-1], int(results[-1]) >= ack.replicas
 
 
 # Renew or drop a lease only while it is still ours (a lapsed lease may have a new holder).

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra import sentinel
 from infra.ratelimit import trusted_proxies
 
 _PLACEHOLDERS = {
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
     # deployments or test runs can share one server.
     redis_prefix: str = "kepu"
     queue_name: str = "kepu"
+    # Views are counted in Redis until a flush writes them to the database; with asynchronous
+    # replication a failover can lose what only the old master had. A view is acknowledged once
+    # this many replicas have it; if they do not within KEPU_REDIS_ACK_TIMEOUT_MS, it is written
+    # to the database as well. None: 1 with a redis+sentinel:// URL, 0 (no wait) otherwise.
+    redis_ack_replicas: int | None = Field(default=None, ge=0)
+    redis_ack_timeout_ms: int = Field(default=200, ge=1)
 
     s3_endpoint: str | None = None  # host:port, e.g. minio:9000
     s3_access_key: str | None = None
@@ -172,6 +179,13 @@ class Settings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_well_made(cls, value: str | None) -> str | None:
+        if value is not None:
+            sentinel.parse(value)  # raises, naming the form, for a malformed Sentinel URL
+        return value
+
     @model_validator(mode="after")
     def _embedded_redis_needs_a_plain_path(self) -> Settings:
         # The bundled Valkey's config file cannot carry a directory with white space in it.
@@ -284,6 +298,13 @@ class Settings(BaseSettings):
     @property
     def embedded_redis(self) -> bool:
         return self.redis_url is None
+
+    @property
+    def replicas_to_ack(self) -> int:
+        """How many replicas must hold a counted view before it is acknowledged."""
+        if self.redis_ack_replicas is not None:
+            return self.redis_ack_replicas
+        return 1 if self.redis_url and sentinel.parse(self.redis_url) else 0
 
     @property
     def uses_object_storage(self) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from anyio import CancelScope
@@ -16,13 +17,14 @@ from streaq import StreaqRetry, Worker
 from content import drain, jobs, media, notifications, review
 from content.models import Upload
 from content.screening import Finding, SecondOpinion
-from infra import ffmpeg, wechat
+from infra import ffmpeg, sentinel, wechat
 from infra.services import Services
 from infra.settings import Settings
 from infra.storage.base import StorageError
 from workers.outbox import Outbox
 
 log = logging.getLogger("kepu.worker")
+T = TypeVar("T")
 
 # Work in the machine stage for longer than this without moving on, and with no job in the
 # outbox (the relay looks after those), gets a job again.
@@ -65,6 +67,7 @@ async def sweep_once(
     cleared = await media.clear_spent(services.storage, spent)
     if cleared:
         await _write(services, lambda s: media.mark_swept(s, cleared))
+    await _write(services, jobs.forget_old_firings)
     return {
         "reviews": len(revisions),
         "media": len(waiting_media),
@@ -98,6 +101,20 @@ async def _clean_up_uploads(services: Services, abandoned: list[Upload]) -> int:
         except Exception:
             log.exception("could not clean up upload %s; the next sweep retries", upload.id)
     return cleaned
+
+
+async def once_per_firing(
+    services: Services, name: str, firing_id: str, work: Callable[[], Awaitable[T]]
+) -> T | None:
+    """Run a scheduled job's ``work`` unless this firing ran already: streaq gives a firing
+    one task id on every worker, and the database remembers it, so a firing the queue hands out
+    again after a Redis failover (the new master never heard it ran) is skipped."""
+    if not await _write(services, lambda s: jobs.first_firing(s, name, firing_id)):
+        log.info("%s %s ran already; skipped", name, firing_id)
+        return None
+    # One line per firing, by the worker that ran it: tests count firings across workers.
+    log.debug("cron %s ran %s", name, firing_id)
+    return await work()
 
 
 async def _leave_signals_alone(_scope: object) -> None:
@@ -158,7 +175,7 @@ def _new_worker(
     handle_signals: bool,
 ) -> Worker[Services]:
     worker: Worker[Services] = Worker(
-        redis_url=redis_url,
+        **sentinel.queue_options(redis_url),
         queue_name=settings.queue_name,
         concurrency=settings.worker_concurrency,
         idle_timeout=settings.worker_idle_timeout_s,
@@ -254,8 +271,9 @@ def register_media_jobs(worker: Worker[Services], settings: Settings) -> None:
 
 def register_sweep(worker: Worker[Services], schedule: str = SWEEP_SCHEDULE) -> None:
     @worker.cron(schedule, name="sweep", timeout=300)
-    async def sweep() -> dict[str, int]:
-        return await sweep_once(worker.context)
+    async def sweep() -> dict[str, int] | None:
+        ctx, firing = worker.context, sweep.context.task_id
+        return await once_per_firing(ctx, "sweep", firing, lambda: sweep_once(ctx))
 
 
 def register_feed_jobs(worker: Worker[Services], settings: Settings) -> None:
@@ -271,8 +289,10 @@ def register_feed_jobs(worker: Worker[Services], settings: Settings) -> None:
         # timeout. The flush holds a short lease of its own instead (workers/feeds.py).
         unique=False,
     )
-    async def flush_counters() -> int:
-        return await feed_jobs.flush_counters(worker.context)
+    async def flush_counters() -> int | None:
+        ctx, firing = worker.context, flush_counters.context.task_id
+        flush = functools.partial(feed_jobs.flush_counters, ctx)
+        return await once_per_firing(ctx, jobs.FLUSH_COUNTERS, firing, flush)
 
     @worker.task(name=jobs.FEED_REBUILD, timeout=3600, max_tries=3)
     async def feed_rebuild() -> int:
@@ -289,8 +309,10 @@ def register_stats_jobs(worker: Worker[Services], settings: Settings) -> None:
         timeout=120,
         silent=True,
     )
-    async def stats_rollup() -> int:
-        return await stats_jobs.roll_up_recent(worker.context)
+    async def stats_rollup() -> int | None:
+        ctx, firing = worker.context, stats_rollup.context.task_id
+        rollup = functools.partial(stats_jobs.roll_up_recent, ctx)
+        return await once_per_firing(ctx, jobs.STATS_ROLLUP, firing, rollup)
 
 
 def register_notification_jobs(worker: Worker[Services]) -> None:

@@ -21,6 +21,7 @@ import anyio
 import redis.exceptions
 from coredis.exceptions import RedisError as CoredisError
 
+from infra import sentinel
 from infra.services import Services
 from infra.settings import Settings
 from workers.app import build_worker
@@ -91,7 +92,7 @@ class WorkerSupervisor:
             log.warning(
                 "worker lost Redis at %s or the queue's data in it (%s: %s); starting a new "
                 "worker in about %.1f s (check that Redis is up, or KEPU_REDIS_URL)",
-                self.redis_url,
+                sentinel.without_password(self.redis_url),
                 type(cause).__name__,
                 cause,
                 pause,

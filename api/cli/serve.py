@@ -8,12 +8,24 @@ from typing import Annotated
 
 import typer
 
-from api.cli.common import load_settings, open_session
+from api.cli.common import fail, load_settings, open_session
 from infra import datadir, db
 from infra.logging import configure as configure_logging
 from infra.redis import redis_url
 from infra.replica import ReplicaRefused
+from infra.sentinel import RedisRefused
 from infra.services import check_replica, open_services
+from infra.settings import Settings
+
+
+def _check_redis(settings: Settings, url: str) -> None:
+    """Exit with one line if Redis is configured wrong (api.preflight)."""
+    from api.preflight import check_redis
+
+    try:
+        asyncio.run(check_redis(settings, url))
+    except RedisRefused as exc:
+        fail(f"cannot start: {exc}", exc)
 
 
 def serve(
@@ -42,6 +54,8 @@ def serve(
         except (datadir.DataDirBusy, ReplicaRefused) as exc:
             typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from exc
+        if settings.redis_url:  # the bundled Redis is this installation's alone
+            _check_redis(settings, settings.redis_url)
         uvicorn.run(
             create_app(settings),
             host=host,
@@ -64,6 +78,7 @@ def worker() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
     with redis_url(settings) as url:
+        _check_redis(settings, url)
         supervisor = WorkerSupervisor(
             settings,
             url,

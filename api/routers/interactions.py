@@ -15,6 +15,7 @@ from content import engagement
 from content.errors import Invalid
 from content.feeds import FeedKeys
 from content.models import ReactionKind
+from infra.redis import Ack
 
 
 def _feed_keys(services: ServicesDep) -> FeedKeys:
@@ -103,7 +104,10 @@ async def view(
     keys: FeedKeysDep,
 ) -> AcceptedOut:
     report = engagement.Report(body.event, body.watched_s, body.duration_s, body.progress)
-    await engagement.record_view(session, services.redis, keys, user.id, content_id, report)
+    ack = Ack.of(services.settings)
+    await engagement.record_view(
+        session, services.redis, keys, user.id, content_id, report, ack=ack
+    )
     return presenters.accepted_out(content_id)
 
 

@@ -17,6 +17,7 @@ from content.feeds import FeedKeys
 from content.models import FlushedBatch
 from infra.clock import utcnow
 from infra.ids import new_id
+from infra.redis import NO_ACK, Ack, replicated
 from infra.upsert import insert_for
 
 log = logging.getLogger(__name__)
@@ -37,25 +38,43 @@ async def record_view(
     user_id: str,
     content_id: str,
     report: views.Report,
+    *,
+    ack: Ack = NO_ACK,
 ) -> None:
-    """Buffer one view event of a public content, stamped with the server's time."""
+    """Buffer one view event of a public content, stamped with the server's time; answered
+    once ``ack``'s replicas have it, so a failover of Redis does not lose it."""
     content, duration_s = await views.viewable(session, content_id)
     checked = views.checked(report, duration_s)
-    await _buffer(session, redis, keys, views.event(content.id, user_id, checked, views.now()))
+    event = views.event(content.id, user_id, checked, views.now())
+    await _buffer(session, redis, keys, event, ack)
 
 
 async def _buffer(
-    session: AsyncSession, redis: aioredis.Redis, keys: FeedKeys, event: dict[str, object]
+    session: AsyncSession,
+    redis: aioredis.Redis,
+    keys: FeedKeys,
+    event: dict[str, object],
+    ack: Ack,
 ) -> None:
     try:
-        await redis.rpush(keys.buffer, json.dumps(event))
+        _, safe = await replicated(redis, ack, lambda p: p.rpush(keys.buffer, json.dumps(event)))
     except (RedisError, OSError) as exc:
         log.warning("Redis unavailable; event written to the database directly: %s", exc)
+        await apply_batch(session, None, [event])
+        return
+    if not safe:
+        # Only the master has it, and a failover now would lose it: the database gets it too.
+        # Counted twice it changes nothing (a person counts once a day, at their furthest point).
+        log.warning(
+            "no Redis replica took a view in %d ms; written to the database", ack.timeout_ms
+        )
         await apply_batch(session, None, [event])
 
 
 async def claim_batches(redis: aioredis.Redis, keys: FeedKeys) -> list[str]:
-    """Batches waiting to be written: the buffer moved aside now, and any a dead flush left."""
+    """Batches waiting to be written: the buffer moved aside now, and any a dead flush left.
+    (A move that a failover loses brings the batch back into the buffer: its events applied
+    again count nobody twice.)"""
     batch_id = new_id()
     await redis.eval(_CLAIM, 3, keys.buffer, keys.batch(batch_id), keys.batches, batch_id)
     members = await redis.smembers(keys.batches)

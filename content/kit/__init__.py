@@ -2,6 +2,7 @@
 visible text), the topics and audiences, keyset pagination."""
 
 from content.kit.dates import STATS_TZ, as_utc
+from content.kit.installation import claim_redis, installation_id
 from content.kit.markdown import (
     PARAGRAPH,
     ImageSource,
@@ -38,10 +39,12 @@ __all__ = [
     "as_utc",
     "check_disciplines",
     "check_slugs",
+    "claim_redis",
     "clean_text",
     "cut",
     "delete_discipline",
     "image_refs",
+    "installation_id",
     "is_blank",
     "list_audiences",
     "list_disciplines",

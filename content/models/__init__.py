@@ -40,8 +40,9 @@ from content.models.engagement import (
     ReactionKind,
     Share,
 )
+from content.models.installation import Installation
 from content.models.media import Media, Upload
-from content.models.outbox import JobOutbox
+from content.models.outbox import CronFiring, JobOutbox
 from content.models.reports import (
     Notification,
     NotificationKind,
@@ -77,9 +78,11 @@ __all__ = [
     "ContentTopic",
     "ContentType",
     "ContentViewer",
+    "CronFiring",
     "Discipline",
     "FlushedBatch",
     "Follow",
+    "Installation",
     "JobOutbox",
     "Media",
     "MediaKind",

@@ -30,3 +30,15 @@ class JobOutbox(SQLModel, table=True):
     taken_at: datetime | None = _ts(nullable=True)
     heartbeat_at: datetime | None = _ts(nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class CronFiring(SQLModel, table=True):
+    """A firing of a scheduled job (its queue task id, the same on every worker), recorded by
+    the worker that runs it: a firing the queue hands out again (Redis lost its record in a
+    failover) finds its row and is skipped. Rows older than a day are deleted by the sweep."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=64)
+    ran_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(TZ, nullable=False, index=True)
+    )

@@ -35,11 +35,13 @@ def cluster() -> Iterator[pgcluster.Cluster]:
 async def test_pool_recovers_after_postgres_crashes_and_no_acknowledged_write_is_lost(
     settings: Settings, cluster: pgcluster.Cluster
 ) -> None:
+    run = secrets.token_hex(4)
     app = create_app(
         settings.model_copy(
             update={
                 "database_url": cluster.url,
-                "queue_name": f"kepu-pg-{secrets.token_hex(4)}",
+                "queue_name": f"kepu-pg-{run}",
+                "redis_prefix": f"kepu-pg-{run}",  # another database: another installation
                 "run_embedded_worker": False,
             }
         )
