@@ -40,6 +40,7 @@ from content.models.engagement import (
     ReactionKind,
     Share,
 )
+from content.models.erasure import Erasure
 from content.models.media import Media, Upload
 from content.models.outbox import JobOutbox
 from content.models.reports import (
@@ -78,6 +79,7 @@ __all__ = [
     "ContentType",
     "ContentViewer",
     "Discipline",
+    "Erasure",
     "FlushedBatch",
     "Follow",
     "JobOutbox",
