@@ -102,12 +102,27 @@ def user_purge(
                     def work(session: AsyncSession) -> Awaitable[erasure.Erased]:
                         return erasure.erase_person(session, ref, operator, lambda _: bar.update(1))
 
-                    return await drain.broadcasting(services).write(work)  # type: ignore[no-any-return]
+                    erased: erasure.Erased = await drain.broadcasting(services).write(work)
+                    return erased
 
     try:
         erased = asyncio.run(_purge())
-    except DomainError as exc:
-        fail(f"error: {exc.message}", exc)
+    except Exception as exc:  # the services' task group wraps what the work raised
+        refusal = _domain_error(exc)
+        if refusal is None:
+            raise
+        fail(f"error: {refusal.message}", exc)
     typer.echo(f"erased user {erased.user_id}:")
     for name, count in erased.counts.items():
         typer.echo(f"  {name}: {count}")
+
+
+def _domain_error(exc: BaseException) -> DomainError | None:
+    """The refusal ``exc`` is, or holds inside the exception groups of a task group."""
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            if (found := _domain_error(inner)) is not None:
+                return found
+    return None

@@ -13,7 +13,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import accounts, engagement, review
-from content.models import Action, Content, Erasure, Notification, Revision, User
+from content.models import Action, Content, Erasure, Notification, Report, Revision, User
 
 ERASED_TITLE = "已删除"  # "deleted": what a revision's title becomes
 STEPS = ("contents", "engagement", "notifications", "account")
@@ -43,6 +43,13 @@ async def erase_person(
     step_done("engagement")
     gone = await session.exec(sa.delete(Notification).where(col(Notification.user_id) == user.id))
     counts["notifications"] = gone.rowcount
+    # A report stays for the statistics by reason; the words its reporter wrote go.
+    reports = await session.exec(
+        sa.update(Report)
+        .where(col(Report.user_id) == user.id, col(Report.detail) != "")
+        .values(detail="")
+    )
+    counts["report_details"] = reports.rowcount
     step_done("notifications")
     counts["account"] = int(accounts.anonymise(user))
     session.add(user)
