@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Awaitable
 from typing import Annotated
@@ -90,7 +91,7 @@ def user_purge(
     settings = load_settings()
     if not yes:
         typer.confirm(f"erase every personal datum of {ref!r}? this cannot be undone", abort=True)
-    operator = getpass.getuser()
+    operator = _operator()
     db.upgrade(settings.resolved_database_url())
 
     async def _purge() -> erasure.Erased:
@@ -126,3 +127,12 @@ def _domain_error(exc: BaseException) -> DomainError | None:
             if (found := _domain_error(inner)) is not None:
                 return found
     return None
+
+
+def _operator() -> str:
+    """Who runs the command, for the audit row: the host's login name (a container's user may
+    have none)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
