@@ -134,6 +134,8 @@ async def test_a_purge_erases_the_person_and_corrects_what_they_added_to_others(
     found = await client.get("/api/v1/search", params={"q": w.word})
     assert [c["id"] for c in found.json()["items"]] == [w.theirs]
     assert any((await _rows_of(services, w.victim.id)).values())
+    told = (await client.get("/api/v1/me/notifications", headers=w.other.auth)).json()["items"]
+    assert [n for n in told if "我的评论很私人" in n["text"]]
 
     done = await purge(settings, w.victim.username, "--yes")
     assert done.exit_code == 0, done.output
@@ -165,7 +167,9 @@ async def test_a_purge_erases_the_person_and_corrects_what_they_added_to_others(
     assert await _rows_of(services, w.victim.id) == dict.fromkeys(
         ("reactions", "shares", "views", "comment likes", "follows", "notifications"), 0
     )
-    assert (await client.get("/api/v1/me", headers=w.other.auth)).status_code == 200
+    told = await client.get("/api/v1/me/notifications", headers=w.other.auth)
+    assert told.status_code == 200 and told.json()["items"], told.text
+    assert not [n for n in told.json()["items"] if "我的评论很私人" in n["text"]]
 
     # Nothing personal of theirs remains in their rows; an audit row says who and how much.
     async with services.write_sessions() as session:

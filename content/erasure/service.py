@@ -13,7 +13,17 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import accounts, engagement, review
-from content.models import Action, Content, Erasure, Notification, Report, Revision, User
+from content.models import (
+    Action,
+    Comment,
+    Content,
+    Erasure,
+    Notification,
+    NotificationKind,
+    Report,
+    Revision,
+    User,
+)
 
 ERASED_TITLE = "已删除"  # "deleted": what a revision's title becomes
 STEPS = ("contents", "engagement", "notifications", "account")
@@ -43,6 +53,7 @@ async def erase_person(
     step_done("engagement")
     gone = await session.exec(sa.delete(Notification).where(col(Notification.user_id) == user.id))
     counts["notifications"] = gone.rowcount
+    counts["notifications_quoting"] = await _forget_quotes(session, user.id)
     # A report stays for the statistics by reason; the words its reporter wrote go.
     reports = await session.exec(
         sa.update(Report)
@@ -90,3 +101,21 @@ async def _erase_revisions(session: AsyncSession, user_id: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+async def _forget_quotes(session: AsyncSession, user_id: str) -> int:
+    """Others' notifications of the person's comments quote their name and words: deleted."""
+    theirs = select(Comment.id, Comment.content_id).where(Comment.author_id == user_id)
+    rows = (await session.exec(theirs)).all()
+    comment_ids = {comment_id for comment_id, _ in rows}
+    if not comment_ids:
+        return 0
+    query = select(Notification).where(
+        col(Notification.kind).in_((NotificationKind.comment, NotificationKind.reply)),
+        col(Notification.content_id).in_({content_id for _, content_id in rows}),
+    )
+    found = (await session.exec(query)).all()
+    quoting = [n for n in found if n.data.get("comment_id") in comment_ids]
+    for notification in quoting:
+        await session.delete(notification)
+    return len(quoting)
