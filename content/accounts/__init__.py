@@ -1,6 +1,7 @@
 """Accounts: users and their roles, password and WeChat logins (and binding WeChat to an
 account), password strength, login throttling, creators' public profiles."""
 
+from content.accounts.erasure import ERASED_NAME, anonymise, find_person
 from content.accounts.passwords import STAFF, check_password
 from content.accounts.profiles import (
     Profile,
@@ -36,16 +37,19 @@ from content.accounts.users import (
 
 __all__ = [
     "DISCIPLINE_EXAMPLES",
+    "ERASED_NAME",
     "STAFF",
     "STAFF_ROLES",
     "Attempt",
     "Profile",
     "admit_password",
     "admit_wechat",
+    "anonymise",
     "authenticate",
     "bind_wechat",
     "check_password",
     "create_staff_user",
+    "find_person",
     "followers_of",
     "get_active_user",
     "get_or_create_wechat_user",

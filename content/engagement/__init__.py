@@ -46,6 +46,7 @@ from content.engagement.counters import (
     record_view,
     release_batch,
 )
+from content.engagement.erasure import erase_engagement
 from content.engagement.limits import Limits, check_comment_rate, check_rate
 from content.engagement.lists import Followed, creator_contents, following, reacted
 from content.engagement.profiles import NAME_CHARS, ProfileChange, update_profile
@@ -76,6 +77,7 @@ __all__ = [
     "creator_contents",
     "decide_comment",
     "delete_comment",
+    "erase_engagement",
     "follow",
     "following",
     "like_comment",

@@ -40,6 +40,7 @@ from content.models.engagement import (
     ReactionKind,
     Share,
 )
+from content.models.erasure import Erasure
 from content.models.installation import Installation
 from content.models.media import Media, Upload
 from content.models.outbox import CronFiring, JobOutbox
@@ -80,6 +81,7 @@ __all__ = [
     "ContentViewer",
     "CronFiring",
     "Discipline",
+    "Erasure",
     "FlushedBatch",
     "Follow",
     "Installation",
