@@ -107,6 +107,18 @@ async def _played(client: httpx.AsyncClient, content_id: str) -> list[str]:
     return urls
 
 
+async def _ask_again(services: Services, media_id: str) -> None:
+    """What `kepu media reprocess` writes, without its job: the test runs the job itself, so
+    it can look midway."""
+    async with services.write_sessions() as session:
+        await session.exec(
+            sa.update(Media)
+            .where(col(Media.id) == media_id)
+            .values(reprocess_requested_at=utcnow())
+        )
+        await session.commit()
+
+
 class Watching:
     """The real storage; on the first new file written, runs ``check`` (what viewers get while
     the reprocess is under way)."""
@@ -152,14 +164,7 @@ async def test_a_published_video_reprocessed_is_served_throughout_then_from_new_
     old_urls = await _played(client, content_id)
     old_public = {f"{before.public_prefix}/{k}" for k in exposure.media_keys(before)}
     assert _stored(settings, f"{before.public_prefix}/") == old_public
-    # What `kepu media reprocess` writes, but its job is run here, so the test sees it midway.
-    async with services.write_sessions() as session:
-        await session.exec(
-            sa.update(Media)
-            .where(col(Media.id) == before.id)
-            .values(reprocess_requested_at=utcnow())
-        )
-        await session.commit()
+    await _ask_again(services, before.id)
 
     storage = Watching(services.storage, lambda: _played(client, content_id))
     outcome = await processing.run(f.writer(services), storage, settings, before.id)
@@ -186,3 +191,26 @@ async def test_a_published_video_reprocessed_is_served_throughout_then_from_new_
 
     asked = await eventually(purged)
     assert set(asked) == {storage.public_url(k) for k in old_public}  # type: ignore[arg-type]
+
+
+async def test_a_reprocess_whose_request_is_gone_by_the_swap_keeps_the_video_and_leaves_nothing(
+    cdn_app: tuple[httpx.AsyncClient, Services], clip: bytes
+) -> None:
+    client, services = cdn_app
+    content_id, before = await _published_video(client, services, clip)
+    old_urls = await _played(client, content_id)
+    await _ask_again(services, before.id)
+
+    async def withdrawn() -> None:  # as a second request would, or a takedown's clean-up
+        await _ask_again(services, before.id)
+
+    storage = Watching(services.storage, withdrawn)
+    outcome = await processing.run(f.writer(services), storage, services.settings, before.id)
+
+    assert outcome == processing.Outcome.skipped
+    after = await _row(services, before.id)
+    assert exposure.media_keys(after) == exposure.media_keys(before)
+    assert after.public_prefix == before.public_prefix
+    assert await _played(client, content_id) == old_urls
+    stored = _stored(services.settings, f"media/{before.id}/")
+    assert stored == {before.object_key, *exposure.media_keys(before)}, "new files removed"
