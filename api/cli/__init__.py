@@ -1,7 +1,7 @@
 """The ``kepu`` command, one module per group of commands: serve, worker and db upgrade
 (`serve`), user (`users`), screening import (`screening`), feeds and search rebuild
 (`indexes`), stats export (`stats`), backup and restore (`backup`), the takedown drill's CDN
-check (`cdn`)."""
+check (`cdn`), videos made again (`media`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 from api.cli.backup import backup, restore
 from api.cli.cdn import cdn_app
 from api.cli.indexes import feeds_app, search_app
+from api.cli.media import media_app
 from api.cli.screening import screening_app
 from api.cli.serve import db_app, serve, worker
 from api.cli.stats import stats_app
@@ -25,6 +26,7 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(stats_app, name="stats")
 app.add_typer(search_app, name="search")
 app.add_typer(cdn_app, name="cdn")
+app.add_typer(media_app, name="media")
 app.command()(backup)
 app.command()(restore)
 

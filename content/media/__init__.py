@@ -2,8 +2,8 @@
 links that expose it. The modules (docs/media.md has a line on each) stay private:
 
 - uploads: `uploads`, `local_uploads`, `upload_sweep`;
-- processing: `processing` (the policy), `video_checks`, `video_plan`, `transcode`, `images`,
-  `workspace`, `failures`;
+- processing: `processing` (the policy), `reprocess` (a ready video made again),
+  `video_checks`, `video_plan`, `transcode`, `images`, `workspace`, `failures`;
 - links: `urls`, `exposure`, `cdn_purge` (what the CDN must forget); and `keys`, every object
   key's layout;
 - subtitles: `subtitles` (reading and checking a file), `captions` (attaching it to a video).
@@ -21,6 +21,9 @@ from content.media.processing import MAX_TRIES as MAX_PROCESSING_TRIES
 from content.media.processing import RetryLater
 from content.media.processing import run as process
 from content.media.processing import stuck as stuck_media
+from content.media.reprocess import already_queued as reprocess_queued
+from content.media.reprocess import request as request_reprocess
+from content.media.reprocess import targets as reprocess_targets
 from content.media.subtitles import parse as parse_subtitles
 from content.media.subtitles import to_webvtt as subtitles_webvtt
 from content.media.subtitles import too_large as subtitles_too_large
@@ -57,6 +60,9 @@ __all__ = [
     "receive_form_upload",
     "receive_upload",
     "remove_subtitles",
+    "reprocess_queued",
+    "reprocess_targets",
+    "request_reprocess",
     "send_purge",
     "spent_uploads",
     "start_upload",

@@ -118,6 +118,24 @@ async def sync(session: AsyncSession, storage: Storage, settings: Settings, cont
     return changed
 
 
+async def retire(
+    session: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    content_ids: list[str],
+    prefix: str,
+    media_keys: list[str],
+) -> None:
+    """Delete public copies under a prefix their media no longer uses (a reprocess replaced its
+    files, and `sync` copied the new ones under a fresh prefix), and ask the CDN to forget them
+    once this session commits."""
+    gone = [keys.public_copy(prefix, key) for key in media_keys]
+    for public in gone:
+        await storage.delete(public)
+    # One batch for all the contents showing the media: the URLs are the same for each.
+    cdn_purge.ask(session, storage, settings, content_ids[0] if content_ids else "", {prefix: gone})
+
+
 async def _set_prefix(session: AsyncSession, media_id: str, prefix: str | None) -> None:
     await session.exec(
         sa.update(Media).where(col(Media.id) == media_id).values(public_prefix=prefix)

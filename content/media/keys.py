@@ -27,8 +27,14 @@ def upload_id_of(key: str) -> str | None:
     return None
 
 
-def _media_file(media_id: str, name: str) -> str:
-    return f"{_MEDIA}/{media_id}/{name}"
+def _media_file(media_id: str, name: str, version: str | None = None) -> str:
+    # A reprocess writes under a fresh version, so what is served is never overwritten.
+    return f"{_MEDIA}/{media_id}/{version}/{name}" if version else f"{_MEDIA}/{media_id}/{name}"
+
+
+def new_version() -> str:
+    """A fresh folder for one reprocessing of a media item's renditions, cover and preview."""
+    return f"v{secrets.token_hex(8)}"
 
 
 def original_key(media_id: str) -> str:
@@ -36,16 +42,16 @@ def original_key(media_id: str) -> str:
     return _media_file(media_id, _ORIGINAL)
 
 
-def rendition_key(media_id: str, label: str) -> str:
-    return _media_file(media_id, f"{label}.mp4")
+def rendition_key(media_id: str, label: str, version: str | None = None) -> str:
+    return _media_file(media_id, f"{label}.mp4", version)
 
 
-def preview_key(media_id: str) -> str:
-    return _media_file(media_id, "preview.mp4")
+def preview_key(media_id: str, version: str | None = None) -> str:
+    return _media_file(media_id, "preview.mp4", version)
 
 
-def cover_key(media_id: str) -> str:
-    return _media_file(media_id, "cover.jpg")
+def cover_key(media_id: str, version: str | None = None) -> str:
+    return _media_file(media_id, "cover.jpg", version)
 
 
 def captions_key(media_id: str) -> str:

@@ -16,7 +16,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from content import jobs, notifications
-from content.media import images, transcode
+from content.media import images, keys, reprocess, transcode
 from content.media.failures import (
     GAVE_UP_REASON,
     INTERNAL_REASON,
@@ -87,7 +87,7 @@ async def run(write: Writer, storage: Storage, settings: Settings, media_id: str
     """
     media = await write(lambda s: start(s, media_id))
     if media is None:
-        return Outcome.skipped
+        return await _again(write, storage, settings, media_id)
     tries: int = media.attempts
     if tries > MAX_TRIES:  # the earlier tries never finished: they killed their worker
         await write(lambda s: fail(s, media_id, _interrupted_reason(tries - 1)))
@@ -119,8 +119,42 @@ async def run(write: Writer, storage: Storage, settings: Settings, media_id: str
     return result
 
 
+async def _again(write: Writer, storage: Storage, settings: Settings, media_id: str) -> Outcome:
+    """A ready video an operator asked to process again (`reprocess`): new files under fresh
+    keys, swapped in at once, the old ones removed after. Any failure keeps what it had."""
+    media = await write(lambda s: reprocess.claim(s, media_id))
+    if media is None:
+        return Outcome.skipped
+    made: list[str] = []
+    result = Outcome.skipped  # the row changed meanwhile (taken down, asked again): not swapped
+    try:
+        outcome = await _make(storage, settings, media, _ignore, keys.new_version())
+        made = reprocess.made_keys(outcome)
+        old = await write(lambda s: reprocess.swap(s, storage, settings, media, outcome))
+    except Exception:
+        # Deliberately broad, as in `run`: the video keeps its current files whatever failed.
+        log.exception("media %s: reprocessing failed; it keeps its current renditions", media_id)
+        old, result = None, Outcome.failed
+    if old is None:
+        await write(lambda s: reprocess.drop(s, media))
+        for key in made:
+            await storage.delete(key)
+        return result
+    await write(lambda s: reprocess.remove_old(s, storage, settings, media_id, old))
+    log.info("media %s reprocessed: %d old objects removed", media_id, len(old.keys))
+    return Outcome.ready
+
+
+async def _ignore(fraction: float) -> None:
+    """Progress of a reprocess is not shown: the video reads ready throughout."""
+
+
 async def _make(
-    storage: Storage, settings: Settings, media: Media, on_progress: Progress
+    storage: Storage,
+    settings: Settings,
+    media: Media,
+    on_progress: Progress,
+    version: str | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline of the media's kind; returns the columns `succeed` records."""
     workdir = settings.work_dir or Path(tempfile.gettempdir())
@@ -136,7 +170,14 @@ async def _make(
         }
     rules = MediaRules(max_seconds=settings.max_video_seconds, max_bytes=settings.max_video_bytes)
     video = await transcode.process_media(
-        storage, media.object_key, media.id, workdir, rules, on_progress=on_progress, ocr=ocr
+        storage,
+        media.object_key,
+        media.id,
+        workdir,
+        rules,
+        on_progress=on_progress,
+        ocr=ocr,
+        version=version,
     )
     return {
         "width": video.width,

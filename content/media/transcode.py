@@ -141,13 +141,16 @@ async def process_media(
     on_progress: Progress | None = None,
     timeout_s: float | None = None,
     ocr: OcrLimits | None = None,
+    version: str | None = None,
 ) -> ProcessResult:
     """From the original in storage to uploaded renditions, cover and preview.
 
-    Keys are fixed by ``media_id`` and the rendition label, so running it again (a retry, a
-    job delivered twice) overwrites the same objects. Scratch files live in a fresh directory
-    under ``workdir`` that is removed at the end, whatever happens. Then the text on the frames
-    is read off the largest rendition (``ocr``; None: not read), which never fails the media.
+    Keys are fixed by ``media_id``, the rendition label and ``version``, so running it again (a
+    retry, a job delivered twice) overwrites the same objects; a reprocess passes a fresh
+    ``version`` so the objects being served are never touched. Scratch files live in a fresh
+    directory under ``workdir`` that is removed at the end, whatever happens. Then the text on
+    the frames is read off the largest rendition (``ocr``; None: not read), which never fails
+    the media.
     Progress: 0.05 once downloaded, up to 0.85 while transcoding, 0.9 when everything is
     uploaded, 1.0 when the text is read.
 
@@ -172,7 +175,7 @@ async def process_media(
             on_progress=transcode_progress if on_progress is not None else None,
             timeout_s=timeout_s,
         )
-        stored = await _upload(storage, media_id, output)
+        stored = await _upload(storage, media_id, output, version)
         await report(0.9)
         largest = output.renditions[0]
         assert probe.duration_s is not None  # validate() refused the file otherwise
@@ -239,11 +242,13 @@ class _Stored:
     preview_key: str
 
 
-async def _upload(storage: Storage, media_id: str, output: TranscodeOutput) -> _Stored:
-    """Store what ffmpeg made under the media's fixed keys."""
+async def _upload(
+    storage: Storage, media_id: str, output: TranscodeOutput, version: str | None
+) -> _Stored:
+    """Store what ffmpeg made under the media's keys of ``version``."""
     records: list[RenditionRecord] = []
     for rendition in output.renditions:
-        key = keys.rendition_key(media_id, rendition.label)
+        key = keys.rendition_key(media_id, rendition.label, version)
         await storage_call(storage.upload_from(rendition.path, key, VIDEO_CONTENT_TYPE))
         records.append(
             RenditionRecord(
@@ -254,9 +259,9 @@ async def _upload(storage: Storage, media_id: str, output: TranscodeOutput) -> _
                 bitrate=rendition.bitrate or 0,
             )
         )
-    preview_key = keys.preview_key(media_id)
+    preview_key = keys.preview_key(media_id, version)
     await storage_call(storage.upload_from(output.preview.path, preview_key, VIDEO_CONTENT_TYPE))
-    cover_key = keys.cover_key(media_id)
+    cover_key = keys.cover_key(media_id, version)
     await storage_call(storage.upload_from(output.cover.path, cover_key, COVER_CONTENT_TYPE))
     return _Stored(records, cover_key, preview_key)
 

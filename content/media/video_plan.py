@@ -82,8 +82,13 @@ def plan_renditions(probe: ProbeResult) -> list[RenditionSpec]:
     orientation; never larger than the source. A source below the lowest rung gets one rendition
     at its own size, labelled by its short side.
     """
-    video = video_of(probe)
-    width, height = video.display_size
+    width, height = video_of(probe).display_size
+    return plan_for_size(width, height)
+
+
+def plan_for_size(width: int, height: int) -> list[RenditionSpec]:
+    """`plan_renditions` for a source of this displayed size (also: which renditions a ready
+    video would get from the current plan, for `kepu media reprocess --missing`)."""
     short = min(width, height)
     specs = [
         _fit(width, height, rung, video_bitrate, audio_bitrate)

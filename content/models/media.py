@@ -49,6 +49,8 @@ class Media(SQLModel, table=True):
     )
     # Where published renditions are publicly readable (CDN mode); removed again on takedown.
     public_prefix: str | None = Field(default=None, max_length=100)
+    # Set by `kepu media reprocess` while new renditions are made; the media stays ready.
+    reprocess_requested_at: datetime | None = Field(default=None, sa_type=TZ)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
