@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from minio import Minio
+from minio.error import S3Error
+
+from infra.settings import Settings
 from tests.helpers import free_port
 
 
@@ -129,3 +133,32 @@ def run_cdn_stub(origin: Origin | None = None) -> Iterator[CdnStub]:
         yield stub
     finally:
         stub.stop()
+
+
+def bucket_of(settings: Settings) -> Minio:
+    """The test bucket's S3 server, as the CDN's origin reaches it."""
+    return Minio(
+        str(settings.s3_endpoint),
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+        region=settings.s3_region,
+        secure=False,
+    )
+
+
+def bucket_origin(settings: Settings) -> Origin:
+    """A CDN origin reading the test bucket: an object's bytes, or None where there is none."""
+    bucket = bucket_of(settings)
+
+    def origin(key: str) -> bytes | None:
+        try:
+            answer = bucket.get_object(settings.s3_bucket, key)
+        except S3Error:
+            return None
+        try:
+            return answer.read()
+        finally:
+            answer.close()
+            answer.release_conn()
+
+    return origin

@@ -13,8 +13,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from minio import Minio
-from minio.error import S3Error
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
@@ -27,7 +25,7 @@ from content.models import JobOutbox, Media
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.cdn_stub import CdnStub, run_cdn_stub
+from tests.cdn_stub import CdnStub, bucket_origin, run_cdn_stub
 from tests.helpers import eventually, images_in, serving
 from tests.media_files import png
 
@@ -45,26 +43,7 @@ class Published:
 @pytest.fixture(scope="module")
 def stub(settings: Settings) -> Iterator[CdnStub]:
     """The CDN in front of the test bucket, and its purge hook."""
-    bucket = Minio(
-        str(settings.s3_endpoint),
-        access_key=settings.s3_access_key,
-        secret_key=settings.s3_secret_key,
-        region=settings.s3_region,
-        secure=False,
-    )
-
-    def origin(key: str) -> bytes | None:
-        try:
-            answer = bucket.get_object(settings.s3_bucket, key)
-        except S3Error:
-            return None
-        try:
-            return answer.read()
-        finally:
-            answer.close()
-            answer.release_conn()
-
-    with run_cdn_stub(origin) as running:
+    with run_cdn_stub(bucket_origin(settings)) as running:
         yield running
 
 

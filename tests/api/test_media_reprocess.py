@@ -13,8 +13,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from minio import Minio
-from minio.error import S3Error
 from sqlmodel import col
 
 from api.app import create_app
@@ -24,38 +22,15 @@ from infra.clock import utcnow
 from infra.services import Services
 from infra.settings import Settings
 from tests import factories as f
-from tests.cdn_stub import CdnStub, run_cdn_stub
+from tests.cdn_stub import CdnStub, bucket_of, bucket_origin, run_cdn_stub
 from tests.helpers import eventually, serving
 from tests.media_files import video
-
-
-def _bucket(settings: Settings) -> Minio:
-    return Minio(
-        str(settings.s3_endpoint),
-        access_key=settings.s3_access_key,
-        secret_key=settings.s3_secret_key,
-        region=settings.s3_region,
-        secure=False,
-    )
 
 
 @pytest.fixture(scope="module")
 def stub(settings: Settings) -> Iterator[CdnStub]:
     """The CDN in front of the test bucket, and its purge hook."""
-    bucket = _bucket(settings)
-
-    def origin(key: str) -> bytes | None:
-        try:
-            answer = bucket.get_object(settings.s3_bucket, key)
-        except S3Error:
-            return None
-        try:
-            return answer.read()
-        finally:
-            answer.close()
-            answer.release_conn()
-
-    with run_cdn_stub(origin) as running:
+    with run_cdn_stub(bucket_origin(settings)) as running:
         yield running
 
 
@@ -85,7 +60,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 def _stored(settings: Settings, prefix: str) -> set[str]:
-    bucket = _bucket(settings)
+    bucket = bucket_of(settings)
     found = bucket.list_objects(settings.s3_bucket, prefix=prefix, recursive=True)
     return {str(o.object_name) for o in found}
 
