@@ -18,7 +18,8 @@ statements each sends, EXPLAIN ANALYZEd: their total time inside PostgreSQL and 
 slowest):
 - feed: `feeds.page` for the latest tab (order from Redis, cards from the database), and
   `feeds.database.page` for the latest and hot tabs (the fallback while Redis is down);
-- following: `feeds.page` on the following tab for a user following 20 creators;
+- following: `feeds.page` on the following tab for a user following 20 creators, and for one
+  following every creator (up to the 2 000 a following page merges);
 - reactions: `engagement.mine` for a page of 20 items (what every signed-in card needs);
 - search: `search.search` with a two-word query;
 - flush: `engagement.apply_batch` with 200 view events on 200 items (rolled back each round,
@@ -37,6 +38,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import random
 import secrets
 import statistics
@@ -60,6 +62,7 @@ from search_bench import REDIS, SCIENCE, database
 
 from content import engagement, feeds, search
 from content.feeds import database as feed_db
+from content.feeds.reading import MAX_FOLLOWED
 from content.kit import TOPICS
 from content.models import User
 from content.seed import seed
@@ -68,8 +71,9 @@ from infra import db
 TABLES = ("content", "revision", "contentstats", "contenttopic", "searchdocument", "user",
           "follow", "contentviewer", "reaction")  # fmt: skip
 FOLLOWS_PER_USER = 20
-PATHS = ("feed_redis", "feed_db_latest", "feed_db_hot", "following", "reactions", "search",
-         "flush_200")  # fmt: skip
+INTERACTIONS_PER_ITEM = 10  # in the projection: 10^8 interactions at 10^7 items
+PATHS = ("feed_redis", "feed_db_latest", "feed_db_hot", "following", "following_heavy",
+         "reactions", "search", "flush_200")  # fmt: skip
 
 # One statement per table; :n items, :u users, :c creators, :k interactions per item.
 # `0 * g` ties a word draw to its row, so PostgreSQL draws it again for every row.
@@ -113,6 +117,11 @@ FILL = [
        FROM generate_series(0, :u - 1) f,
             generate_series(1, LEAST(CAST(:fpu AS int), CAST(:c AS int))) i
        ON CONFLICT DO NOTHING""",
+    # One heavy reader (user 2) follows every creator, up to the most a following page merges.
+    """INSERT INTO follow (follower_id, creator_id, created_at)
+       SELECT 'u' || lpad('2', 25, '0'), 'u' || lpad((i * 10)::text, 25, '0'), now()
+       FROM generate_series(0, LEAST(CAST(:c AS int), :most) - 1) i
+       ON CONFLICT DO NOTHING""",
     """INSERT INTO contentviewer (content_id, user_id, views, watched_s, progress, completed,
               window_at, first_at, last_at)
        SELECT 'c' || lpad(g::text, 25, '0'), 'u' || lpad(((g * 7 + i) % :u)::text, 25, '0'),
@@ -144,7 +153,8 @@ def vocabulary() -> list[str]:
 def shape(items: int, args: argparse.Namespace) -> dict[str, int]:
     users = max(1000, items // 10)
     per_item = max(1, min(args.per_item, args.max_interactions // items))
-    return {"n": items, "u": users, "c": users // 10, "k": per_item, "fpu": FOLLOWS_PER_USER}
+    return {"n": items, "u": users, "c": users // 10, "k": per_item, "fpu": FOLLOWS_PER_USER,
+            "most": MAX_FOLLOWED}  # fmt: skip
 
 
 async def fill(url: str, params: dict[str, Any]) -> float:
@@ -188,8 +198,8 @@ async def timings(
     redis: aioredis.Redis, keys: feeds.FeedKeys, p: dict[str, int], words: list[str], rounds: int,
 ) -> dict[str, Any]:  # fmt: skip
     rng = random.Random(7)
-    reader = await session.get(User, f"u{1:025d}")
-    assert reader is not None
+    reader, heavy = await session.get(User, f"u{1:025d}"), await session.get(User, f"u{2:025d}")
+    assert reader is not None and heavy is not None
     latest, hot, following = feeds.Tab.latest, feeds.Tab.hot, feeds.Tab.following
     ids = [f"c{i:025d}" for i in range(20)]
 
@@ -206,6 +216,8 @@ async def timings(
                                             after=None, limit=20),
         "following": lambda: feeds.page(session, redis, keys,
                                         feeds.FeedQuery(following, user_id=reader.id)),
+        "following_heavy": lambda: feeds.page(session, redis, keys,
+                                              feeds.FeedQuery(following, user_id=heavy.id)),
         "reactions": lambda: engagement.mine(session, reader, ids),
         "search": lambda: search.search(session, " ".join(rng.sample(words[:30], 2))),
         "flush_200": flush,
@@ -351,6 +363,41 @@ def report(row: dict[str, Any]) -> None:
           f"{row['redis_bytes'] / row['n']:.0f} B per item")  # fmt: skip
 
 
+def _slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of log y on log x: the power of the size a time grows with."""
+    lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
+    mx, my = statistics.fmean(lx), statistics.fmean(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum(
+        (a - mx) ** 2 for a in lx
+    )
+
+
+def project(rows: list[dict[str, Any]], sizes: list[int]) -> None:
+    """Beyond the measured sizes: each path's time grows from the largest run as the power of
+    the size fitted over all runs (never below flat); storage grows by the bytes per row of the
+    largest run, with INTERACTIONS_PER_ITEM interactions (a like for every fifth) per item."""
+    large = rows[-1]
+    growth = {
+        name: max(0.0, _slope([r["n"] for r in rows], [r[name] for r in rows])) for name in PATHS
+    }
+    measured = ", ".join(f"{r['n']:,}" for r in rows)
+    fitted = ", ".join(f"{name} {b:.2f}" for name, b in growth.items())
+    print(f"projected from {measured} items (fitted power of size per path): {fitted}")
+    sizes_of, n = large["sizes"], large["n"]
+    per_item = sum(sizes_of[t] for t in ("content", "revision", "contentstats", "contenttopic",
+                                          "searchdocument")) / n  # fmt: skip
+    per_view = sizes_of["contentviewer"] / (n * large["k"])
+    per_like = sizes_of["reaction"] / max(1, n * (large["k"] // 5))
+    for size in sizes:
+        times = ", ".join(f"{p} {large[p] * (size / n) ** growth[p]:.1f}" for p in PATHS)
+        views = size * INTERACTIONS_PER_ITEM
+        gb = (per_item * size + per_view * views + per_like * views / 5) / 1024**3
+        redis_mb = large["redis_bytes"] / n * size / 1024**2
+        print(f"  {size:,} items, {views:,} interactions: median ms {times}; PostgreSQL "
+              f"{gb:.1f} GB (items {per_item * size / 1024**3:.1f}, interactions "
+              f"{per_view * views / 1024**3:.1f}), Redis feeds {redis_mb:,.0f} MB")  # fmt: skip
+
+
 async def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -365,10 +412,19 @@ async def main() -> None:
         help="at most this many in all (fewer per item at the larger sizes)",
     )
     parser.add_argument("--rounds", type=int, default=15, help="timed calls per path")
+    parser.add_argument(
+        "--project",
+        default="1000000,10000000",
+        help="sizes to project to from the measured ones",
+    )
     args = parser.parse_args()  # fmt: skip
     words = vocabulary()
+    rows = []
     for items in (int(s) for s in args.sizes.split(",")):
-        report(await one_size(items, args, words))
+        rows.append(await one_size(items, args, words))
+        report(rows[-1])
+    if len(rows) >= 2:
+        project(rows, [int(s) for s in args.project.split(",")])
 
 
 if __name__ == "__main__":
