@@ -330,21 +330,7 @@ def report(row: dict[str, Any]) -> None:
         f"({row['k']} per item) + likes {row['n'] * (row['k'] // 5):,}; "
         f"filled in {row['fill_s']:.1f} s, feeds rebuilt into Redis in {row['rebuild_s']:.1f} s"
     )
-    print(
-        "  median ms: "
-        + ", ".join(
-            f"{name} {row[name]:.2f}"
-            for name in (
-                "feed_redis",
-                "feed_db_latest",
-                "feed_db_hot",
-                "following",
-                "reactions",
-                "search",
-                "flush_200",
-            )
-        )
-    )
+    print("  median ms: " + ", ".join(f"{name} {row[name]:.2f}" for name in PATHS))
     for name in PATHS:
         plan = row[f"{name}_plan"]
         print(
@@ -372,24 +358,36 @@ def _slope(xs: list[float], ys: list[float]) -> float:
     )
 
 
+def _driver(path: str, row: dict[str, Any]) -> float:
+    """What a path's cost follows: the heavy reader's, the creators merged (at most
+    MAX_FOLLOWED); every other path's, the items."""
+    return float(min(row["c"], row["most"]) if path == "following_heavy" else row["n"])
+
+
 def project(rows: list[dict[str, Any]], sizes: list[int]) -> None:
     """Beyond the measured sizes: each path's time grows from the largest run as the power of
-    the size fitted over all runs (never below flat); storage grows by the bytes per row of the
-    largest run, with INTERACTIONS_PER_ITEM interactions (a like for every fifth) per item."""
+    its driver (_driver) fitted over all runs (never below flat); storage grows by the bytes per
+    row of the largest run, with INTERACTIONS_PER_ITEM interactions (a like for every fifth) per
+    item."""
     large = rows[-1]
     growth = {
-        name: max(0.0, _slope([r["n"] for r in rows], [r[name] for r in rows])) for name in PATHS
+        name: max(0.0, _slope([_driver(name, r) for r in rows], [r[name] for r in rows]))
+        for name in PATHS
     }
     measured = ", ".join(f"{r['n']:,}" for r in rows)
     fitted = ", ".join(f"{name} {b:.2f}" for name, b in growth.items())
-    print(f"projected from {measured} items (fitted power of size per path): {fitted}")
+    print(f"projected from {measured} items (fitted power of each path's driver: the items, or"
+          f" for following_heavy the creators merged): {fitted}")  # fmt: skip
     sizes_of, n = large["sizes"], large["n"]
     per_item = sum(sizes_of[t] for t in ("content", "revision", "contentstats", "contenttopic",
                                           "searchdocument")) / n  # fmt: skip
     per_view = sizes_of["contentviewer"] / (n * large["k"])
     per_like = sizes_of["reaction"] / max(1, n * (large["k"] // 5))
     for size in sizes:
-        times = ", ".join(f"{p} {large[p] * (size / n) ** growth[p]:.1f}" for p in PATHS)
+        at = shape(size, argparse.Namespace(per_item=INTERACTIONS_PER_ITEM, max_interactions=0))
+        times = ", ".join(
+            f"{p} {large[p] * (_driver(p, at) / _driver(p, large)) ** growth[p]:.1f}" for p in PATHS
+        )
         views = size * INTERACTIONS_PER_ITEM
         gb = (per_item * size + per_view * views + per_like * views / 5) / 1024**3
         redis_mb = large["redis_bytes"] / n * size / 1024**2
