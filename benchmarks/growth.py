@@ -30,6 +30,7 @@ Redis (`MEMORY USAGE` of every key, divided by the entries in them).
 Run from the repository root: `python benchmarks/growth.py [--sizes 1000,10000,100000]`
 (PostgreSQL and Redis as in the tests, or KEPU_TEST_PG and KEPU_TEST_REDIS). The default takes a
 few minutes on a 2-core machine; every size's scratch database and Redis keys are removed.
+`--save FILE` keeps the measurements as JSON; `--project-from FILE` projects from them again.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ from search_bench import REDIS, SCIENCE, database
 
 from content import engagement, feeds, search
 from content.feeds import database as feed_db
-from content.feeds.reading import MAX_FOLLOWED
+from content.feeds.reading import MAX_FOLLOWED, SLACK
 from content.kit import TOPICS
 from content.models import User
 from content.seed import seed
@@ -359,9 +360,13 @@ def _slope(xs: list[float], ys: list[float]) -> float:
 
 
 def _driver(path: str, row: dict[str, Any]) -> float:
-    """What a path's cost follows: the heavy reader's, the creators merged (at most
-    MAX_FOLLOWED); every other path's, the items."""
-    return float(min(row["c"], row["most"]) if path == "following_heavy" else row["n"])
+    """What a path's cost follows: the heavy reader's, the timeline entries it merges (each
+    creator's, up to a page and its slack, from at most MAX_FOLLOWED creators); every other
+    path's, the items."""
+    if path != "following_heavy":
+        return float(row["n"])
+    creators = min(row["c"], row["most"])
+    return creators * min(row["n"] / row["c"], 20 + 1 + SLACK)
 
 
 def project(rows: list[dict[str, Any]], sizes: list[int]) -> None:
@@ -377,7 +382,7 @@ def project(rows: list[dict[str, Any]], sizes: list[int]) -> None:
     measured = ", ".join(f"{r['n']:,}" for r in rows)
     fitted = ", ".join(f"{name} {b:.2f}" for name, b in growth.items())
     print(f"projected from {measured} items (fitted power of each path's driver: the items, or"
-          f" for following_heavy the creators merged): {fitted}")  # fmt: skip
+          f" for following_heavy the entries merged): {fitted}")  # fmt: skip
     sizes_of, n = large["sizes"], large["n"]
     per_item = sum(sizes_of[t] for t in ("content", "revision", "contentstats", "contenttopic",
                                           "searchdocument")) / n  # fmt: skip
@@ -396,7 +401,7 @@ def project(rows: list[dict[str, Any]], sizes: list[int]) -> None:
               f"{per_view * views / 1024**3:.1f}), Redis feeds {redis_mb:,.0f} MB")  # fmt: skip
 
 
-async def main() -> None:
+def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -415,15 +420,28 @@ async def main() -> None:
         default="1000000,10000000",
         help="sizes to project to from the measured ones",
     )
+    parser.add_argument("--save", help="write the measurements to this JSON file")
+    parser.add_argument("--project-from", help="only project, from a file --save wrote")
     args = parser.parse_args()  # fmt: skip
+    targets = [int(s) for s in args.project.split(",")]
+    if args.project_from:  # project again from an earlier run's saved measurements
+        rows = json.loads(Path(args.project_from).read_text())
+    else:
+        rows = asyncio.run(measure_all(args))
+        if args.save:
+            Path(args.save).write_text(json.dumps(rows, indent=1))
+    if len(rows) >= 2:
+        project(rows, targets)
+
+
+async def measure_all(args: argparse.Namespace) -> list[dict[str, Any]]:
     words = vocabulary()
     rows = []
     for items in (int(s) for s in args.sizes.split(",")):
         rows.append(await one_size(items, args, words))
         report(rows[-1])
-    if len(rows) >= 2:
-        project(rows, [int(s) for s in args.project.split(",")])
+    return rows
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
