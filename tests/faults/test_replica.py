@@ -54,12 +54,16 @@ def standby(primary: pgcluster.Cluster) -> Iterator[pgcluster.Cluster]:
 def replicated(
     settings: Settings, primary: pgcluster.Cluster, standby: pgcluster.Cluster
 ) -> Settings:
+    run = secrets.token_hex(4)
     return settings.model_copy(
         update={
             "database_url": primary.url,
             "database_replica_url": standby.url,
             "replica_max_lag_s": MAX_LAG_S,
-            "queue_name": f"kepu-replica-{secrets.token_hex(4)}",
+            # A database of its own needs a queue and key prefix of its own on the shared Redis
+            # (another installation's are refused at start).
+            "queue_name": f"kepu-replica-{run}",
+            "redis_prefix": f"kepu-replica-{run}",
             "run_embedded_worker": False,
         }
     )
