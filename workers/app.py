@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
@@ -108,8 +109,14 @@ async def once_per_firing(
 ) -> T | None:
     """Run a scheduled job's ``work`` unless this firing ran already: streaq gives a firing
     one task id on every worker, and the database remembers it, so a firing the queue hands out
-    again after a Redis failover (the new master never heard it ran) is skipped."""
-    if not await _write(services, lambda s: jobs.first_firing(s, name, firing_id)):
+    again after a Redis failover (the new master never heard it ran) is skipped. A firing is
+    one queue's and key prefix's: streaq derives the id from the schedule alone, so another
+    queue on the same database (staging beside production, a test's own workers) fires the same
+    ids and must not make this one's skip."""
+    settings = services.settings
+    scope = f"{settings.queue_name}\0{settings.redis_prefix}\0{firing_id}"
+    key = hashlib.sha256(scope.encode()).hexdigest()[:40]
+    if not await _write(services, lambda s: jobs.first_firing(s, name, key)):
         log.info("%s %s ran already; skipped", name, firing_id)
         return None
     # One line per firing, by the worker that ran it: tests count firings across workers.
