@@ -70,31 +70,20 @@ def _scratch() -> tuple[Path, list[str]]:
     return tmp, ["runuser", "-u", "postgres", "--"] if root else []
 
 
-def _listen(cluster: Cluster, sockets: Path) -> str:
-    return (
-        f"port = {cluster.port}\nlisten_addresses = '127.0.0.1'\n"
-        f"unix_socket_directories = '{sockets}'\n"
-    )
-
-
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[Cluster]:
+def _running(create: list[str], settings: str) -> Iterator[Cluster]:
+    """A cluster made by ``create`` (run as the server's user, ``{datadir}`` standing for its
+    directory) in a scratch directory, listening on a free loopback port with ``settings``
+    added to its configuration; crashed and removed afterwards, whatever happens."""
     tmp, as_user = _scratch()
-    datadir = tmp / "data"
-    cluster = Cluster(datadir, free_port(), as_user)
+    cluster = Cluster(tmp / "data", free_port(), as_user)
     try:
-        subprocess.run(
-            [*as_user, _bin("initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust",
-             "--no-sync", "-E", "UTF8"],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
-        with (datadir / "postgresql.conf").open("a") as conf:
+        command = [arg.replace("{datadir}", str(cluster.datadir)) for arg in create]
+        subprocess.run([*as_user, *command], check=True, capture_output=True)
+        with (cluster.datadir / "postgresql.conf").open("a") as conf:
             conf.write(
-                _listen(cluster, tmp) + "max_connections = 100\nshared_buffers = 32MB\n"
-                # No fsync: the host does not crash in this test, the server does, and what
-                # a crashed server had written is in the OS's cache.
-                "fsync = off\nfull_page_writes = off\n"
+                f"port = {cluster.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{tmp}'\n" + settings
             )
         cluster.start()
         yield cluster
@@ -105,24 +94,25 @@ def throwaway_postgres() -> Iterator[Cluster]:
 
 
 @contextlib.contextmanager
+def throwaway_postgres() -> Iterator[Cluster]:
+    initdb = [
+        _bin("initdb"), "-D", "{datadir}", "-U", "postgres", "-A", "trust", "--no-sync",
+        "-E", "UTF8",
+    ]  # fmt: skip
+    # No fsync: the host does not crash in these tests, the server does, and what a crashed
+    # server had written is in the OS's cache.
+    settings = "max_connections = 100\nshared_buffers = 32MB\nfsync = off\nfull_page_writes = off\n"
+    with _running(initdb, settings) as cluster:
+        yield cluster
+
+
+@contextlib.contextmanager
 def standby_of(primary: Cluster) -> Iterator[Cluster]:
     """A hot standby streaming from ``primary`` (initdb's pg_hba lets local replication in),
     made by pg_basebackup -R: the same system identifier, read-only queries while it replays."""
-    tmp, as_user = _scratch()
-    cluster = Cluster(tmp / "data", free_port(), as_user)
-    try:
-        subprocess.run(
-            [*as_user, _bin("pg_basebackup"), "-D", str(cluster.datadir), "-R", "-X", "stream",
-             "-c", "fast", "--no-sync", "-h", "127.0.0.1", "-p", str(primary.port),
-             "-U", "postgres"],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
-        with (cluster.datadir / "postgresql.conf").open("a") as conf:
-            conf.write(_listen(cluster, tmp) + "hot_standby = on\n")
-        cluster.start()
+    basebackup = [
+        _bin("pg_basebackup"), "-D", "{datadir}", "-R", "-X", "stream", "-c", "fast", "--no-sync",
+        "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+    ]  # fmt: skip
+    with _running(basebackup, "hot_standby = on\n") as cluster:
         yield cluster
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            cluster.stop("immediate")
-        shutil.rmtree(tmp, ignore_errors=True)
